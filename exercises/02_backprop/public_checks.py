@@ -1,0 +1,155 @@
+"""Public checks for exercise 02: the lecture's worked example, step by step.
+
+You may read these. They run against your file through `grade exercises/02_backprop`; hidden
+checks with random inputs run as well when your work is graded.
+"""
+
+import pytest
+
+from grader.checklib import Hint, as_number, close, fail, show
+
+# The lecture's worked example.
+X, T, LEARNING_RATE = 0.1, 0.25, 0.4
+PARAMS = {"w1": 0.15, "b1": 0.4, "w2": 0.45, "b2": 0.65}
+A1, A2 = 0.6022861768886306, 0.7152516802527555
+E = 0.10822956298900614
+GRADS = {"w1": 0.0010213958814763399, "b1": 0.010213958814763398, "w2": 0.05707039820105493, "b2": 0.0947562809690847}
+UPDATED = {"w1": 0.14959144164740945, "b1": 0.39591441647409464, "w2": 0.42717184071957803, "b2": 0.6120974876123662}
+ERRORS_3 = [0.10822956298900614, 0.10329792471097587, 0.09839422626535557]
+AFTER_3 = {"w1": 0.1488379513974157, "b1": 0.38837951397415704, "w2": 0.38177511626799426, "b2": 0.5365406421460566}
+
+# ----------------------------------------------------------------------------- named mistakes
+
+GRADIENT_SIGN = Hint("gradient-sign", "The sign of your gradient is flipped. dE/da2 = -(t - a2) = a2 - t: "
+                     "when the output is too large, the gradient is positive.")
+MISSING_DERIVATIVE = Hint("missing-sigmoid-derivative", "A sigmoid derivative a(1 - a) is missing. Every sigmoid between the "
+                          "error and the parameter contributes one factor: a2(1 - a2) for w2 and b2, and both a2(1 - a2) "
+                          "and a1(1 - a1) for w1 and b1 (some lecture notes drop a2(1 - a2) for w1; the chain rule needs it).")
+MISSING_INPUT = Hint("missing-input-factor", "The gradient of a weight is the gradient of its neuron's weighted sum times the "
+                     "input that weight multiplies: a1 for w2, x for w1. Your value is the bias gradient.")
+MISSING_W2 = Hint("missing-w2-factor", "To reach the first neuron, the error flows back through the weight w2: "
+                  "dE/da1 = dE/dz2 * w2. That factor is missing.")
+UPDATE_SIGN = Hint("update-sign", "Your update moves the parameters along the gradient (p + learning_rate * g). "
+                   "Gradient descent steps against it: p - learning_rate * g.")
+UPDATE_NO_RATE = Hint("update-without-learning-rate", "The learning rate is missing from your update: p - learning_rate * g.")
+ERROR_NO_HALF = Hint("error-missing-half", "The error of this exercise is E = 1/2 * (t - a2)^2; the factor 1/2 is missing.")
+OUTPUT_NOT_ACTIVATED = Hint("output-not-activated", "The second neuron must apply the sigmoid too: a2 = sigmoid(w2 * a1 + b2).")
+TRAIN_ERROR_AFTER_UPDATE = Hint("train-error-after-update", "Record the error at the current parameters before updating them: "
+                                "the first error in the list is the error of the starting parameters.")
+
+
+def gradient_mistake(name, got, want, a1, a2, x, w2):
+    """Which known mistake turns the right gradient `want` into `got`, if any."""
+    if close(got, -want, rtol=1e-4):
+        return GRADIENT_SIGN
+    d2, d1 = a2 * (1 - a2), a1 * (1 - a1)
+    derivative_variants = [want / d2] if name in ("w2", "b2") else [want / d2, want / d1, want / (d1 * d2)]
+    if any(close(got, v, rtol=1e-4) for v in derivative_variants):
+        return MISSING_DERIVATIVE
+    if name == "w2" and close(got, want / a1, rtol=1e-4):
+        return MISSING_INPUT
+    if name == "w1" and close(got, want / x, rtol=1e-4):
+        return MISSING_INPUT
+    if name in ("w1", "b1") and close(got, want / w2, rtol=1e-4):
+        return MISSING_W2
+    return None
+
+
+def update_mistake(got, params, grads, learning_rate):
+    if all(close(got[k], params[k] + learning_rate * grads[k]) for k in params):
+        return UPDATE_SIGN
+    if all(close(got[k], params[k] - grads[k]) for k in params):
+        return UPDATE_NO_RATE
+    return None
+
+
+def read_dict(value, what, keys):
+    if type(value) is not dict:
+        fail(f"{what} should return a dict with the keys {', '.join(keys)}, but it returned {show(value)}")
+    missing = [key for key in keys if key not in value]
+    if missing:
+        fail(f"{what} returned a dict without the key(s) {', '.join(map(repr, missing))}; it needs {', '.join(keys)}")
+    return {key: as_number(value[key], f"{what}[{key!r}]") for key in keys}
+
+
+def read_pair(value, what):
+    if type(value) not in (tuple, list) or len(value) != 2:
+        fail(f"{what} should return the pair (a1, a2), but it returned {show(value)}")
+    return as_number(value[0], f"{what}[0] (a1)"), as_number(value[1], f"{what}[1] (a2)")
+
+
+def read_training(value, what):
+    if type(value) not in (tuple, list) or len(value) != 2:
+        fail(f"{what} should return (params, errors), but it returned {show(value)}")
+    params = read_dict(value[0], f"{what}[0] (the params)", list(PARAMS))
+    errors = value[1]
+    if type(errors) not in (list, tuple):
+        fail(f"{what}[1] should be the list of errors, but it is {show(errors)}")
+    return params, [as_number(e, f"{what}[1][{i}]") for i, e in enumerate(errors)]
+
+
+# ----------------------------------------------------------------------------- checks
+
+@pytest.mark.points(1)
+def test_sigmoid_worked_example(submission):
+    """sigmoid(0.415) is 0.6023, as in the lecture"""
+    got = as_number(submission.sigmoid(0.415), "sigmoid(0.415)")
+    if not close(got, A1, rtol=1e-6):
+        fail(f"sigmoid(0.415) returned {show(got)}; the lecture computes 0.6023 (1 / (1 + e^-0.415))")
+    got = as_number(submission.sigmoid(0.0), "sigmoid(0.0)")
+    if not close(got, 0.5):
+        fail(f"sigmoid(0) returned {show(got)}; it must be exactly 0.5")
+
+
+@pytest.mark.points(2)
+def test_forward_worked_example(submission):
+    """forward() gives a1 = 0.6023 and a2 = 0.7153 for the lecture's network"""
+    a1, a2 = read_pair(submission.forward(X, PARAMS["w1"], PARAMS["b1"], PARAMS["w2"], PARAMS["b2"]), "forward(0.1, 0.15, 0.4, 0.45, 0.65)")
+    if not close(a1, A1):
+        fail(f"a1 is {show(a1)}, expected 0.6023 = sigmoid(0.15 * 0.1 + 0.4)")
+    if close(a2, PARAMS["w2"] * A1 + PARAMS["b2"]):
+        fail(f"a2 is {show(a2)}, expected 0.7153", OUTPUT_NOT_ACTIVATED)
+    if not close(a2, A2):
+        fail(f"a2 is {show(a2)}, expected 0.7153 = sigmoid(0.45 * a1 + 0.65)")
+
+
+@pytest.mark.points(1)
+def test_error_worked_example(submission):
+    """error(0.25, 0.7153) is about 0.1082"""
+    got = as_number(submission.error(T, A2), "error(0.25, a2)")
+    if close(got, 2 * E):
+        fail(f"error(0.25, {A2:.4f}) returned {show(got)}, expected {E:.6f}", ERROR_NO_HALF)
+    if not close(got, E):
+        fail(f"error(0.25, {A2:.4f}) returned {show(got)}, expected {E:.6f}")
+
+
+@pytest.mark.points(3)
+def test_gradients_worked_example(submission):
+    """gradients() matches the lecture's four derivatives"""
+    got = read_dict(submission.gradients(X, T, **PARAMS), "gradients(0.1, 0.25, 0.15, 0.4, 0.45, 0.65)", list(GRADS))
+    for name in ("w2", "b2", "w1", "b1"):
+        if not close(got[name], GRADS[name], rtol=1e-5):
+            hint = gradient_mistake(name, got[name], GRADS[name], A1, A2, X, PARAMS["w2"])
+            fail(f"dE/d{name} is {show(got[name])}, expected {GRADS[name]:.6g}", hint)
+
+
+@pytest.mark.points(2)
+def test_update_worked_example(submission):
+    """one update with learning rate 0.4 gives w1 = 0.1496, b1 = 0.3959, w2 = 0.4272, b2 = 0.6121"""
+    got = read_dict(submission.update(dict(PARAMS), dict(GRADS), LEARNING_RATE), "update(params, grads, 0.4)", list(PARAMS))
+    if not all(close(got[k], UPDATED[k], rtol=1e-6) for k in PARAMS):
+        fail(f"update returned {show(got)}, expected {show(UPDATED)}", update_mistake(got, PARAMS, GRADS, LEARNING_RATE))
+
+
+@pytest.mark.points(2)
+def test_train_worked_example(submission):
+    """three epochs of training from the lecture's start record three shrinking errors"""
+    params, errors = read_training(submission.train(X, T, dict(PARAMS), LEARNING_RATE, 3), "train(0.1, 0.25, params, 0.4, 3)")
+    if len(errors) != 3:
+        fail(f"train(..., epochs=3) recorded {len(errors)} errors; with no threshold it runs all 3 epochs")
+    if close(errors[:2], ERRORS_3[1:], rtol=1e-6):
+        fail(f"the errors are {show(errors)}, expected {show(ERRORS_3)}", TRAIN_ERROR_AFTER_UPDATE)
+    if not close(errors, ERRORS_3, rtol=1e-6):
+        fail(f"the errors are {show(errors)}, expected {show(ERRORS_3)}")
+    if not all(close(params[k], AFTER_3[k], rtol=1e-6) for k in PARAMS):
+        fail(f"after 3 epochs the params are {show(params)}, expected {show(AFTER_3)}")

@@ -1,0 +1,125 @@
+"""What a check file may use: failing with a named hint, and reading returned values safely.
+
+Checks run in the trusted process and receive decoded plain data from the submission. They
+judge with these helpers so that a wrong type becomes a clear failure, not a crash of the check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+import numpy as np
+
+from grader.outcomes import Outcome
+
+__all__ = ["Hint", "CheckFailed", "SubmissionFailure", "fail", "as_number", "as_array", "close", "show", "public_checks_of"]
+
+
+@dataclass(frozen=True)
+class Hint:
+    """A recognised beginner mistake: a stable id for reports and a sentence that names it."""
+
+    id: str
+    text: str
+
+
+class CheckFailed(AssertionError):
+    """The submission answered and the answer is wrong."""
+
+    def __init__(self, message: str, hint: Hint | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class SubmissionFailure(Exception):
+    """A call produced no value (raised, hung, crashed ...); the check's outcome says which."""
+
+    def __init__(self, outcome: Outcome, message: str) -> None:
+        super().__init__(message)
+        self.outcome = outcome
+        self.message = message
+
+
+def fail(message: str, hint: Hint | None = None) -> NoReturn:
+    raise CheckFailed(message, hint)
+
+
+def show(value: Any) -> str:
+    """A short, readable rendering of a value for a message."""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, np.ndarray):
+        if value.size > 8:
+            return f"array of shape {value.shape}"
+        return np.array2string(value, precision=6, separator=", ")
+    if isinstance(value, (list, tuple)) and len(value) <= 8:
+        inner = ", ".join(show(item) for item in value)
+        return f"[{inner}]" if isinstance(value, list) else f"({inner}{',' if len(value) == 1 else ''})"
+    if isinstance(value, dict) and len(value) <= 8:
+        return "{" + ", ".join(f"{key!r}: {show(item)}" for key, item in value.items()) + "}"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    return f"a {type(value).__name__}"
+
+
+def as_number(value: Any, what: str) -> float:
+    """A returned number as a float: ints, floats and one-element arrays or lists qualify."""
+    if type(value) in (int, float):
+        return float(value)
+    if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf":
+        return float(value.reshape(-1)[0])
+    if type(value) is list and len(value) == 1 and type(value[0]) in (int, float):
+        return float(value[0])
+    fail(f"{what} should be a number, but it is {_kind(value)}: {show(value)}")
+
+
+def as_array(value: Any, what: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
+    """A returned array (or list of numbers) as a float array, optionally of a given shape."""
+    try:
+        if isinstance(value, np.ndarray):
+            array = value.astype(float)
+        elif type(value) in (list, tuple, int, float):
+            array = np.asarray(value, dtype=float)
+        else:
+            raise ValueError
+    except (ValueError, TypeError):
+        fail(f"{what} should be numbers (a list or numpy array), but it is {_kind(value)}: {show(value)}")
+    if shape is not None and array.shape != tuple(shape):
+        fail(f"{what} should have shape {tuple(shape)}, but it has shape {array.shape}")
+    return array
+
+
+def close(got: Any, want: Any, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
+    """Numerically equal within tolerance; NaN never matches."""
+    got_array = np.asarray(got, dtype=float)
+    want_array = np.asarray(want, dtype=float)
+    if got_array.shape != want_array.shape:
+        return False
+    if not np.all(np.isfinite(got_array)):
+        return bool(np.array_equal(got_array, want_array)) and not np.any(np.isnan(got_array))
+    return bool(np.allclose(got_array, want_array, rtol=rtol, atol=atol))
+
+
+
+def public_checks_of(hidden_checks_file: str):
+    """The exercise's public checks module, so hidden checks can share its hints and diagnoses.
+
+    solutions/NN_topic/hidden_checks.py -> exercises/NN_topic/public_checks.py
+    """
+    import importlib.util
+    from pathlib import Path
+
+    here = Path(hidden_checks_file).resolve()
+    path = here.parents[2] / "exercises" / here.parent.name / "public_checks.py"
+    spec = importlib.util.spec_from_file_location(f"public_checks_{here.parent.name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -1,0 +1,149 @@
+"""The `grade` command: grade one exercise, or validate the whole course."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from grader.course import Course, Exercise
+from grader.engine import grade
+from grader.exitcodes import ExitCode
+from grader.feedback import write_json_atomically
+from grader.manifest import MANIFEST_NAME, ManifestError, find_course_root, load_course
+from grader.outcomes import Status
+from grader.render import render
+
+DESCRIPTION = """\
+Grade exercises of the course "Introduction to Deep Learning & Neural Networks with Keras".
+
+  grade EXERCISE_DIR                      grade your file in that exercise folder
+  grade EXERCISE_DIR --submission FILE    grade another .py file as that exercise
+  grade validate                          check that every reference solution earns full marks,
+                                          every stub earns 0 and course.yaml agrees with the checks
+
+Your code runs in a separate process; the checks never share a process with it.
+"""
+
+EPILOG = """\
+exit codes:
+  0  grading completed (whatever the score); validation passed
+  1  `grade validate` found a problem
+  2  usage error (unknown exercise, missing file, bad option)
+  3  the grader itself failed (the feedback's status is grader_failed)
+  4  course.yaml is broken (the message names the file, line and key)
+
+examples:
+  grade exercises/02_backprop
+  grade exercises/02_backprop --submission ~/work/backprop.py --json feedback.json
+  grade exercises/02_backprop --json - | jq .score
+"""
+
+SUBCOMMANDS = ("validate",)
+
+
+class UsageError(Exception):
+    pass
+
+
+def _grade_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="grade", description=DESCRIPTION, epilog=EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("exercise", metavar="EXERCISE_DIR",
+                        help="the exercise folder, e.g. exercises/02_backprop (or just its id, 02_backprop)")
+    parser.add_argument("--submission", metavar="FILE", type=Path,
+                        help="the .py file to grade (default: the exercise's file in EXERCISE_DIR)")
+    parser.add_argument("--json", metavar="PATH", help="also write the feedback document as JSON to PATH ('-' for stdout only)")
+    parser.add_argument("--seed", type=int, help="seed of the hidden checks' random inputs (default: derived from the file)")
+    parser.add_argument("--public-only", action="store_true", help="run only the public checks")
+    return parser
+
+
+def _validate_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="grade validate", description="Check the whole course: references, stubs, schema, points.")
+    parser.add_argument("--course", metavar="DIR", type=Path, default=Path("."),
+                        help=f"the course folder holding {MANIFEST_NAME} (default: the current folder or above)")
+    return parser
+
+
+def _load_course(start: Path) -> Course:
+    try:
+        root = find_course_root(start)
+    except FileNotFoundError as exc:
+        raise UsageError(str(exc)) from None
+    return load_course(root / MANIFEST_NAME)
+
+
+def _resolve_exercise(argument: str) -> tuple[Course, Exercise]:
+    path = Path(argument)
+    if path.is_dir():
+        course = _load_course(path)
+        folder = path.resolve()
+        for exercise in course.exercises:
+            if exercise.exercise_dir.resolve() == folder:
+                return course, exercise
+        raise UsageError(f"{argument} is not an exercise folder of {course.manifest_path}; "
+                         f"exercises: {', '.join('exercises/' + e.id for e in course.exercises)}")
+    course = _load_course(Path.cwd())
+    try:
+        return course, course.exercise(path.name)
+    except KeyError as exc:
+        raise UsageError(f"{argument} is neither a folder nor an exercise id. {exc.args[0]}") from None
+
+
+def _run_grade(argv: list[str]) -> ExitCode:
+    options = _grade_parser().parse_args(argv)
+    _, exercise = _resolve_exercise(options.exercise)
+    submission = options.submission or exercise.stub_path
+    if not submission.is_file():
+        raise UsageError(f"there is no file {submission} to grade")
+    feedback = grade(exercise, submission, seed=options.seed, include_hidden=not options.public_only)
+    document = feedback.to_dict()
+    if options.json == "-":
+        json.dump(document, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        render(document, Console(highlight=False))
+        if options.json:
+            write_json_atomically(document, Path(options.json))
+    return ExitCode.GRADER_FAILED if feedback.status is Status.GRADER_FAILED else ExitCode.OK
+
+
+def _run_validate(argv: list[str]) -> ExitCode:
+    from grader.validate import validate_course
+
+    options = _validate_parser().parse_args(argv)
+    course = _load_course(options.course)
+    console = Console(highlight=False)
+    console.print(f"Validating {len(course.exercises)} exercises of {course.manifest_path}")
+    findings = validate_course(course)
+    for finding in findings:
+        mark = "[green]ok  [/green]" if finding.ok else "[bold red]FAIL[/bold red]"
+        console.print(f"{mark} {finding.exercise}: ", end="")
+        console.print(finding.what, markup=False, highlight=False)
+    failures = sum(1 for finding in findings if not finding.ok)
+    console.print(f"{len(findings) - failures} passed, {failures} failed")
+    return ExitCode.VALIDATION_FAILED if failures else ExitCode.OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv and argv[0] == "validate":
+            return int(_run_validate(argv[1:]))
+        return int(_run_grade(argv))
+    except UsageError as exc:
+        print(f"grade: error: {exc}", file=sys.stderr)
+        return int(ExitCode.USAGE)
+    except ManifestError as exc:
+        print(f"grade: course.yaml is broken:\n{exc}", file=sys.stderr)
+        return int(ExitCode.COURSE_INVALID)
+    except SystemExit as exc:  # argparse: --help exits 0, bad options exit 2
+        return int(exc.code or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

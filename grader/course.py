@@ -1,0 +1,72 @@
+"""The course as typed data: what the manifest says, after it has been validated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PUBLIC_CHECKS = "public_checks.py"
+HIDDEN_CHECKS = "hidden_checks.py"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for one submission's untrusted process."""
+
+    call_seconds: float = 10.0     # wall time of one call (and of importing the submission)
+    total_seconds: float = 120.0   # wall time of the whole grading
+    memory_mb: int = 1024          # address space / memory of the child
+    output_kib: int = 64           # tail of stdout and stderr kept for the feedback
+    max_file_kib: int = 2048       # a larger submission file is graded as broken
+
+
+@dataclass(frozen=True)
+class Exercise:
+    id: str
+    title: str
+    module: str
+    entry: str
+    points: float
+    requires: tuple[str, ...]
+    limits: Limits
+    exercise_dir: Path
+    solution_dir: Path
+    manifest_line: int = 0   # line of this exercise's `points` in course.yaml, for error messages
+
+    @property
+    def stub_path(self) -> Path:
+        return self.exercise_dir / self.entry
+
+    @property
+    def reference_path(self) -> Path:
+        return self.solution_dir / self.entry
+
+    @property
+    def public_checks(self) -> Path:
+        return self.exercise_dir / PUBLIC_CHECKS
+
+    @property
+    def hidden_checks(self) -> Path:
+        return self.solution_dir / HIDDEN_CHECKS
+
+    def check_files(self) -> list[Path]:
+        """Public checks always; hidden checks when this copy of the course has them."""
+        files = [self.public_checks]
+        if self.hidden_checks.is_file():
+            files.append(self.hidden_checks)
+        return files
+
+
+@dataclass(frozen=True)
+class Course:
+    title: str
+    root: Path
+    manifest_path: Path
+    exercises: tuple[Exercise, ...] = field(default_factory=tuple)
+
+    def exercise(self, exercise_id: str) -> Exercise:
+        for exercise in self.exercises:
+            if exercise.id == exercise_id:
+                return exercise
+        known = ", ".join(e.id for e in self.exercises)
+        raise KeyError(f"no exercise {exercise_id!r} in {self.manifest_path} (known: {known})")

@@ -1,0 +1,161 @@
+"""Grade one submission of one exercise: sandbox session + checks under pytest -> Feedback.
+
+The checks run in this (trusted) process under pytest; the submission runs in the child behind
+`SandboxSession`. Whatever goes wrong inside the grader still yields a schema-valid feedback
+document whose status says the grader failed, so a student is never blamed for our bugs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from grader import __version__
+from grader.course import Exercise
+from grader.feedback import Feedback, OutputTail, SubmissionInfo, schema_errors
+from grader.outcomes import Outcome, Status
+from grader.plugin import GradingPlugin
+from grader.proxy import SubmissionProxy, failure_for
+from grader.results import CheckResult
+from grader.sandbox.session import Launcher, PlainProcessLauncher, RefusedSubmission, SandboxSession, SessionReport
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    results: tuple[CheckResult, ...]
+    collected: tuple[tuple[str, float], ...]
+    problems: tuple[str, ...] = field(default_factory=tuple)   # grader-side failures, for grader_error
+
+
+def inspect_file(path: Path, max_kib: int) -> tuple[SubmissionInfo, str | None]:
+    """Hash the file and say why it cannot be run at all (too large, binary, not UTF-8), if so."""
+    data = path.read_bytes()
+    info = SubmissionInfo(path=str(path), sha256=hashlib.sha256(data).hexdigest(), bytes=len(data))
+    if len(data) > max_kib * 1024:
+        return info, f"the file is {len(data) / 1024 / 1024:.1f} MB, and a submission may be at most {max_kib / 1024:g} MB"
+    if not data.strip():
+        return info, "the file is empty: write your functions in it and grade again"
+    if b"\x00" in data:
+        return info, "the file contains NUL bytes, so it is not a Python text file (was a binary file saved under this name?)"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return info, f"the file is not valid UTF-8 text (bad byte at position {exc.start}); save it as UTF-8"
+    return info, None
+
+
+def seed_for(sha256: str) -> int:
+    """The same file gets the same hidden inputs, so grading it again gives the same feedback."""
+    return int(sha256[:8] or "0", 16)
+
+
+def run_checks(exercise: Exercise, proxy: SubmissionProxy, seed: int, include_hidden: bool) -> CheckRun:
+    """Run the exercise's check files under pytest in this process and collect the verdicts."""
+    files = exercise.check_files() if include_hidden else [exercise.public_checks]
+    hidden = exercise.hidden_checks if exercise.hidden_checks in files else None
+    plugin = GradingPlugin(proxy, seed, hidden, exercise.reference_path if hidden else None)
+    ini = resources.files("grader").joinpath("checks.ini")
+    args = [str(path) for path in files] + [
+        "-c", str(ini), "--rootdir", str(exercise.exercise_dir),
+        "--noconftest", "--assert=plain", "--import-mode=importlib",
+        "-p", "no:cacheprovider", "-p", "no:stepwise", "-p", "no:warnings",
+        "--capture=sys", "-q", "--no-header", "--tb=no",
+    ]
+    pytest_output = io.StringIO()
+    previous = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        with contextlib.redirect_stdout(pytest_output), contextlib.redirect_stderr(pytest_output):
+            exit_code = pytest.main(args, plugins=[plugin])
+    finally:
+        if previous is None:
+            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = previous
+
+    problems = list(plugin.collection_errors)
+    if exit_code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERRUPTED):
+        problems.append(f"pytest stopped with {exit_code!r}: {pytest_output.getvalue()[-1500:]}")
+    if not plugin.collected:
+        problems.append(f"no checks were found in {', '.join(map(str, files))}")
+    problems += [f"check {result.id} broke: {result.internal_error}" for result in plugin.results if result.internal_error]
+    if include_hidden and hidden is not None:
+        total = sum(points for _, points in plugin.collected)
+        if abs(total - exercise.points) > 1e-9:
+            problems.append(f"the checks of {exercise.id} are worth {total:g} points but course.yaml (line "
+                            f"{exercise.manifest_line}) says {exercise.points:g}; make them agree")
+    return CheckRun(tuple(plugin.results), tuple(plugin.collected), tuple(problems))
+
+
+def grade(exercise: Exercise, submission: Path, *, seed: int | None = None, launcher: Launcher | None = None,
+          include_hidden: bool = True) -> Feedback:
+    """Grade `submission` as `exercise`. Never raises for anything the submission does."""
+    started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    clock = time.monotonic()
+    launcher = launcher or PlainProcessLauncher()
+    submission = Path(submission)
+    info, refusal = inspect_file(submission, exercise.limits.max_file_kib)
+    seed = seed_for(info.sha256) if seed is None else seed
+    hidden_run = include_hidden and exercise.hidden_checks.is_file()
+    try:
+        if refusal:
+            session = RefusedSubmission(refusal, launcher)
+        else:
+            session = SandboxSession(submission, exercise.limits, launcher, deadline=clock + exercise.limits.total_seconds)
+        try:
+            run = run_checks(exercise, SubmissionProxy(session), seed, include_hidden)
+        finally:
+            report = session.close()
+        deadline_reached = time.monotonic() - clock >= exercise.limits.total_seconds
+        status, message = _status(run, report, deadline_reached)
+        feedback = Feedback(
+            exercise=exercise.id, exercise_title=exercise.title, status=status, message=message,
+            checks=run.results, submission=info, seed=seed, isolation=report.isolation,
+            started_at=started_at, duration_s=time.monotonic() - clock, output=_output(report),
+            grader_version=__version__, hidden_checks_run=hidden_run,
+            grader_error="; ".join(run.problems)[:4000] if run.problems else None,
+        )
+        invalid = schema_errors(feedback.to_dict())
+        if invalid:
+            raise ValueError("the feedback document breaks its schema: " + "; ".join(invalid[:5]))
+        return feedback
+    except Exception as exc:  # noqa: BLE001 - a grader bug must still produce a document
+        return grader_failure(exercise, info, seed, launcher, started_at, time.monotonic() - clock,
+                              f"{type(exc).__name__}: {exc}", hidden_run)
+
+
+def grader_failure(exercise: Exercise, info: SubmissionInfo, seed: int, launcher: Launcher, started_at: str,
+                   duration_s: float, error: str, hidden_run: bool) -> Feedback:
+    return Feedback(
+        exercise=exercise.id, exercise_title=exercise.title, status=Status.GRADER_FAILED,
+        message="The grader failed while grading this submission; this is not your fault. Please report it.",
+        checks=(), submission=info, seed=seed, isolation=launcher.isolation, started_at=started_at,
+        duration_s=duration_s, output=OutputTail("", "", 0, 0, False), grader_version=__version__,
+        hidden_checks_run=hidden_run, grader_error=error[:4000],
+    )
+
+
+def _status(run: CheckRun, report: SessionReport, deadline_reached: bool) -> tuple[Status, str]:
+    passed = sum(1 for result in run.results if result.outcome is Outcome.PASSED)
+    summary = f"{passed} of {len(run.results)} checks passed."
+    if run.problems:
+        return Status.GRADER_FAILED, "The grader failed while grading this submission; this is not your fault. Please report it."
+    if report.import_failure is not None:
+        message = failure_for("your file", report.import_failure).message
+        return Status.SUBMISSION_BROKEN, message[:1].upper() + message[1:]
+    if deadline_reached:
+        return Status.TIMED_OUT, f"Grading stopped at its time limit; checks that did not finish score 0. {summary}"
+    return Status.GRADED, summary
+
+
+def _output(report: SessionReport) -> OutputTail:
+    return OutputTail(report.stdout, report.stderr, report.stdout_bytes, report.stderr_bytes, report.truncated)

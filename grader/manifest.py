@@ -1,0 +1,201 @@
+"""Read `course.yaml` into a `Course`, or say exactly where and how it is broken.
+
+Every problem is a `ManifestError` naming the file, the line, the key and what to do, because
+the person reading it is an instructor editing YAML, not a Python programmer reading tracebacks.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from grader.course import HIDDEN_CHECKS, PUBLIC_CHECKS, Course, Exercise, Limits
+
+MANIFEST_NAME = "course.yaml"
+
+
+@dataclass(frozen=True)
+class ManifestProblem:
+    path: Path
+    line: int | None
+    key: str
+    problem: str
+    fix: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else str(self.path)
+        key = f" [{self.key}]" if self.key else ""
+        return f"{where}{key}: {self.problem}. {self.fix}"
+
+
+class ManifestError(Exception):
+    def __init__(self, problems: list[ManifestProblem]) -> None:
+        super().__init__("\n".join(str(problem) for problem in problems))
+        self.problems = problems
+
+
+def find_course_root(start: Path) -> Path:
+    """The nearest folder at or above `start` that holds course.yaml."""
+    start = Path(start).resolve()
+    for folder in [start, *start.parents]:
+        if (folder / MANIFEST_NAME).is_file():
+            return folder
+    raise FileNotFoundError(f"no {MANIFEST_NAME} in {start} or any folder above it; run this inside the course folder")
+
+
+@lru_cache(maxsize=None)
+def course_schema() -> dict[str, Any]:
+    return json.loads(resources.files("grader.schemas").joinpath("course.schema.json").read_text(encoding="utf-8"))
+
+
+def _key_path(parts: list[Any]) -> str:
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+class _LineMap:
+    """Line numbers (1-based) of every key and item in the YAML document, by path."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.lines: dict[tuple, int] = {}
+        self.duplicates: list[ManifestProblem] = []
+
+    def walk(self, node: yaml.Node, at: tuple = ()) -> None:
+        self.lines.setdefault(at, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key_node, value_node in node.value:
+                key = key_node.value
+                if key in seen:
+                    self.duplicates.append(ManifestProblem(
+                        self.path, key_node.start_mark.line + 1, _key_path([*at, key]),
+                        f"the key {key!r} appears twice", "Keep one of them."))
+                seen.add(key)
+                self.lines[(*at, key)] = key_node.start_mark.line + 1
+                self.walk(value_node, (*at, key))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                self.walk(item, (*at, index))
+
+    def line(self, at: tuple) -> int | None:
+        while at not in self.lines and at:
+            at = at[:-1]
+        return self.lines.get(at)
+
+
+def _parse(path: Path) -> tuple[Any, _LineMap]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ManifestError([ManifestProblem(path, None, "", f"cannot be read ({exc})", "Check that it is a UTF-8 text file.")]) from None
+    lines = _LineMap(path)
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise ManifestError([ManifestProblem(path, mark.line + 1 if mark else None, "",
+                                             f"is not valid YAML: {exc.problem or exc.context}",
+                                             "Fix the indentation or quoting on that line.")]) from None
+    except yaml.YAMLError as exc:
+        raise ManifestError([ManifestProblem(path, None, "", f"is not valid YAML: {exc}", "Fix the YAML syntax.")]) from None
+    if node is not None:
+        lines.walk(node)
+    return data, lines
+
+
+def _schema_problems(data: Any, lines: _LineMap) -> list[ManifestProblem]:
+    validator = jsonschema.Draft202012Validator(course_schema())
+    problems = []
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+        at = tuple(error.absolute_path)
+        key = _key_path(list(at))
+        if error.validator == "additionalProperties":
+            extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+            allowed = ", ".join(sorted(error.schema.get("properties", {})))
+            for name in extra:
+                problems.append(ManifestProblem(lines.path, lines.line((*at, name)), _key_path([*at, name]),
+                                                f"unknown key {name!r}", f"Remove it or use one of: {allowed}."))
+            continue
+        if error.validator == "required":
+            fix = "Add it."
+        elif error.validator == "enum":
+            fix = "Use one of: " + ", ".join(map(str, error.validator_value)) + "."
+        elif error.validator == "pattern":
+            fix = "Exercise ids look like 03_activations; entry files like activations.py."
+        else:
+            fix = "See grader/schemas/course.schema.json for what is allowed."
+        problems.append(ManifestProblem(lines.path, lines.line(at), key, error.message, fix))
+    return problems
+
+
+def _limits(defaults: dict, overrides: dict) -> Limits:
+    merged = {**defaults, **overrides}
+    names = {field.name for field in fields(Limits)}
+    return Limits(**{name: value for name, value in merged.items() if name in names})
+
+
+def load_course(path: Path) -> Course:
+    """Load and check a course.yaml, or raise ManifestError listing every problem found."""
+    path = Path(path).resolve()
+    data, lines = _parse(path)
+    problems = list(lines.duplicates) + _schema_problems(data, lines)
+    if problems:
+        raise ManifestError(problems)
+
+    root = path.parent
+    default_limits = (data.get("defaults") or {}).get("limits", {})
+    exercises: list[Exercise] = []
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(data["exercises"]):
+        at = ("exercises", index)
+        exercise_id = entry["id"]
+        if exercise_id in seen:
+            problems.append(ManifestProblem(path, lines.line((*at, "id")), _key_path([*at, "id"]),
+                                            f"exercise id {exercise_id!r} is already used by exercises[{seen[exercise_id]}]",
+                                            "Give every exercise its own id."))
+            continue
+        seen[exercise_id] = index
+        exercise = Exercise(
+            id=exercise_id, title=entry["title"], module=entry["module"], entry=entry["entry"],
+            points=float(entry["points"]), requires=tuple(entry["requires"]),
+            limits=_limits(default_limits, entry.get("limits", {})),
+            exercise_dir=root / "exercises" / exercise_id, solution_dir=root / "solutions" / exercise_id,
+            manifest_line=lines.line((*at, "points")) or 0,
+        )
+        problems += _missing_files(exercise, path, lines, at)
+        exercises.append(exercise)
+    if problems:
+        raise ManifestError(problems)
+    return Course(title=data["title"], root=root, manifest_path=path, exercises=tuple(exercises))
+
+
+def _missing_files(exercise: Exercise, path: Path, lines: _LineMap, at: tuple) -> list[ManifestProblem]:
+    """The stub and public checks must exist; solutions only where this copy ships solutions/."""
+    required = [(exercise.stub_path, "entry", "the stub students start from"),
+                (exercise.public_checks, "id", f"the public checks ({PUBLIC_CHECKS})")]
+    if (exercise.solution_dir.parent).is_dir():
+        required += [(exercise.reference_path, "entry", "the reference solution"),
+                     (exercise.hidden_checks, "id", f"the hidden checks ({HIDDEN_CHECKS})")]
+    problems = []
+    for file, key, what in required:
+        if not file.is_file():
+            problems.append(ManifestProblem(
+                path, lines.line((*at, key)), _key_path([*at, key]),
+                f"{what} is missing: {file.relative_to(path.parent)} does not exist",
+                "Create the file, or correct the exercise's id or entry."))
+    return problems
+
+
+def load_course_at(start: Path) -> Course:
+    return load_course(find_course_root(start) / MANIFEST_NAME)

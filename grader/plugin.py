@@ -1,0 +1,121 @@
+"""The pytest plugin that turns check runs into `CheckResult`s.
+
+It provides the fixtures checks use (`submission`, `seed`, `rng`, `reference`) and listens to
+pytest's reports, the way pytest's own reporters do, instead of parsing any output.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import zlib
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pytest
+
+from grader.checklib import CheckFailed, SubmissionFailure
+from grader.outcomes import Outcome
+from grader.proxy import SubmissionProxy
+from grader.results import CheckResult
+
+INTERNAL_ERROR_MESSAGE = "this check could not judge your answer because of a problem in the grader, not in your code"
+
+
+class GradingPlugin:
+    def __init__(self, proxy: SubmissionProxy, seed: int, hidden_checks: Path | None,
+                 reference_path: Path | None) -> None:
+        self._proxy = proxy
+        self._seed = seed
+        self._hidden_checks = hidden_checks.resolve() if hidden_checks else None
+        self._reference_path = reference_path
+        self._reference: ModuleType | None = None
+        self.results: list[CheckResult] = []
+        self.collected: list[tuple[str, float]] = []
+        self.collection_errors: list[str] = []
+
+    # ------------------------------------------------------------------ fixtures
+
+    @pytest.fixture(scope="session")
+    def submission(self) -> SubmissionProxy:
+        return self._proxy
+
+    @pytest.fixture(scope="session")
+    def seed(self) -> int:
+        return self._seed
+
+    @pytest.fixture
+    def rng(self, request: pytest.FixtureRequest) -> np.random.Generator:
+        """Seeded per check, so one check's draws do not depend on which checks ran before it."""
+        return np.random.default_rng([self._seed, zlib.crc32(self.check_id(request.node).encode())])
+
+    @pytest.fixture(scope="session")
+    def reference(self) -> ModuleType:
+        """The reference solution, for hidden checks only (students never have it)."""
+        if self._reference is None:
+            if self._reference_path is None or not self._reference_path.is_file():
+                raise RuntimeError("the reference solution is not available to this check")
+            spec = importlib.util.spec_from_file_location(f"reference_{abs(hash(self._reference_path))}", self._reference_path)
+            assert spec is not None and spec.loader is not None
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            self._reference = module
+        return self._reference
+
+    # ------------------------------------------------------------------ hooks
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.addinivalue_line("markers", "points(n): how many points the check is worth")
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.collection_errors.append(f"{report.nodeid}: {report.longreprtext[-2000:]}")
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        self.collected = [(self.check_id(item), self.points(item)) for item in items]
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Any:
+        report = yield
+        if call.when == "call" or (call.when == "setup" and call.excinfo is not None):
+            self.results.append(self._verdict(item, call))
+        return report
+
+    # ------------------------------------------------------------------ helpers
+
+    def visibility(self, item: pytest.Item) -> str:
+        return "hidden" if self._hidden_checks and Path(item.path).resolve() == self._hidden_checks else "public"
+
+    def check_id(self, item: pytest.Item) -> str:
+        name = item.name[len("test_"):] if item.name.startswith("test_") else item.name
+        return f"{self.visibility(item)}/{name}"
+
+    @staticmethod
+    def points(item: pytest.Item) -> float:
+        marker = item.get_closest_marker("points")
+        return float(marker.args[0]) if marker and marker.args else 0.0
+
+    @staticmethod
+    def check_name(item: pytest.Item) -> str:
+        function = getattr(item, "function", None)
+        doc = (function.__doc__ or "").strip().splitlines() if function else []
+        name = doc[0].strip() if doc else item.name.removeprefix("test_").replace("_", " ")
+        callspec = getattr(item, "callspec", None)
+        return f"{name} [{callspec.id}]" if callspec else name
+
+    def _verdict(self, item: pytest.Item, call: pytest.CallInfo) -> CheckResult:
+        common = dict(id=self.check_id(item), name=self.check_name(item), visibility=self.visibility(item),
+                      max_score=self.points(item), duration_s=round(call.duration, 4))
+        excinfo = call.excinfo
+        if excinfo is None:
+            return CheckResult(outcome=Outcome.PASSED, message="correct", **common)
+        exc = excinfo.value
+        if isinstance(exc, SubmissionFailure):
+            return CheckResult(outcome=exc.outcome, message=exc.message, **common)
+        if isinstance(exc, CheckFailed):
+            return CheckResult(outcome=Outcome.FAILED, message=exc.message, hint=exc.hint, **common)
+        if type(exc) is AssertionError:
+            return CheckResult(outcome=Outcome.FAILED, message=str(exc) or "the result is not what this check expects", **common)
+        return CheckResult(outcome=Outcome.ERROR, message=INTERNAL_ERROR_MESSAGE,
+                           internal_error=f"{type(exc).__name__}: {exc}"[:2000], **common)

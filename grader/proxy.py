@@ -1,0 +1,101 @@
+"""The `submission` object checks call: attribute access becomes a call into the sandbox.
+
+It turns every call that produced no value into a `SubmissionFailure` carrying the check's
+outcome and a message a beginner can act on; checks never handle sandbox details.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from grader.checklib import SubmissionFailure
+from grader.outcomes import Outcome
+from grader.sandbox.session import CallResult, CallStatus, ErrorInfo, SandboxSession
+
+
+class SubmissionProxy:
+    def __init__(self, session: SandboxSession) -> None:
+        self._session = session
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name.startswith("_"):
+            raise AttributeError(name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return self.call(name, *args, **kwargs)
+
+        return call
+
+    def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        value, _ = self._run(name, args, kwargs, return_args=False)
+        return value
+
+    def call_with_args(self, name: str, *args: Any, **kwargs: Any) -> tuple[Any, list]:
+        """The value and the positional arguments as the function left them (to see mutation)."""
+        return self._run(name, args, kwargs, return_args=True)
+
+    def _run(self, name: str, args: tuple, kwargs: dict, return_args: bool) -> tuple[Any, list]:
+        result = self._session.call(name, args, kwargs, return_args=return_args)
+        if result.ok:
+            return result.value, result.args_after or []
+        raise failure_for(name, result)
+
+
+def _where(error: ErrorInfo | None) -> str:
+    return f" (line {error.line} of your file)" if error and error.line else ""
+
+
+def _raised(error: ErrorInfo | None) -> str:
+    if error is None:
+        return "an exception"
+    text = f"{error.type}: {error.message}" if error.message else error.type
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def failure_for(name: str, result: CallResult) -> SubmissionFailure:
+    """Translate a call that gave no value into an outcome and a plain-words message."""
+    status, error = result.status, result.error
+    if status is CallStatus.RAISED:
+        if error and error.type == "NotImplementedError":
+            return SubmissionFailure(Outcome.ERROR, f"`{name}` is not implemented yet: it still raises NotImplementedError{_where(error)}.")
+        if error and error.type == "RecursionError":
+            return SubmissionFailure(Outcome.ERROR, f"`{name}` recursed too deeply (RecursionError){_where(error)}.")
+        return SubmissionFailure(Outcome.ERROR, f"`{name}` raised {_raised(error)}{_where(error)}.")
+    if status is CallStatus.EXITED:
+        return SubmissionFailure(Outcome.ERROR, f"`{name}` called sys.exit() or exit(){_where(error)}; return the value instead.")
+    if status is CallStatus.MISSING:
+        return SubmissionFailure(Outcome.ERROR, f"your file has no function named `{name}`; the exercise expects exactly that name.")
+    if status is CallStatus.UNSUPPORTED:
+        detail = error.message if error else "an unsupported type"
+        return SubmissionFailure(Outcome.ERROR, f"`{name}` {detail}. Return numbers, strings, lists, tuples, dicts or numpy arrays.")
+    if status is CallStatus.TIMEOUT:
+        return SubmissionFailure(Outcome.TIMEOUT, f"`{name}` was stopped: {result.detail}. Look for an endless loop or far too many iterations.")
+    if status is CallStatus.MEMORY:
+        return SubmissionFailure(Outcome.MEMORY, f"`{name}` ran out of memory{_where(error)}. Look for huge arrays or lists that keep growing.")
+    if status is CallStatus.CRASHED:
+        return SubmissionFailure(Outcome.CRASHED, f"the process running `{name}` crashed ({result.detail}).")
+    if status is CallStatus.PROTOCOL:
+        return SubmissionFailure(Outcome.ERROR, f"the process running `{name}` sent malformed data ({result.detail}).")
+    if status is CallStatus.DEADLINE:
+        return SubmissionFailure(Outcome.TIMEOUT, f"`{name}` was not run: {result.detail}.")
+    if status is CallStatus.NOT_IMPORTABLE:
+        return _not_importable(result)
+    return SubmissionFailure(Outcome.ERROR, f"`{name}` failed ({status.value}).")
+
+
+def _not_importable(result: CallResult) -> SubmissionFailure:
+    status, error = result.import_status, result.error
+    prefix = "your file could not be loaded"
+    if status is CallStatus.TIMEOUT:
+        return SubmissionFailure(Outcome.TIMEOUT, f"{prefix}: {result.detail}. Move training loops and input() calls out of the top level of the file.")
+    if status is CallStatus.CRASHED:
+        return SubmissionFailure(Outcome.CRASHED, f"{prefix}: {result.detail}.")
+    if status is CallStatus.MEMORY:
+        return SubmissionFailure(Outcome.MEMORY, f"{prefix}: it ran out of memory while being imported{_where(error)}.")
+    if status is CallStatus.EXITED:
+        return SubmissionFailure(Outcome.ERROR, f"{prefix}: it calls sys.exit() or exit() at the top level{_where(error)}.")
+    if status is CallStatus.BROKEN_FILE:
+        return SubmissionFailure(Outcome.ERROR, f"{prefix}: {result.detail}.")
+    if error and error.type in ("SyntaxError", "IndentationError", "TabError"):
+        return SubmissionFailure(Outcome.ERROR, f"{prefix}: {error.type} on line {error.line}: {error.message}.")
+    return SubmissionFailure(Outcome.ERROR, f"{prefix}: importing it raised {_raised(error)}{_where(error)}.")

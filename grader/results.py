@@ -1,0 +1,26 @@
+"""The verdict on one check: produced by the pytest plugin, consumed by the feedback builder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from grader.checklib import Hint
+from grader.outcomes import Outcome
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    id: str
+    name: str
+    visibility: str          # "public" or "hidden"
+    max_score: float
+    outcome: Outcome
+    message: str
+    hint: Hint | None = None
+    duration_s: float = 0.0
+    internal_error: str | None = None   # set when the check itself broke: a grader bug, not the student's
+
+    @property
+    def score(self) -> float:
+        """Fail closed: only an explicit pass from the trusted side earns points."""
+        return self.max_score if self.outcome is Outcome.PASSED and self.internal_error is None else 0.0

@@ -1,0 +1,161 @@
+"""The untrusted side: imports one submission and answers call requests with plain data.
+
+Runs as `python -I -B -m grader.sandbox.child ...` in its own process. Nothing here is
+believed by the grader: whatever this process sends is decoded as a returned value and judged
+by the checks in the trusted process. The checks and their expected values never come here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import sys
+import traceback
+
+import numpy  # noqa: F401  (imported before the submission so its copy of numpy is the real one)
+
+from grader import wire
+
+MAX_MESSAGE_CHARS = 2000
+SUBMISSION_MODULE = "submission"
+
+
+def _describe(exc: BaseException, submission_path: str) -> dict:
+    """Name the exception and point at the submission's own lines, never the runner's."""
+    try:
+        message = str(exc)
+    except BaseException:  # a hostile __str__
+        message = "<the exception's message could not be read>"
+    frames = []
+    try:
+        for frame in traceback.extract_tb(exc.__traceback__):
+            if os.path.abspath(frame.filename) == submission_path:
+                frames.append({"line": frame.lineno, "function": frame.name, "code": (frame.line or "")[:200]})
+    except BaseException:
+        frames = []
+    line = getattr(exc, "lineno", None) if isinstance(exc, SyntaxError) else None
+    if line is None and frames:
+        line = frames[-1]["line"]
+    return {
+        "type": type(exc).__name__[:100],
+        "message": message[:MAX_MESSAGE_CHARS],
+        "line": line if type(line) is int else None,
+        "frames": frames[-5:],
+    }
+
+
+def _failure_status(exc: BaseException) -> str:
+    if isinstance(exc, MemoryError):
+        return "memory"
+    if isinstance(exc, RecursionError):
+        return "raised"
+    if isinstance(exc, SystemExit):
+        return "exited"
+    return "raised"
+
+
+def _import_submission(path: str):
+    spec = importlib.util.spec_from_file_location(SUBMISSION_MODULE, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[SUBMISSION_MODULE] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _flush() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
+
+
+def _send(fd: int, message: dict) -> None:
+    _flush()
+    try:
+        wire.write_frame(fd, message)
+    except wire.Unsupported as exc:
+        wire.write_frame(fd, {"id": message.get("id"), "status": "unsupported", "error": {"type": "Unsupported", "message": str(exc)}})
+
+
+def _answer(module, request: dict, submission_path: str) -> dict:
+    name = request.get("function")
+    function = getattr(module, name, None) if isinstance(name, str) else None
+    if not callable(function):
+        return {"status": "missing", "error": {"type": "AttributeError", "message": f"no function named {name!r}"}}
+    args = wire.decode(request.get("args", []))
+    kwargs = wire.decode(request.get("kwargs", {"dict": []}))
+    try:
+        value = function(*args, **kwargs)
+    except BaseException as exc:  # noqa: BLE001 - every failure of the submission is data
+        return {"status": _failure_status(exc), "error": _describe(exc, submission_path)}
+    try:
+        answer = {"status": "ok", "value": wire.encode(value)}
+        if request.get("return_args"):
+            answer["args_after"] = wire.encode(list(args))
+    except wire.Unsupported as exc:
+        return {"status": "unsupported", "error": {"type": "Unsupported", "message": str(exc)}}
+    except RecursionError:
+        return {"status": "unsupported", "error": {"type": "Unsupported", "message": "the returned value is nested too deeply"}}
+    except MemoryError:
+        return {"status": "memory", "error": {"type": "MemoryError", "message": "ran out of memory while returning the value"}}
+    return answer
+
+
+def _limit_resources(memory_mb: int, cpu_seconds: int, file_mb: int) -> None:
+    """Set before the submission is imported; a process cannot raise its own hard limits again."""
+    import resource
+
+    def clamp(kind: int, value: int) -> None:
+        soft, hard = resource.getrlimit(kind)
+        if hard != resource.RLIM_INFINITY:
+            value = min(value, hard)
+        resource.setrlimit(kind, (value, value))
+
+    if memory_mb:
+        clamp(resource.RLIMIT_AS, memory_mb * 1024 * 1024)
+    if cpu_seconds:
+        clamp(resource.RLIMIT_CPU, cpu_seconds)
+    if file_mb:
+        clamp(resource.RLIMIT_FSIZE, file_mb * 1024 * 1024)
+    clamp(resource.RLIMIT_CORE, 0)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="grader-child")
+    parser.add_argument("--submission", required=True)
+    parser.add_argument("--request-fd", type=int, required=True)
+    parser.add_argument("--response-fd", type=int, required=True)
+    parser.add_argument("--memory-mb", type=int, default=0)
+    parser.add_argument("--cpu-seconds", type=int, default=0)
+    parser.add_argument("--file-mb", type=int, default=0)
+    options = parser.parse_args(argv)
+    _limit_resources(options.memory_mb, options.cpu_seconds, options.file_mb)
+    submission_path = os.path.abspath(options.submission)
+    requests, responses = options.request_fd, options.response_fd
+    # The submission's folder goes last, so a file named numpy.py there shadows nothing.
+    sys.path.append(os.path.dirname(submission_path))
+
+    try:
+        module = _import_submission(submission_path)
+    except BaseException as exc:  # noqa: BLE001
+        status = _failure_status(exc)
+        _send(responses, {"ready": False, "status": status, "error": _describe(exc, submission_path)})
+        return
+    _send(responses, {"ready": True})
+
+    while True:
+        try:
+            request = wire.read_frame(requests, None)
+        except (wire.ChannelClosed, wire.WireError):
+            return
+        answer = _answer(module, request, submission_path)
+        answer["id"] = request.get("id")
+        _send(responses, answer)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""Bounded capture of what the submission prints: the total is counted, only the tail is kept."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+
+_CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def printable(text: str) -> str:
+    """Strip terminal escapes and control characters so a tail cannot redraw anyone's terminal."""
+    return _CONTROL.sub("", text)
+
+
+class TailBuffer:
+    """Keeps the last `limit` bytes written to it, and how many bytes there were in all."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.total = 0
+        self._data = bytearray()
+        self._lock = threading.Lock()
+
+    def feed(self, chunk: bytes) -> None:
+        with self._lock:
+            self.total += len(chunk)
+            self._data += chunk
+            if len(self._data) > 2 * self.limit:
+                del self._data[: len(self._data) - self.limit]
+
+    def text(self) -> str:
+        with self._lock:
+            data = bytes(self._data[-self.limit:])
+        return printable(data.decode("utf-8", errors="replace"))
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > self.limit
+
+
+def drain(fd: int, buffer: TailBuffer) -> threading.Thread:
+    """Read `fd` until EOF on a daemon thread, so a chatty child never blocks on a full pipe."""
+
+    def run() -> None:
+        try:
+            while True:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    break
+                buffer.feed(chunk)
+        except OSError:
+            pass
+        finally:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    thread = threading.Thread(target=run, name=f"drain-{fd}", daemon=True)
+    thread.start()
+    return thread

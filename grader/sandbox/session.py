@@ -1,0 +1,391 @@
+"""The trusted side of the boundary: one submission's child process behind one small interface.
+
+`SandboxSession.call(name, args)` runs a function of the submission in the child and returns a
+`CallResult` holding decoded plain data or the reason there is none. A child that hangs,
+crashes or misbehaves is killed and replaced on the next call; the checks never see a process.
+How the child is started (plain process now, namespaces later) is a `Launcher`'s job.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any, Protocol
+
+from grader import wire
+from grader.course import Limits
+from grader.sandbox.output import TailBuffer, drain
+
+STALE_FRAMES_TOLERATED = 16
+
+
+class CallStatus(str, Enum):
+    OK = "ok"
+    RAISED = "raised"                  # the function raised an exception
+    EXITED = "exited"                  # the function called sys.exit()
+    MISSING = "missing"                # no such function in the submission
+    UNSUPPORTED = "unsupported"        # the value returned may not cross the boundary
+    NOT_IMPORTABLE = "not_importable"  # the submission failed while being imported
+    TIMEOUT = "timeout"
+    MEMORY = "memory"
+    CRASHED = "crashed"
+    PROTOCOL = "protocol"              # the child sent bytes that are not a bounded, well-formed answer
+    DEADLINE = "deadline"              # the whole grading's time is used up; the call was not made
+    BROKEN_FILE = "broken_file"        # with NOT_IMPORTABLE: the file was refused before any process ran
+
+
+@dataclass(frozen=True)
+class ErrorInfo:
+    type: str
+    message: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class CallResult:
+    status: CallStatus
+    value: Any = None
+    args_after: list | None = None
+    error: ErrorInfo | None = None
+    detail: str = ""
+    import_status: CallStatus | None = None   # with NOT_IMPORTABLE: what went wrong during import
+
+    @property
+    def ok(self) -> bool:
+        return self.status is CallStatus.OK
+
+
+@dataclass(frozen=True)
+class Isolation:
+    """How strongly the child was isolated; goes into the feedback as is."""
+
+    mode: str
+    strong: bool
+    memory_limit: str
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SessionReport:
+    isolation: Isolation
+    stdout: str
+    stderr: str
+    stdout_bytes: int
+    stderr_bytes: int
+    truncated: bool
+    children_started: int
+    import_failure: CallResult | None
+
+
+class Launcher(Protocol):
+    isolation: Isolation
+
+    def spawn(self, command: list[str], scratch: Path, submission: Path, pass_fds: tuple[int, ...]) -> subprocess.Popen:
+        ...
+
+
+def scrubbed_environment(scratch: Path) -> dict[str, str]:
+    """Nothing of the caller's environment leaks in; one thread per math library keeps timing fair."""
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(scratch),
+        "TMPDIR": str(scratch),
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "PYTHONHASHSEED": "0",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+    }
+
+
+class PlainProcessLauncher:
+    """A child process with rlimits and a scrubbed environment: the weak mode, with no namespaces."""
+
+    isolation = Isolation(
+        mode="process",
+        strong=False,
+        memory_limit="rlimit-as",
+        notes=("plain child process with resource limits; no filesystem or network isolation",),
+    )
+
+    def spawn(self, command: list[str], scratch: Path, submission: Path, pass_fds: tuple[int, ...]) -> subprocess.Popen:
+        return subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=scratch,
+            env=scrubbed_environment(scratch),
+            pass_fds=pass_fds,
+            start_new_session=True,
+            close_fds=True,
+        )
+
+
+@dataclass
+class _Child:
+    process: subprocess.Popen
+    request_fd: int
+    response_fd: int
+    next_id: int = 1
+
+
+@dataclass
+class _Budget:
+    deadline: float
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+
+class SandboxSession:
+    """Runs calls into one submission, each in a child that is replaced when it dies or hangs."""
+
+    def __init__(self, submission: Path, limits: Limits, launcher: Launcher | None = None,
+                 deadline: float | None = None) -> None:
+        self.submission = Path(submission).resolve()
+        self.limits = limits
+        self.launcher = launcher or PlainProcessLauncher()
+        self._budget = _Budget(deadline if deadline is not None else time.monotonic() + limits.total_seconds)
+        self._scratch = Path(tempfile.mkdtemp(prefix="grader-scratch-"))
+        self._stdout = TailBuffer(limits.output_kib * 1024)
+        self._stderr = TailBuffer(limits.output_kib * 1024)
+        self._child: _Child | None = None
+        self._import_failure: CallResult | None = None
+        self._children_started = 0
+        self._drains: list = []
+
+    # ------------------------------------------------------------------ public
+
+    def call(self, function: str, args: tuple | list = (), kwargs: dict | None = None,
+             *, return_args: bool = False) -> CallResult:
+        if self._import_failure is not None:
+            return self._import_failure
+        if self._budget.remaining() <= 0:
+            return CallResult(CallStatus.DEADLINE, detail="the time for grading this submission is used up")
+        if self._child is None:
+            failure = self._start_child()
+            if failure is not None:
+                self._import_failure = failure
+                return failure
+        assert self._child is not None
+        try:
+            request = {"function": function, "args": wire.encode(list(args)),
+                       "kwargs": wire.encode(dict(kwargs or {})), "return_args": return_args}
+        except wire.Unsupported as exc:  # a check passed something odd: that is our bug
+            raise TypeError(f"check arguments are not plain data: {exc}") from None
+        return self._exchange(request)
+
+    def close(self) -> SessionReport:
+        self._kill_child()
+        for thread in self._drains:
+            thread.join(timeout=2)
+        shutil.rmtree(self._scratch, ignore_errors=True)
+        return SessionReport(
+            isolation=self.launcher.isolation,
+            stdout=self._stdout.text(),
+            stderr=self._stderr.text(),
+            stdout_bytes=self._stdout.total,
+            stderr_bytes=self._stderr.total,
+            truncated=self._stdout.truncated or self._stderr.truncated,
+            children_started=self._children_started,
+            import_failure=self._import_failure,
+        )
+
+    def __enter__(self) -> "SandboxSession":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ child lifecycle
+
+    def _command(self, request_fd: int, response_fd: int) -> list[str]:
+        limits = self.limits
+        return [
+            sys.executable, "-I", "-B", "-m", "grader.sandbox.child",
+            "--submission", str(self.submission),
+            "--request-fd", str(request_fd), "--response-fd", str(response_fd),
+            "--memory-mb", str(limits.memory_mb),
+            "--cpu-seconds", str(int(limits.total_seconds) + 1),
+            "--file-mb", "16",
+        ]
+
+    def _start_child(self) -> CallResult | None:
+        """Start a child and wait for it to import the submission; a failure is final for the session."""
+        request_read, request_write = os.pipe()
+        response_read, response_write = os.pipe()
+        try:
+            process = self.launcher.spawn(
+                self._command(request_read, response_write), self._scratch, self.submission,
+                (request_read, response_write),
+            )
+        finally:
+            os.close(request_read)
+            os.close(response_write)
+        self._children_started += 1
+        self._child = _Child(process, request_write, response_read)
+        self._drains += [drain(process.stdout.fileno(), self._stdout), drain(process.stderr.fileno(), self._stderr)]
+        # The drains own the pipe fds now; stop Popen from closing them a second time.
+        process.stdout = process.stderr = None
+
+        deadline = time.monotonic() + min(self.limits.call_seconds, max(self._budget.remaining(), 0))
+        try:
+            ready = wire.read_frame(response_read, deadline)
+        except wire.FrameTimeout:
+            self._kill_child()
+            return self._not_importable(CallStatus.TIMEOUT, f"importing your file took longer than {self.limits.call_seconds:g} s")
+        except (wire.ChannelClosed, OSError):
+            detail = self._death_detail()
+            self._kill_child()
+            return self._not_importable(CallStatus.CRASHED, f"the process died while importing your file ({detail})")
+        except wire.WireError as exc:
+            self._kill_child()
+            return self._not_importable(CallStatus.PROTOCOL, f"sent malformed data while importing ({exc})")
+        if ready.get("ready") is True:
+            return None
+        self._kill_child()
+        status = {"memory": CallStatus.MEMORY, "exited": CallStatus.EXITED}.get(ready.get("status"), CallStatus.RAISED)
+        return self._not_importable(status, "", _error_info(ready.get("error")))
+
+    def _not_importable(self, status: CallStatus, detail: str, error: ErrorInfo | None = None) -> CallResult:
+        return CallResult(CallStatus.NOT_IMPORTABLE, error=error, detail=detail, import_status=status)
+
+    def _exchange(self, request: dict) -> CallResult:
+        child = self._child
+        assert child is not None
+        request_id = child.next_id
+        child.next_id += 1
+        request["id"] = request_id
+        try:
+            wire.write_frame(child.request_fd, request)
+        except OSError:
+            return self._lost_child(f"the process had already died ({self._death_detail()})")
+        call_limit = self.limits.call_seconds
+        deadline = time.monotonic() + min(call_limit, max(self._budget.remaining(), 0))
+        for _ in range(STALE_FRAMES_TOLERATED):
+            try:
+                answer = wire.read_frame(child.response_fd, deadline)
+            except wire.FrameTimeout:
+                budget_out = self._budget.remaining() <= 0
+                self._kill_child()
+                if budget_out:
+                    return CallResult(CallStatus.TIMEOUT, detail="the time for grading this submission ran out during this call")
+                return CallResult(CallStatus.TIMEOUT, detail=f"the call did not finish within {call_limit:g} s")
+            except wire.ChannelClosed:
+                return self._lost_child(self._death_detail())
+            except wire.WireError as exc:
+                self._kill_child()
+                return CallResult(CallStatus.PROTOCOL, detail=str(exc))
+            if answer.get("id") == request_id:
+                return self._interpret(answer)
+        self._kill_child()
+        return CallResult(CallStatus.PROTOCOL, detail="the process sent answers nobody asked for")
+
+    def _interpret(self, answer: dict) -> CallResult:
+        status = answer.get("status")
+        error = _error_info(answer.get("error"))
+        if status == "ok":
+            try:
+                value = wire.decode(answer.get("value"))
+                args_after = wire.decode(answer["args_after"]) if "args_after" in answer else None
+            except wire.WireError as exc:
+                return CallResult(CallStatus.UNSUPPORTED, error=ErrorInfo("Unsupported", str(exc)))
+            except RecursionError:
+                return CallResult(CallStatus.UNSUPPORTED, error=ErrorInfo("Unsupported", "the value is nested too deeply"))
+            return CallResult(CallStatus.OK, value=value, args_after=args_after)
+        try:
+            known = CallStatus(status)
+        except ValueError:
+            known = CallStatus.PROTOCOL
+        if known in (CallStatus.OK, CallStatus.TIMEOUT, CallStatus.CRASHED, CallStatus.DEADLINE, CallStatus.NOT_IMPORTABLE):
+            known = CallStatus.PROTOCOL
+        if known is CallStatus.MEMORY:
+            self._kill_child()  # a process that hit its memory limit is not trusted to be sane afterwards
+        return CallResult(known, error=error)
+
+    def _lost_child(self, detail: str) -> CallResult:
+        process = self._child.process if self._child else None
+        returncode = process.poll() if process else None
+        self._kill_child()
+        if returncode == -signal.SIGXCPU:
+            return CallResult(CallStatus.TIMEOUT, detail="used up its CPU time allowance")
+        if returncode == -signal.SIGKILL and self.launcher.isolation.memory_limit != "rlimit-as":
+            return CallResult(CallStatus.MEMORY, detail="killed for using more memory than allowed")
+        return CallResult(CallStatus.CRASHED, detail=detail)
+
+    def _death_detail(self) -> str:
+        if self._child is None:
+            return "no process"
+        process = self._child.process
+        try:
+            returncode = process.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            return "it stopped answering"
+        if returncode < 0:
+            try:
+                name = signal.Signals(-returncode).name
+            except ValueError:
+                name = f"signal {-returncode}"
+            return f"killed by {name}"
+        return f"exited with code {returncode}"
+
+    def _kill_child(self) -> None:
+        child, self._child = self._child, None
+        if child is None:
+            return
+        try:
+            os.killpg(child.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            child.process.kill()
+        except ProcessLookupError:
+            pass
+        try:
+            child.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        for fd in (child.request_fd, child.response_fd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def _error_info(data: Any) -> ErrorInfo | None:
+    if type(data) is not dict:
+        return None
+    kind = data.get("type")
+    message = data.get("message")
+    line = data.get("line")
+    return ErrorInfo(
+        type=kind[:100] if type(kind) is str else "Exception",
+        message=message[:2000] if type(message) is str else "",
+        line=line if type(line) is int else None,
+    )
+
+
+class RefusedSubmission:
+    """Stands in for a session when the file was refused before any process started."""
+
+    def __init__(self, reason: str, launcher: Launcher | None = None) -> None:
+        self._isolation = (launcher or PlainProcessLauncher()).isolation
+        self._failure = CallResult(CallStatus.NOT_IMPORTABLE, detail=reason, import_status=CallStatus.BROKEN_FILE)
+
+    def call(self, function: str, args: tuple | list = (), kwargs: dict | None = None,
+             *, return_args: bool = False) -> CallResult:
+        return self._failure
+
+    def close(self) -> SessionReport:
+        return SessionReport(self._isolation, "", "", 0, 0, False, 0, self._failure)

@@ -1,0 +1,90 @@
+"""`grade validate`: prove the course is consistent before students ever see it.
+
+Every reference solution must earn full marks (under more than one seed), every untouched stub
+must earn 0 without a grader failure, every feedback document must be schema-valid, and
+course.yaml must agree with the checks' points.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+from grader.course import Course, Exercise
+from grader.engine import grade
+from grader.feedback import Feedback, schema_errors
+from grader.outcomes import Outcome, Status
+from grader.sandbox.session import Launcher
+
+VALIDATION_SEEDS = (None, 20261121)   # the file's own seed, then a fixed second one
+
+
+@dataclass(frozen=True)
+class Finding:
+    exercise: str
+    ok: bool
+    what: str
+
+
+def validate_course(course: Course, launcher: Launcher | None = None) -> list[Finding]:
+    findings: list[Finding] = []
+    for exercise in course.exercises:
+        findings += list(_validate_exercise(course, exercise, launcher))
+    return findings
+
+
+def _validate_exercise(course: Course, exercise: Exercise, launcher: Launcher | None) -> Iterator[Finding]:
+    def finding(ok: bool, what: str) -> Finding:
+        return Finding(exercise.id, ok, what)
+
+    if not exercise.hidden_checks.is_file():
+        yield finding(False, f"no hidden checks at {exercise.hidden_checks.relative_to(course.root)}")
+        return
+
+    for seed in VALIDATION_SEEDS:
+        feedback = grade(exercise, exercise.reference_path, seed=seed, launcher=launcher)
+        yield from _schema_finding(finding, feedback, "reference")
+        label = f"reference solution (seed {feedback.seed})"
+        if feedback.status is not Status.GRADED:
+            yield finding(False, f"{label} was not graded normally: {feedback.status.value}: "
+                                 f"{feedback.grader_error or feedback.message}")
+            continue
+        missed = [check.id for check in feedback.checks if check.outcome is not Outcome.PASSED]
+        if missed:
+            details = "; ".join(f"{c.id}: {c.outcome.value}: {c.message}" for c in feedback.checks if c.id in missed)
+            yield finding(False, f"{label} scores {feedback.score:g}/{feedback.max_score:g}; not passed: {details}")
+        else:
+            yield finding(True, f"{label} earns full marks ({feedback.score:g}/{feedback.max_score:g})")
+        if seed is None:
+            yield from _points_findings(finding, course, exercise, feedback)
+
+    stub = grade(exercise, exercise.stub_path, launcher=launcher)
+    yield from _schema_finding(finding, stub, "stub")
+    if stub.status is not Status.GRADED:
+        yield finding(False, f"the stub was not graded normally: {stub.status.value}: {stub.grader_error or stub.message}")
+    elif stub.score != 0:
+        passed = [check.id for check in stub.checks if check.outcome is Outcome.PASSED]
+        yield finding(False, f"the untouched stub earns {stub.score:g} points (passes {', '.join(passed)})")
+    else:
+        yield finding(True, f"the untouched stub earns 0/{stub.max_score:g} without a grader failure")
+
+
+def _schema_finding(finding, feedback: Feedback, what: str) -> Iterator[Finding]:
+    problems = schema_errors(feedback.to_dict())
+    if problems:
+        yield finding(False, f"the {what}'s feedback breaks the schema: {'; '.join(problems[:3])}")
+
+
+def _points_findings(finding, course: Course, exercise: Exercise, feedback: Feedback) -> Iterator[Finding]:
+    where = f"{course.manifest_path}:{exercise.manifest_line}"
+    if abs(feedback.max_score - exercise.points) > 1e-9:
+        yield finding(False, f"{where}: points is {exercise.points:g} but the checks add up to {feedback.max_score:g}; "
+                             "change `points` in course.yaml or the checks' @pytest.mark.points")
+    unpointed = [check.id for check in feedback.checks if check.max_score <= 0]
+    if unpointed:
+        yield finding(False, f"checks without points (add @pytest.mark.points(n)): {', '.join(unpointed)}")
+    ids = [check.id for check in feedback.checks]
+    if len(ids) != len(set(ids)):
+        yield finding(False, f"check ids repeat: {sorted({i for i in ids if ids.count(i) > 1})}")
+    if not any(check.visibility == "hidden" for check in feedback.checks):
+        yield finding(False, "no hidden checks ran")

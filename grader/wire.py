@@ -1,0 +1,243 @@
+"""The only format that crosses the trust boundary: plain data as length-prefixed JSON.
+
+Why JSON and not pickle: unpickling runs code chosen by whoever wrote the bytes, and the bytes
+come from the student's process. Every JSON object on the wire is a type tag, so a student's
+dict can never be mistaken for an array or a tuple. Decoding is bounded in bytes, depth,
+element count and array size, and yields only fresh builtins and base-class numpy arrays.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import os
+import select
+import struct
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+MAX_FRAME_BYTES = 64 * 1024 * 1024
+MAX_DEPTH = 32
+MAX_ITEMS = 1_000_000
+MAX_ARRAY_ELEMENTS = 4_000_000
+MAX_STR_CHARS = 1_000_000
+
+# Dtypes a check may receive. Object, string, void and datetime arrays are refused.
+ALLOWED_DTYPES = frozenset(
+    ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+     "float16", "float32", "float64"]
+)
+
+_HEADER = struct.Struct(">I")
+
+
+class WireError(ValueError):
+    """The bytes are not a well-formed, bounded message."""
+
+
+class Unsupported(TypeError):
+    """A value has a type that may not cross the boundary."""
+
+
+# ---------------------------------------------------------------- encoding (either side)
+
+def encode(value: Any) -> Any:
+    """Turn a plain value into tagged JSON-ready data, or raise Unsupported."""
+    return _encode(value, 0)
+
+
+def _encode(value: Any, depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        raise Unsupported(f"the value is nested more than {MAX_DEPTH} levels deep")
+    # Exact type checks: subclasses of builtins (a float whose __eq__ lies) are not plain data.
+    kind = type(value)
+    if value is None or kind is bool or kind is str:
+        return value
+    if kind is int:
+        return value
+    if kind is float:
+        return _encode_float(value)
+    if isinstance(value, np.generic) and not isinstance(value, np.ndarray):
+        return _encode_numpy_scalar(value)
+    if isinstance(value, np.ndarray):
+        return _encode_array(value)
+    if kind is list:
+        return [_encode(item, depth + 1) for item in value]
+    if kind is tuple:
+        return {"tuple": [_encode(item, depth + 1) for item in value]}
+    if kind is dict:
+        items = []
+        for key, item in value.items():
+            if type(key) is not str:
+                raise Unsupported(f"a dict key is a {type(key).__name__}; only str keys are allowed")
+            items.append([key, _encode(item, depth + 1)])
+        return {"dict": items}
+    raise Unsupported(f"returned an unsupported type: {_type_name(value)}")
+
+
+def _type_name(value: Any) -> str:
+    kind = type(value)
+    module = getattr(kind, "__module__", "")
+    name = getattr(kind, "__qualname__", kind.__name__)
+    return name if module in ("builtins", "") else f"{module}.{name}"
+
+
+def _encode_float(value: float) -> Any:
+    if math.isfinite(value):
+        return value
+    return {"float": "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")}
+
+
+def _encode_numpy_scalar(value: np.generic) -> Any:
+    dtype = np.dtype(type(value))
+    if dtype.name not in ALLOWED_DTYPES:
+        raise Unsupported(f"returned an unsupported type: numpy {dtype.name} scalar")
+    if dtype.kind == "b":
+        return bool(value)
+    if dtype.kind in "iu":
+        return int(value)
+    return _encode_float(float(value))
+
+
+def _encode_array(value: np.ndarray) -> Any:
+    # Copy into a base-class array: subclasses and their overridden methods stay behind.
+    array = np.array(value, copy=True, subok=False)
+    if array.dtype.name not in ALLOWED_DTYPES:
+        raise Unsupported(f"returned an unsupported type: numpy array of dtype {array.dtype}")
+    if array.size > MAX_ARRAY_ELEMENTS:
+        raise Unsupported(f"returned an array with {array.size} elements (at most {MAX_ARRAY_ELEMENTS})")
+    array = np.ascontiguousarray(array.astype(array.dtype.newbyteorder("<"), copy=False))
+    return {"ndarray": {"dtype": array.dtype.name, "shape": list(array.shape),
+                        "data": base64.b64encode(array.tobytes()).decode("ascii")}}
+
+
+# ---------------------------------------------------------------- decoding (trusted side)
+
+@dataclass
+class _Budget:
+    items: int = 0
+
+    def spend(self, count: int = 1) -> None:
+        self.items += count
+        if self.items > MAX_ITEMS:
+            raise WireError(f"the value has more than {MAX_ITEMS} elements")
+
+
+def decode(data: Any) -> Any:
+    """Rebuild a value from tagged data, checking every bound. Raises WireError."""
+    return _decode(data, 0, _Budget())
+
+
+def _decode(data: Any, depth: int, budget: _Budget) -> Any:
+    if depth > MAX_DEPTH + 1:
+        raise WireError(f"the value is nested more than {MAX_DEPTH} levels deep")
+    budget.spend()
+    kind = type(data)
+    if data is None or kind is bool or kind is int or kind is float:
+        return data
+    if kind is str:
+        if len(data) > MAX_STR_CHARS:
+            raise WireError(f"a string has {len(data)} characters (at most {MAX_STR_CHARS})")
+        return data
+    if kind is list:
+        return [_decode(item, depth + 1, budget) for item in data]
+    if kind is dict and len(data) == 1:
+        (tag, body), = data.items()
+        if tag == "tuple" and type(body) is list:
+            return tuple(_decode(item, depth + 1, budget) for item in body)
+        if tag == "dict" and type(body) is list:
+            result: dict[str, Any] = {}
+            for pair in body:
+                if type(pair) is not list or len(pair) != 2 or type(pair[0]) is not str:
+                    raise WireError("a dict entry is malformed")
+                result[pair[0]] = _decode(pair[1], depth + 1, budget)
+            return result
+        if tag == "float" and body in ("nan", "inf", "-inf"):
+            return float(body)
+        if tag == "ndarray" and type(body) is dict:
+            return _decode_array(body, budget)
+    raise WireError(f"unexpected data of type {kind.__name__} on the wire")
+
+
+def _decode_array(body: dict, budget: _Budget) -> np.ndarray:
+    dtype_name, shape, text = body.get("dtype"), body.get("shape"), body.get("data")
+    if dtype_name not in ALLOWED_DTYPES:
+        raise WireError(f"array dtype {dtype_name!r} is not allowed")
+    if type(shape) is not list or len(shape) > MAX_DEPTH or any(type(n) is not int or n < 0 for n in shape):
+        raise WireError("array shape is malformed")
+    count = math.prod(shape)
+    if count > MAX_ARRAY_ELEMENTS:
+        raise WireError(f"array has {count} elements (at most {MAX_ARRAY_ELEMENTS})")
+    budget.spend(count)
+    if type(text) is not str:
+        raise WireError("array data is malformed")
+    dtype = np.dtype(dtype_name).newbyteorder("<")
+    raw = base64.b64decode(text.encode("ascii"), validate=True)
+    if len(raw) != count * dtype.itemsize:
+        raise WireError("array data does not match its shape")
+    return np.frombuffer(raw, dtype=dtype).astype(np.dtype(dtype_name), copy=True).reshape(shape)
+
+
+# ---------------------------------------------------------------- framing
+
+def dumps(message: dict) -> bytes:
+    body = json.dumps(message, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    if len(body) > MAX_FRAME_BYTES:
+        raise Unsupported(f"the value is {len(body)} bytes encoded (at most {MAX_FRAME_BYTES})")
+    return _HEADER.pack(len(body)) + body
+
+
+def loads(body: bytes) -> dict:
+    try:
+        message = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise WireError(f"malformed message: {type(exc).__name__}") from None
+    if type(message) is not dict:
+        raise WireError("a message must be a JSON object")
+    return message
+
+
+def write_frame(fd: int, message: dict) -> None:
+    data = dumps(message)
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+class FrameTimeout(Exception):
+    """No complete frame arrived before the deadline."""
+
+
+class ChannelClosed(Exception):
+    """The other side closed the channel (the child exited)."""
+
+
+def read_frame(fd: int, deadline: float | None) -> dict:
+    """Read one frame, waiting at most until `deadline` (time.monotonic())."""
+    header = _read_exact(fd, _HEADER.size, deadline)
+    (length,) = _HEADER.unpack(header)
+    if length > MAX_FRAME_BYTES:
+        raise WireError(f"a message of {length} bytes exceeds the limit of {MAX_FRAME_BYTES}")
+    return loads(_read_exact(fd, length, deadline))
+
+
+def _read_exact(fd: int, size: int, deadline: float | None) -> bytes:
+    chunks = bytearray()
+    while len(chunks) < size:
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise FrameTimeout()
+            ready, _, _ = select.select([fd], [], [], remaining)
+            if not ready:
+                raise FrameTimeout()
+        chunk = os.read(fd, min(size - len(chunks), 1 << 20))
+        if not chunk:
+            raise ChannelClosed()
+        chunks += chunk
+    return bytes(chunks)

@@ -1,0 +1,154 @@
+"""Hidden checks for exercise 02: random networks drawn from the recorded seed.
+
+Expected values come from the reference solution in this folder; hard-coding the lecture's
+numbers earns only the public checks' points.
+"""
+
+import numpy as np
+import pytest
+
+from grader.checklib import Hint, as_number, close, fail, public_checks_of, show
+
+public = public_checks_of(__file__)
+
+SWAPPED_WEIGHT_BIAS = Hint("swapped-weight-and-bias", "You swapped a weight and a bias: a neuron computes z = w * x + b, "
+                           "so forward(x, w1, b1, w2, b2) must multiply x by w1 and add b1.")
+FORGOT_BIAS = Hint("forgot-bias", "The bias is missing: each neuron computes z = w * input + b before the sigmoid.")
+SWAPPED_X_T = Hint("swapped-input-and-target", "You used the input x where the target t belongs (or the other way round): "
+                   "the signature is gradients(x, t, w1, b1, w2, b2).")
+UPDATE_MUTATES = Hint("update-mutates-input", "update() changed the dict it was given. Build a new dict "
+                      "(for example with a dict comprehension) and leave params and grads as they were.")
+THRESHOLD_IGNORED = Hint("train-threshold-ignored", "Training must stop as soon as the error is <= threshold, "
+                         "after recording that error.")
+
+
+def draw_network(rng):
+    params = {name: float(rng.uniform(-2.0, 2.0)) for name in ("w1", "b1", "w2", "b2")}
+    return float(rng.uniform(-2.0, 2.0)), float(rng.uniform(0.05, 0.95)), params
+
+
+@pytest.mark.points(2)
+def test_sigmoid_random(submission, rng):
+    """sigmoid() is right for random inputs, including large ones without overflow trouble"""
+    for z in [*rng.uniform(-8, 8, size=5), -60.0, 60.0]:
+        z = float(z)
+        got = as_number(submission.sigmoid(z), f"sigmoid({z:.4g})")
+        want = 1.0 / (1.0 + np.exp(-z))
+        if close(got, 1 - want, atol=1e-9) and abs(want - 0.5) > 1e-3:
+            fail(f"sigmoid({z:.4g}) returned {show(got)}, expected {show(want)}: did you write e^(+z) instead of e^(-z)?")
+        if not close(got, want, rtol=1e-6, atol=1e-12):
+            fail(f"sigmoid({z:.4g}) returned {show(got)}, expected {show(want)}")
+
+
+@pytest.mark.points(2)
+def test_forward_random(submission, rng, reference):
+    """forward() is right for random networks"""
+    for _ in range(4):
+        x, _, p = draw_network(rng)
+        a1, a2 = public.read_pair(submission.forward(x, p["w1"], p["b1"], p["w2"], p["b2"]), "forward(...)")
+        want = reference.forward(x, p["w1"], p["b1"], p["w2"], p["b2"])
+        if close([a1, a2], want):
+            continue
+        where = f"forward(x={x:.4g}, w1={p['w1']:.4g}, b1={p['b1']:.4g}, w2={p['w2']:.4g}, b2={p['b2']:.4g})"
+        message = f"{where} returned ({show(a1)}, {show(a2)}), expected ({show(float(want[0]))}, {show(float(want[1]))})"
+        if close([a1, a2], reference.forward(x, p["b1"], p["w1"], p["b2"], p["w2"])):
+            fail(message, SWAPPED_WEIGHT_BIAS)
+        if close([a1, a2], reference.forward(x, p["w1"], 0.0, p["w2"], 0.0)):
+            fail(message, FORGOT_BIAS)
+        if close(a1, want[0]) and close(a2, p["w2"] * want[0] + p["b2"]):
+            fail(message, public.OUTPUT_NOT_ACTIVATED)
+        fail(message)
+
+
+@pytest.mark.points(1)
+def test_error_random(submission, rng, reference):
+    """error() is right for random targets and outputs"""
+    for _ in range(4):
+        t, a2 = float(rng.uniform(0, 1)), float(rng.uniform(0, 1))
+        got = as_number(submission.error(t, a2), "error(t, a2)")
+        want = reference.error(t, a2)
+        if not close(got, want):
+            fail(f"error({t:.4g}, {a2:.4g}) returned {show(got)}, expected {show(float(want))}",
+                 public.ERROR_NO_HALF if close(got, 2 * want) else None)
+
+
+def _check_gradients(submission, rng, reference, names):
+    for _ in range(4):
+        x, t, p = draw_network(rng)
+        got = public.read_dict(submission.gradients(x, t, p["w1"], p["b1"], p["w2"], p["b2"]), "gradients(...)", list(public.GRADS))
+        want = reference.gradients(x, t, **p)
+        a1, a2 = reference.forward(x, **p)
+        for name in names:
+            if close(got[name], want[name], rtol=1e-5, atol=1e-12):
+                continue
+            message = (f"for x={x:.4g}, t={t:.4g}, w1={p['w1']:.4g}, b1={p['b1']:.4g}, w2={p['w2']:.4g}, b2={p['b2']:.4g}: "
+                       f"dE/d{name} is {show(got[name])}, expected {show(float(want[name]))}")
+            hint = public.gradient_mistake(name, got[name], float(want[name]), float(a1), float(a2), x, p["w2"])
+            if hint is None and close(got[name], reference.gradients(t, x, **p)[name], rtol=1e-5):
+                hint = SWAPPED_X_T
+            fail(message, hint)
+
+
+@pytest.mark.points(3)
+def test_gradients_output_neuron_random(submission, rng, reference):
+    """dE/dw2 and dE/db2 are right for random networks"""
+    _check_gradients(submission, rng, reference, ("w2", "b2"))
+
+
+@pytest.mark.points(3)
+def test_gradients_first_neuron_random(submission, rng, reference):
+    """dE/dw1 and dE/db1 (through both sigmoids) are right for random networks"""
+    _check_gradients(submission, rng, reference, ("w1", "b1"))
+
+
+@pytest.mark.points(3)
+def test_update_random(submission, rng, reference):
+    """update() takes one step against the gradient and leaves its inputs unchanged"""
+    for _ in range(3):
+        _, _, params = draw_network(rng)
+        grads = {name: float(rng.normal(0, 0.5)) for name in params}
+        rate = float(rng.uniform(0.01, 1.0))
+        value, args_after = submission.call_with_args("update", dict(params), dict(grads), rate)
+        got = public.read_dict(value, f"update(params, grads, {rate:.3g})", list(params))
+        want = reference.update(params, grads, rate)
+        if not all(close(got[k], want[k]) for k in params):
+            fail(f"update(params={show(params)}, grads={show(grads)}, learning_rate={rate:.3g}) returned {show(got)}, "
+                 f"expected {show(want)}", public.update_mistake(got, params, grads, rate))
+        if args_after[:2] != [params, grads]:
+            fail("update() changed its params or grads argument", UPDATE_MUTATES)
+
+
+@pytest.mark.points(3)
+def test_train_random(submission, rng, reference):
+    """train() records one error per epoch and ends at the same parameters as the reference"""
+    x, t, params = draw_network(rng)
+    rate, epochs = float(rng.uniform(0.1, 1.0)), int(rng.integers(3, 9))
+    got_params, errors = public.read_training(submission.train(x, t, dict(params), rate, epochs), "train(...)")
+    want_params, want_errors = reference.train(x, t, dict(params), rate, epochs)
+    if len(errors) != epochs:
+        fail(f"train(..., epochs={epochs}) recorded {len(errors)} errors; with no threshold it runs every epoch")
+    if close(errors[:-1], want_errors[1:], rtol=1e-6) and not close(errors, want_errors, rtol=1e-6):
+        fail(f"the errors are {show(errors)}, expected {show(want_errors)}", public.TRAIN_ERROR_AFTER_UPDATE)
+    if not close(errors, want_errors, rtol=1e-6):
+        fail(f"the errors are {show(errors)}, expected {show(want_errors)}")
+    if not all(close(got_params[k], want_params[k], rtol=1e-6) for k in params):
+        fail(f"after {epochs} epochs the params are {show(got_params)}, expected {show(want_params)}")
+
+
+@pytest.mark.points(2)
+def test_train_stops_at_threshold(submission, rng, reference):
+    """train() stops once the error is at or below the threshold"""
+    x, t, params = draw_network(rng)
+    rate = float(rng.uniform(0.5, 2.0))
+    _, full = reference.train(x, t, dict(params), rate, 40)
+    stop = int(rng.integers(2, 6))
+    threshold = (full[stop] + full[stop - 1]) / 2 if full[stop] < full[stop - 1] else full[stop]
+    want_params, want_errors = reference.train(x, t, dict(params), rate, 40, threshold=threshold)
+    got_params, errors = public.read_training(submission.train(x, t, dict(params), rate, 40, threshold=threshold), "train(...)")
+    if len(errors) != len(want_errors):
+        fail(f"with threshold={threshold:.6g}, train recorded {len(errors)} errors; it should stop after "
+             f"{len(want_errors)} (the first error <= threshold is recorded, then training stops)",
+             THRESHOLD_IGNORED if any(e <= threshold for e in errors[:-1]) else None)
+    if not all(close(got_params[k], want_params[k], rtol=1e-6) for k in params):
+        fail(f"when training stops the params are {show(got_params)}, expected {show(want_params)}: "
+             "the step that reaches the threshold must not update the parameters")
