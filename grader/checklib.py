@@ -36,10 +36,11 @@ class CheckFailed(AssertionError):
 class SubmissionFailure(Exception):
     """A call produced no value (raised, hung, crashed ...); the check's outcome says which."""
 
-    def __init__(self, outcome: Outcome, message: str) -> None:
+    def __init__(self, outcome: Outcome, message: str, hint: Hint | None = None) -> None:
         super().__init__(message)
         self.outcome = outcome
         self.message = message
+        self.hint = hint   # a check may catch the failure, name the likely mistake and re-raise
 
 
 def fail(message: str, hint: Hint | None = None) -> NoReturn:

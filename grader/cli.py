@@ -122,8 +122,8 @@ def _run_validate(argv: list[str]) -> ExitCode:
     findings = validate_course(course)
     for finding in findings:
         mark = "[green]ok  [/green]" if finding.ok else "[bold red]FAIL[/bold red]"
-        console.print(f"{mark} {finding.exercise}: ", end="")
-        console.print(finding.what, markup=False, highlight=False)
+        console.print(f"{mark} {finding.exercise}: ", end="", soft_wrap=True)
+        console.print(finding.what, markup=False, highlight=False, soft_wrap=True)
     failures = sum(1 for finding in findings if not finding.ok)
     console.print(f"{len(findings) - failures} passed, {failures} failed")
     return ExitCode.VALIDATION_FAILED if failures else ExitCode.OK

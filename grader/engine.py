@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import io
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -65,7 +66,7 @@ def run_checks(exercise: Exercise, proxy: SubmissionProxy, seed: int, include_hi
     plugin = GradingPlugin(proxy, seed, hidden, exercise.reference_path if hidden else None)
     ini = resources.files("grader").joinpath("checks.ini")
     args = [str(path) for path in files] + [
-        "-c", str(ini), "--rootdir", str(exercise.exercise_dir),
+        "-c", str(ini), "--rootdir", str(exercise.exercise_dir.parent.parent),
         "--noconftest", "--assert=plain", "--import-mode=importlib",
         "-p", "no:cacheprovider", "-p", "no:stepwise", "-p", "no:warnings",
         "--capture=sys", "-q", "--no-header", "--tb=no",
@@ -77,6 +78,7 @@ def run_checks(exercise: Exercise, proxy: SubmissionProxy, seed: int, include_hi
         with contextlib.redirect_stdout(pytest_output), contextlib.redirect_stderr(pytest_output):
             exit_code = pytest.main(args, plugins=[plugin])
     finally:
+        _forget_check_modules(files)
         if previous is None:
             os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
         else:
@@ -94,6 +96,14 @@ def run_checks(exercise: Exercise, proxy: SubmissionProxy, seed: int, include_hi
             problems.append(f"the checks of {exercise.id} are worth {total:g} points but course.yaml (line "
                             f"{exercise.manifest_line}) says {exercise.points:g}; make them agree")
     return CheckRun(tuple(plugin.results), tuple(plugin.collected), tuple(problems))
+
+
+def _forget_check_modules(files: list[Path]) -> None:
+    """Check modules are imported fresh for every grading, so exercises never see each other's."""
+    paths = {str(path.resolve()) for path in files}
+    for name, module in list(sys.modules.items()):
+        if getattr(module, "__file__", None) and str(Path(module.__file__).resolve()) in paths:
+            del sys.modules[name]
 
 
 def grade(exercise: Exercise, submission: Path, *, seed: int | None = None, launcher: Launcher | None = None,

@@ -126,7 +126,7 @@ def test_error_worked_example(submission):
 @pytest.mark.points(3)
 def test_gradients_worked_example(submission):
     """gradients() matches the lecture's four derivatives"""
-    got = read_dict(submission.gradients(X, T, **PARAMS), "gradients(0.1, 0.25, 0.15, 0.4, 0.45, 0.65)", list(GRADS))
+    got = read_dict(submission.gradients(X, T, PARAMS["w1"], PARAMS["b1"], PARAMS["w2"], PARAMS["b2"]), "gradients(0.1, 0.25, 0.15, 0.4, 0.45, 0.65)", list(GRADS))
     for name in ("w2", "b2", "w1", "b1"):
         if not close(got[name], GRADS[name], rtol=1e-5):
             hint = gradient_mistake(name, got[name], GRADS[name], A1, A2, X, PARAMS["w2"])

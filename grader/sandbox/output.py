@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+from typing import BinaryIO
 
 _CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -40,8 +41,9 @@ class TailBuffer:
         return self.total > self.limit
 
 
-def drain(fd: int, buffer: TailBuffer) -> threading.Thread:
-    """Read `fd` until EOF on a daemon thread, so a chatty child never blocks on a full pipe."""
+def drain(stream: BinaryIO, buffer: TailBuffer) -> threading.Thread:
+    """Read `stream` until EOF on a daemon thread, so a chatty child never blocks on a full pipe."""
+    fd = stream.fileno()
 
     def run() -> None:
         try:
@@ -53,10 +55,7 @@ def drain(fd: int, buffer: TailBuffer) -> threading.Thread:
         except OSError:
             pass
         finally:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+            stream.close()
 
     thread = threading.Thread(target=run, name=f"drain-{fd}", daemon=True)
     thread.start()

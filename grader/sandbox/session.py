@@ -235,9 +235,7 @@ class SandboxSession:
             os.close(response_write)
         self._children_started += 1
         self._child = _Child(process, request_write, response_read)
-        self._drains += [drain(process.stdout.fileno(), self._stdout), drain(process.stderr.fileno(), self._stderr)]
-        # The drains own the pipe fds now; stop Popen from closing them a second time.
-        process.stdout = process.stderr = None
+        self._drains += [drain(process.stdout, self._stdout), drain(process.stderr, self._stderr)]
 
         deadline = time.monotonic() + min(self.limits.call_seconds, max(self._budget.remaining(), 0))
         try:

@@ -1,0 +1,170 @@
+"""Public checks for exercise 01: the examples of the lectures and labs.
+
+You may read these. They run against your file through `grade exercises/01_forward_propagation`;
+hidden checks with random networks run as well when your work is graded.
+"""
+
+import numpy as np
+import pytest
+
+from grader.checklib import Hint, SubmissionFailure, as_array, as_number, close, fail, show
+
+# ----------------------------------------------------------------------------- named mistakes
+
+FORGOT_BIAS = Hint("forgot-bias", "The bias is missing: a node computes sum(inputs * weights) + bias.")
+SIGMOID_SIGN = Hint("sigmoid-sign", "The sigmoid is 1 / (1 + e^(-z)), with a minus sign in the exponent; yours "
+                    "gives 1 - sigmoid(z).")
+NO_ACTIVATION = Hint("missing-activation", "Every node applies node_activation (the sigmoid) to its weighted sum; "
+                     "your values are the weighted sums themselves.")
+RELU_ON_OUTPUT = Hint("relu-on-output", "The output node is linear: apply relu to the hidden nodes only, "
+                      "not to the output, or negative predictions become 0.")
+NO_RELU_HIDDEN = Hint("missing-relu", "The hidden nodes node_0 and node_1 apply relu to their weighted sums.")
+RELU_SCALAR_ONLY = Hint("relu-scalar-only", "max(0, x) works for one number but not for a numpy array; "
+                        "np.maximum(x, 0) works for both.")
+ARGUMENTS_SWAPPED = Hint("arguments-swapped", "Your function works when its arguments are swapped: keep the "
+                         "order of the exercise, predict_with_network(input_data_row, weights).")
+NETWORK_LAYER_NAMES = "network['layer_1'], ..., network['layer_<n>'] and network['output']"
+
+# The labs' two-input network, and what it predicts for inputs [0.5, 0.82].
+SMALL_NETWORK = {
+    "layer_1": {"node_1": {"weights": np.array([0.55, 0.72]), "bias": np.array([0.6])},
+                "node_2": {"weights": np.array([0.54, 0.42]), "bias": np.array([0.65])}},
+    "output": {"node_1": {"weights": np.array([0.44, 0.89]), "bias": np.array([0.96])}},
+}
+SMALL_INPUTS = np.array([0.5, 0.82])
+SMALL_OUTPUT = [0.8819933663458562]
+
+
+def sigmoid_mistake(got, z):
+    sigmoid = 1 / (1 + np.exp(-np.asarray(z, dtype=float)))
+    if close(got, 1 - sigmoid) and not close(got, sigmoid):
+        return SIGMOID_SIGN
+    if close(got, z):
+        return NO_ACTIVATION
+    return None
+
+
+def check_network_structure(network, num_inputs, nodes_per_layer, what):
+    """`nodes_per_layer` lists the hidden layers' sizes, then the output's."""
+    if type(network) is not dict:
+        fail(f"{what} should return a dict, but it returned {show(network)}")
+    names = [f"layer_{i + 1}" for i in range(len(nodes_per_layer) - 1)] + ["output"]
+    if list(network) != names:
+        fail(f"{what} returned the layers {list(network)}; expected {names} ({NETWORK_LAYER_NAMES}, in that order)")
+    previous = num_inputs
+    for name, count in zip(names, nodes_per_layer):
+        layer = network[name]
+        nodes = [f"node_{i + 1}" for i in range(count)]
+        if type(layer) is not dict or list(layer) != nodes:
+            fail(f"network[{name!r}] should hold the nodes {nodes}, but it holds {show(list(layer) if type(layer) is dict else layer)}")
+        for node_name, node in layer.items():
+            where = f"network[{name!r}][{node_name!r}]"
+            if type(node) is not dict or set(node) != {"weights", "bias"}:
+                fail(f"{where} should be a dict with the keys 'weights' and 'bias', but it is {show(node)}")
+            weights = as_array(node["weights"], f"{where}['weights']")
+            if weights.shape != (previous,):
+                fail(f"{where}['weights'] has shape {weights.shape}; a node in this layer has {previous} inputs, "
+                     f"so it needs {previous} weights")
+            bias = as_array(node["bias"], f"{where}['bias']")
+            if bias.size != 1:
+                fail(f"{where}['bias'] should be one number (as in the lab, an array of size 1), but it has {bias.size}")
+            if not np.all(np.isfinite(weights)) or not np.all(np.isfinite(bias)):
+                fail(f"{where} has weights or a bias that are not finite numbers")
+        previous = count
+
+
+def predict_mistake(row, weights, got, want):
+    """Name the mistake in predict_with_network, calling variants where it helps."""
+    hidden = [max(float(np.sum(row * weights[f"node_{i}"])), 0.0) for i in (0, 1)]
+    linear_hidden = [float(np.sum(row * weights[f"node_{i}"])) for i in (0, 1)]
+    if want < 0 and close(got, 0.0):
+        return RELU_ON_OUTPUT
+    if close(got, float(np.dot(linear_hidden, weights["output"]))) and not close(got, float(np.dot(hidden, weights["output"]))):
+        return NO_RELU_HIDDEN
+    return None
+
+
+def call_predict(submission, row, weights, want):
+    """Call predict_with_network; if it fails, see whether swapped arguments would have worked."""
+    try:
+        return as_number(submission.predict_with_network(row, weights), "predict_with_network(...)")
+    except SubmissionFailure as failure:
+        try:
+            swapped = submission.predict_with_network(weights, row)
+        except SubmissionFailure:
+            raise failure from None
+        if type(swapped) in (int, float) and close(swapped, want):
+            failure.hint = ARGUMENTS_SWAPPED
+        raise failure from None
+
+
+# ----------------------------------------------------------------------------- checks
+
+@pytest.mark.points(1)
+def test_weighted_sum_lecture_example(submission):
+    """compute_weighted_sum: x1 = 0.1, w1 = 0.15, b = 0.4 gives z = 0.415"""
+    got = as_number(submission.compute_weighted_sum(np.array([0.1]), np.array([0.15]), np.array([0.4])), "compute_weighted_sum([0.1], [0.15], [0.4])")
+    if not close(got, 0.415):
+        fail(f"compute_weighted_sum([0.1], [0.15], [0.4]) returned {show(got)}, expected 0.415",
+             FORGOT_BIAS if close(got, 0.015) else None)
+    got = as_number(submission.compute_weighted_sum(np.array([0.5, 0.82, 0.23]), np.array([0.4, -0.3, 0.9]), np.array([0.25])),
+                    "compute_weighted_sum([0.5, 0.82, 0.23], [0.4, -0.3, 0.9], [0.25])")
+    if not close(got, 0.411):
+        fail(f"compute_weighted_sum([0.5, 0.82, 0.23], [0.4, -0.3, 0.9], [0.25]) returned {show(got)}, expected 0.411",
+             FORGOT_BIAS if close(got, 0.161) else None)
+
+
+@pytest.mark.points(1)
+def test_node_activation_lecture_example(submission):
+    """node_activation(0.415) is 0.6023, as in the lecture"""
+    got = as_number(submission.node_activation(0.415), "node_activation(0.415)")
+    if not close(got, 0.6022861768886306, rtol=1e-6):
+        fail(f"node_activation(0.415) returned {show(got)}, expected 0.6023", sigmoid_mistake(got, 0.415))
+
+
+@pytest.mark.points(2)
+def test_initialize_network_lab_example(submission):
+    """initialize_network(5, 3, [3, 2, 3], 1) has the lab's layers, nodes and shapes"""
+    network = submission.initialize_network(5, 3, [3, 2, 3], 1)
+    check_network_structure(network, 5, [3, 2, 3, 1], "initialize_network(5, 3, [3, 2, 3], 1)")
+
+
+@pytest.mark.points(2)
+def test_forward_propagate_small_network(submission):
+    """forward_propagate through the lab's small network gives 0.8820"""
+    got = as_array(submission.forward_propagate(SMALL_NETWORK, SMALL_INPUTS), "forward_propagate(network, [0.5, 0.82])")
+    if got.shape != (1,):
+        fail(f"forward_propagate should return a list with one value per output node (here 1), but it returned {show(got)}")
+    if not close(got, SMALL_OUTPUT, atol=1e-4, rtol=0):
+        fail(f"forward_propagate(network, [0.5, 0.82]) returned {show(got)}, expected [0.8820]")
+
+
+@pytest.mark.points(1)
+def test_relu_numbers_and_arrays(submission):
+    """relu(-3) is 0, relu(2.5) is 2.5, and relu works element by element on an array"""
+    for x, want in ((-3, 0), (2.5, 2.5), (0, 0)):
+        got = as_number(submission.relu(x), f"relu({x})")
+        if not close(got, want):
+            fail(f"relu({x}) returned {show(got)}, expected {want}")
+    values = np.array([-2.0, -0.5, 0.0, 0.5, 3.0])
+    try:
+        got = as_array(submission.relu(values), "relu(array)")
+    except SubmissionFailure as failure:
+        failure.hint = RELU_SCALAR_ONLY
+        raise
+    if not close(got, np.maximum(values, 0)):
+        fail(f"relu({show(values)}) returned {show(got)}, expected {show(np.maximum(values, 0))}")
+
+
+@pytest.mark.points(2)
+def test_predict_with_network_course_examples(submission):
+    """predict_with_network gives 9 and -3 for the course's two examples"""
+    examples = [
+        (np.array([2, 3]), {"node_0": np.array([1, 1]), "node_1": np.array([-1, 1]), "output": np.array([2, -1])}, 9.0),
+        (np.array([-1, 2]), {"node_0": np.array([3, 3]), "node_1": np.array([1, 5]), "output": np.array([2, -1])}, -3.0),
+    ]
+    for row, weights, want in examples:
+        got = call_predict(submission, row, weights, want)
+        if not close(got, want):
+            fail(f"predict_with_network({show(row)}, {show(weights)}) returned {show(got)}, expected {want:g}",
+                 predict_mistake(row, weights, got, want))

@@ -1,0 +1,80 @@
+"""Shared helpers: the real course, the real `grade` command, and submissions written to disk."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class GradeRun:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def document(self) -> dict:
+        return json.loads(self.stdout)
+
+    def check(self, check_id: str) -> dict:
+        for check in self.document["checks"]:
+            if check["id"] == check_id:
+                return check
+        raise KeyError(f"no check {check_id} in {[c['id'] for c in self.document['checks']]}")
+
+
+def run_grade(*args: str, cwd: Path = ROOT, timeout: float = 300) -> GradeRun:
+    """Run the real command line in a fresh process, as a user would."""
+    env = {**os.environ, "COLUMNS": "200"}
+    completed = subprocess.run([sys.executable, "-m", "grader", *map(str, args)], cwd=cwd, capture_output=True,
+                               text=True, timeout=timeout, env=env)
+    return GradeRun(completed.returncode, completed.stdout, completed.stderr)
+
+
+@pytest.fixture
+def grade_source(tmp_path):
+    """Grade Python source text as a submission of an exercise; returns the GradeRun (JSON on stdout)."""
+
+    def grade(exercise: str, source: str | bytes, *extra: str, name: str | None = None) -> GradeRun:
+        path = tmp_path / (name or f"{exercise}.py")
+        if isinstance(source, bytes):
+            path.write_bytes(source)
+        else:
+            path.write_text(source, encoding="utf-8")
+        return run_grade(f"exercises/{exercise}", "--submission", str(path), "--json", "-", *extra)
+
+    return grade
+
+
+def reference_source(exercise: str) -> str:
+    entry = {"01_forward_propagation": "forward_propagation.py", "02_backprop": "backprop.py"}[exercise]
+    return (ROOT / "solutions" / exercise / entry).read_text(encoding="utf-8")
+
+
+def mutate(source: str, old: str, new: str) -> str:
+    """The reference with one deliberate mistake; fails loudly if the reference changed."""
+    assert old in source, f"{old!r} is not in the reference any more"
+    return source.replace(old, new, 1)
+
+
+@pytest.fixture
+def course_copy(tmp_path) -> Path:
+    """A private copy of the course, to break on purpose."""
+    target = tmp_path / "course"
+    target.mkdir()
+    for name in ("course.yaml", "exercises", "solutions"):
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, target / name)
+    return target

@@ -1,0 +1,41 @@
+"""The helpers checks use to read returned values: clear failures instead of crashing checks."""
+
+import numpy as np
+import pytest
+
+from grader.checklib import CheckFailed, as_array, as_number, close, show
+
+
+@pytest.mark.parametrize("value, expected", [(1, 1.0), (0.5, 0.5), (np.array([0.25]), 0.25), (np.array(2.0), 2.0), ([3.0], 3.0)])
+def test_as_number_accepts_numbers_and_one_element_containers(value, expected):
+    assert as_number(value, "f()") == expected
+
+
+@pytest.mark.parametrize("value, words", [("0.5", "a str"), (None, "NoneType"), (np.array([1.0, 2.0]), "shape (2,)"), ([1, 2], "a list"), (True, "bool")])
+def test_as_number_fails_with_a_readable_message(value, words):
+    with pytest.raises(CheckFailed) as caught:
+        as_number(value, "f()")
+    assert "f() should be a number" in caught.value.message and words in caught.value.message
+
+
+def test_as_array_checks_the_shape():
+    assert as_array([1, 2, 3], "g()").shape == (3,)
+    with pytest.raises(CheckFailed, match="shape"):
+        as_array([1, 2, 3], "g()", shape=(2,))
+    with pytest.raises(CheckFailed, match="numbers"):
+        as_array({"a": 1}, "g()")
+
+
+def test_close_never_matches_nan_and_respects_shape():
+    assert close(0.1 + 0.2, 0.3)
+    assert not close(float("nan"), float("nan"))
+    assert not close([1.0, 2.0], [1.0])
+    assert close(float("inf"), float("inf"))
+    assert not close(1.0, 1.1)
+
+
+def test_show_keeps_messages_short():
+    assert show(0.123456789) == "0.123457"
+    assert show(np.zeros(100)) == "array of shape (100,)"
+    assert show({"w1": 0.5}) == "{'w1': 0.5}"
+    assert len(show("x" * 500)) <= 80

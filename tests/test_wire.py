@@ -1,0 +1,148 @@
+"""Unit tests for the wire format: what may cross the boundary, and the bounds on decoding."""
+
+import os
+import time
+
+import numpy as np
+import pytest
+
+from grader import wire
+
+
+def roundtrip(value):
+    return wire.decode(wire.loads(wire.dumps({"v": wire.encode(value)})[4:])["v"])
+
+
+def test_plain_values_roundtrip_with_their_types():
+    value = {"a": [1, 2.5, None, True, "x"], "t": (1, (2, 3)), "nested": {"k": [{"d": 1}]}}
+    assert roundtrip(value) == value
+    assert type(roundtrip((1, 2))) is tuple
+
+
+def test_non_finite_floats_roundtrip():
+    got = roundtrip([float("inf"), float("-inf"), float("nan")])
+    assert got[0] == float("inf") and got[1] == float("-inf") and np.isnan(got[2])
+
+
+def test_arrays_roundtrip_as_base_class_arrays():
+    array = np.arange(12, dtype=np.float32).reshape(3, 4)
+    got = roundtrip(array)
+    assert type(got) is np.ndarray and got.dtype == np.float32 and got.shape == (3, 4)
+    assert np.array_equal(got, array)
+    assert got.flags.writeable
+
+
+def test_numpy_scalars_become_python_scalars():
+    assert roundtrip(np.float64(0.5)) == 0.5 and type(roundtrip(np.float64(0.5))) is float
+    assert type(roundtrip(np.int64(3))) is int
+    assert roundtrip(np.bool_(True)) is True
+
+
+def test_a_user_dict_cannot_pose_as_a_tag():
+    value = {"ndarray": {"dtype": "float64", "shape": [1], "data": "AAAAAAAA8D8="}}
+    assert roundtrip(value) == value
+
+
+class LyingFloat(float):
+    def __eq__(self, other):
+        return True
+
+
+class LyingArray(np.ndarray):
+    def __eq__(self, other):
+        return np.ones(self.shape, dtype=bool)
+
+
+def test_subclasses_of_builtins_are_refused():
+    with pytest.raises(wire.Unsupported, match="LyingFloat"):
+        wire.encode(LyingFloat(1.0))
+
+
+def test_ndarray_subclasses_arrive_as_plain_arrays():
+    lying = np.zeros(3).view(LyingArray)
+    got = roundtrip(lying)
+    assert type(got) is np.ndarray
+    assert not np.array_equal(got, np.ones(3))
+
+
+@pytest.mark.parametrize("value", [object(), {1: "int key"}, np.array(["text"]), np.array([object()]), {1, 2}, b"bytes"])
+def test_unsupported_values_are_refused(value):
+    with pytest.raises(wire.Unsupported):
+        wire.encode(value)
+
+
+def test_encoding_refuses_deep_nesting():
+    value = []
+    for _ in range(wire.MAX_DEPTH + 5):
+        value = [value]
+    with pytest.raises(wire.Unsupported, match="nested"):
+        wire.encode(value)
+
+
+def test_decoding_refuses_deep_nesting_even_when_forged():
+    data = []
+    for _ in range(wire.MAX_DEPTH + 5):
+        data = [data]
+    with pytest.raises(wire.WireError, match="nested"):
+        wire.decode(data)
+
+
+def test_decoding_counts_elements():
+    with pytest.raises(wire.WireError, match="elements"):
+        wire.decode([0] * (wire.MAX_ITEMS + 1))
+
+
+def test_decoding_checks_array_shape_against_data():
+    forged = {"ndarray": {"dtype": "float64", "shape": [1000], "data": "AAAAAAAA8D8="}}
+    with pytest.raises(wire.WireError, match="shape"):
+        wire.decode(forged)
+
+
+def test_decoding_refuses_huge_declared_arrays_before_allocating():
+    forged = {"ndarray": {"dtype": "float64", "shape": [10**6, 10**6], "data": ""}}
+    with pytest.raises(wire.WireError, match="elements"):
+        wire.decode(forged)
+
+
+@pytest.mark.parametrize("forged", [
+    {"ndarray": {"dtype": "object", "shape": [1], "data": ""}},
+    {"pickle": "gASVAAAAAAAAAAA="},
+    {"dict": [[1, 2]]},
+    {"tuple": "not a list"},
+    {"a": 1, "b": 2},
+])
+def test_decoding_refuses_unknown_or_malformed_tags(forged):
+    with pytest.raises(wire.WireError):
+        wire.decode(forged)
+
+
+def test_malformed_json_is_a_wire_error():
+    with pytest.raises(wire.WireError):
+        wire.loads(b"{not json")
+    with pytest.raises(wire.WireError):
+        wire.loads(b"[1, 2]")
+    with pytest.raises(wire.WireError):
+        wire.loads(b"[" * 100000 + b"]" * 100000)
+
+
+def test_frames_travel_through_a_pipe_and_time_out():
+    read_fd, write_fd = os.pipe()
+    try:
+        wire.write_frame(write_fd, {"x": 1})
+        assert wire.read_frame(read_fd, time.monotonic() + 1) == {"x": 1}
+        with pytest.raises(wire.FrameTimeout):
+            wire.read_frame(read_fd, time.monotonic() + 0.05)
+        os.write(write_fd, (2**31).to_bytes(4, "big"))
+        with pytest.raises(wire.WireError, match="exceeds"):
+            wire.read_frame(read_fd, time.monotonic() + 1)
+    finally:
+        os.close(read_fd)
+        os.close(write_fd)
+
+
+def test_a_closed_channel_is_reported():
+    read_fd, write_fd = os.pipe()
+    os.close(write_fd)
+    with pytest.raises(wire.ChannelClosed):
+        wire.read_frame(read_fd, time.monotonic() + 1)
+    os.close(read_fd)
