@@ -36,11 +36,12 @@ class CheckFailed(AssertionError):
 class SubmissionFailure(Exception):
     """A call produced no value (raised, hung, crashed ...); the check's outcome says which."""
 
-    def __init__(self, outcome: Outcome, message: str, hint: Hint | None = None) -> None:
+    def __init__(self, outcome: Outcome, message: str, hint: Hint | None = None, limit: str | None = None) -> None:
         super().__init__(message)
         self.outcome = outcome
         self.message = message
         self.hint = hint   # a check may catch the failure, name the likely mistake and re-raise
+        self.limit = limit  # which resource limit stopped the call, if one did
 
 
 def fail(message: str, hint: Hint | None = None) -> NoReturn:

@@ -18,6 +18,9 @@ class Limits:
     memory_mb: int = 1024          # address space / memory of the child
     output_kib: int = 64           # tail of stdout and stderr kept for the feedback
     max_file_kib: int = 2048       # a larger submission file is graded as broken
+    max_processes: int = 64        # processes and threads of the child's tree
+    scratch_mb: int = 64           # size of the private scratch tmpfs (and of /dev/shm)
+    file_mb: int = 16              # largest file the child may write
 
 
 @dataclass(frozen=True)

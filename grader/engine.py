@@ -27,7 +27,8 @@ from grader.outcomes import Outcome, Status
 from grader.plugin import GradingPlugin
 from grader.proxy import SubmissionProxy, failure_for
 from grader.results import CheckResult
-from grader.sandbox.session import Launcher, PlainProcessLauncher, RefusedSubmission, SandboxSession, SessionReport
+from grader.sandbox.launchers import choose_launcher
+from grader.sandbox.session import Launcher, RefusedSubmission, SandboxSession, SessionReport
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def grade(exercise: Exercise, submission: Path, *, seed: int | None = None, laun
     """Grade `submission` as `exercise`. Never raises for anything the submission does."""
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     clock = time.monotonic()
-    launcher = launcher or PlainProcessLauncher()
+    launcher = launcher or choose_launcher()
     submission = Path(submission)
     info, refusal = inspect_file(submission, exercise.limits.max_file_kib)
     seed = seed_for(info.sha256) if seed is None else seed
@@ -120,7 +121,8 @@ def grade(exercise: Exercise, submission: Path, *, seed: int | None = None, laun
         if refusal:
             session = RefusedSubmission(refusal, launcher)
         else:
-            session = SandboxSession(submission, exercise.limits, launcher, deadline=clock + exercise.limits.total_seconds)
+            session = SandboxSession(submission, exercise.limits, launcher, deadline=clock + exercise.limits.total_seconds,
+                                     tensorflow="tensorflow" in exercise.requires)
         try:
             run = run_checks(exercise, SubmissionProxy(session), seed, include_hidden)
         finally:

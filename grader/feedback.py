@@ -15,7 +15,7 @@ import jsonschema
 
 from grader.outcomes import Status
 from grader.results import CheckResult
-from grader.sandbox.session import Isolation
+from grader.sandbox.launchers import Isolation
 
 SCHEMA_VERSION = "1.0"
 
@@ -100,6 +100,8 @@ def _check_dict(check: CheckResult, status: Status) -> dict[str, Any]:
         "message": check.message,
         "duration_s": check.duration_s,
     }
+    if check.limit is not None:
+        entry["limit"] = check.limit
     if check.hint is not None:
         entry["hint"] = check.hint.text
         entry["hint_id"] = check.hint.id

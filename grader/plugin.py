@@ -112,7 +112,7 @@ class GradingPlugin:
             return CheckResult(outcome=Outcome.PASSED, message="correct", **common)
         exc = excinfo.value
         if isinstance(exc, SubmissionFailure):
-            return CheckResult(outcome=exc.outcome, message=exc.message, hint=exc.hint, **common)
+            return CheckResult(outcome=exc.outcome, message=exc.message, hint=exc.hint, limit=exc.limit, **common)
         if isinstance(exc, CheckFailed):
             return CheckResult(outcome=Outcome.FAILED, message=exc.message, hint=exc.hint, **common)
         if type(exc) is AssertionError:

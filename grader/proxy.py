@@ -38,7 +38,9 @@ class SubmissionProxy:
         result = self._session.call(name, args, kwargs, return_args=return_args)
         if result.ok:
             return result.value, result.args_after or []
-        raise failure_for(name, result)
+        failure = failure_for(name, result)
+        failure.limit = result.limit
+        raise failure
 
 
 def _where(error: ErrorInfo | None) -> str:
@@ -71,7 +73,10 @@ def failure_for(name: str, result: CallResult) -> SubmissionFailure:
     if status is CallStatus.TIMEOUT:
         return SubmissionFailure(Outcome.TIMEOUT, f"`{name}` was stopped: {result.detail}. Look for an endless loop or far too many iterations.")
     if status is CallStatus.MEMORY:
-        return SubmissionFailure(Outcome.MEMORY, f"`{name}` ran out of memory{_where(error)}. Look for huge arrays or lists that keep growing.")
+        detail = f" ({result.detail})" if result.detail else ""
+        return SubmissionFailure(Outcome.MEMORY, f"`{name}` ran out of memory{detail}{_where(error)}. Look for huge arrays or lists that keep growing.")
+    if status is CallStatus.CRASHED and result.limit:
+        return SubmissionFailure(Outcome.CRASHED, f"the process running `{name}` was stopped: {result.detail}.")
     if status is CallStatus.CRASHED:
         return SubmissionFailure(Outcome.CRASHED, f"the process running `{name}` crashed ({result.detail}).")
     if status is CallStatus.PROTOCOL:

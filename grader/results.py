@@ -19,6 +19,7 @@ class CheckResult:
     hint: Hint | None = None
     duration_s: float = 0.0
     internal_error: str | None = None   # set when the check itself broke: a grader bug, not the student's
+    limit: str | None = None            # the resource limit that stopped the submission, if one did
 
     @property
     def score(self) -> float:

@@ -9,7 +9,7 @@ from grader.checklib import Hint
 from grader.feedback import Feedback, OutputTail, SubmissionInfo, schema_errors, write_json_atomically
 from grader.outcomes import Outcome, Status
 from grader.results import CheckResult
-from grader.sandbox.session import PlainProcessLauncher
+from grader.sandbox.launchers import PlainProcessLauncher
 
 
 def make_feedback(**changes):
@@ -19,7 +19,7 @@ def make_feedback(**changes):
     )
     values = dict(exercise="02_backprop", exercise_title="Backprop", status=Status.GRADED, message="1 of 2 checks passed.",
                   checks=checks, submission=SubmissionInfo("x.py", "a" * 64, 10), seed=7,
-                  isolation=PlainProcessLauncher.isolation, started_at="2026-11-21T10:00:00+00:00", duration_s=0.5,
+                  isolation=PlainProcessLauncher().isolation, started_at="2026-11-21T10:00:00+00:00", duration_s=0.5,
                   output=OutputTail("", "", 0, 0, False), grader_version="0.1.0", hidden_checks_run=True)
     values.update(changes)
     return Feedback(**values)

@@ -105,8 +105,12 @@ def _answer(module, request: dict, submission_path: str) -> dict:
     return answer
 
 
-def _limit_resources(memory_mb: int, cpu_seconds: int, file_mb: int) -> None:
-    """Set before the submission is imported; a process cannot raise its own hard limits again."""
+def _limit_resources(data_mb: int, cpu_seconds: int, file_mb: int) -> None:
+    """Set before the submission is imported; a process cannot raise its own hard limits again.
+
+    RLIMIT_DATA is a backstop behind the grader's memory guard (a cgroup or a watchdog): it turns
+    one giant allocation into a MemoryError, and unlike RLIMIT_AS it lets TensorFlow import.
+    """
     import resource
 
     def clamp(kind: int, value: int) -> None:
@@ -115,8 +119,8 @@ def _limit_resources(memory_mb: int, cpu_seconds: int, file_mb: int) -> None:
             value = min(value, hard)
         resource.setrlimit(kind, (value, value))
 
-    if memory_mb:
-        clamp(resource.RLIMIT_AS, memory_mb * 1024 * 1024)
+    if data_mb:
+        clamp(resource.RLIMIT_DATA, data_mb * 1024 * 1024)
     if cpu_seconds:
         clamp(resource.RLIMIT_CPU, cpu_seconds)
     if file_mb:
@@ -129,11 +133,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--submission", required=True)
     parser.add_argument("--request-fd", type=int, required=True)
     parser.add_argument("--response-fd", type=int, required=True)
-    parser.add_argument("--memory-mb", type=int, default=0)
+    parser.add_argument("--data-mb", type=int, default=0)
     parser.add_argument("--cpu-seconds", type=int, default=0)
     parser.add_argument("--file-mb", type=int, default=0)
     options = parser.parse_args(argv)
-    _limit_resources(options.memory_mb, options.cpu_seconds, options.file_mb)
+    _limit_resources(options.data_mb, options.cpu_seconds, options.file_mb)
     submission_path = os.path.abspath(options.submission)
     requests, responses = options.request_fd, options.response_fd
     # The submission's folder goes last, so a file named numpy.py there shadows nothing.

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from grader import wire
 from grader.course import Limits
+from grader.sandbox.launchers import CGROUP_JOIN_FAILED, ChildSpec, Isolation, PlainProcessLauncher, Spawned
 from grader.sandbox.output import TailBuffer, drain
 
 STALE_FRAMES_TOLERATED = 16
@@ -57,20 +58,11 @@ class CallResult:
     error: ErrorInfo | None = None
     detail: str = ""
     import_status: CallStatus | None = None   # with NOT_IMPORTABLE: what went wrong during import
+    limit: str | None = None                  # which limit stopped the call: wall_time, cpu_time, memory, processes ...
 
     @property
     def ok(self) -> bool:
         return self.status is CallStatus.OK
-
-
-@dataclass(frozen=True)
-class Isolation:
-    """How strongly the child was isolated; goes into the feedback as is."""
-
-    mode: str
-    strong: bool
-    memory_limit: str
-    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,53 +80,14 @@ class SessionReport:
 class Launcher(Protocol):
     isolation: Isolation
 
-    def spawn(self, command: list[str], scratch: Path, submission: Path, pass_fds: tuple[int, ...]) -> subprocess.Popen:
+    def spawn(self, spec: ChildSpec) -> Spawned:
         ...
-
-
-def scrubbed_environment(scratch: Path) -> dict[str, str]:
-    """Nothing of the caller's environment leaks in; one thread per math library keeps timing fair."""
-    return {
-        "PATH": "/usr/local/bin:/usr/bin:/bin",
-        "HOME": str(scratch),
-        "TMPDIR": str(scratch),
-        "LANG": "C.UTF-8",
-        "LC_ALL": "C.UTF-8",
-        "PYTHONHASHSEED": "0",
-        "OPENBLAS_NUM_THREADS": "1",
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-    }
-
-
-class PlainProcessLauncher:
-    """A child process with rlimits and a scrubbed environment: the weak mode, with no namespaces."""
-
-    isolation = Isolation(
-        mode="process",
-        strong=False,
-        memory_limit="rlimit-as",
-        notes=("plain child process with resource limits; no filesystem or network isolation",),
-    )
-
-    def spawn(self, command: list[str], scratch: Path, submission: Path, pass_fds: tuple[int, ...]) -> subprocess.Popen:
-        return subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            cwd=scratch,
-            env=scrubbed_environment(scratch),
-            pass_fds=pass_fds,
-            start_new_session=True,
-            close_fds=True,
-        )
 
 
 @dataclass
 class _Child:
     process: subprocess.Popen
+    guard: object
     request_fd: int
     response_fd: int
     next_id: int = 1
@@ -152,10 +105,12 @@ class SandboxSession:
     """Runs calls into one submission, each in a child that is replaced when it dies or hangs."""
 
     def __init__(self, submission: Path, limits: Limits, launcher: Launcher | None = None,
-                 deadline: float | None = None) -> None:
+                 deadline: float | None = None, tensorflow: bool = False) -> None:
         self.submission = Path(submission).resolve()
         self.limits = limits
+        self.tensorflow = tensorflow
         self.launcher = launcher or PlainProcessLauncher()
+        self._isolation = self.launcher.isolation
         self._budget = _Budget(deadline if deadline is not None else time.monotonic() + limits.total_seconds)
         self._scratch = Path(tempfile.mkdtemp(prefix="grader-scratch-"))
         self._stdout = TailBuffer(limits.output_kib * 1024)
@@ -172,7 +127,7 @@ class SandboxSession:
         if self._import_failure is not None:
             return self._import_failure
         if self._budget.remaining() <= 0:
-            return CallResult(CallStatus.DEADLINE, detail="the time for grading this submission is used up")
+            return CallResult(CallStatus.DEADLINE, detail="the time for grading this submission is used up", limit="grading_time")
         if self._child is None:
             failure = self._start_child()
             if failure is not None:
@@ -192,7 +147,7 @@ class SandboxSession:
             thread.join(timeout=2)
         shutil.rmtree(self._scratch, ignore_errors=True)
         return SessionReport(
-            isolation=self.launcher.isolation,
+            isolation=self._isolation,
             stdout=self._stdout.text(),
             stderr=self._stderr.text(),
             stdout_bytes=self._stdout.total,
@@ -210,31 +165,24 @@ class SandboxSession:
 
     # ------------------------------------------------------------------ child lifecycle
 
-    def _command(self, request_fd: int, response_fd: int) -> list[str]:
-        limits = self.limits
-        return [
-            sys.executable, "-I", "-B", "-m", "grader.sandbox.child",
-            "--submission", str(self.submission),
-            "--request-fd", str(request_fd), "--response-fd", str(response_fd),
-            "--memory-mb", str(limits.memory_mb),
-            "--cpu-seconds", str(int(limits.total_seconds) + 1),
-            "--file-mb", "16",
-        ]
-
     def _start_child(self) -> CallResult | None:
         """Start a child and wait for it to import the submission; a failure is final for the session."""
         request_read, request_write = os.pipe()
         response_read, response_write = os.pipe()
+        spec = ChildSpec(self.submission, self._scratch, request_read, response_write, self.limits, self.tensorflow)
         try:
-            process = self.launcher.spawn(
-                self._command(request_read, response_write), self._scratch, self.submission,
-                (request_read, response_write),
-            )
+            spawned = self.launcher.spawn(spec)
+        except BaseException:
+            for fd in (request_write, response_read):
+                os.close(fd)
+            raise
         finally:
             os.close(request_read)
             os.close(response_write)
+        process = spawned.process
+        self._isolation = spawned.isolation
         self._children_started += 1
-        self._child = _Child(process, request_write, response_read)
+        self._child = _Child(process, spawned.guard, request_write, response_read)
         self._drains += [drain(process.stdout, self._stdout), drain(process.stderr, self._stderr)]
 
         deadline = time.monotonic() + min(self.limits.call_seconds, max(self._budget.remaining(), 0))
@@ -244,9 +192,10 @@ class SandboxSession:
             self._kill_child()
             return self._not_importable(CallStatus.TIMEOUT, f"importing your file took longer than {self.limits.call_seconds:g} s")
         except (wire.ChannelClosed, OSError):
-            detail = self._death_detail()
-            self._kill_child()
-            return self._not_importable(CallStatus.CRASHED, f"the process died while importing your file ({detail})")
+            lost = self._lost_child(self._death_detail())
+            if lost.status is CallStatus.CRASHED and lost.limit is None:
+                return self._not_importable(CallStatus.CRASHED, f"the process died while importing your file ({lost.detail})")
+            return self._not_importable(lost.status, lost.detail)
         except wire.WireError as exc:
             self._kill_child()
             return self._not_importable(CallStatus.PROTOCOL, f"sent malformed data while importing ({exc})")
@@ -278,8 +227,9 @@ class SandboxSession:
                 budget_out = self._budget.remaining() <= 0
                 self._kill_child()
                 if budget_out:
-                    return CallResult(CallStatus.TIMEOUT, detail="the time for grading this submission ran out during this call")
-                return CallResult(CallStatus.TIMEOUT, detail=f"the call did not finish within {call_limit:g} s")
+                    return CallResult(CallStatus.TIMEOUT, detail="the time for grading this submission ran out during this call",
+                                      limit="grading_time")
+                return CallResult(CallStatus.TIMEOUT, detail=f"the call did not finish within {call_limit:g} s", limit="wall_time")
             except wire.ChannelClosed:
                 return self._lost_child(self._death_detail())
             except wire.WireError as exc:
@@ -310,17 +260,34 @@ class SandboxSession:
             known = CallStatus.PROTOCOL
         if known is CallStatus.MEMORY:
             self._kill_child()  # a process that hit its memory limit is not trusted to be sane afterwards
+            return CallResult(known, error=error, limit="memory")
         return CallResult(known, error=error)
 
     def _lost_child(self, detail: str) -> CallResult:
-        process = self._child.process if self._child else None
-        returncode = process.poll() if process else None
+        """The child died during a call: say which limit killed it, if one did."""
+        child = self._child
+        signal_number = self._signal_of(child.process.poll()) if child else None
+        hit = child.guard.limit_hit() if child else None
         self._kill_child()
-        if returncode == -signal.SIGXCPU:
-            return CallResult(CallStatus.TIMEOUT, detail="used up its CPU time allowance")
-        if returncode == -signal.SIGKILL and self.launcher.isolation.memory_limit != "rlimit-as":
-            return CallResult(CallStatus.MEMORY, detail="killed for using more memory than allowed")
+        if hit is not None and hit.limit == "memory":
+            return CallResult(CallStatus.MEMORY, detail=hit.detail, limit="memory")
+        if hit is not None:
+            return CallResult(CallStatus.CRASHED, detail=hit.detail, limit=hit.limit)
+        if signal_number == signal.SIGXCPU:
+            return CallResult(CallStatus.TIMEOUT, detail="it used up its CPU time allowance", limit="cpu_time")
+        if signal_number == signal.SIGXFSZ:
+            return CallResult(CallStatus.CRASHED, detail="it wrote a file larger than allowed", limit="file_size")
         return CallResult(CallStatus.CRASHED, detail=detail)
+
+    def _signal_of(self, returncode: int | None) -> int | None:
+        """A negative code is a signal; bubblewrap reports a child's signal N as exit code 128 + N."""
+        if returncode is None:
+            return None
+        if returncode < 0:
+            return -returncode
+        if self._isolation.mode == "bwrap" and 128 < returncode < 128 + 65:
+            return returncode - 128
+        return None
 
     def _death_detail(self) -> str:
         if self._child is None:
@@ -330,11 +297,14 @@ class SandboxSession:
             returncode = process.wait(timeout=1)
         except subprocess.TimeoutExpired:
             return "it stopped answering"
-        if returncode < 0:
+        if returncode == CGROUP_JOIN_FAILED:
+            raise RuntimeError("the child could not join its resource cgroup")
+        number = self._signal_of(returncode)
+        if number is not None:
             try:
-                name = signal.Signals(-returncode).name
+                name = signal.Signals(number).name
             except ValueError:
-                name = f"signal {-returncode}"
+                name = f"signal {number}"
             return f"killed by {name}"
         return f"exited with code {returncode}"
 
@@ -350,10 +320,12 @@ class SandboxSession:
             child.process.kill()
         except ProcessLookupError:
             pass
+        child.guard.kill_all()
         try:
             child.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
+        child.guard.close()
         for fd in (child.request_fd, child.response_fd):
             try:
                 os.close(fd)
