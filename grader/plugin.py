@@ -37,11 +37,11 @@ class GradingPlugin:
 
     # ------------------------------------------------------------------ fixtures
 
-    @pytest.fixture(scope="session")
+    @pytest.fixture
     def submission(self) -> SubmissionProxy:
         return self._proxy
 
-    @pytest.fixture(scope="session")
+    @pytest.fixture
     def seed(self) -> int:
         return self._seed
 
@@ -50,7 +50,7 @@ class GradingPlugin:
         """Seeded per check, so one check's draws do not depend on which checks ran before it."""
         return np.random.default_rng([self._seed, zlib.crc32(self.check_id(request.node).encode())])
 
-    @pytest.fixture(scope="session")
+    @pytest.fixture
     def reference(self) -> ModuleType:
         """The reference solution, for hidden checks only (students never have it)."""
         if self._reference is None:

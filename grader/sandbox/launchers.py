@@ -7,10 +7,12 @@ the child can see. `choose_launcher` picks the strongest available and says why 
 from __future__ import annotations
 
 import functools
+import os
 import shutil
+import signal
 import subprocess
 import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import grader
@@ -100,16 +102,17 @@ def _guard_for(limits: Limits):
     return make_guard(limits.memory_mb * 2**20, limits.max_processes)
 
 
-def _popen(command: list[str], spec: ChildSpec, env: dict[str, str], cwd: Path) -> subprocess.Popen:
+def _popen(command: list[str], spec: ChildSpec, env: dict[str, str], cwd: Path, extra_fds: tuple[int, ...]) -> subprocess.Popen:
     return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            cwd=cwd, env=env, pass_fds=(spec.request_fd, spec.response_fd),
+                            cwd=cwd, env=env, pass_fds=(spec.request_fd, spec.response_fd, *extra_fds),
                             start_new_session=True, close_fds=True)
 
 
-def _start(command: list[str], spec: ChildSpec, env: dict[str, str], cwd: Path, isolation: Isolation) -> Spawned:
+def _start(command: list[str], spec: ChildSpec, env: dict[str, str], cwd: Path, isolation: Isolation,
+           extra_fds: tuple[int, ...] = ()) -> Spawned:
     guard = _guard_for(spec.limits)
     try:
-        process = _popen(_join_cgroups(command, guard.procs_files), spec, env, cwd)
+        process = _popen(_join_cgroups(command, guard.procs_files), spec, env, cwd, extra_fds)
     except BaseException:
         guard.close()
         raise
@@ -119,9 +122,6 @@ def _start(command: list[str], spec: ChildSpec, env: dict[str, str], cwd: Path, 
 
 
 def _kill_quietly(process: subprocess.Popen) -> None:
-    import os
-    import signal
-
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
@@ -153,10 +153,10 @@ class BwrapLauncher:
             notes=("bubblewrap namespaces: no network, no view of the course, other submissions or $HOME",),
         )
 
-    def command(self, spec: ChildSpec) -> list[str]:
+    def options(self, spec: ChildSpec) -> list[str]:
         limits = spec.limits
         inside = f"{SANDBOX_SUBMISSION_DIR}/{spec.submission.name}"
-        args = [self.bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+        args = ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
                 "--hostname", "sandbox", "--clearenv"]
         for name, value in scrubbed_environment(SANDBOX_SCRATCH).items():
             args += ["--setenv", name, value]
@@ -174,11 +174,21 @@ class BwrapLauncher:
                  "--size", str(limits.scratch_mb * 2**20), "--tmpfs", "/dev/shm",
                  "--size", str(limits.scratch_mb * 2**20), "--tmpfs", SANDBOX_SCRATCH,
                  "--ro-bind", str(spec.submission), inside,
-                 "--chdir", SANDBOX_SCRATCH, "--"]
-        return args + child_arguments(inside, spec)
+                 "--chdir", SANDBOX_SCRATCH]
+        return args
 
     def spawn(self, spec: ChildSpec) -> Spawned:
-        return _start(self.command(spec), spec, {"PATH": "/usr/bin:/bin"}, spec.scratch, self.isolation)
+        """The options travel through a pipe (`--args`), so the sandbox's /proc shows no host paths."""
+        options = "\0".join(self.options(spec)).encode() + b"\0"
+        read_fd, write_fd = os.pipe()
+        try:
+            os.write(write_fd, options)   # a few KiB: fits the pipe's buffer
+            os.close(write_fd)
+            inside = f"{SANDBOX_SUBMISSION_DIR}/{spec.submission.name}"
+            command = [self.bwrap, "--args", str(read_fd), "--", *child_arguments(inside, spec)]
+            return _start(command, spec, {"PATH": "/usr/bin:/bin"}, spec.scratch, self.isolation, extra_fds=(read_fd,))
+        finally:
+            os.close(read_fd)
 
 
 @functools.lru_cache(maxsize=None)

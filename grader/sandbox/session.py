@@ -9,6 +9,8 @@ How the child is started (plain process now, namespaces later) is a `Launcher`'s
 from __future__ import annotations
 
 import os
+import secrets
+import select
 import signal
 import shutil
 import subprocess
@@ -25,7 +27,6 @@ from grader.course import Limits
 from grader.sandbox.launchers import CGROUP_JOIN_FAILED, ChildSpec, Isolation, PlainProcessLauncher, Spawned
 from grader.sandbox.output import TailBuffer, drain
 
-STALE_FRAMES_TOLERATED = 16
 
 
 class CallStatus(str, Enum):
@@ -90,7 +91,6 @@ class _Child:
     guard: object
     request_fd: int
     response_fd: int
-    next_id: int = 1
 
 
 @dataclass
@@ -209,36 +209,51 @@ class SandboxSession:
         return CallResult(CallStatus.NOT_IMPORTABLE, error=error, detail=detail, import_status=status)
 
     def _exchange(self, request: dict) -> CallResult:
+        """Send one request; a child that answers out of turn is replaced and the request retried once."""
+        for _ in range(2):
+            result = self._exchange_once(request)
+            if result is not None:
+                return result
+            failure = self._start_child()
+            if failure is not None:
+                self._import_failure = failure
+                return failure
+        self._kill_child()
+        return CallResult(CallStatus.PROTOCOL, detail="it sent answers nobody asked for")
+
+    def _exchange_once(self, request: dict) -> CallResult | None:
+        """The call's result, or None when the child sent a frame that answers no request of ours."""
         child = self._child
         assert child is not None
-        request_id = child.next_id
-        child.next_id += 1
-        request["id"] = request_id
+        # A fresh random id per request: code in the child cannot answer a request before it is made.
+        request["id"] = secrets.token_hex(8)
         try:
             wire.write_frame(child.request_fd, request)
         except OSError:
             return self._lost_child(f"the process had already died ({self._death_detail()})")
         call_limit = self.limits.call_seconds
         deadline = time.monotonic() + min(call_limit, max(self._budget.remaining(), 0))
-        for _ in range(STALE_FRAMES_TOLERATED):
-            try:
-                answer = wire.read_frame(child.response_fd, deadline)
-            except wire.FrameTimeout:
-                budget_out = self._budget.remaining() <= 0
-                self._kill_child()
-                if budget_out:
-                    return CallResult(CallStatus.TIMEOUT, detail="the time for grading this submission ran out during this call",
-                                      limit="grading_time")
-                return CallResult(CallStatus.TIMEOUT, detail=f"the call did not finish within {call_limit:g} s", limit="wall_time")
-            except wire.ChannelClosed:
-                return self._lost_child(self._death_detail())
-            except wire.WireError as exc:
-                self._kill_child()
-                return CallResult(CallStatus.PROTOCOL, detail=str(exc))
-            if answer.get("id") == request_id:
-                return self._interpret(answer)
-        self._kill_child()
-        return CallResult(CallStatus.PROTOCOL, detail="the process sent answers nobody asked for")
+        try:
+            answer = wire.read_frame(child.response_fd, deadline)
+        except wire.FrameTimeout:
+            budget_out = self._budget.remaining() <= 0
+            self._kill_child()
+            if budget_out:
+                return CallResult(CallStatus.TIMEOUT, detail="the time for grading this submission ran out during this call",
+                                  limit="grading_time")
+            return CallResult(CallStatus.TIMEOUT, detail=f"the call did not finish within {call_limit:g} s", limit="wall_time")
+        except wire.ChannelClosed:
+            return self._lost_child(self._death_detail())
+        except wire.WireError as exc:
+            self._kill_child()
+            return CallResult(CallStatus.PROTOCOL, detail=str(exc))
+        if answer.get("id") != request["id"]:
+            self._kill_child()
+            return None
+        result = self._interpret(answer)
+        if self._child is not None and select.select([child.response_fd], [], [], 0)[0]:
+            self._kill_child()   # more frames than answers: the next call gets a clean process
+        return result
 
     def _interpret(self, answer: dict) -> CallResult:
         status = answer.get("status")
