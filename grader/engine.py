@@ -31,6 +31,13 @@ from grader.sandbox.launchers import choose_launcher
 from grader.sandbox.session import Launcher, RefusedSubmission, SandboxSession, SessionReport
 
 
+# pytest plugins checks never need; not loading them saves about a third of pytest's overhead per grading.
+_UNUSED_PLUGINS = [argument for name in (
+    "doctest", "junitxml", "pastebin", "nose", "logging", "faulthandler", "legacypath", "tmpdir", "monkeypatch",
+    "recwarn", "setuponly", "setupplan", "unittest", "debugging", "threadexception", "unraisableexception",
+    "python_path", "lsof", "pytester") for argument in ("-p", f"no:{name}")]
+
+
 @dataclass(frozen=True)
 class CheckRun:
     results: tuple[CheckResult, ...]
@@ -69,7 +76,7 @@ def run_checks(exercise: Exercise, proxy: SubmissionProxy, seed: int, include_hi
     args = [str(path) for path in files] + [
         "-c", str(ini), "--rootdir", str(exercise.exercise_dir.parent.parent),
         "--noconftest", "--assert=plain", "--import-mode=importlib",
-        "-p", "no:cacheprovider", "-p", "no:stepwise", "-p", "no:warnings",
+        "-p", "no:cacheprovider", "-p", "no:stepwise", "-p", "no:warnings", *_UNUSED_PLUGINS,
         "--capture=sys", "-q", "--no-header", "--tb=no",
     ]
     pytest_output = io.StringIO()

@@ -25,6 +25,7 @@ from grader.engine import grade
 from grader.feedback import schema_errors
 from grader.manifest import load_course
 from grader.sandbox.launchers import BwrapLauncher, PlainProcessLauncher, bwrap_problem
+from grader.sandbox.pool import ZygoteLauncher
 
 EXERCISE = load_course(ROOT / "course.yaml").exercise("02_backprop")
 TRAIN_CHECKS = {"public/train_worked_example", "hidden/train_random", "hidden/train_stops_at_threshold"}
@@ -283,16 +284,27 @@ class Listener:
         self.socket.close()
 
 
-LAUNCHERS = [pytest.param("bwrap", marks=needs_bwrap, id="bwrap"), pytest.param("process", id="process")]
+LAUNCHERS = [pytest.param("bwrap", marks=needs_bwrap, id="bwrap"), pytest.param("warm", marks=needs_bwrap, id="warm"),
+             pytest.param("process", id="process")]
+
+
+@pytest.fixture(scope="module")
+def warm_launcher():
+    """One template for the whole module: every hostile submission meets the same warm template,
+    as in a batch, and the honest submission after each must still earn full marks."""
+    launcher = ZygoteLauncher()
+    yield launcher
+    launcher.close()
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", LAUNCHERS)
 @pytest.mark.parametrize("hostile", HOSTILE, ids=[h.name for h in HOSTILE])
-def test_hostile_submission_earns_nothing_it_did_not_compute(hostile, mode, tmp_path):
-    if hostile.strong_only and mode != "bwrap":
+def test_hostile_submission_earns_nothing_it_did_not_compute(hostile, mode, tmp_path, request):
+    if hostile.strong_only and mode == "process":
         pytest.skip("only namespaces stop this technique; the weak mode says so in its feedback")
-    launcher = BwrapLauncher() if mode == "bwrap" else PlainProcessLauncher()
+    launcher = {"bwrap": BwrapLauncher, "process": PlainProcessLauncher}.get(mode) or request.getfixturevalue("warm_launcher")
+    launcher = launcher() if isinstance(launcher, type) else launcher
     marker = uuid.uuid4().hex
     outside = tmp_path / "outside" / f"pwned-{marker}"
     outside.parent.mkdir()
@@ -341,14 +353,14 @@ def test_hostile_submission_earns_nothing_it_did_not_compute(hostile, mode, tmp_
     output = document["output"]["stdout_tail"] + document["output"]["stderr_tail"]
     assert "\x1b" not in output and "\x07" not in output
     assert len(output) <= 2 * EXERCISE.limits.output_kib * 1024
-    if mode == "bwrap":
+    if mode != "process":
         assert "def test_" not in output, "a check file was visible to the submission"
 
     time.sleep(0.1)
     assert processes_mentioning(submission.name) == [], "a process of the submission survived"
     assert processes_mentioning(marker) == [], "a detached process of the submission survived"
     assert fingerprint(ROOT) == before, "the course repository changed"
-    if mode == "bwrap":
+    if mode != "process":
         assert not outside.exists(), outside.read_text()
         assert victim.read_text() == "keep me"
         assert not (tmp_path / "forged.json").exists()

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import linecache
 import os
 import sys
 import traceback
+import types
 
 import numpy  # noqa: F401  (imported before the submission so its copy of numpy is the real one)
 
@@ -55,13 +57,22 @@ def _failure_status(exc: BaseException) -> str:
     return "raised"
 
 
-def _import_submission(path: str):
-    spec = importlib.util.spec_from_file_location(SUBMISSION_MODULE, path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
+def _import_submission(path: str, source: bytes | None = None):
+    """Import from the file, or (in a warm child that cannot see the file) from its bytes."""
+    if source is None:
+        spec = importlib.util.spec_from_file_location(SUBMISSION_MODULE, path)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot load {path}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[SUBMISSION_MODULE] = module
+        spec.loader.exec_module(module)
+        return module
+    text = source.decode("utf-8")
+    linecache.cache[path] = (len(text), None, text.splitlines(keepends=True), path)
+    module = types.ModuleType(SUBMISSION_MODULE)
+    module.__file__ = path
     sys.modules[SUBMISSION_MODULE] = module
-    spec.loader.exec_module(module)
+    exec(compile(text, path, "exec"), module.__dict__)
     return module
 
 
@@ -105,7 +116,7 @@ def _answer(module, request: dict, submission_path: str) -> dict:
     return answer
 
 
-def _limit_resources(data_mb: int, cpu_seconds: int, file_mb: int) -> None:
+def limit_resources(data_mb: int, cpu_seconds: int, file_mb: int) -> None:
     """Set before the submission is imported; a process cannot raise its own hard limits again.
 
     RLIMIT_DATA is a backstop behind the grader's memory guard (a cgroup or a watchdog): it turns
@@ -128,7 +139,7 @@ def _limit_resources(data_mb: int, cpu_seconds: int, file_mb: int) -> None:
     clamp(resource.RLIMIT_CORE, 0)
 
 
-def main(argv: list[str] | None = None) -> None:
+def parse_limits(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="grader-child")
     parser.add_argument("--submission", required=True)
     parser.add_argument("--request-fd", type=int, required=True)
@@ -136,15 +147,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data-mb", type=int, default=0)
     parser.add_argument("--cpu-seconds", type=int, default=0)
     parser.add_argument("--file-mb", type=int, default=0)
-    options = parser.parse_args(argv)
-    _limit_resources(options.data_mb, options.cpu_seconds, options.file_mb)
-    submission_path = os.path.abspath(options.submission)
-    requests, responses = options.request_fd, options.response_fd
+    return parser.parse_args(argv)
+
+
+def serve(submission_path: str, requests: int, responses: int, source: bytes | None = None) -> None:
+    """Wait for the go-ahead, import the submission, then answer calls until the channel closes.
+
+    The go-ahead lets the grader put this process into its cgroup before any student code runs.
+    """
+    try:
+        wire.read_frame(requests, None)
+    except (wire.ChannelClosed, wire.WireError):
+        return
     # The submission's folder goes last, so a file named numpy.py there shadows nothing.
     sys.path.append(os.path.dirname(submission_path))
-
     try:
-        module = _import_submission(submission_path)
+        module = _import_submission(submission_path, source)
     except BaseException as exc:  # noqa: BLE001
         status = _failure_status(exc)
         _send(responses, {"ready": False, "status": status, "error": _describe(exc, submission_path)})
@@ -159,6 +177,12 @@ def main(argv: list[str] | None = None) -> None:
         answer = _answer(module, request, submission_path)
         answer["id"] = request.get("id")
         _send(responses, answer)
+
+
+def main(argv: list[str] | None = None) -> None:
+    options = parse_limits(argv)
+    limit_resources(options.data_mb, options.cpu_seconds, options.file_mb)
+    serve(os.path.abspath(options.submission), options.request_fd, options.response_fd)
 
 
 if __name__ == "__main__":

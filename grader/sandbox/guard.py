@@ -182,7 +182,7 @@ class CgroupV2:
                 threading.Event().wait(0.02)
 
 
-def _tree(root_pid: int) -> list[int]:
+def process_tree(root_pid: int) -> list[int]:
     """The pids of root_pid and all its descendants, from /proc."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
@@ -226,7 +226,7 @@ class Watchdog:
     def watch(self, pid: int, kill) -> None:
         def run() -> None:
             while not self._stop.wait(WATCH_INTERVAL_S):
-                pids = _tree(pid)
+                pids = process_tree(pid)
                 if len(pids) > self.max_processes:
                     self._hit = LimitHit("processes", f"it started more than {self.max_processes} processes")
                 elif sum(_resident_bytes(p) for p in pids) > self.memory_bytes:

@@ -153,9 +153,8 @@ class BwrapLauncher:
             notes=("bubblewrap namespaces: no network, no view of the course, other submissions or $HOME",),
         )
 
-    def options(self, spec: ChildSpec) -> list[str]:
-        limits = spec.limits
-        inside = f"{SANDBOX_SUBMISSION_DIR}/{spec.submission.name}"
+    def sandbox_options(self, limits: Limits, submission: Path | None) -> list[str]:
+        """Everything but the command: namespaces, environment, read-only binds, private tmpfs."""
         args = ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
                 "--hostname", "sandbox", "--clearenv"]
         for name, value in scrubbed_environment(SANDBOX_SCRATCH).items():
@@ -172,14 +171,18 @@ class BwrapLauncher:
             args += ["--ro-bind", folder, folder]
         args += ["--proc", "/proc", "--dev", "/dev",
                  "--size", str(limits.scratch_mb * 2**20), "--tmpfs", "/dev/shm",
-                 "--size", str(limits.scratch_mb * 2**20), "--tmpfs", SANDBOX_SCRATCH,
-                 "--ro-bind", str(spec.submission), inside,
-                 "--chdir", SANDBOX_SCRATCH]
-        return args
+                 "--size", str(limits.scratch_mb * 2**20), "--tmpfs", SANDBOX_SCRATCH]
+        if submission is not None:
+            args += ["--ro-bind", str(submission), f"{SANDBOX_SUBMISSION_DIR}/{submission.name}"]
+        return args + ["--chdir", SANDBOX_SCRATCH]
+
+    @staticmethod
+    def python_command() -> list[str]:
+        return [sys.executable, "-I", "-B", "-m"]
 
     def spawn(self, spec: ChildSpec) -> Spawned:
         """The options travel through a pipe (`--args`), so the sandbox's /proc shows no host paths."""
-        options = "\0".join(self.options(spec)).encode() + b"\0"
+        options = "\0".join(self.sandbox_options(spec.limits, spec.submission)).encode() + b"\0"
         read_fd, write_fd = os.pipe()
         try:
             os.write(write_fd, options)   # a few KiB: fits the pipe's buffer

@@ -187,11 +187,12 @@ class SandboxSession:
 
         deadline = time.monotonic() + min(self.limits.call_seconds, max(self._budget.remaining(), 0))
         try:
+            wire.write_frame(request_write, {"import": True})
             ready = wire.read_frame(response_read, deadline)
         except wire.FrameTimeout:
             self._kill_child()
             return self._not_importable(CallStatus.TIMEOUT, f"importing your file took longer than {self.limits.call_seconds:g} s")
-        except (wire.ChannelClosed, OSError):
+        except (wire.ChannelClosed, OSError):  # OSError: the child died before reading the go-ahead
             lost = self._lost_child(self._death_detail())
             if lost.status is CallStatus.CRASHED and lost.limit is None:
                 return self._not_importable(CallStatus.CRASHED, f"the process died while importing your file ({lost.detail})")
@@ -209,7 +210,8 @@ class SandboxSession:
         return CallResult(CallStatus.NOT_IMPORTABLE, error=error, detail=detail, import_status=status)
 
     def _exchange(self, request: dict) -> CallResult:
-        """Send one request; a child that answers out of turn is replaced and the request retried once."""
+        """Send one request; a child that answers out of turn, or died since its last answer, is replaced
+        and the request retried once, so a call is never blamed for what an earlier call did."""
         for _ in range(2):
             result = self._exchange_once(request)
             if result is not None:
@@ -219,18 +221,22 @@ class SandboxSession:
                 self._import_failure = failure
                 return failure
         self._kill_child()
-        return CallResult(CallStatus.PROTOCOL, detail="it sent answers nobody asked for")
+        return CallResult(CallStatus.PROTOCOL, detail="its process kept dying or answering out of turn")
 
     def _exchange_once(self, request: dict) -> CallResult | None:
         """The call's result, or None when the child sent a frame that answers no request of ours."""
         child = self._child
         assert child is not None
+        if child.process.poll() is not None:
+            self._kill_child()
+            return None   # died after its last answer (for example by killing its parent): start afresh
         # A fresh random id per request: code in the child cannot answer a request before it is made.
         request["id"] = secrets.token_hex(8)
         try:
             wire.write_frame(child.request_fd, request)
         except OSError:
-            return self._lost_child(f"the process had already died ({self._death_detail()})")
+            self._kill_child()
+            return None
         call_limit = self.limits.call_seconds
         deadline = time.monotonic() + min(call_limit, max(self._budget.remaining(), 0))
         try:

@@ -1,0 +1,208 @@
+"""The warm launcher: children forked from a template inside bubblewrap instead of started cold.
+
+Starting Python, numpy and (for Keras exercises) TensorFlow costs 0.1 s to 2 s per submission; a
+`ZygoteLauncher` pays it once. Each submission still gets a fresh child, its own cgroup, its own
+output pipes and scratch directory, and the template is replaced after `restart_after`
+submissions or whenever it misbehaves.
+"""
+
+from __future__ import annotations
+
+import array
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from grader.course import Limits
+from grader.sandbox.guard import Watchdog, make_guard, process_tree as _tree
+from grader.sandbox.launchers import SANDBOX_SUBMISSION_DIR, BwrapLauncher, ChildSpec, Isolation, Spawned
+from grader.sandbox.output import TailBuffer, drain
+
+CONTROL_TIMEOUT_S = 10.0
+READY_TIMEOUT_S = 120.0
+
+
+class ZygoteError(RuntimeError):
+    """The template process failed; it is replaced on the next spawn."""
+
+
+class ZygoteChild:
+    """A Popen look-alike for a child forked by the template (it is not our child, so we ask)."""
+
+    def __init__(self, zygote: "_Zygote", inner_pid: int, host_pid: int, stdout, stderr) -> None:
+        self._zygote = zygote
+        self.inner_pid = inner_pid
+        self.pid = host_pid
+        self.stdout = stdout
+        self.stderr = stderr
+        self.returncode: int | None = None
+        self._cleaned = False
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                self.returncode = self._zygote.request({"command": "poll", "pid": self.inner_pid})["returncode"]
+            except ZygoteError:
+                self.returncode = -signal.SIGKILL   # the template died, and its sandbox with it
+        if self.returncode is not None and not self._cleaned:
+            self._cleaned = True
+            try:
+                self._zygote.request({"command": "clean"})
+            except ZygoteError:
+                pass
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired("zygote child", timeout)
+            time.sleep(0.002)
+        return self.returncode
+
+    def kill(self) -> None:
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+class _Zygote:
+    """One template process in its bubblewrap sandbox, and the control socket to it."""
+
+    def __init__(self, bwrap: BwrapLauncher, limits: Limits, preload: str) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.control = ours
+        options = bwrap.sandbox_options(limits, submission=None)
+        read_fd, write_fd = os.pipe()
+        try:
+            os.write(write_fd, "\0".join(options).encode() + b"\0")
+            os.close(write_fd)
+            command = [bwrap.bwrap, "--args", str(read_fd), "--", *bwrap.python_command(),
+                       "grader.sandbox.zygote", "--control-fd", str(theirs.fileno()), "--preload", preload]
+            self.stderr = TailBuffer(16 * 1024)
+            self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                            stderr=subprocess.PIPE, pass_fds=(read_fd, theirs.fileno()),
+                                            env={"PATH": "/usr/bin:/bin"}, start_new_session=True)
+        finally:
+            os.close(read_fd)
+            theirs.close()
+        self._drain = drain(self.process.stderr, self.stderr)
+        self.served = 0
+        self.broken = False
+        hello = self.request(None, timeout=READY_TIMEOUT_S)
+        if not hello.get("ready"):
+            raise ZygoteError(f"the template did not start: {hello}")
+        self.host_pid = self._host_pid_of(hello["pid"], self.process.pid)
+
+    def request(self, message: dict | None, fds: list[int] = (), timeout: float = CONTROL_TIMEOUT_S) -> dict:
+        try:
+            if message is not None:
+                self.control.sendmsg([json.dumps(message).encode()],
+                                     [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))] if fds else [])
+            self.control.settimeout(timeout)
+            data = self.control.recv(65536)
+        except OSError as exc:
+            self.broken = True
+            raise ZygoteError(f"the template stopped answering ({exc}); {self.stderr.text()[-500:]}") from None
+        if not data:
+            self.broken = True
+            raise ZygoteError(f"the template exited; {self.stderr.text()[-500:]}")
+        return json.loads(data)
+
+    @staticmethod
+    def _host_pid_of(inner_pid: int, ancestor: int) -> int:
+        """Find the host pid of a process by its pid inside the sandbox's namespace."""
+        for pid in _tree(ancestor):
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    fields = line.split()
+                    if fields and fields[0] == "NSpid:" and len(fields) > 2 and int(fields[-1]) == inner_pid:
+                        return pid
+            except (OSError, ValueError):
+                continue
+        raise ZygoteError(f"cannot find the host pid of sandbox pid {inner_pid}")
+
+    def alive(self) -> bool:
+        return not self.broken and self.process.poll() is None
+
+    def close(self) -> None:
+        try:
+            self.control.close()
+        finally:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.process.wait(timeout=10)
+
+
+class ZygoteLauncher:
+    """Forks each submission's child from a warm template in a bubblewrap sandbox."""
+
+    def __init__(self, preload: str = "numpy", restart_after: int = 200, bwrap: BwrapLauncher | None = None) -> None:
+        self.bwrap = bwrap or BwrapLauncher()
+        self.preload = preload
+        self.restart_after = restart_after
+        self._zygote: _Zygote | None = None
+        self.isolation = Isolation(
+            mode="bwrap-warm", strong=True, memory_limit="cgroup",
+            notes=("bubblewrap namespaces: no network, no view of the course, other submissions or $HOME",
+                   "forked from a warm template; a fresh child per submission"),
+        )
+
+    def _template(self, limits: Limits) -> _Zygote:
+        zygote = self._zygote
+        if zygote is None or not zygote.alive() or zygote.served >= self.restart_after:
+            if zygote is not None:
+                zygote.close()
+            self._zygote = zygote = _Zygote(self.bwrap, limits, self.preload)
+        return zygote
+
+    def spawn(self, spec: ChildSpec) -> Spawned:
+        """Fork from the template; a template that died (a submission may kill it) is replaced once."""
+        try:
+            return self._spawn(spec)
+        except ZygoteError:
+            return self._spawn(spec)
+
+    def _spawn(self, spec: ChildSpec) -> Spawned:
+        limits = spec.limits
+        zygote = self._template(limits)
+        guard = make_guard(limits.memory_mb * 2**20, limits.max_processes)
+        stdout_read, stdout_write = os.pipe()
+        stderr_read, stderr_write = os.pipe()
+        source_fd = os.open(spec.submission, os.O_RDONLY)
+        message = {"command": "spawn", "path": f"{SANDBOX_SUBMISSION_DIR}/{spec.submission.name}",
+                   "data_mb": limits.memory_mb * 2 + 256, "cpu_seconds": int(limits.total_seconds) + 1,
+                   "file_mb": limits.file_mb, "max_bytes": limits.max_file_kib * 1024}
+        try:
+            reply = zygote.request(message, [spec.request_fd, spec.response_fd, stdout_write, stderr_write, source_fd])
+        except BaseException:
+            guard.close()
+            for fd in (stdout_read, stderr_read):
+                os.close(fd)
+            raise
+        finally:
+            for fd in (stdout_write, stderr_write, source_fd):
+                os.close(fd)
+        zygote.served += 1
+        host_pid = zygote._host_pid_of(reply["pid"], zygote.process.pid)
+        handle = ZygoteChild(zygote, reply["pid"], host_pid, os.fdopen(stdout_read, "rb"), os.fdopen(stderr_read, "rb"))
+        # The child waits for the go-ahead before importing anything: join its cgroup first.
+        for procs in guard.procs_files:
+            with open(procs, "w") as stream:
+                stream.write(str(host_pid))
+        if isinstance(guard, Watchdog):
+            guard.watch(host_pid, handle.kill)
+        return Spawned(handle, guard, replace(self.isolation, memory_limit=guard.kind))
+
+    def close(self) -> None:
+        if self._zygote is not None:
+            self._zygote.close()
+            self._zygote = None
