@@ -1,0 +1,59 @@
+"""The naive baseline's pytest plugin: the student's module imported straight into the checks' process.
+
+This is how a hand-rolled grader works (no sandbox, no boundary): it exists only so the benchmark
+can measure the engine against it in the same run. Never use it to grade.
+"""
+
+import copy
+import importlib.util
+import os
+import zlib
+
+import numpy as np
+import pytest
+
+from grader import wire
+
+
+def _plain(value):
+    """The checks expect plain data; convert in-process, the way the wire would."""
+    return wire.decode(wire.encode(value))
+
+
+class DirectSubmission:
+    def __init__(self, module):
+        self._module = module
+
+    def __getattr__(self, name):
+        function = getattr(self._module, name)
+        return lambda *args, **kwargs: _plain(function(*args, **kwargs))
+
+    def call_with_args(self, name, *args, **kwargs):
+        args = copy.deepcopy(list(args))
+        return _plain(getattr(self._module, name)(*args, **kwargs)), _plain(args)
+
+
+def _load(path, name):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "points(n): points")
+
+
+@pytest.fixture(scope="session")
+def submission():
+    return DirectSubmission(_load(os.environ["NAIVE_SUBMISSION"], "student"))
+
+
+@pytest.fixture(scope="session")
+def reference():
+    return _load(os.environ["NAIVE_REFERENCE"], "reference")
+
+
+@pytest.fixture
+def rng(request):
+    return np.random.default_rng([1, zlib.crc32(request.node.name.encode())])
