@@ -57,6 +57,10 @@ def _raised(error: ErrorInfo | None) -> str:
 def failure_for(name: str, result: CallResult) -> SubmissionFailure:
     """Translate a call that gave no value into an outcome and a plain-words message."""
     status, error = result.status, result.error
+    if status is CallStatus.RAISED and result.limit == "file_size":
+        return SubmissionFailure(Outcome.ERROR, f"`{name}` was stopped: it wrote a file larger than allowed{_where(error)}.")
+    if status is CallStatus.RAISED and result.limit == "scratch_space":
+        return SubmissionFailure(Outcome.ERROR, f"`{name}` was stopped: it filled its scratch space{_where(error)}.")
     if status is CallStatus.RAISED:
         if error and error.type == "NotImplementedError":
             return SubmissionFailure(Outcome.ERROR, f"`{name}` is not implemented yet: it still raises NotImplementedError{_where(error)}.")

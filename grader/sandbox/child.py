@@ -8,6 +8,7 @@ by the checks in the trusted process. The checks and their expected values never
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib.util
 import linecache
 import os
@@ -50,6 +51,10 @@ def _describe(exc: BaseException, submission_path: str) -> dict:
 def _failure_status(exc: BaseException) -> str:
     if isinstance(exc, MemoryError):
         return "memory"
+    if isinstance(exc, OSError) and exc.errno == errno.EFBIG:
+        return "file_size"
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return "scratch_space"
     if isinstance(exc, RecursionError):
         return "raised"
     if isinstance(exc, SystemExit):
@@ -124,16 +129,17 @@ def limit_resources(data_mb: int, cpu_seconds: int, file_mb: int) -> None:
     """
     import resource
 
-    def clamp(kind: int, value: int) -> None:
+    def clamp(kind: int, value: int, headroom: int = 0) -> None:
         soft, hard = resource.getrlimit(kind)
+        limit = value + headroom
         if hard != resource.RLIM_INFINITY:
-            value = min(value, hard)
-        resource.setrlimit(kind, (value, value))
+            value, limit = min(value, hard), min(limit, hard)
+        resource.setrlimit(kind, (value, limit))
 
     if data_mb:
         clamp(resource.RLIMIT_DATA, data_mb * 1024 * 1024)
     if cpu_seconds:
-        clamp(resource.RLIMIT_CPU, cpu_seconds)
+        clamp(resource.RLIMIT_CPU, cpu_seconds, headroom=2)   # SIGXCPU first, so the limit can be named
     if file_mb:
         clamp(resource.RLIMIT_FSIZE, file_mb * 1024 * 1024)
     clamp(resource.RLIMIT_CORE, 0)

@@ -273,6 +273,15 @@ class SandboxSession:
             except RecursionError:
                 return CallResult(CallStatus.UNSUPPORTED, error=ErrorInfo("Unsupported", "the value is nested too deeply"))
             return CallResult(CallStatus.OK, value=value, args_after=args_after)
+        if status in ("file_size", "scratch_space"):
+            return CallResult(CallStatus.RAISED, error=error, limit=status)
+        hit = self._child.guard.limit_hit() if self._child is not None else None
+        if hit is not None and status in ("raised", "memory"):
+            # The code caught the failure of fork() or of an allocation: the limit still caused it.
+            self._kill_child()
+            if hit.limit == "memory":
+                return CallResult(CallStatus.MEMORY, error=error, detail=hit.detail, limit="memory")
+            return CallResult(CallStatus.CRASHED, error=error, detail=hit.detail, limit=hit.limit)
         try:
             known = CallStatus(status)
         except ValueError:
