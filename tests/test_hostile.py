@@ -97,10 +97,10 @@ return ({k: 0.0 for k in params}, [])"""), strong_only=True),
     Hostile("looking for and importing the reference solution", train_returning("""
 import glob, importlib.util, os
 candidates = ["COURSE_ROOT/solutions/02_backprop/backprop.py", "../../solutions/02_backprop/backprop.py"]
-for root in ("COURSE_ROOT", "/work", "/root", "/home", "/tmp", os.getcwd(), "/submission"):
+for root in ("COURSE_ROOT", "/work", "/root", "/home", "/scratch", os.getcwd(), "/submission"):
     for pattern in ("solutions/**/*.py", "*/solutions/**/*.py", "exercises/**/*.py"):
         candidates += glob.glob(os.path.join(root, pattern), recursive=True)
-for root in ("/tmp", os.getcwd(), "/submission", "/root", "/home"):
+for root in ("/scratch", os.getcwd(), "/submission", "/root", "/home"):
     candidates += glob.glob(os.path.join(root, "**", "hidden_checks.py"), recursive=True)
 candidates = [p for p in candidates if os.path.exists(p)]
 for path in candidates:
@@ -113,7 +113,7 @@ raise LookupError("found no reference among %d candidates" % len(candidates))"""
     Hostile("printing every file that looks like a check", train_returning("""
 import glob
 import os
-paths = [p for root in ("COURSE_ROOT/exercises", "COURSE_ROOT/solutions", "COURSE_ROOT/tests", "/tmp", "/submission")
+paths = [p for root in ("COURSE_ROOT/exercises", "COURSE_ROOT/solutions", "COURSE_ROOT/tests", "/scratch", "/submission")
          for pattern in ("**/*checks*.py", "**/test_*.py") for p in glob.glob(os.path.join(root, pattern), recursive=True)]
 for path in paths:
     try: print(open(path).read())

@@ -51,10 +51,12 @@ def forks():
         children.append(pid)
 
 def where():
-    return {"cwd": os.getcwd(), "home": os.environ.get("HOME"), "files": sorted(os.listdir("/tmp"))}
+    return {"cwd": os.getcwd(), "home": os.environ.get("HOME"), "files": sorted(os.listdir("/scratch")),
+            "tmp": sorted(os.listdir("/tmp"))}
 
 def leave_file(name):
     open(f"/tmp/{name}", "w").write("left behind")
+    open(f"/scratch/{name}", "w").write("left behind")
     open(f"/dev/shm/{name}", "w").write("left behind")
     return sorted(os.listdir("/tmp"))
 
@@ -132,7 +134,7 @@ def test_the_sandbox_sees_neither_the_course_nor_home(submission, make):
             assert session.call("sees", (str(submission),)).value is False
             assert session.call("sees", ("/root/.bashrc",)).value is False
             where = session.call("where").value
-            assert where["cwd"].startswith("/tmp") and where["home"].startswith("/tmp")
+            assert where["cwd"].startswith("/scratch") and where["home"].startswith("/scratch")
     finally:
         getattr(launcher, "close", lambda: None)()
 
@@ -147,6 +149,7 @@ def test_a_warm_template_leaves_nothing_for_the_next_submission(submission):
             with SandboxSession(submission, LIMITS, launcher) as session:
                 where = session.call("where").value
                 assert where["files"] == [Path(where["cwd"]).name]
+                assert "leftover" not in where["tmp"]
                 assert session.call("sees", ("/dev/shm/leftover",)).value is False
     finally:
         launcher.close()

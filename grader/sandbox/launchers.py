@@ -21,7 +21,7 @@ from grader.sandbox.guard import Watchdog, make_guard
 
 CHILD_MODULE = "grader.sandbox.child"
 SANDBOX_SUBMISSION_DIR = "/submission"
-SANDBOX_SCRATCH = "/tmp"
+SANDBOX_SCRATCH = "/scratch"   # not /tmp: the course may live under the host's /tmp
 CGROUP_JOIN_FAILED = 97
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32")
 SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/localtime", "/etc/nsswitch.conf")
@@ -167,11 +167,12 @@ class BwrapLauncher:
                 args += ["--ro-bind", folder, folder]
         for file in SYSTEM_FILES:
             args += ["--ro-bind-try", file, file]
+        size = str(limits.scratch_mb * 2**20)
+        # Private tmpfs first, read-only binds after: a virtual environment under the host's /tmp stays visible.
+        args += ["--proc", "/proc", "--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm",
+                 "--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", SANDBOX_SCRATCH]
         for folder in _python_dirs():
             args += ["--ro-bind", folder, folder]
-        args += ["--proc", "/proc", "--dev", "/dev",
-                 "--size", str(limits.scratch_mb * 2**20), "--tmpfs", "/dev/shm",
-                 "--size", str(limits.scratch_mb * 2**20), "--tmpfs", SANDBOX_SCRATCH]
         if submission is not None:
             args += ["--ro-bind", str(submission), f"{SANDBOX_SUBMISSION_DIR}/{submission.name}"]
         return args + ["--chdir", SANDBOX_SCRATCH]

@@ -25,7 +25,7 @@ from grader.sandbox import child
 MAX_CONTROL_BYTES = 64 * 1024
 PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
-WRITABLE_DIRS = ("/tmp", "/dev/shm")
+WRITABLE_DIRS = ("/scratch", "/tmp", "/dev/shm")
 
 
 def _prctl(option: int, value: int) -> None:
@@ -62,7 +62,7 @@ def _run_child(message: dict, fds: list[int], control: socket.socket) -> None:
             source = stream.read(message["max_bytes"] + 1)
         for fd in (stdout_fd, stderr_fd):
             os.close(fd)
-        scratch = f"/tmp/work-{os.getpid()}"
+        scratch = f"/scratch/work-{os.getpid()}"
         os.mkdir(scratch, 0o700)
         os.chdir(scratch)
         os.environ["HOME"] = os.environ["TMPDIR"] = scratch
@@ -95,6 +95,8 @@ def _clean(own_pid: int) -> int:
             continue
         for name in entries:
             path = os.path.join(folder, name)
+            if _holds_mount(path):
+                continue   # a read-only bind of the Python installation, not a leftover
             if os.path.isdir(path) and not os.path.islink(path):
                 shutil.rmtree(path, ignore_errors=True)
             else:
@@ -103,6 +105,15 @@ def _clean(own_pid: int) -> int:
                 except OSError:
                     pass
     return killed
+
+
+def _holds_mount(path: str) -> bool:
+    try:
+        with open("/proc/self/mounts") as mounts:
+            points = [line.split()[1] for line in mounts]
+    except OSError:
+        return True
+    return any(point == path or point.startswith(path.rstrip("/") + "/") for point in points)
 
 
 def _reap() -> dict[int, int]:

@@ -1,0 +1,1 @@
+"""Instructor batch grading: collect submissions, grade them in parallel, keep a gradebook."""

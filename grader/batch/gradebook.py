@@ -1,0 +1,81 @@
+"""The gradebook: one SQLite row per graded attempt, committed as it happens, so a crash loses nothing.
+
+SQLite needs no server, survives `kill -9` (each row is its own transaction, journal in WAL mode),
+and lets a re-run grade only what is missing or changed.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS attempts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    student TEXT NOT NULL,
+    exercise TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    status TEXT NOT NULL,
+    score REAL NOT NULL,
+    max_score REAL NOT NULL,
+    feedback_path TEXT,
+    problem TEXT,
+    seed INTEGER,
+    duration_s REAL,
+    grader_version TEXT,
+    graded_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE INDEX IF NOT EXISTS attempts_by_student ON attempts (exercise, student, id);
+"""
+
+NO_SUBMISSION = "no_submission"
+
+
+@dataclass(frozen=True)
+class Attempt:
+    student: str
+    exercise: str
+    sha256: str
+    status: str
+    score: float
+    max_score: float
+    feedback_path: str | None = None
+    problem: str | None = None
+    seed: int | None = None
+    duration_s: float | None = None
+    grader_version: str | None = None
+    graded_at: str | None = None
+
+
+class Gradebook:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(SCHEMA)
+        self._db.commit()
+
+    def record(self, attempt: Attempt) -> None:
+        with self._db:
+            self._db.execute(
+                "INSERT INTO attempts (student, exercise, sha256, status, score, max_score, feedback_path, problem, "
+                "seed, duration_s, grader_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (attempt.student, attempt.exercise, attempt.sha256, attempt.status, attempt.score, attempt.max_score,
+                 attempt.feedback_path, attempt.problem, attempt.seed, attempt.duration_s, attempt.grader_version))
+
+    def latest(self, exercise: str) -> dict[str, Attempt]:
+        """The newest attempt of every student for this exercise."""
+        rows = self._db.execute(
+            "SELECT student, exercise, sha256, status, score, max_score, feedback_path, problem, seed, duration_s, "
+            "grader_version, graded_at FROM attempts WHERE id IN "
+            "(SELECT MAX(id) FROM attempts WHERE exercise = ? GROUP BY student) ORDER BY student", (exercise,))
+        return {row[0]: Attempt(*row) for row in rows}
+
+    def count(self, exercise: str) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM attempts WHERE exercise = ?", (exercise,)).fetchone()[0]
+
+    def close(self) -> None:
+        self._db.close()

@@ -1,0 +1,190 @@
+"""Grade every student's submission in parallel, resumably, one feedback file and gradebook row each.
+
+Workers are separate processes, each with its own warm sandbox template. The parent is the only
+writer: it writes each feedback document atomically and commits its gradebook row as soon as it
+arrives, so a crash or `kill -9` loses at most the submissions in flight, and a re-run grades only
+what is missing, changed, or failed inside the grader. A grader failure is retried once; a worker
+that dies is replaced and its submission retried, so the batch survives any single submission.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import time
+from collections import Counter
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from grader import __version__
+from grader.batch.collect import StudentEntry
+from grader.batch.gradebook import NO_SUBMISSION, Attempt, Gradebook
+from grader.feedback import write_json_atomically
+from grader.outcomes import Status
+
+FEEDBACK_DIR = "feedback"
+GRADEBOOK_NAME = "gradebook.sqlite"
+
+
+@dataclass(frozen=True)
+class Job:
+    student: str
+    path: str
+    sha256: str
+
+
+@dataclass
+class BatchSummary:
+    total: int = 0
+    graded: int = 0
+    unchanged: int = 0
+    problems: int = 0
+    grader_failures: int = 0
+    retried: int = 0
+    wall_s: float = 0.0
+    statuses: Counter = field(default_factory=Counter)
+
+
+# ---------------------------------------------------------------- worker side
+
+_WORKER: dict = {}
+
+
+def _init_worker(manifest: str, exercise_id: str, strong: bool, seed: int | None) -> None:
+    from grader.manifest import load_course
+    from grader.sandbox.launchers import PlainProcessLauncher
+    from grader.sandbox.pool import ZygoteLauncher
+
+    _WORKER["exercise"] = load_course(Path(manifest)).exercise(exercise_id)
+    preload = "numpy,tensorflow" if "tensorflow" in _WORKER["exercise"].requires else "numpy"
+    _WORKER["launcher"] = ZygoteLauncher(preload=preload) if strong else PlainProcessLauncher(
+        reason="batch grading without bubblewrap, as the instructor asked (--allow-weak-isolation)")
+    _WORKER["seed"] = seed
+
+
+def _grade_job(job: Job) -> tuple[Job, dict]:
+    from grader.engine import grade
+
+    feedback = grade(_WORKER["exercise"], Path(job.path), seed=_WORKER["seed"], launcher=_WORKER["launcher"])
+    return job, feedback.to_dict()
+
+
+# ---------------------------------------------------------------- parent side
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def plan(entries: list[StudentEntry], gradebook: Gradebook, exercise_id: str, out: Path,
+         summary: BatchSummary) -> list[Job]:
+    """Record the students with nothing to grade; return the jobs whose grade is missing or stale."""
+    latest = gradebook.latest(exercise_id)
+    jobs = []
+    for entry in entries:
+        previous = latest.get(entry.student)
+        if entry.path is None:
+            summary.problems += 1
+            if previous is None or previous.status != NO_SUBMISSION or previous.problem != entry.problem:
+                gradebook.record(Attempt(entry.student, exercise_id, "", NO_SUBMISSION, 0.0, 0.0, problem=entry.problem,
+                                         grader_version=__version__))
+            continue
+        sha = sha256_of(entry.path)
+        feedback_file = out / FEEDBACK_DIR / f"{entry.student}.json"
+        if (previous is not None and previous.sha256 == sha and previous.status != Status.GRADER_FAILED.value
+                and feedback_file.is_file()):
+            summary.unchanged += 1
+            continue
+        jobs.append(Job(entry.student, str(entry.path), sha))
+    return jobs
+
+
+def run_batch(manifest: Path, exercise_id: str, entries: list[StudentEntry], out: Path, *, jobs: int,
+              strong: bool, seed: int | None = None, on_progress: Callable[[int, int, str], None] | None = None) -> BatchSummary:
+    started = time.monotonic()
+    out.mkdir(parents=True, exist_ok=True)
+    gradebook = Gradebook(out / GRADEBOOK_NAME)
+    summary = BatchSummary(total=len(entries))
+    try:
+        todo = plan(entries, gradebook, exercise_id, out, summary)
+        done = 0
+        tries: Counter = Counter()
+        pending = list(todo)
+        while pending:
+            pending = _grade_with_pool(pending, manifest, exercise_id, strong, seed, jobs, gradebook, out, summary, tries,
+                                       lambda student: on_progress and on_progress(len(todo), _count(summary), student))
+            done += 1
+            if done > 3 + len(todo):   # every job can break a pool at most once more than it is retried
+                break
+    finally:
+        gradebook.close()
+    summary.wall_s = time.monotonic() - started
+    return summary
+
+
+def _count(summary: BatchSummary) -> int:
+    return summary.graded + summary.grader_failures
+
+
+def _grade_with_pool(pending: list[Job], manifest: Path, exercise_id: str, strong: bool, seed: int | None, workers: int,
+                     gradebook: Gradebook, out: Path, summary: BatchSummary, tries: Counter,
+                     progress: Callable[[str], None]) -> list[Job]:
+    """Grade with one pool until done or until the pool breaks; return the jobs still to grade."""
+    context = multiprocessing.get_context("forkserver")
+    queue = list(pending)
+    with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context, initializer=_init_worker,
+                             initargs=(str(manifest), exercise_id, strong, seed)) as pool:
+        running: dict[Future, Job] = {}
+
+        def submit_more() -> None:
+            while queue and len(running) < workers * 2:
+                job = queue.pop(0)
+                running[pool.submit(_grade_job, job)] = job
+
+        submit_more()
+        while running:
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                job = running.pop(future)
+                try:
+                    _, document = future.result()
+                except BrokenProcessPool:
+                    tries[job.student] += 1
+                    if tries[job.student] <= 1:
+                        summary.retried += 1
+                        return [job, *running.values(), *queue]
+                    document = None
+                if document is None or (document["status"] == Status.GRADER_FAILED.value and tries[job.student] == 0):
+                    if document is not None:
+                        tries[job.student] += 1
+                        summary.retried += 1
+                        queue.append(job)
+                        continue
+                    _record_failure(job, exercise_id, gradebook, summary, "the worker grading it died twice")
+                else:
+                    _record(job, exercise_id, document, gradebook, out, summary)
+                progress(job.student)
+            submit_more()
+    return []
+
+
+def _record(job: Job, exercise_id: str, document: dict, gradebook: Gradebook, out: Path, summary: BatchSummary) -> None:
+    path = out / FEEDBACK_DIR / f"{job.student}.json"
+    write_json_atomically(document, path)
+    gradebook.record(Attempt(job.student, exercise_id, job.sha256, document["status"], document["score"],
+                             document["max_score"], str(path.relative_to(out)), document.get("grader_error"),
+                             document["seed"], document["timing"]["duration_s"], document["grader_version"]))
+    summary.statuses[document["status"]] += 1
+    if document["status"] == Status.GRADER_FAILED.value:
+        summary.grader_failures += 1
+    else:
+        summary.graded += 1
+
+
+def _record_failure(job: Job, exercise_id: str, gradebook: Gradebook, summary: BatchSummary, why: str) -> None:
+    gradebook.record(Attempt(job.student, exercise_id, job.sha256, Status.GRADER_FAILED.value, 0.0, 0.0,
+                             problem=why, grader_version=__version__))
+    summary.statuses[Status.GRADER_FAILED.value] += 1
+    summary.grader_failures += 1

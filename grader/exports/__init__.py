@@ -1,0 +1,1 @@
+"""Projections of feedback documents into the formats courses already use."""
