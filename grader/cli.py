@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -24,6 +25,10 @@ Grade exercises of the course "Introduction to Deep Learning & Neural Networks w
   grade EXERCISE_DIR --submission FILE    grade another .py file as that exercise
   grade validate                          check that every reference solution earns full marks,
                                           every stub earns 0 and course.yaml agrees with the checks
+  grade batch SUBMISSIONS --exercise ID --out DIR
+                                          grade a folder (or zip) of submissions in parallel,
+                                          resumably; writes feedback, a gradebook, CSV, Gradescope
+                                          results and an HTML report (grade batch --help)
 
 Your code runs in a separate process; the checks never share a process with it.
 """
@@ -42,7 +47,7 @@ examples:
   grade exercises/02_backprop --json - | jq .score
 """
 
-SUBCOMMANDS = ("validate",)
+SUBCOMMANDS = ("validate", "batch")
 
 
 class UsageError(Exception):
@@ -66,6 +71,22 @@ def _validate_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="grade validate", description="Check the whole course: references, stubs, schema, points.")
     parser.add_argument("--course", metavar="DIR", type=Path, default=Path("."),
                         help=f"the course folder holding {MANIFEST_NAME} (default: the current folder or above)")
+    return parser
+
+
+def _batch_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="grade batch", description="Grade every student's submission of one exercise, in parallel and resumably.",
+        epilog="Re-running the same command grades only what is missing, changed, or failed inside the grader.")
+    parser.add_argument("submissions", metavar="SUBMISSIONS", type=Path,
+                        help="a folder with one file or folder per student (its name is the student id), or a zip of one")
+    parser.add_argument("--exercise", required=True, help="the exercise id, e.g. 02_backprop")
+    parser.add_argument("--out", required=True, type=Path, help="where feedback, gradebook.sqlite and the exports go")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel workers (default: all cores)")
+    parser.add_argument("--seed", type=int, help="one seed for every submission (default: derived from each file)")
+    parser.add_argument("--course", type=Path, default=Path("."), help=f"the course folder holding {MANIFEST_NAME}")
+    parser.add_argument("--allow-weak-isolation", action="store_true",
+                        help="grade in plain child processes when bubblewrap is unavailable (not recommended)")
     return parser
 
 
@@ -129,11 +150,73 @@ def _run_validate(argv: list[str]) -> ExitCode:
     return ExitCode.VALIDATION_FAILED if failures else ExitCode.OK
 
 
+def _run_batch(argv: list[str]) -> ExitCode:
+    import shutil
+    import tempfile
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from grader.batch.collect import collect
+    from grader.batch.exports import write_exports
+    from grader.batch.runner import run_batch
+    from grader.batch.safezip import UnsafeArchive, extract
+    from grader.sandbox.launchers import BwrapLauncher, WeakIsolationRefused, choose_launcher
+
+    options = _batch_parser().parse_args(argv)
+    course = _load_course(options.course)
+    try:
+        exercise = course.exercise(options.exercise)
+    except KeyError as exc:
+        raise UsageError(exc.args[0]) from None
+    try:
+        strong = isinstance(choose_launcher(require_strong=True, allow_weak=options.allow_weak_isolation), BwrapLauncher)
+    except WeakIsolationRefused as exc:
+        raise UsageError(str(exc)) from None
+    console = Console(stderr=True, highlight=False)
+    source = options.submissions
+    if not source.exists():
+        raise UsageError(f"there is no folder or zip archive {source}")
+    options.out.mkdir(parents=True, exist_ok=True)
+    if source.is_file():
+        folder = options.out / "extracted"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir()
+        try:
+            skipped = extract(source, folder)
+        except UnsafeArchive as exc:
+            raise UsageError(str(exc)) from None
+        for item in skipped:
+            console.print(f"skipped {item.name!r} from the archive: {item.reason}", markup=False)
+        source = folder
+    entries = collect(source, exercise)
+    if not strong:
+        console.print("[yellow]Grading without bubblewrap: submissions run as plain processes (--allow-weak-isolation).[/yellow]")
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("ETA"), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task(f"grading {exercise.id}", total=None)
+
+        def advance(total: int, done: int, student: str) -> None:
+            progress.update(task, total=total, completed=done, description=f"grading {exercise.id} ({student})")
+
+        summary = run_batch(course.manifest_path, exercise.id, entries, options.out, jobs=max(1, options.jobs),
+                            strong=strong, seed=options.seed, on_progress=advance)
+    paths = write_exports(options.out, exercise)
+    console.print(f"{summary.total} students: {summary.graded} graded, {summary.unchanged} unchanged since the last run, "
+                  f"{summary.problems} without a gradable file, {summary.grader_failures} grader failures "
+                  f"({summary.retried} retried) in {summary.wall_s:.1f} s", markup=False)
+    console.print(f"gradebook: {options.out / 'gradebook.sqlite'}\nCSV: {paths.csv}\nreport: {paths.report}\n"
+                  f"Gradescope results: {paths.gradescope}/<student>/results.json", markup=False)
+    return ExitCode.GRADER_FAILED if summary.grader_failures else ExitCode.OK
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if argv and argv[0] == "validate":
             return int(_run_validate(argv[1:]))
+        if argv and argv[0] == "batch":
+            return int(_run_batch(argv[1:]))
         return int(_run_grade(argv))
     except UsageError as exc:
         print(f"grade: error: {exc}", file=sys.stderr)

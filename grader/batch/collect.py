@@ -21,8 +21,9 @@ class StudentEntry:
     problem: str | None = None
 
 
-def student_id(name: str) -> str:
-    stem = name[: -len(Path(name).suffix)] if Path(name).suffix in SUBMISSION_SUFFIXES else name
+def student_id(name: str, is_file: bool) -> str:
+    """A file's name without its extension, or a folder's name, made safe for file names."""
+    stem = Path(name).stem if is_file else name
     return re.sub(r"[^A-Za-z0-9_.@-]+", "_", stem).strip("._") or "student"
 
 
@@ -59,7 +60,7 @@ def collect(root: Path, exercise: Exercise) -> list[StudentEntry]:
     for item in sorted(root.iterdir()):
         if _IGNORED.match(item.name):
             continue
-        student = student_id(item.name)
+        student = student_id(item.name, item.is_file() or item.is_symlink())
         if student in entries:
             student = f"{student}_{len(entries)}"
         if item.is_symlink() and not _inside(item, root):
