@@ -29,6 +29,10 @@ Grade exercises of the course "Introduction to Deep Learning & Neural Networks w
                                           grade a folder (or zip) of submissions in parallel,
                                           resumably; writes feedback, a gradebook, CSV, Gradescope
                                           results and an HTML report (grade batch --help)
+  grade release OUT                       the student bundle: exercises, public checks, grader;
+                                          nothing from solutions/
+  grade gradescope ID --out autograder.zip
+                                          a Gradescope autograder that grades with this grader
 
 Your code runs in a separate process; the checks never share a process with it.
 """
@@ -47,7 +51,7 @@ examples:
   grade exercises/02_backprop --json - | jq .score
 """
 
-SUBCOMMANDS = ("validate", "batch")
+SUBCOMMANDS = ("validate", "batch", "release", "gradescope")
 
 
 class UsageError(Exception):
@@ -64,6 +68,7 @@ def _grade_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", metavar="PATH", help="also write the feedback document as JSON to PATH ('-' for stdout only)")
     parser.add_argument("--seed", type=int, help="seed of the hidden checks' random inputs (default: derived from the file)")
     parser.add_argument("--public-only", action="store_true", help="run only the public checks")
+    parser.add_argument("--gradescope", metavar="PATH", help="also write Gradescope's results.json to PATH")
     return parser
 
 
@@ -130,6 +135,10 @@ def _run_grade(argv: list[str]) -> ExitCode:
         render(document, Console(highlight=False))
         if options.json:
             write_json_atomically(document, Path(options.json))
+    if options.gradescope:
+        from grader.exports.gradescope import to_gradescope
+
+        write_json_atomically(to_gradescope(document), Path(options.gradescope))
     return ExitCode.GRADER_FAILED if feedback.status is Status.GRADER_FAILED else ExitCode.OK
 
 
@@ -210,9 +219,46 @@ def _run_batch(argv: list[str]) -> ExitCode:
     return ExitCode.GRADER_FAILED if summary.grader_failures else ExitCode.OK
 
 
+def _run_release(argv: list[str]) -> ExitCode:
+    from grader.release import build_release
+
+    parser = argparse.ArgumentParser(prog="grade release", description="Build the student bundle (no solutions/).")
+    parser.add_argument("out", metavar="OUT", type=Path, help="an empty or new folder")
+    parser.add_argument("--course", type=Path, default=Path("."), help=f"the course folder holding {MANIFEST_NAME}")
+    options = parser.parse_args(argv)
+    course = _load_course(options.course)
+    try:
+        out = build_release(course, options.out)
+    except FileExistsError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"student release written to {out} (exercises, public checks, grader; no solutions or hidden checks)")
+    return ExitCode.OK
+
+
+def _run_gradescope(argv: list[str]) -> ExitCode:
+    from grader.release import build_gradescope
+
+    parser = argparse.ArgumentParser(prog="grade gradescope", description="Build a Gradescope autograder zip.")
+    parser.add_argument("exercise", metavar="ID")
+    parser.add_argument("--out", type=Path, default=Path("autograder.zip"))
+    parser.add_argument("--course", type=Path, default=Path("."), help=f"the course folder holding {MANIFEST_NAME}")
+    options = parser.parse_args(argv)
+    course = _load_course(options.course)
+    try:
+        out = build_gradescope(course, options.exercise, options.out)
+    except KeyError as exc:
+        raise UsageError(exc.args[0]) from None
+    print(f"Gradescope autograder written to {out}; upload it as the assignment's autograder")
+    return ExitCode.OK
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
+        if argv and argv[0] == "release":
+            return int(_run_release(argv[1:]))
+        if argv and argv[0] == "gradescope":
+            return int(_run_gradescope(argv[1:]))
         if argv and argv[0] == "validate":
             return int(_run_validate(argv[1:]))
         if argv and argv[0] == "batch":

@@ -19,7 +19,21 @@ import grader
 from grader.course import Limits
 from grader.sandbox.guard import Watchdog, make_guard
 
-CHILD_MODULE = "grader.sandbox.child"
+SANDBOX_PACKAGE_ROOT = "/opt/grader"   # where the grader package is bound inside the sandbox
+
+
+def boot_command(package_root: str, module: str) -> list[str]:
+    """Start `module` of the grader package found under `package_root`, whatever the install mode.
+
+    Isolated mode (-I) ignores PYTHONPATH and the current folder; the package root is put first on
+    sys.path explicitly, so the child never depends on how (or where) the grader was installed.
+    """
+    script = f"import sys; sys.path.insert(0, sys.argv[1]); from {module} import main; main(sys.argv[2:])"
+    return [sys.executable, "-I", "-B", "-c", script, package_root]
+
+
+def host_package_root() -> str:
+    return str(Path(grader.__file__).resolve().parent.parent)
 SANDBOX_SUBMISSION_DIR = "/submission"
 SANDBOX_SCRATCH = "/scratch"   # not /tmp: the course may live under the host's /tmp
 CGROUP_JOIN_FAILED = 97
@@ -76,12 +90,12 @@ def scrubbed_environment(home: str) -> dict[str, str]:
     }
 
 
-def child_arguments(submission_inside: str, spec: ChildSpec) -> list[str]:
+def child_arguments(submission_inside: str, spec: ChildSpec, package_root: str) -> list[str]:
     limits = spec.limits
     # RLIMIT_AS breaks TensorFlow's import; RLIMIT_DATA is only a backstop behind the guard.
     backstop_mb = limits.memory_mb * 2 + 256
     return [
-        sys.executable, "-I", "-B", "-m", CHILD_MODULE,
+        *boot_command(package_root, "grader.sandbox.child"),
         "--submission", submission_inside,
         "--request-fd", str(spec.request_fd), "--response-fd", str(spec.response_fd),
         "--data-mb", str(backstop_mb),
@@ -138,7 +152,7 @@ class PlainProcessLauncher:
         self.isolation = Isolation(mode="process", strong=False, memory_limit="watchdog", notes=tuple(notes))
 
     def spawn(self, spec: ChildSpec) -> Spawned:
-        command = child_arguments(str(spec.submission), spec)
+        command = child_arguments(str(spec.submission), spec, host_package_root())
         return _start(command, spec, scrubbed_environment(str(spec.scratch)), spec.scratch, self.isolation)
 
 
@@ -173,13 +187,10 @@ class BwrapLauncher:
                  "--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", SANDBOX_SCRATCH]
         for folder in _python_dirs():
             args += ["--ro-bind", folder, folder]
+        args += ["--ro-bind", str(Path(grader.__file__).resolve().parent), f"{SANDBOX_PACKAGE_ROOT}/grader"]
         if submission is not None:
             args += ["--ro-bind", str(submission), f"{SANDBOX_SUBMISSION_DIR}/{submission.name}"]
         return args + ["--chdir", SANDBOX_SCRATCH]
-
-    @staticmethod
-    def python_command() -> list[str]:
-        return [sys.executable, "-I", "-B", "-m"]
 
     def spawn(self, spec: ChildSpec) -> Spawned:
         """The options travel through a pipe (`--args`), so the sandbox's /proc shows no host paths."""
@@ -189,7 +200,7 @@ class BwrapLauncher:
             os.write(write_fd, options)   # a few KiB: fits the pipe's buffer
             os.close(write_fd)
             inside = f"{SANDBOX_SUBMISSION_DIR}/{spec.submission.name}"
-            command = [self.bwrap, "--args", str(read_fd), "--", *child_arguments(inside, spec)]
+            command = [self.bwrap, "--args", str(read_fd), "--", *child_arguments(inside, spec, SANDBOX_PACKAGE_ROOT)]
             return _start(command, spec, {"PATH": "/usr/bin:/bin"}, spec.scratch, self.isolation, extra_fds=(read_fd,))
         finally:
             os.close(read_fd)
@@ -197,9 +208,8 @@ class BwrapLauncher:
 
 @functools.lru_cache(maxsize=None)
 def _python_dirs() -> tuple[str, ...]:
-    """The Python installation, the virtual environment and the grader package; nothing else of the host."""
-    package = Path(grader.__file__).resolve().parent
-    folders = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), package}
+    """The Python installation and the virtual environment; nothing else of the host."""
+    folders = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()}
     executable = Path(sys.executable)
     folders.add(executable.parent.resolve() if not executable.is_symlink() else executable.resolve().parent)
     # Keep the outermost folders only; a nested bind would be redundant.

@@ -20,7 +20,8 @@ from pathlib import Path
 
 from grader.course import Limits
 from grader.sandbox.guard import Watchdog, make_guard, process_tree as _tree
-from grader.sandbox.launchers import SANDBOX_SUBMISSION_DIR, BwrapLauncher, ChildSpec, Isolation, Spawned
+from grader.sandbox.launchers import (SANDBOX_PACKAGE_ROOT, SANDBOX_SUBMISSION_DIR, BwrapLauncher, ChildSpec, Isolation,
+                                      Spawned, boot_command)
 from grader.sandbox.output import TailBuffer, drain
 
 CONTROL_TIMEOUT_S = 10.0
@@ -83,8 +84,8 @@ class _Zygote:
         try:
             os.write(write_fd, "\0".join(options).encode() + b"\0")
             os.close(write_fd)
-            command = [bwrap.bwrap, "--args", str(read_fd), "--", *bwrap.python_command(),
-                       "grader.sandbox.zygote", "--control-fd", str(theirs.fileno()), "--preload", preload]
+            command = [bwrap.bwrap, "--args", str(read_fd), "--", *boot_command(SANDBOX_PACKAGE_ROOT, "grader.sandbox.zygote"),
+                       "--control-fd", str(theirs.fileno()), "--preload", preload]
             self.stderr = TailBuffer(16 * 1024)
             self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                             stderr=subprocess.PIPE, pass_fds=(read_fd, theirs.fileno()),
