@@ -228,3 +228,25 @@ def test_the_report_renders_in_a_browser(tmp_path):
          f"--user-data-dir={tmp_path / 'profile2'}", "--dump-dom", (out / "report.html").as_uri()],
         capture_output=True, text=True, timeout=120).stdout
     assert dom.count("<rect") >= 11 + 14 and "Most frequent hints" in dom
+
+
+@pytest.mark.slow
+def test_grader_failures_are_retried_once_and_not_held_against_students(course_copy):
+    checks = course_copy / "solutions/02_backprop/hidden_checks.py"
+    checks.write_text(checks.read_text().replace('"""error() is right for random targets and outputs"""',
+                                                 '"""error() is right"""\n    raise RuntimeError("bug in a check")'))
+    submissions = write_submissions(course_copy / "subs", {"alice": REFERENCE, "bob": HONEST["bob"]})
+    out = course_copy / "out"
+    run = run_grade("batch", submissions, "--exercise", "02_backprop", "--out", out, "--allow-weak-isolation",
+                    "--jobs", "1", cwd=course_copy)
+    assert run.returncode == 3, run.stderr
+    assert "2 grader failures (2 retried)" in run.stderr
+    grades = read_csv(out / "grades.csv")
+    assert {row["status"] for row in grades.values()} == {"grader_failed"}
+    assert all("bug in a check" in row["note"] for row in grades.values())
+    assert attempts(out) == {"alice": 1, "bob": 1}
+    checks.write_text(checks.read_text().replace('    raise RuntimeError("bug in a check")\n', ""))
+    fixed = run_grade("batch", submissions, "--exercise", "02_backprop", "--out", out, "--allow-weak-isolation",
+                      cwd=course_copy)
+    assert fixed.returncode == 0 and "2 graded, 0 unchanged" in fixed.stderr
+    assert float(read_csv(out / "grades.csv")["alice"]["total"]) == 30
