@@ -43,6 +43,45 @@ class Unsupported(TypeError):
     """A value has a type that may not cross the boundary."""
 
 
+@dataclass(frozen=True)
+class Frame:
+    """A table (a pandas DataFrame on the student's side): column names and one array per column."""
+
+    columns: tuple[str, ...]
+    data: dict[str, np.ndarray]
+
+    def column(self, name: str) -> np.ndarray:
+        return self.data[name]
+
+    def matrix(self) -> np.ndarray:
+        return np.column_stack([self.data[name] for name in self.columns]) if self.columns else np.zeros((0, 0))
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        rows = len(self.data[self.columns[0]]) if self.columns else 0
+        return rows, len(self.columns)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A named column (a pandas Series on the student's side)."""
+
+    name: str | None
+    values: np.ndarray
+
+
+@dataclass(frozen=True)
+class ModelDescription:
+    """A Keras model as data: its architecture JSON, compile settings and weights. Never deserialized
+    on the trusted side except through the allowlist in grader.keras_models."""
+
+    architecture: str
+    compile: dict | None
+    weights: list
+    input_shape: list | None
+    output_shape: list | None
+
+
 # ---------------------------------------------------------------- encoding (either side)
 
 def encode(value: Any) -> Any:
@@ -69,6 +108,15 @@ def _encode(value: Any, depth: int) -> Any:
         return [_encode(item, depth + 1) for item in value]
     if kind is tuple:
         return {"tuple": [_encode(item, depth + 1) for item in value]}
+    if type(value) is Frame:
+        return {"dataframe": {"columns": list(value.columns), "data": [_encode_array(value.data[c]) for c in value.columns]}}
+    if type(value) is Column:
+        return {"series": {"name": value.name, "data": _encode_array(value.values)}}
+    module = getattr(kind, "__module__", "") or ""
+    if module == "pandas" or module.startswith("pandas."):
+        return _encode_pandas(value)
+    if module.startswith(("keras", "tensorflow", "tf_keras")) and hasattr(value, "to_json") and hasattr(value, "get_weights"):
+        return _encode_model(value)
     if kind is dict:
         items = []
         for key, item in value.items():
@@ -103,6 +151,46 @@ def _encode_numpy_scalar(value: np.generic) -> Any:
     return _encode_float(float(value))
 
 
+def _encode_pandas(value: Any) -> Any:
+    """DataFrames and Series become tables of numeric columns; anything else pandas is refused."""
+    kind = type(value).__name__
+    if kind == "DataFrame":
+        columns = [str(c) for c in value.columns]
+        if len(set(columns)) != len(columns):
+            raise Unsupported("returned a DataFrame with repeated column names")
+        return {"dataframe": {"columns": columns,
+                              "data": [_encode_array(np.asarray(value.iloc[:, i].to_numpy())) for i in range(len(columns))]}}
+    if kind == "Series":
+        name = value.name if value.name is None or type(value.name) is str else str(value.name)
+        return {"series": {"name": name, "data": _encode_array(np.asarray(value.to_numpy()))}}
+    raise Unsupported(f"returned an unsupported type: pandas {kind}")
+
+
+def _encode_model(model: Any) -> Any:
+    """A Keras model as a description: architecture JSON, compile settings, weights as arrays."""
+    try:
+        architecture = model.to_json()
+        compile_config = model.get_compile_config() if getattr(model, "compiled", False) else None
+        compile_json = json.loads(json.dumps(compile_config, default=str)) if compile_config is not None else None
+        weights = [_encode_array(np.asarray(w)) for w in model.get_weights()]
+        input_shape = _shape_list(getattr(model, "input_shape", None)) if getattr(model, "built", False) else None
+        output_shape = _shape_list(getattr(model, "output_shape", None)) if getattr(model, "built", False) else None
+    except Unsupported:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a model that cannot describe itself is the submission's problem
+        raise Unsupported(f"returned a Keras model that could not be described ({type(exc).__name__}: {exc})") from None
+    return {"model": {"architecture": architecture, "compile": _encode(compile_json, 1) if compile_json is not None else None,
+                      "weights": weights, "input_shape": input_shape, "output_shape": output_shape}}
+
+
+def _shape_list(shape: Any) -> Any:
+    if shape is None:
+        return None
+    if isinstance(shape, list):
+        return [_shape_list(s) for s in shape]
+    return [None if s is None else int(s) for s in tuple(shape)]
+
+
 def _encode_array(value: np.ndarray) -> Any:
     # Copy into a base-class array: subclasses and their overridden methods stay behind.
     array = np.array(value, copy=True, subok=False)
@@ -127,12 +215,15 @@ class _Budget:
             raise WireError(f"the value has more than {MAX_ITEMS} elements")
 
 
-def decode(data: Any) -> Any:
-    """Rebuild a value from tagged data, checking every bound. Raises WireError."""
-    return _decode(data, 0, _Budget())
+def decode(data: Any, pandas: bool = False) -> Any:
+    """Rebuild a value from tagged data, checking every bound. Raises WireError.
+
+    With `pandas` (the student's side), tables arrive as pandas objects, as students expect.
+    """
+    return _decode(data, 0, _Budget(), pandas)
 
 
-def _decode(data: Any, depth: int, budget: _Budget) -> Any:
+def _decode(data: Any, depth: int, budget: _Budget, pandas: bool = False) -> Any:
     if depth > MAX_DEPTH + 1:
         raise WireError(f"the value is nested more than {MAX_DEPTH} levels deep")
     budget.spend()
@@ -144,23 +235,70 @@ def _decode(data: Any, depth: int, budget: _Budget) -> Any:
             raise WireError(f"a string has {len(data)} characters (at most {MAX_STR_CHARS})")
         return data
     if kind is list:
-        return [_decode(item, depth + 1, budget) for item in data]
+        return [_decode(item, depth + 1, budget, pandas) for item in data]
     if kind is dict and len(data) == 1:
         (tag, body), = data.items()
         if tag == "tuple" and type(body) is list:
-            return tuple(_decode(item, depth + 1, budget) for item in body)
+            return tuple(_decode(item, depth + 1, budget, pandas) for item in body)
         if tag == "dict" and type(body) is list:
             result: dict[str, Any] = {}
             for pair in body:
                 if type(pair) is not list or len(pair) != 2 or type(pair[0]) is not str:
                     raise WireError("a dict entry is malformed")
-                result[pair[0]] = _decode(pair[1], depth + 1, budget)
+                result[pair[0]] = _decode(pair[1], depth + 1, budget, pandas)
             return result
+        if tag == "dataframe" and type(body) is dict:
+            return _decode_frame(body, budget, pandas)
+        if tag == "series" and type(body) is dict:
+            name, values = body.get("name"), body.get("data")
+            if not (name is None or type(name) is str) or type(values) is not dict or "ndarray" not in values:
+                raise WireError("a series is malformed")
+            array = _decode_array(values["ndarray"], budget)
+            if pandas:
+                import pandas as pd
+                return pd.Series(array, name=name)
+            return Column(name, array)
+        if tag == "model" and type(body) is dict:
+            return _decode_model(body, depth, budget)
         if tag == "float" and body in ("nan", "inf", "-inf"):
             return float(body)
         if tag == "ndarray" and type(body) is dict:
             return _decode_array(body, budget)
     raise WireError(f"unexpected data of type {kind.__name__} on the wire")
+
+
+def _decode_frame(body: dict, budget: _Budget, pandas: bool) -> Any:
+    columns, arrays = body.get("columns"), body.get("data")
+    if type(columns) is not list or type(arrays) is not list or len(columns) != len(arrays) \
+            or any(type(c) is not str for c in columns) or len(set(columns)) != len(columns):
+        raise WireError("a table is malformed")
+    data = {}
+    for name, array in zip(columns, arrays):
+        if type(array) is not dict or "ndarray" not in array:
+            raise WireError("a table column is malformed")
+        data[name] = _decode_array(array["ndarray"], budget)
+        if data[name].ndim != 1 or len(data[name]) != len(data[columns[0]]):
+            raise WireError("a table's columns differ in length")
+    if pandas:
+        import pandas as pd
+        return pd.DataFrame(data, columns=columns)
+    return Frame(tuple(columns), data)
+
+
+def _decode_model(body: dict, depth: int, budget: _Budget) -> ModelDescription:
+    architecture, weights = body.get("architecture"), body.get("weights")
+    if type(architecture) is not str or len(architecture) > MAX_STR_CHARS or type(weights) is not list:
+        raise WireError("a model description is malformed")
+    arrays = []
+    for item in weights:
+        if type(item) is not dict or "ndarray" not in item:
+            raise WireError("a model's weights are malformed")
+        arrays.append(_decode_array(item["ndarray"], budget))
+    compile_config = _decode(body.get("compile"), depth + 1, budget)
+    shapes = [_decode(body.get(key), depth + 1, budget) for key in ("input_shape", "output_shape")]
+    if compile_config is not None and type(compile_config) is not dict:
+        raise WireError("a model's compile settings are malformed")
+    return ModelDescription(architecture, compile_config, arrays, shapes[0], shapes[1])
 
 
 def _decode_array(body: dict, budget: _Budget) -> np.ndarray:

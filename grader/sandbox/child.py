@@ -102,8 +102,8 @@ def _answer(module, request: dict, submission_path: str) -> dict:
     function = getattr(module, name, None) if isinstance(name, str) else None
     if not callable(function):
         return {"status": "missing", "error": {"type": "AttributeError", "message": f"no function named {name!r}"}}
-    args = wire.decode(request.get("args", []))
-    kwargs = wire.decode(request.get("kwargs", {"dict": []}))
+    args = wire.decode(request.get("args", []), pandas=True)
+    kwargs = wire.decode(request.get("kwargs", {"dict": []}), pandas=True)
     try:
         value = function(*args, **kwargs)
     except BaseException as exc:  # noqa: BLE001 - every failure of the submission is data

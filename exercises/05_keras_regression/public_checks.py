@@ -1,0 +1,138 @@
+"""Public checks for exercise 05: the concrete lab's data handling and its regression model.
+
+You may read these. Hidden checks use other data, other sizes and a short training run.
+"""
+
+import numpy as np
+import pytest
+
+from grader import keras_models
+from grader.checklib import Hint, fail, show
+from grader.datasets import CONCRETE_COLUMNS, concrete_arrays
+from grader.wire import Column, Frame
+
+PREDICTORS = [name for name in CONCRETE_COLUMNS if name != "Strength"]
+
+TARGET_LEAK = Hint("target-among-predictors", "'Strength' is what the model predicts, so it must not be one of "
+                   "the predictors: drop it from the columns you keep.")
+NOT_NORMALIZED = Hint("predictors-not-normalized", "Normalize every predictor: subtract its mean and divide by its "
+                      "standard deviation, (predictors - predictors.mean()) / predictors.std().")
+MIN_MAX = Hint("min-max-instead-of-standardizing", "You scaled to the range 0..1; the lab standardizes instead: "
+               "(predictors - predictors.mean()) / predictors.std().")
+MISSING_INPUT_SHAPE = Hint("missing-input-shape", "The model does not know its input shape: give the first layer "
+                           "input_shape=(n_cols,) or start with keras.Input(shape=(n_cols,)).")
+OUTPUT_ACTIVATION = Hint("regression-output-activation", "A regression output must be linear: Dense(1) without an "
+                         "activation. A sigmoid or ReLU output cannot predict every strength.")
+WRONG_LOSS = Hint("wrong-loss-for-regression", "Regression is trained with the mean squared error, "
+                  "loss='mean_squared_error'; cross-entropy losses are for classification.")
+NOT_COMPILED = Hint("model-not-compiled", "Compile the model before returning it: "
+                    "model.compile(optimizer='adam', loss='mean_squared_error').")
+NO_VALIDATION = Hint("missing-validation-split", "Fit with validation_split=0.3, as in the lab, so the history "
+                     "also records val_loss on the 30% of the data held out.")
+
+
+def concrete_frame(rows=60, seed=0, order=None):
+    arrays = concrete_arrays(rows, seed)
+    columns = tuple(order or CONCRETE_COLUMNS)
+    return Frame(columns, {name: arrays[name] for name in columns})
+
+
+def read_frame(value, what):
+    if isinstance(value, Frame):
+        return value
+    fail(f"{what} should be a pandas DataFrame, but it is {show(value)}")
+
+
+def read_column(value, what):
+    if isinstance(value, Column):
+        return value.values
+    if isinstance(value, Frame) and len(value.columns) == 1:
+        return value.data[value.columns[0]]
+    fail(f"{what} should be a pandas Series (one column), but it is {show(value)}")
+
+
+def check_split(submission, frame):
+    result = submission.split_predictors_target(frame)
+    if type(result) not in (tuple, list) or len(result) != 2:
+        fail(f"split_predictors_target should return (predictors, target), but it returned {show(result)}")
+    predictors = read_frame(result[0], "the predictors")
+    target = read_column(result[1], "the target")
+    expected = [name for name in frame.columns if name != "Strength"]
+    if "Strength" in predictors.columns:
+        fail(f"the predictors have the columns {list(predictors.columns)}", TARGET_LEAK)
+    if list(predictors.columns) != expected:
+        fail(f"the predictors have the columns {list(predictors.columns)}; expected {expected}, in the data's order")
+    if not np.allclose(target, frame.data["Strength"]):
+        fail("the target is not the 'Strength' column")
+    for name in expected:
+        if not np.allclose(predictors.data[name], frame.data[name]):
+            fail(f"the predictor column {name!r} does not hold the data's values")
+
+
+def check_normalized(submission, frame):
+    result = read_frame(submission.normalize(frame), "normalize(predictors)")
+    if list(result.columns) != list(frame.columns):
+        fail(f"normalize returned the columns {list(result.columns)}; expected {list(frame.columns)}")
+    for name in frame.columns:
+        values, original = result.data[name].astype(float), frame.data[name]
+        if np.allclose(values, original):
+            fail(f"the column {name!r} is unchanged", NOT_NORMALIZED)
+        if values.min() >= -1e-9 and values.max() <= 1 + 1e-9:
+            fail(f"the column {name!r} ranges from {values.min():.3g} to {values.max():.3g}", MIN_MAX)
+        spread = [np.std(original, ddof=0), np.std(original, ddof=1)]
+        options = [(original - original.mean()) / s for s in spread]
+        if not any(np.allclose(values, option, atol=1e-6) for option in options):
+            fail(f"the column {name!r} has mean {values.mean():.3g} and standard deviation {values.std():.3g}; "
+                 "after normalizing they are 0 and 1", NOT_NORMALIZED)
+
+
+def check_regression_model(model, n_cols, what):
+    layers = keras_models.layers(model, what)
+    dense = [layer for layer in layers if layer.kind == "Dense"]
+    shape = keras_models.input_shape(model)
+    if shape is None:
+        fail(f"{what} returned a model without an input shape", MISSING_INPUT_SHAPE)
+    if list(shape) != [None, n_cols]:
+        fail(f"{what} returned a model whose input shape is {shape}; with {n_cols} predictors it is (None, {n_cols})",
+             MISSING_INPUT_SHAPE if shape and shape[-1] != n_cols else None)
+    kinds = [layer.kind for layer in layers]
+    if len(dense) != 3 or len(layers) != 3:
+        fail(f"{what} returned the layers {kinds}; the lab's model has three Dense layers: 50 ReLU, 50 ReLU, 1 linear")
+    units = [layer.units for layer in dense]
+    if units != [50, 50, 1]:
+        fail(f"{what} returned Dense layers of {units} units; expected [50, 50, 1]")
+    activations = [layer.activation for layer in dense]
+    if activations[2] not in (None, "linear"):
+        fail(f"the output layer has the activation {activations[2]!r}", OUTPUT_ACTIVATION)
+    if activations[:2] != ["relu", "relu"]:
+        fail(f"the hidden layers have the activations {activations[:2]}; expected ['relu', 'relu']")
+    loss = keras_models.loss_name(model)
+    if loss is None:
+        fail(f"{what} returned a model that is not compiled", NOT_COMPILED)
+    if loss != "mean_squared_error":
+        fail(f"the model is compiled with the loss {loss!r}", WRONG_LOSS)
+    if keras_models.optimizer_name(model) != "adam":
+        fail(f"the model is compiled with the optimizer {keras_models.optimizer_name(model)!r}; the lab uses 'adam'")
+    weights = [np.shape(w) for w in model.weights]
+    expected = [(n_cols, 50), (50,), (50, 50), (50,), (50, 1), (1,)]
+    if weights != expected:
+        fail(f"the model's weights have the shapes {weights}; expected {expected}")
+
+
+@pytest.mark.points(3)
+def test_split_predictors_and_target(submission):
+    """split_predictors_target keeps the eight ingredients and age as predictors and 'Strength' as the target"""
+    check_split(submission, concrete_frame())
+
+
+@pytest.mark.points(3)
+def test_normalize_predictors(submission):
+    """normalize gives every predictor mean 0 and standard deviation 1"""
+    frame = concrete_frame()
+    check_normalized(submission, Frame(tuple(PREDICTORS), {name: frame.data[name] for name in PREDICTORS}))
+
+
+@pytest.mark.points(4)
+def test_regression_model_as_in_the_lab(submission):
+    """regression_model(8): Dense 50 ReLU, Dense 50 ReLU, Dense 1, adam, mean squared error"""
+    check_regression_model(submission.regression_model(8), 8, "regression_model(8)")

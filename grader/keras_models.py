@@ -1,0 +1,196 @@
+"""Reading a Keras model description on the trusted side, and rebuilding it only from built-in parts.
+
+Inspection (layers, units, activations, input shape, loss, optimizer, metrics) reads the
+architecture JSON as data; nothing is deserialized. `rebuild` deserializes only after every object
+in the JSON is checked to be a built-in Keras class (no Lambda layers, no custom objects), then
+loads the submitted weights, so a check can run the model on data of its own.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from grader.checklib import fail
+from grader.wire import ModelDescription
+
+LOSS_ALIASES = {
+    "mse": "mean_squared_error", "meansquarederror": "mean_squared_error", "mean_squared_error": "mean_squared_error",
+    "mae": "mean_absolute_error", "meanabsoluteerror": "mean_absolute_error", "mean_absolute_error": "mean_absolute_error",
+    "categoricalcrossentropy": "categorical_crossentropy", "categorical_crossentropy": "categorical_crossentropy",
+    "sparsecategoricalcrossentropy": "sparse_categorical_crossentropy",
+    "sparse_categorical_crossentropy": "sparse_categorical_crossentropy",
+    "binarycrossentropy": "binary_crossentropy", "binary_crossentropy": "binary_crossentropy",
+}
+FORBIDDEN_CLASSES = {"Lambda", "TFOpLambda", "SlicingOpLambda"}
+ALLOWED_MODULE_PREFIXES = ("keras.", "keras")
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    kind: str                      # the Keras class name: Dense, Conv2D, LSTM ...
+    name: str
+    config: dict = field(default_factory=dict)
+
+    @property
+    def units(self) -> int | None:
+        return self.config.get("units")
+
+    @property
+    def activation(self) -> str | None:
+        activation = self.config.get("activation")
+        if isinstance(activation, dict):   # an Activation object serialized
+            return str(activation.get("config", {}).get("name") or activation.get("class_name", "")).lower()
+        return activation.lower() if isinstance(activation, str) else activation
+
+
+def _as_description(value: Any, what: str) -> ModelDescription:
+    if not isinstance(value, ModelDescription):
+        fail(f"{what} should return a Keras model, but it returned {type(value).__name__}")
+    return value
+
+
+def architecture(value: Any, what: str) -> dict:
+    description = _as_description(value, what)
+    try:
+        data = json.loads(description.architecture)
+    except ValueError:
+        fail(f"{what} returned a model whose architecture could not be read")
+    if not isinstance(data, dict):
+        fail(f"{what} returned a model whose architecture could not be read")
+    return data
+
+
+def layers(value: Any, what: str) -> list[LayerInfo]:
+    """The model's layers in order, InputLayer excluded, read from the architecture JSON."""
+    data = architecture(value, what)
+    config = data.get("config", {}) if isinstance(data.get("config"), dict) else {}
+    found = []
+    for layer in config.get("layers", []) or []:
+        if not isinstance(layer, dict):
+            continue
+        kind = str(layer.get("class_name", ""))
+        if kind == "InputLayer":
+            continue
+        layer_config = layer.get("config") if isinstance(layer.get("config"), dict) else {}
+        found.append(LayerInfo(kind, str(layer_config.get("name", "")), layer_config))
+    return found
+
+
+def model_class(value: Any, what: str) -> str:
+    return str(architecture(value, what).get("class_name", ""))
+
+
+def input_shape(value: Any) -> list | None:
+    return value.input_shape if isinstance(value, ModelDescription) else None
+
+
+def loss_name(value: Any) -> str | None:
+    """The loss as a canonical name ('mean_squared_error' for 'mse' and MeanSquaredError()), or None."""
+    compile_config = value.compile if isinstance(value, ModelDescription) else None
+    if not compile_config:
+        return None
+    loss = compile_config.get("loss")
+    if isinstance(loss, dict):
+        loss = loss.get("class_name") or (loss.get("config") or {}).get("name")
+    if not isinstance(loss, str):
+        return None
+    key = loss.replace(" ", "").lower()
+    return LOSS_ALIASES.get(key, LOSS_ALIASES.get(key.replace("_", ""), loss.lower()))
+
+
+def optimizer_name(value: Any) -> str | None:
+    compile_config = value.compile if isinstance(value, ModelDescription) else None
+    if not compile_config:
+        return None
+    optimizer = compile_config.get("optimizer")
+    if isinstance(optimizer, dict):
+        optimizer = optimizer.get("class_name") or (optimizer.get("config") or {}).get("name")
+    return optimizer.lower() if isinstance(optimizer, str) else None
+
+
+def metric_names(value: Any) -> list[str]:
+    compile_config = value.compile if isinstance(value, ModelDescription) else None
+    metrics = (compile_config or {}).get("metrics") or []
+    names = []
+    for metric in metrics if isinstance(metrics, list) else [metrics]:
+        if isinstance(metric, dict):
+            metric = metric.get("class_name") or (metric.get("config") or {}).get("name")
+        if isinstance(metric, str):
+            names.append({"acc": "accuracy"}.get(metric.lower(), metric.lower()))
+    return names
+
+
+_ACTIVATIONS = {
+    None: lambda z: z, "linear": lambda z: z, "relu": lambda z: np.maximum(z, 0),
+    "sigmoid": lambda z: 1 / (1 + np.exp(-z)), "tanh": np.tanh,
+    "softmax": lambda z: np.exp(z - z.max(axis=-1, keepdims=True)) / np.exp(z - z.max(axis=-1, keepdims=True)).sum(axis=-1, keepdims=True),
+}
+
+
+def dense_forward(value: Any, inputs: np.ndarray, what: str) -> np.ndarray:
+    """Run a stack of Dense (and Dropout) layers in numpy from the submitted weights.
+
+    The trusted side needs no TensorFlow for it: checks of dense models stay fast and never load
+    anything the submission wrote.
+    """
+    description = _as_description(value, what)
+    outputs = np.asarray(inputs, dtype=float)
+    weights = list(description.weights)
+    for layer in layers(value, what):
+        if layer.kind in ("Dropout", "Flatten"):
+            outputs = outputs.reshape(len(outputs), -1) if layer.kind == "Flatten" else outputs
+            continue
+        if layer.kind != "Dense":
+            fail(f"{what} returned a model with a {layer.kind} layer; this check expects Dense layers only")
+        kernel = np.asarray(weights.pop(0), dtype=float)
+        bias = np.asarray(weights.pop(0), dtype=float) if layer.config.get("use_bias", True) else 0.0
+        activation = _ACTIVATIONS.get(layer.activation)
+        if activation is None:
+            fail(f"{what} returned a Dense layer with the activation {layer.activation!r}, which this check cannot run")
+        if outputs.shape[-1] != kernel.shape[0]:
+            fail(f"{what} returned a model whose layers do not fit together ({outputs.shape[-1]} values into "
+                 f"a layer expecting {kernel.shape[0]})")
+        outputs = activation(outputs @ kernel + bias)
+    return outputs
+
+
+def _check_builtin(node: Any, path: str = "model") -> None:
+    """Every serialized object must be a built-in Keras class: no Lambda, no custom objects."""
+    if isinstance(node, dict):
+        if "class_name" in node:
+            kind, module = str(node.get("class_name")), node.get("module")
+            registered = node.get("registered_name")
+            if kind in FORBIDDEN_CLASSES:
+                fail(f"the model uses a {kind} layer, which the grader never loads; use built-in layers only")
+            if module is not None and not str(module).startswith(ALLOWED_MODULE_PREFIXES):
+                fail(f"the model uses {kind} from {module}; only built-in Keras layers can be graded")
+            if registered not in (None, kind):
+                fail(f"the model uses a custom object ({registered}); only built-in Keras layers can be graded")
+        for key, item in node.items():
+            _check_builtin(item, f"{path}.{key}")
+    elif isinstance(node, list):
+        for item in node:
+            _check_builtin(item, path)
+
+
+def rebuild(value: Any, what: str):
+    """A Keras model with the submitted architecture and weights, built only from built-in classes."""
+    description = _as_description(value, what)
+    _check_builtin(architecture(value, what))
+    import os
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    import keras
+
+    try:
+        model = keras.models.model_from_json(description.architecture)
+        if description.weights:
+            model.set_weights([np.asarray(w) for w in description.weights])
+    except Exception as exc:  # noqa: BLE001 - a description that does not load is the submission's problem
+        fail(f"{what} returned a model that could not be rebuilt ({type(exc).__name__}: {str(exc)[:200]})")
+    return model

@@ -1,0 +1,61 @@
+"""Hidden checks for exercise 05: other data, other sizes, and a short real training run."""
+
+import numpy as np
+import pytest
+
+from grader import keras_models
+from grader.checklib import fail, public_checks_of, show
+from grader.wire import Frame
+
+public = public_checks_of(__file__)
+
+
+@pytest.mark.points(3)
+def test_split_with_other_columns_order(submission, rng):
+    """split_predictors_target works for any column order and size (it selects 'Strength' by name)"""
+    order = list(public.CONCRETE_COLUMNS)
+    rng.shuffle(order)
+    public.check_split(submission, public.concrete_frame(int(rng.integers(20, 80)), int(rng.integers(1, 10**6)), order))
+
+
+@pytest.mark.points(3)
+def test_normalize_other_data(submission, rng):
+    """normalize standardizes other data column by column"""
+    frame = public.concrete_frame(int(rng.integers(30, 90)), int(rng.integers(1, 10**6)))
+    public.check_normalized(submission, Frame(tuple(public.PREDICTORS), {n: frame.data[n] for n in public.PREDICTORS}))
+
+
+@pytest.mark.points(4)
+def test_regression_model_other_sizes(submission, rng):
+    """regression_model(n_cols) adapts its input to any number of predictors"""
+    for n_cols in sorted({int(n) for n in rng.integers(2, 15, size=2)}):
+        public.check_regression_model(submission.regression_model(n_cols), n_cols, f"regression_model({n_cols})")
+
+
+@pytest.mark.points(5)
+def test_fit_regression_model_learns(submission, rng):
+    """fit_regression_model trains with a validation split and returns the trained model and its history"""
+    frame = public.concrete_frame(300, int(rng.integers(1, 10**6)))
+    predictors = Frame(tuple(public.PREDICTORS), {
+        name: (frame.data[name] - frame.data[name].mean()) / frame.data[name].std() for name in public.PREDICTORS})
+    target = frame.data["Strength"]
+    epochs = 30
+    result = submission.fit_regression_model(predictors, public.Column("Strength", target), epochs=epochs)
+    if type(result) not in (tuple, list) or len(result) != 2:
+        fail(f"fit_regression_model should return (model, history.history), but it returned {show(result)}")
+    model, history = result
+    if type(history) is not dict or "loss" not in history:
+        fail(f"the second value should be history.history, a dict with 'loss', but it is {show(history)}")
+    if "val_loss" not in history:
+        fail(f"the history has the keys {sorted(history)}", public.NO_VALIDATION)
+    losses = np.asarray(history["loss"], dtype=float)
+    if len(losses) != epochs:
+        fail(f"fit_regression_model(..., epochs={epochs}) trained for {len(losses)} epochs")
+    if not losses[-1] < losses[0]:
+        fail(f"the training loss did not go down: {show(list(losses))}")
+    public.check_regression_model(model, len(public.PREDICTORS), "fit_regression_model")
+    predictions = keras_models.dense_forward(model, predictors.matrix(), "fit_regression_model").reshape(-1)
+    mse = float(np.mean((predictions - target) ** 2))
+    if not mse < losses[0]:
+        fail(f"the returned model's error on the data ({mse:.4g}) is no better than after the first epoch "
+             f"({losses[0]:.4g}): return the model you trained, not a new one")
