@@ -36,6 +36,16 @@ from grader.sandbox.guard import process_tree  # noqa: E402
 from grader.sandbox.launchers import BwrapLauncher  # noqa: E402
 
 EXERCISE_ID = "02_backprop"
+KERAS_ID = "05_keras_regression"
+KERAS_MISTAKES = [
+    ('model.add(Dense(1))', 'model.add(Dense(1, activation="sigmoid"))'),
+    ('validation_split=0.3, ', ''),
+    ('loss="mean_squared_error"', 'loss="categorical_crossentropy"'),
+]
+KERAS_HOSTILE = [
+    "\n\ndef fit_regression_model(*args, **kwargs):\n    import os\n    os._exit(0)\n",
+    "\n\ndef normalize(predictors):\n    import ctypes\n    ctypes.string_at(0)\n",
+]
 MISTAKES = [
     ("params[name] - learning_rate * grads[name]", "params[name] + learning_rate * grads[name]"),
     ("delta2 = -(t - a2) * a2 * (1 - a2)", "delta2 = -(t - a2)"),
@@ -51,8 +61,10 @@ HOSTILE = [
 ]
 
 
-def make_submissions(folder: Path, count: int, seed: int = 7) -> list[Path]:
-    reference = (ROOT / "solutions" / EXERCISE_ID / "backprop.py").read_text()
+def make_submissions(folder: Path, count: int, seed: int = 7, exercise_id: str = EXERCISE_ID) -> list[Path]:
+    exercise = load_course(ROOT / "course.yaml").exercise(exercise_id)
+    reference = exercise.reference_path.read_text()
+    mistakes, hostile = (MISTAKES, HOSTILE) if exercise_id == EXERCISE_ID else (KERAS_MISTAKES, KERAS_HOSTILE)
     chooser = random.Random(seed)
     paths = []
     for index in range(count):
@@ -60,11 +72,11 @@ def make_submissions(folder: Path, count: int, seed: int = 7) -> list[Path]:
         if roll < 6:
             source = reference + f"\n# student {index}\n"
         elif roll < 9:
-            old, new = chooser.choice(MISTAKES)
+            old, new = chooser.choice(mistakes)
             source = reference.replace(old, new, 1) + f"\n# student {index}\n"
         else:
-            source = reference + chooser.choice(HOSTILE) + f"\n# student {index}\n"
-        path = folder / f"student_{index:04d}" / "backprop.py"
+            source = reference + chooser.choice(hostile) + f"\n# student {index}\n"
+        path = folder / f"student_{index:04d}" / exercise.entry
         path.parent.mkdir()
         path.write_text(source)
         paths.append(path)
@@ -99,8 +111,8 @@ class PeakMemory:
         self._thread.join()
 
 
-def naive_one(path: Path) -> tuple[float, float | None]:
-    exercise = load_course(ROOT / "course.yaml").exercise(EXERCISE_ID)
+def naive_one(path: Path, exercise_id: str) -> tuple[float, float | None]:
+    exercise = load_course(ROOT / "course.yaml").exercise(exercise_id)
     env = {**os.environ, "NAIVE_SUBMISSION": str(path), "NAIVE_REFERENCE": str(exercise.reference_path),
            "PYTHONPATH": str(ROOT / "benchmarks"), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     started = time.perf_counter()
@@ -118,15 +130,24 @@ def naive_one(path: Path) -> tuple[float, float | None]:
 _WORKER_LAUNCHER = None
 
 
-def _warm_worker_init() -> None:
-    global _WORKER_LAUNCHER
+_WORKER_EXERCISE = EXERCISE_ID
+
+
+def _preload(exercise_id: str) -> str:
+    exercise = load_course(ROOT / "course.yaml").exercise(exercise_id)
+    return "numpy,tensorflow" if "tensorflow" in exercise.requires else "numpy"
+
+
+def _warm_worker_init(exercise_id: str) -> None:
+    global _WORKER_LAUNCHER, _WORKER_EXERCISE
     from grader.sandbox.pool import ZygoteLauncher
 
-    _WORKER_LAUNCHER = ZygoteLauncher()
+    _WORKER_EXERCISE = exercise_id
+    _WORKER_LAUNCHER = ZygoteLauncher(preload=_preload(exercise_id))
 
 
-def _timed_grade(path: Path, launcher) -> tuple[float, float, str, float]:
-    exercise = load_course(ROOT / "course.yaml").exercise(EXERCISE_ID)
+def _timed_grade(path: Path, launcher, exercise_id: str) -> tuple[float, float, str, float]:
+    exercise = load_course(ROOT / "course.yaml").exercise(exercise_id)
     started = time.perf_counter()
     feedback = grade(exercise, path, seed=1, launcher=launcher)
     passed = float(sum(1 for check in feedback.checks if check.outcome.value == "passed"))
@@ -134,11 +155,11 @@ def _timed_grade(path: Path, launcher) -> tuple[float, float, str, float]:
 
 
 def _warm_worker_grade(path: str) -> tuple[float, float, str, float]:
-    return _timed_grade(Path(path), _WORKER_LAUNCHER)
+    return _timed_grade(Path(path), _WORKER_LAUNCHER, _WORKER_EXERCISE)
 
 
-def engine_sequential(paths: list[Path], launcher) -> list[tuple[float, float, str, float]]:
-    return [_timed_grade(path, launcher) for path in paths]
+def engine_sequential(paths: list[Path], launcher, exercise_id: str) -> list[tuple[float, float, str, float]]:
+    return [_timed_grade(path, launcher, exercise_id) for path in paths]
 
 
 def run(label: str, work) -> dict:
@@ -153,20 +174,23 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=60)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--exercise", default=EXERCISE_ID, choices=[EXERCISE_ID, KERAS_ID])
     options = parser.parse_args()
+    exercise_id = options.exercise
 
     with tempfile.TemporaryDirectory(prefix="grade-bench-") as folder:
-        paths = make_submissions(Path(folder), options.count)
+        paths = make_submissions(Path(folder), options.count, exercise_id=exercise_id)
         rows = []
-        naive = run("naive (pytest per submission, no sandbox)", lambda: [naive_one(p) for p in paths])
+        naive = run("naive (pytest per submission, no sandbox)", lambda: [naive_one(p, exercise_id) for p in paths])
         rows.append(naive)
-        rows.append(run("engine, cold bwrap sandbox, 1 worker", lambda: engine_sequential(paths, BwrapLauncher())))
+        rows.append(run("engine, cold bwrap sandbox, 1 worker",
+                        lambda: engine_sequential(paths, BwrapLauncher(), exercise_id)))
 
         def warm_sequential():
             from grader.sandbox.pool import ZygoteLauncher
-            launcher = ZygoteLauncher()
+            launcher = ZygoteLauncher(preload=_preload(exercise_id))
             try:
-                return engine_sequential(paths, launcher)
+                return engine_sequential(paths, launcher, exercise_id)
             finally:
                 launcher.close()
 
@@ -174,13 +198,13 @@ def main() -> int:
 
         def warm_parallel():
             context = multiprocessing.get_context("forkserver")
-            with context.Pool(options.jobs, initializer=_warm_worker_init) as pool:
+            with context.Pool(options.jobs, initializer=_warm_worker_init, initargs=(exercise_id,)) as pool:
                 return pool.map(_warm_worker_grade, [str(p) for p in paths], chunksize=1)
 
         rows.append(run(f"engine, warm bwrap template, {options.jobs} workers", warm_parallel))
 
     baseline_throughput = len(paths) / naive["wall"]
-    print(f"\n{len(paths)} submissions of {EXERCISE_ID} (60% correct, 30% buggy, 10% hostile); {os.cpu_count()} cores\n")
+    print(f"\n{len(paths)} submissions of {exercise_id} (60% correct, 30% buggy, 10% hostile); {os.cpu_count()} cores\n")
     print(f"{'mode':52} {'median s/sub':>12} {'subs/s':>8} {'wall s':>8} {'peak MB':>8} {'vs naive':>9}")
     for row in rows:
         median = statistics.median(item[0] for item in row["per"])

@@ -56,8 +56,9 @@ def grade_source(tmp_path):
 
 
 def reference_source(exercise: str) -> str:
-    entry = {"01_forward_propagation": "forward_propagation.py", "02_backprop": "backprop.py"}[exercise]
-    return (ROOT / "solutions" / exercise / entry).read_text(encoding="utf-8")
+    from grader.manifest import load_course
+
+    return load_course(ROOT / "course.yaml").exercise(exercise).reference_path.read_text(encoding="utf-8")
 
 
 def mutate(source: str, old: str, new: str) -> str:

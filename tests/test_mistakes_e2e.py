@@ -89,6 +89,31 @@ def test_forward_propagation_mistake_is_named(grade_source, mistake, old, new, c
     assert run.document["score"] < run.document["max_score"]
 
 
+ACTIVATION_MISTAKES = [
+    ("softmax without subtracting the max", "shifted = np.exp(z - z.max(axis=-1, keepdims=True))", "shifted = np.exp(z)",
+     "public/softmax_vector_matrix_and_large_values", "unstable-softmax"),
+    ("softmax over the whole matrix", "return shifted / shifted.sum(axis=-1, keepdims=True)", "return shifted / shifted.sum()",
+     "hidden/softmax_random_matrices_and_huge_values", "softmax-wrong-axis"),
+    ("sigmoid derivative of the activated value", "    s = sigmoid(z)\n    return s * (1 - s)",
+     "    return z * (1 - z)", "public/sigmoid_and_its_derivative", "derivative-takes-z"),
+    ("relu derivative returns relu", 'return np.where(np.asarray(z) > 0, 1.0, 0.0)', "return relu(z)",
+     "public/relu_and_its_derivative", "relu-derivative-is-slope"),
+    ("leaky relu ignores alpha", "return np.where(z > 0, z, alpha * z)", "return np.where(z > 0, z, 0.01 * z)",
+     "hidden/leaky_relu_random_alpha", "leaky-relu-alpha"),
+    ("relu for numbers only", "return np.maximum(np.asarray(z, dtype=float), 0)", "return max(z, 0)",
+     "public/relu_and_its_derivative", "scalar-only"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mistake, old, new, check_id, hint_id", ACTIVATION_MISTAKES, ids=[m[0] for m in ACTIVATION_MISTAKES])
+def test_activation_mistake_is_named(grade_source, mistake, old, new, check_id, hint_id):
+    run = grade_source("03_activations", mutate(reference_source("03_activations"), old, new))
+    check = run.check(check_id)
+    assert check["outcome"] in ("failed", "error") and check["score"] == 0
+    assert check.get("hint_id") == hint_id, check
+
+
 def test_hard_coding_the_worked_example_earns_only_public_points(grade_source):
     source = '''
 def sigmoid(z):

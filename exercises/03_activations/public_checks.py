@@ -1,0 +1,140 @@
+"""Public checks for exercise 03: the activation functions on the lecture's values.
+
+You may read these. Hidden checks use random inputs, matrices and longer chains.
+"""
+
+import numpy as np
+import pytest
+
+from grader.checklib import Hint, SubmissionFailure, as_array, as_number, close, fail, show
+
+UNSTABLE_SOFTMAX = Hint("unstable-softmax", "e^1000 overflows to infinity and inf/inf is NaN. Subtract the largest "
+                        "value first: softmax(z) = e^(z - max(z)) / sum(e^(z - max(z))); the result is the same.")
+SOFTMAX_AXIS = Hint("softmax-wrong-axis", "For a matrix, softmax works on each row separately (axis=-1 with "
+                    "keepdims=True), so every row sums to 1.")
+DERIVATIVE_OF_ACTIVATED = Hint("derivative-takes-z", "The derivative takes z, the weighted sum: compute the "
+                               "activation of z first (sigmoid(z) * (1 - sigmoid(z)), 1 - tanh(z)^2).")
+RELU_DERIVATIVE_VALUE = Hint("relu-derivative-is-slope", "The derivative of ReLU is its slope: 1 where z > 0 and 0 "
+                             "where z < 0, not the value of ReLU itself.")
+LEAKY_ALPHA = Hint("leaky-relu-alpha", "Leaky ReLU multiplies negative inputs by alpha (use the alpha argument): "
+                   "they leak through a little instead of becoming 0.")
+SCALAR_ONLY = Hint("scalar-only", "Your function works for one number but not for a numpy array; use numpy "
+                   "functions (np.exp, np.maximum, np.where) that work element by element.")
+VANISHING_WRONG_FACTORS = Hint("chain-rule-factors", "Each neuron on the way back contributes f'(z_i), and each "
+                               "weight after the first contributes w_i; the first weight's input is x.")
+
+VALUES = np.array([-3.0, -1.0, -0.2, 0.5, 2.0, 4.0])
+
+
+def call_array(submission, name, values, *extra):
+    try:
+        return as_array(submission.call(name, values, *extra), f"{name}({show(values)})")
+    except SubmissionFailure as failure:
+        if failure.outcome.value == "error" and ("truth value" in failure.message or "only length-1" in failure.message
+                                                 or "only size-1" in failure.message):
+            failure.hint = SCALAR_ONLY
+        raise
+
+
+def expect(submission, name, values, want, *extra, hint_for=None, atol=1e-9):
+    got = call_array(submission, name, values, *extra)
+    if got.shape != np.shape(want):
+        fail(f"{name}({show(values)}) returned shape {got.shape}; expected {np.shape(want)}, one value per input")
+    if not close(got, want, rtol=1e-6, atol=atol):
+        fail(f"{name}({show(values)}) returned {show(got)}, expected {show(np.asarray(want))}",
+             hint_for(got) if hint_for else None)
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def check_softmax_rows(submission, matrix):
+    got = call_array(submission, "softmax", matrix)
+    if got.shape != matrix.shape:
+        fail(f"softmax of a {matrix.shape} matrix returned shape {got.shape}")
+    if np.any(~np.isfinite(got)):
+        fail(f"softmax({show(matrix)}) returned {show(got)}", UNSTABLE_SOFTMAX)
+    rows = got.sum(axis=1)
+    if not np.allclose(rows, 1):
+        fail(f"the rows of softmax(matrix) sum to {show(rows)}, not 1", SOFTMAX_AXIS)
+    shifted = np.exp(matrix - matrix.max(axis=1, keepdims=True))
+    want = shifted / shifted.sum(axis=1, keepdims=True)
+    if not close(got, want, atol=1e-9):
+        fail(f"softmax({show(matrix)}) returned {show(got)}, expected {show(want)}")
+
+
+@pytest.mark.points(1)
+def test_binary_step_and_linear(submission):
+    """binary_step is 1 from 0 on and 0 below; linear returns its input and has slope 1"""
+    expect(submission, "binary_step", VALUES, (VALUES >= 0).astype(float))
+    expect(submission, "binary_step", np.array([0.0]), np.array([1.0]))
+    expect(submission, "linear", VALUES, VALUES)
+    expect(submission, "linear_derivative", VALUES, np.ones_like(VALUES))
+
+
+@pytest.mark.points(2)
+def test_sigmoid_and_its_derivative(submission):
+    """sigmoid(0.415) is 0.6023; its slope s(1 - s) is 0.25 at 0 and small beyond ±3"""
+    got = as_number(submission.sigmoid(0.415), "sigmoid(0.415)")
+    if not close(got, 0.6022861768886306):
+        fail(f"sigmoid(0.415) returned {show(got)}, expected 0.6023")
+    expect(submission, "sigmoid", VALUES, sigmoid(VALUES))
+    want = sigmoid(VALUES) * (1 - sigmoid(VALUES))
+    expect(submission, "sigmoid_derivative", VALUES, want,
+           hint_for=lambda got: DERIVATIVE_OF_ACTIVATED if close(got, VALUES * (1 - VALUES)) else None)
+
+
+@pytest.mark.points(2)
+def test_tanh_and_its_derivative(submission):
+    """tanh is the symmetric, scaled sigmoid; its slope is 1 - tanh(z)^2"""
+    expect(submission, "tanh", VALUES, np.tanh(VALUES))
+    expect(submission, "tanh_derivative", VALUES, 1 - np.tanh(VALUES) ** 2,
+           hint_for=lambda got: DERIVATIVE_OF_ACTIVATED if close(got, 1 - VALUES ** 2) else None)
+
+
+@pytest.mark.points(2)
+def test_relu_and_its_derivative(submission):
+    """relu keeps positive values and zeroes the rest; its slope is 1 or 0"""
+    expect(submission, "relu", VALUES, np.maximum(VALUES, 0))
+    expect(submission, "relu_derivative", VALUES, (VALUES > 0).astype(float),
+           hint_for=lambda got: RELU_DERIVATIVE_VALUE if close(got, np.maximum(VALUES, 0)) else None)
+
+
+@pytest.mark.points(1)
+def test_leaky_relu(submission):
+    """leaky_relu lets 1% of negative values through; its slope is 1 or alpha"""
+    expect(submission, "leaky_relu", VALUES, np.where(VALUES > 0, VALUES, 0.01 * VALUES),
+           hint_for=lambda got: LEAKY_ALPHA if close(got, np.maximum(VALUES, 0)) else None)
+    expect(submission, "leaky_relu_derivative", VALUES, np.where(VALUES > 0, 1.0, 0.01))
+
+
+@pytest.mark.points(3)
+def test_softmax_vector_matrix_and_large_values(submission):
+    """softmax sums to 1 for a vector and for every row of a matrix, and stays finite for 1000"""
+    vector = np.array([1.0, 2.0, 3.0])
+    want = np.exp(vector) / np.exp(vector).sum()
+    expect(submission, "softmax", vector, want)
+    check_softmax_rows(submission, np.array([[1.0, 2.0, 3.0], [1.0, 1.0, 1.0]]))
+    large = np.array([1000.0, 1001.0, 1002.0])
+    got = call_array(submission, "softmax", large)
+    if np.any(~np.isfinite(got)):
+        fail(f"softmax([1000, 1001, 1002]) returned {show(got)}", UNSTABLE_SOFTMAX)
+    if not close(got, want):
+        fail(f"softmax([1000, 1001, 1002]) returned {show(got)}, expected {show(want)} (the same as for [1, 2, 3])")
+
+
+@pytest.mark.points(1)
+def test_vanishing_gradient_in_a_sigmoid_chain(submission):
+    """through 5 sigmoid neurons the gradient reaching w1 is tiny; through 5 ReLU neurons it is not"""
+    sigmoid_chain = as_number(submission.first_layer_gradient(1.0, [1.0] * 5, [0.0] * 5, "sigmoid"),
+                              "first_layer_gradient(1.0, [1]*5, [0]*5, 'sigmoid')")
+    want = 0.0004861426435890659
+    if not close(sigmoid_chain, want, rtol=1e-6):
+        fail(f"the gradient through 5 sigmoid neurons is {show(sigmoid_chain)}, expected {want:.6g} "
+             f"(at most 0.25^5 = {0.25 ** 5:.6g})", VANISHING_WRONG_FACTORS)
+    relu_chain = as_number(submission.first_layer_gradient(1.0, [1.0] * 5, [0.0] * 5, "relu"),
+                           "first_layer_gradient(1.0, [1]*5, [0]*5, 'relu')")
+    if not close(relu_chain, 1.0):
+        fail(f"the gradient through 5 ReLU neurons with weights 1 is {show(relu_chain)}, expected 1: "
+             "ReLU's slope is 1 for positive inputs, so nothing vanishes", VANISHING_WRONG_FACTORS)

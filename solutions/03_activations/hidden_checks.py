@@ -1,0 +1,101 @@
+"""Hidden checks for exercise 03: random inputs, matrices, large values and longer chains."""
+
+import numpy as np
+import pytest
+
+from grader.checklib import as_number, close, fail, public_checks_of, show
+
+public = public_checks_of(__file__)
+
+
+def values(rng, size=8, scale=4.0):
+    return np.round(rng.normal(0, scale, size=size), 4)
+
+
+@pytest.mark.points(1)
+def test_step_and_linear_random(submission, rng):
+    """binary_step, linear and linear_derivative on random arrays"""
+    z = values(rng)
+    public.expect(submission, "binary_step", z, (z >= 0).astype(float))
+    public.expect(submission, "linear", z, z)
+    public.expect(submission, "linear_derivative", z, np.ones_like(z))
+
+
+@pytest.mark.points(2)
+def test_sigmoid_random(submission, rng, reference):
+    """sigmoid and sigmoid_derivative on random arrays and matrices"""
+    for z in (values(rng), values(rng, (3, 4))):
+        public.expect(submission, "sigmoid", z, reference.sigmoid(z))
+        public.expect(submission, "sigmoid_derivative", z, reference.sigmoid_derivative(z),
+                      hint_for=lambda got, z=z: public.DERIVATIVE_OF_ACTIVATED if close(got, z * (1 - z)) else None)
+
+
+@pytest.mark.points(2)
+def test_tanh_random(submission, rng, reference):
+    """tanh and tanh_derivative on random arrays"""
+    z = values(rng)
+    public.expect(submission, "tanh", z, reference.tanh(z))
+    public.expect(submission, "tanh_derivative", z, reference.tanh_derivative(z),
+                  hint_for=lambda got: public.DERIVATIVE_OF_ACTIVATED if close(got, 1 - z ** 2) else None)
+
+
+@pytest.mark.points(2)
+def test_relu_random(submission, rng):
+    """relu and relu_derivative on random arrays (either 0 or 1 is accepted at exactly 0)"""
+    z = np.append(values(rng), 0.0)
+    public.expect(submission, "relu", z, np.maximum(z, 0))
+    got = public.call_array(submission, "relu_derivative", z)
+    if got.shape != z.shape:
+        fail(f"relu_derivative returned shape {got.shape}; expected {z.shape}")
+    nonzero = z != 0
+    if not close(got[nonzero], (z[nonzero] > 0).astype(float)) or got[-1] not in (0.0, 1.0):
+        fail(f"relu_derivative({show(z)}) returned {show(got)}",
+             public.RELU_DERIVATIVE_VALUE if close(got, np.maximum(z, 0)) else None)
+
+
+@pytest.mark.points(2)
+def test_leaky_relu_random_alpha(submission, rng):
+    """leaky_relu and its derivative honour the alpha they are given"""
+    z, alpha = values(rng), float(np.round(rng.uniform(0.05, 0.3), 3))
+    public.expect(submission, "leaky_relu", z, np.where(z > 0, z, alpha * z), alpha,
+                  hint_for=lambda got: public.LEAKY_ALPHA if close(got, np.where(z > 0, z, 0.01 * z)) else None)
+    public.expect(submission, "leaky_relu_derivative", z, np.where(z > 0, 1.0, alpha), alpha)
+
+
+@pytest.mark.points(4)
+def test_softmax_random_matrices_and_huge_values(submission, rng):
+    """softmax is right row by row for random matrices, including rows of values near ±1000"""
+    public.check_softmax_rows(submission, values(rng, (4, 5)))
+    huge = values(rng, (3, 4), 3.0) + np.array([[1000.0], [-1000.0], [500.0]])
+    public.check_softmax_rows(submission, huge)
+    vector = values(rng, 6)
+    got = public.call_array(submission, "softmax", vector)
+    if not close(got.sum(), 1.0) or got.shape != vector.shape:
+        fail(f"softmax({show(vector)}) returned {show(got)}, which does not sum to 1")
+
+
+@pytest.mark.points(3)
+def test_first_layer_gradient_random_chains(submission, rng, reference):
+    """first_layer_gradient is right for random chains of sigmoid, tanh and ReLU neurons"""
+    for activation in ("sigmoid", "tanh", "relu"):
+        n = int(rng.integers(2, 7))
+        weights = [float(w) for w in np.round(rng.uniform(0.2, 1.5, n), 3)]
+        biases = [float(b) for b in np.round(rng.uniform(0.05, 0.5, n), 3)]
+        x = float(np.round(rng.uniform(0.2, 2.0), 3))
+        got = as_number(submission.first_layer_gradient(x, weights, biases, activation), "first_layer_gradient(...)")
+        want = reference.first_layer_gradient(x, weights, biases, activation)
+        if not close(got, want, rtol=1e-6, atol=1e-15):
+            fail(f"first_layer_gradient(x={x}, weights={weights}, biases={biases}, '{activation}') returned "
+                 f"{show(got)}, expected {show(want)}", public.VANISHING_WRONG_FACTORS)
+
+
+@pytest.mark.points(2)
+def test_sigmoid_gradient_shrinks_like_a_quarter_per_layer(submission, rng):
+    """through n sigmoid neurons the gradient is at most 0.25^n times the weights' product"""
+    for n in (3, 6, 10):
+        weights = [1.0] * n
+        biases = [float(b) for b in np.round(rng.uniform(-0.5, 0.5, n), 3)]
+        got = as_number(submission.first_layer_gradient(1.0, weights, biases, "sigmoid"), "first_layer_gradient(...)")
+        if not 0 < got <= 0.25 ** n + 1e-15:
+            fail(f"through {n} sigmoid neurons with weights 1, the gradient is {show(got)}; it must be positive "
+                 f"and at most 0.25^{n} = {0.25 ** n:.3g}", public.VANISHING_WRONG_FACTORS)
