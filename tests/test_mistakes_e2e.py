@@ -114,6 +114,29 @@ def test_activation_mistake_is_named(grade_source, mistake, old, new, check_id, 
     assert check.get("hint_id") == hint_id, check
 
 
+GRADIENT_DESCENT_MISTAKES = [
+    ("slope without the factor 2", "slope = 2 * input_data * error", "slope = input_data * error",
+     "public/error_slope_and_mse_course_example", "slope-missing-factor-2"),
+    ("error as target minus prediction", "error = preds - target", "error = target - preds",
+     "hidden/error_slope_and_mse_random", "error-sign"),
+    ("update along the slope", "return weights - learning_rate * get_slope(input_data, target, weights)",
+     "return weights + learning_rate * get_slope(input_data, target, weights)",
+     "hidden/gradient_descent_step_random", "update-sign"),
+    ("history without the start", "ws, costs = [w], [float(np.mean((z - w * x) ** 2))]", "ws, costs = [], []",
+     "public/fit_z_equals_2x_from_zero", "history-includes-start"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mistake, old, new, check_id, hint_id", GRADIENT_DESCENT_MISTAKES,
+                         ids=[m[0] for m in GRADIENT_DESCENT_MISTAKES])
+def test_gradient_descent_mistake_is_named(grade_source, mistake, old, new, check_id, hint_id):
+    run = grade_source("04_gradient_descent", mutate(reference_source("04_gradient_descent"), old, new))
+    check = run.check(check_id)
+    assert check["outcome"] in ("failed", "error") and check["score"] == 0
+    assert check.get("hint_id") == hint_id, check
+
+
 def test_hard_coding_the_worked_example_earns_only_public_points(grade_source):
     source = '''
 def sigmoid(z):

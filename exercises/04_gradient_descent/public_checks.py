@@ -1,0 +1,121 @@
+"""Public checks for exercise 04: the courses' worked examples of slopes and gradient descent.
+
+You may read these. Hidden checks use random data, weights, learning rates and batches.
+"""
+
+import numpy as np
+import pytest
+
+from grader.checklib import Hint, as_array, as_number, close, fail, show
+
+MISSING_TWO = Hint("slope-missing-factor-2", "The slope of the squared error (pred - target)^2 is 2 * input * error: "
+                   "the factor 2 comes from the square.")
+SLOPE_SIGN = Hint("error-sign", "The error is prediction minus target, (weights * input_data).sum() - target; "
+                  "with target minus prediction every slope has the wrong sign.")
+MISSING_INPUT = Hint("slope-missing-input", "Each weight's slope is multiplied by the input that weight sees: "
+                     "2 * input_data * error, one slope per weight.")
+UPDATE_SIGN = Hint("update-sign", "Step downhill, against the slope: weights - learning_rate * slope.")
+MSE_NOT_MEAN = Hint("mse-not-mean", "The mean squared error is the mean of the squared errors, np.mean(errors ** 2), "
+                    "not their sum and not the mean error squared.")
+HISTORY_LENGTH = Hint("history-includes-start", "Record the starting weight and its cost too: iterations + 1 values.")
+
+# The companion course's example: inputs [1, 2, 3], weights [0, 2, 1], target 0.
+INPUT, WEIGHTS, TARGET = np.array([1.0, 2.0, 3.0]), np.array([0.0, 2.0, 1.0]), 0.0
+
+
+def slope_mistake(got, input_data, error):
+    got = np.asarray(got, dtype=float)
+    if close(got, input_data * error):
+        return MISSING_TWO
+    if close(got, -2 * input_data * error):
+        return SLOPE_SIGN
+    if close(got, np.full_like(input_data, 2 * error)) or close(got, 2 * error):
+        return MISSING_INPUT
+    return None
+
+
+def check_step(submission, input_data, target, weights, rate):
+    error = float((weights * input_data).sum() - target)
+    slope = 2 * input_data * error
+    got = as_array(submission.gradient_descent_step(input_data, target, weights, rate), "gradient_descent_step(...)")
+    want = weights - rate * slope
+    if not close(got, want):
+        hint = UPDATE_SIGN if close(got, weights + rate * slope) else slope_mistake((weights - got) / rate, input_data, error)
+        fail(f"gradient_descent_step({show(input_data)}, {target:g}, {show(weights)}, {rate:g}) returned {show(got)}, "
+             f"expected {show(want)}", hint)
+
+
+def read_history(value, what, iterations):
+    if type(value) not in (tuple, list) or len(value) != 2:
+        fail(f"{what} should return (ws, costs), but it returned {show(value)}")
+    ws, costs = as_array(value[0], f"{what}[0] (ws)"), as_array(value[1], f"{what}[1] (costs)")
+    if len(ws) != iterations + 1 or len(costs) != iterations + 1:
+        fail(f"{what} returned {len(ws)} weights and {len(costs)} costs; with {iterations} iterations there are "
+             f"{iterations + 1} of each", HISTORY_LENGTH if len(ws) == iterations else None)
+    return ws, costs
+
+
+@pytest.mark.points(4)
+def test_error_slope_and_mse_course_example(submission):
+    """inputs [1, 2, 3], weights [0, 2, 1], target 0: error 7, slope [14, 28, 42], mse 49"""
+    error = as_number(submission.get_error(INPUT, TARGET, WEIGHTS), "get_error([1, 2, 3], 0, [0, 2, 1])")
+    if not close(error, 7.0):
+        fail(f"get_error returned {show(error)}, expected 7 = (0*1 + 2*2 + 1*3) - 0", SLOPE_SIGN if close(error, -7.0) else None)
+    slope = as_array(submission.get_slope(INPUT, TARGET, WEIGHTS), "get_slope([1, 2, 3], 0, [0, 2, 1])")
+    if not close(slope, [14.0, 28.0, 42.0]):
+        fail(f"get_slope returned {show(slope)}, expected [14, 28, 42] = 2 * [1, 2, 3] * 7", slope_mistake(slope, INPUT, 7.0))
+    mse = as_number(submission.get_mse(INPUT, TARGET, WEIGHTS), "get_mse([1, 2, 3], 0, [0, 2, 1])")
+    if not close(mse, 49.0):
+        fail(f"get_mse returned {show(mse)}, expected 49", MSE_NOT_MEAN)
+
+
+@pytest.mark.points(2)
+def test_gradient_descent_step_course_example(submission):
+    """one step with learning rate 0.01 moves the weights to [-0.14, 1.72, 0.58]"""
+    check_step(submission, INPUT, TARGET, WEIGHTS, 0.01)
+
+
+@pytest.mark.points(3)
+def test_fit_z_equals_2x_from_zero(submission):
+    """fitting z = 2x from w = 0 with learning rate 0.05: w goes 0, 1.5, 1.875, ... towards 2"""
+    x, z = [1.0, 2.0, 3.0, 4.0], [2.0, 4.0, 6.0, 8.0]
+    ws, costs = read_history(submission.fit_line(x, z, 0.0, 0.05, 5), "fit_line(x, z, 0, 0.05, 5)", 5)
+    want = [0.0, 1.5, 1.875, 1.96875, 1.9921875, 1.998046875]
+    if not close(ws, want):
+        fail(f"the weights are {show(list(ws))}, expected {show(want)}",
+             UPDATE_SIGN if len(ws) > 1 and ws[1] < 0 else None)
+    if not close(costs[:2], [30.0, 1.875]):
+        fail(f"the costs start {show(list(costs[:2]))}, expected [30, 1.875]: the cost is mean((z - w*x)^2)", MSE_NOT_MEAN)
+
+
+@pytest.mark.points(1)
+def test_learning_rates_too_large_and_too_small(submission):
+    """too large a rate overshoots and diverges; too small a rate barely moves"""
+    x, z = [1.0, 2.0, 3.0, 4.0], [2.0, 4.0, 6.0, 8.0]
+    edge = as_number(submission.largest_stable_learning_rate(x), "largest_stable_learning_rate([1, 2, 3, 4])")
+    if not close(edge, 1 / 7.5):
+        fail(f"largest_stable_learning_rate([1, 2, 3, 4]) returned {show(edge)}, expected 1 / mean(x^2) = {1 / 7.5:.6g}")
+    big, _ = read_history(submission.fit_line(x, z, 0.0, 0.2, 5), "fit_line(x, z, 0, 0.2, 5)", 5)
+    if not abs(big[-1] - 2) > abs(big[0] - 2):
+        fail(f"with learning rate 0.2 (above {1 / 7.5:.3g}) the weights should run away from 2, but they are {show(list(big))}")
+    small, _ = read_history(submission.fit_line(x, z, 0.0, 0.001, 5), "fit_line(x, z, 0, 0.001, 5)", 5)
+    if not 0 < small[-1] < 0.2:
+        fail(f"with learning rate 0.001 the weight should creep up slowly from 0, but it is {show(list(small))}")
+
+
+@pytest.mark.points(2)
+def test_sgd_full_batch_is_gradient_descent(submission):
+    """sgd with one batch of all rows takes exactly one gradient-descent step per epoch"""
+    X = np.array([[1.0, 2.0], [2.0, 1.0], [3.0, 3.0], [0.0, 1.0]])
+    y = X @ np.array([1.0, -1.0])
+    result = submission.sgd(X, y, np.zeros(2), 0.05, 2, 4, 0)
+    if type(result) not in (tuple, list) or len(result) != 2:
+        fail(f"sgd should return (weights, history), but it returned {show(result)}")
+    weights, history = as_array(result[0], "sgd(...)[0]", (2,)), as_array(result[1], "sgd(...)[1]")
+    w = np.zeros(2)
+    for _ in range(2):
+        w = w - 0.05 * 2 * X.T @ (X @ w - y) / len(X)
+    if not close(weights, w):
+        fail(f"with batch_size = all 4 rows, 2 epochs, sgd returned weights {show(weights)}, expected {show(w)}")
+    if len(history) != 2 or not close(history[-1], np.mean((X @ w - y) ** 2)):
+        fail(f"the history should hold one mean squared error per epoch; it is {show(list(history))}")

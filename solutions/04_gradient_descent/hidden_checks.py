@@ -1,0 +1,102 @@
+"""Hidden checks for exercise 04: random data, weights, learning rates, batches and seeds."""
+
+import numpy as np
+import pytest
+
+from grader.checklib import as_array, as_number, close, fail, public_checks_of, show
+
+public = public_checks_of(__file__)
+
+
+@pytest.mark.points(4)
+def test_error_slope_and_mse_random(submission, rng):
+    """get_error, get_slope and get_mse for random inputs, weights and targets"""
+    for size in (2, 4):
+        input_data = np.round(rng.uniform(-3, 3, size), 2)
+        weights = np.round(rng.uniform(-2, 2, size), 2)
+        target = float(np.round(rng.uniform(-5, 5), 2))
+        error = float((weights * input_data).sum() - target)
+        got = as_number(submission.get_error(input_data, target, weights), "get_error(...)")
+        if not close(got, error):
+            fail(f"get_error({show(input_data)}, {target:g}, {show(weights)}) returned {show(got)}, expected {error:.6g}",
+                 public.SLOPE_SIGN if close(got, -error) else None)
+        slope = as_array(submission.get_slope(input_data, target, weights), "get_slope(...)")
+        if not close(slope, 2 * input_data * error):
+            fail(f"get_slope({show(input_data)}, {target:g}, {show(weights)}) returned {show(slope)}, expected "
+                 f"{show(2 * input_data * error)}", public.slope_mistake(slope, input_data, error))
+        mse = as_number(submission.get_mse(input_data, target, weights), "get_mse(...)")
+        if not close(mse, error ** 2):
+            fail(f"get_mse returned {show(mse)}, expected {error ** 2:.6g}", public.MSE_NOT_MEAN)
+
+
+@pytest.mark.points(2)
+def test_gradient_descent_step_random(submission, rng):
+    """gradient_descent_step for random data and learning rates"""
+    for _ in range(3):
+        size = int(rng.integers(2, 5))
+        public.check_step(submission, np.round(rng.uniform(-3, 3, size), 2), float(np.round(rng.uniform(-4, 4), 2)),
+                          np.round(rng.uniform(-2, 2, size), 2), float(np.round(rng.uniform(0.001, 0.05), 4)))
+
+
+@pytest.mark.points(3)
+def test_fit_line_random_data(submission, rng, reference):
+    """fit_line follows the same weights and costs as the reference on random data"""
+    slope_true = float(np.round(rng.uniform(-3, 3), 2))
+    x = np.round(rng.uniform(-2, 2, int(rng.integers(5, 12))), 2)
+    z = slope_true * x
+    edge = 1 / np.mean(x ** 2)
+    rate, w0, iterations = float(edge * rng.uniform(0.1, 0.9)), float(np.round(rng.uniform(-2, 2), 2)), int(rng.integers(3, 9))
+    ws, costs = public.read_history(submission.fit_line(list(x), list(z), w0, rate, iterations), "fit_line(...)", iterations)
+    want_ws, want_costs = reference.fit_line(x, z, w0, rate, iterations)
+    if not close(ws, want_ws, rtol=1e-6, atol=1e-9):
+        fail(f"fit_line on random data (true slope {slope_true}, w0={w0}, rate={rate:.4g}) gave weights {show(list(ws))}, "
+             f"expected {show(want_ws)}", public.UPDATE_SIGN if abs(ws[-1] - slope_true) > abs(w0 - slope_true) else None)
+    if not close(costs, want_costs, rtol=1e-6, atol=1e-9):
+        fail(f"the costs are {show(list(costs))}, expected {show(want_costs)}", public.MSE_NOT_MEAN)
+
+
+@pytest.mark.points(2)
+def test_learning_rate_edge_random(submission, rng):
+    """largest_stable_learning_rate is 1 / mean(x^2), and fit_line diverges just above it"""
+    x = np.round(rng.uniform(0.5, 3, 6), 2)
+    edge = as_number(submission.largest_stable_learning_rate(list(x)), "largest_stable_learning_rate(...)")
+    if not close(edge, 1 / np.mean(x ** 2)):
+        fail(f"largest_stable_learning_rate({show(x)}) returned {show(edge)}, expected {1 / np.mean(x ** 2):.6g}")
+    ws, _ = public.read_history(submission.fit_line(list(x), list(2 * x), 0.0, 1.2 / np.mean(x ** 2), 6), "fit_line(...)", 6)
+    if not abs(ws[-1] - 2) > 2:
+        fail(f"above the edge the weights should run away from 2, but they are {show(list(ws))}")
+
+
+@pytest.mark.points(5)
+def test_sgd_random_batches_and_seed(submission, rng, reference):
+    """sgd shuffles with the seed, updates once per mini-batch, and records one error per epoch"""
+    rows, features = int(rng.integers(8, 20)), int(rng.integers(2, 4))
+    X = np.round(rng.normal(0, 1, (rows, features)), 3)
+    y = X @ np.round(rng.normal(0, 1, features), 2)
+    batch, epochs, seed, rate = int(rng.integers(2, 5)), int(rng.integers(2, 5)), int(rng.integers(0, 1000)), 0.05
+    result = submission.sgd(X, y, np.zeros(features), rate, epochs, batch, seed)
+    if type(result) not in (tuple, list) or len(result) != 2:
+        fail(f"sgd should return (weights, history), but it returned {show(result)}")
+    weights, history = as_array(result[0], "sgd(...)[0]", (features,)), as_array(result[1], "sgd(...)[1]")
+    want_weights, want_history = reference.sgd(X, y, np.zeros(features), rate, epochs, batch, seed)
+    if len(history) != epochs:
+        fail(f"sgd ran {epochs} epochs but recorded {len(history)} errors; record one per epoch")
+    if not close(weights, want_weights, rtol=1e-6, atol=1e-9):
+        full_batch, _ = reference.sgd(X, y, np.zeros(features), rate, epochs, rows, seed)
+        extra = " (that is plain gradient descent: one update per batch of batch_size rows)" if close(weights, full_batch) else ""
+        fail(f"sgd({rows} rows, batch_size={batch}, epochs={epochs}, seed={seed}) returned weights {show(weights)}, "
+             f"expected {show(want_weights)}{extra}; shuffle with rng = np.random.default_rng(seed) and "
+             "rng.permutation(n) at the start of every epoch")
+    if not close(history, want_history, rtol=1e-6, atol=1e-9):
+        fail(f"the errors per epoch are {show(list(history))}, expected {show(want_history)}")
+
+
+@pytest.mark.points(2)
+def test_sgd_learns(submission, rng):
+    """on noiseless linear data, sgd's error falls over the epochs"""
+    X = rng.normal(0, 1, (30, 3))
+    y = X @ np.array([0.5, -1.0, 2.0])
+    _, history = submission.sgd(X, y, np.zeros(3), 0.05, 6, 5, 1)
+    history = as_array(history, "sgd(...)[1]")
+    if not history[-1] < history[0]:
+        fail(f"the error per epoch did not fall: {show(list(history))}", public.UPDATE_SIGN)
