@@ -4,7 +4,6 @@ This is how a hand-rolled grader works (no sandbox, no boundary): it exists only
 can measure the engine against it in the same run. Never use it to grade.
 """
 
-import copy
 import importlib.util
 import os
 import zlib
@@ -20,17 +19,22 @@ def _plain(value):
     return wire.decode(wire.encode(value))
 
 
+def _student(value):
+    """Arguments as the student's code expects them (tables as pandas), the way the wire would."""
+    return wire.decode(wire.encode(value), pandas=True)
+
+
 class DirectSubmission:
     def __init__(self, module):
         self._module = module
 
     def __getattr__(self, name):
         function = getattr(self._module, name)
-        return lambda *args, **kwargs: _plain(function(*args, **kwargs))
+        return lambda *args, **kwargs: _plain(function(*_student(args), **_student(kwargs)))
 
     def call_with_args(self, name, *args, **kwargs):
-        args = copy.deepcopy(list(args))
-        return _plain(getattr(self._module, name)(*args, **kwargs)), _plain(args)
+        args = _student(list(args))
+        return _plain(getattr(self._module, name)(*args, **_student(kwargs))), _plain(args)
 
 
 def _load(path, name):

@@ -48,3 +48,21 @@ def load_concrete_data(path: str | Path | None = None, rows: int = 1030, seed: i
     if path is not None:
         return pd.read_csv(path)
     return concrete_data(rows, seed)
+
+
+def digits_images(seed: int = 0, test_fraction: float = 0.25):
+    """Handwritten digits as 8x8 grayscale images (0..255) with labels, split into train and test.
+
+    The lab uses MNIST (28x28), which it downloads; these are scikit-learn's bundled digits, scaled to
+    the same 0..255 range, so the lab's code (flatten, divide by 255, to_categorical) works as it is.
+    Returns (X_train, y_train), (X_test, y_test).
+    """
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    images = np.clip(digits.images * 16, 0, 255).astype("uint8")
+    labels = digits.target.astype("int64")
+    order = np.random.default_rng(seed).permutation(len(images))
+    cut = int(len(images) * (1 - test_fraction))
+    train, test = order[:cut], order[cut:]
+    return (images[train], labels[train]), (images[test], labels[test])

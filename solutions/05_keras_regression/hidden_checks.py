@@ -39,7 +39,7 @@ def test_fit_regression_model_learns(submission, rng):
     predictors = Frame(tuple(public.PREDICTORS), {
         name: (frame.data[name] - frame.data[name].mean()) / frame.data[name].std() for name in public.PREDICTORS})
     target = frame.data["Strength"]
-    epochs = 30
+    epochs = 15
     result = submission.fit_regression_model(predictors, public.Column("Strength", target), epochs=epochs)
     if type(result) not in (tuple, list) or len(result) != 2:
         fail(f"fit_regression_model should return (model, history.history), but it returned {show(result)}")

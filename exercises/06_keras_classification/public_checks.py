@@ -1,0 +1,100 @@
+"""Public checks for exercise 06: the lab's data preparation and classifier, on the digits.
+
+You may read these. Hidden checks use other sizes and a short real training run.
+"""
+
+import numpy as np
+import pytest
+
+from grader import keras_models
+from grader.checklib import Hint, as_array, close, fail, show
+from grader.datasets import digits_images
+
+SIGMOID_OUTPUT = Hint("sigmoid-output-for-several-classes", "With several classes the output layer uses softmax, "
+                      "so the outputs are probabilities that sum to 1; sigmoid treats every class on its own.")
+WRONG_LOSS = Hint("wrong-loss-for-classification", "One-hot targets and a softmax output go with "
+                  "loss='categorical_crossentropy'; the mean squared error is for regression.")
+MISSING_ACCURACY = Hint("missing-accuracy-metric", "Ask Keras to report accuracy while training: "
+                        "metrics=['accuracy'] in compile.")
+MISSING_INPUT_SHAPE = Hint("missing-input-shape", "The model does not know its input shape: give the first layer "
+                           "input_shape=(num_pixels,) or start with keras.Input(shape=(num_pixels,)).")
+NOT_NORMALIZED = Hint("pixels-not-normalized", "Divide the pixel values by 255 so they lie between 0 and 1.")
+ARGMAX_AXIS = Hint("argmax-wrong-axis", "Each row holds one sample's probabilities: take the largest along the "
+                   "row, np.argmax(probabilities, axis=1).")
+NOT_ONE_HOT = Hint("labels-not-one-hot", "categorical_crossentropy needs one-hot targets: to_categorical(labels) "
+                   "turns 3 into [0, 0, 0, 1, 0, ...].")
+
+
+def sample_images(count=12):
+    (images, labels), _ = digits_images()
+    return images[:count], labels[:count]
+
+
+def check_classifier(model, num_pixels, num_classes, what):
+    shape = keras_models.input_shape(model)
+    if shape is None:
+        fail(f"{what} returned a model without an input shape", MISSING_INPUT_SHAPE)
+    if list(shape) != [None, num_pixels]:
+        fail(f"{what} returned a model whose input shape is {shape}; expected (None, {num_pixels})", MISSING_INPUT_SHAPE)
+    layers = keras_models.layers(model, what)
+    dense = [layer for layer in layers if layer.kind == "Dense"]
+    if len(dense) != 3:
+        fail(f"{what} returned the layers {[layer.kind for layer in layers]}; the lab's model has three Dense layers")
+    units = [layer.units for layer in dense]
+    if units != [num_pixels, 100, num_classes]:
+        fail(f"{what} returned Dense layers of {units} units; expected [{num_pixels}, 100, {num_classes}]")
+    activations = [layer.activation for layer in dense]
+    if activations[2] == "sigmoid":
+        fail(f"the output layer uses {activations[2]!r}", SIGMOID_OUTPUT)
+    if activations != ["relu", "relu", "softmax"]:
+        fail(f"the layers' activations are {activations}; expected ['relu', 'relu', 'softmax']")
+    loss = keras_models.loss_name(model)
+    if loss is None:
+        fail(f"{what} returned a model that is not compiled: compile it with optimizer='adam', "
+             "loss='categorical_crossentropy', metrics=['accuracy']")
+    if loss != "categorical_crossentropy":
+        fail(f"the model is compiled with the loss {loss!r}", WRONG_LOSS)
+    if keras_models.optimizer_name(model) != "adam":
+        fail(f"the model is compiled with the optimizer {keras_models.optimizer_name(model)!r}; the lab uses 'adam'")
+    if "accuracy" not in keras_models.metric_names(model):
+        fail(f"the model reports the metrics {keras_models.metric_names(model)}", MISSING_ACCURACY)
+
+
+@pytest.mark.points(2)
+def test_flatten_and_normalize_pixels(submission):
+    """flatten_images makes one row of 64 pixels per 8x8 image; normalize_pixels scales 0..255 to 0..1"""
+    images, _ = sample_images()
+    flat = as_array(submission.flatten_images(images), "flatten_images(images)")
+    if flat.shape != (len(images), 64):
+        fail(f"flatten_images of {len(images)} images of 8x8 returned shape {flat.shape}; expected ({len(images)}, 64)")
+    if not close(flat, images.reshape(len(images), 64)):
+        fail("flatten_images changed the pixel values or their order; reshape each image into one row")
+    scaled = as_array(submission.normalize_pixels(images.reshape(len(images), 64).astype("float32")), "normalize_pixels(...)")
+    if not close(scaled, images.reshape(len(images), 64) / 255, atol=1e-6):
+        fail(f"normalize_pixels returned values from {scaled.min():.3g} to {scaled.max():.3g}; expected 0 to 1", NOT_NORMALIZED)
+
+
+@pytest.mark.points(2)
+def test_one_hot_labels(submission):
+    """one_hot turns the labels 0..9 into rows with a single 1"""
+    _, labels = sample_images()
+    got = as_array(submission.one_hot(labels), "one_hot(labels)")
+    want = np.eye(10)[labels]
+    if got.shape != want.shape or not close(got, want):
+        fail(f"one_hot({show(labels)}) returned shape {got.shape}; expected {want.shape} with a 1 at each label", NOT_ONE_HOT)
+
+
+@pytest.mark.points(4)
+def test_classification_model_as_in_the_lab(submission):
+    """classification_model(64, 10): Dense 64 ReLU, Dense 100 ReLU, Dense 10 softmax, adam, cross-entropy, accuracy"""
+    check_classifier(submission.classification_model(64, 10), 64, 10, "classification_model(64, 10)")
+
+
+@pytest.mark.points(2)
+def test_predicted_classes(submission):
+    """predicted_classes picks the most probable class of each sample"""
+    probabilities = np.array([[0.1, 0.7, 0.2], [0.5, 0.3, 0.2], [0.05, 0.05, 0.9], [0.2, 0.2, 0.6]])
+    got = as_array(submission.predicted_classes(probabilities), "predicted_classes(probabilities)")
+    if not close(got, [1, 0, 2, 2]):
+        fail(f"predicted_classes returned {show(got)}, expected [1, 0, 2, 2]",
+             ARGMAX_AXIS if close(got, np.argmax(probabilities, axis=0)) else None)
