@@ -131,31 +131,112 @@ _ACTIVATIONS = {
 }
 
 
-def dense_forward(value: Any, inputs: np.ndarray, what: str) -> np.ndarray:
-    """Run a stack of Dense (and Dropout) layers in numpy from the submitted weights.
+def _conv2d(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray, config: dict) -> np.ndarray:
+    strides = tuple(config.get("strides") or (1, 1))
+    if config.get("padding", "valid") == "same":
+        kh, kw = kernel.shape[:2]
+        out_h, out_w = -(-x.shape[1] // strides[0]), -(-x.shape[2] // strides[1])
+        pad_h = max((out_h - 1) * strides[0] + kh - x.shape[1], 0)
+        pad_w = max((out_w - 1) * strides[1] + kw - x.shape[2], 0)
+        x = np.pad(x, ((0, 0), (pad_h // 2, pad_h - pad_h // 2), (pad_w // 2, pad_w - pad_w // 2), (0, 0)))
+    patches = np.lib.stride_tricks.sliding_window_view(x, kernel.shape[:2], axis=(1, 2))
+    patches = patches[:, ::strides[0], ::strides[1]]                  # (n, H', W', C, kh, kw)
+    return np.einsum("nhwcij,ijcf->nhwf", patches, kernel) + bias
 
-    The trusted side needs no TensorFlow for it: checks of dense models stay fast and never load
-    anything the submission wrote.
+
+def _max_pool(x: np.ndarray, config: dict) -> np.ndarray:
+    pool = tuple(config.get("pool_size") or (2, 2))
+    strides = tuple(config.get("strides") or pool)
+    if config.get("padding", "valid") != "valid":
+        fail("this check can only run MaxPooling2D with padding='valid'")
+    windows = np.lib.stride_tricks.sliding_window_view(x, pool, axis=(1, 2))[:, ::strides[0], ::strides[1]]
+    return windows.max(axis=(-2, -1))
+
+
+def _lstm(x: np.ndarray, weights: list, config: dict) -> np.ndarray:
+    kernel, recurrent, bias = (np.asarray(w, dtype=float) for w in weights)
+    units = recurrent.shape[0]
+    h = np.zeros((len(x), units))
+    c = np.zeros((len(x), units))
+    outputs = []
+    sigmoid = _ACTIVATIONS["sigmoid"]
+    for t in range(x.shape[1]):
+        gates = x[:, t] @ kernel + h @ recurrent + bias
+        i, f, g, o = (gates[:, k * units:(k + 1) * units] for k in range(4))
+        c = sigmoid(f) * c + sigmoid(i) * np.tanh(g)
+        h = sigmoid(o) * np.tanh(c)
+        outputs.append(h)
+    return np.stack(outputs, axis=1) if config.get("return_sequences") else h
+
+
+def _simple_rnn(x: np.ndarray, weights: list, config: dict) -> np.ndarray:
+    kernel, recurrent, bias = (np.asarray(w, dtype=float) for w in weights)
+    activation = _ACTIVATIONS.get(config.get("activation", "tanh"))
+    h = np.zeros((len(x), recurrent.shape[0]))
+    outputs = []
+    for t in range(x.shape[1]):
+        h = activation(x[:, t] @ kernel + h @ recurrent + bias)
+        outputs.append(h)
+    return np.stack(outputs, axis=1) if config.get("return_sequences") else h
+
+
+_WEIGHT_COUNTS = {"Dense": 2, "Conv2D": 2, "LSTM": 3, "SimpleRNN": 3}
+
+
+def forward(value: Any, inputs: np.ndarray, what: str) -> np.ndarray:
+    """Run the model in numpy from the submitted weights: Dense, Conv2D, MaxPooling2D, Flatten,
+    Dropout, Reshape, SimpleRNN and LSTM layers.
+
+    The trusted side needs no TensorFlow for it: checks stay fast and never load anything the
+    submission wrote.
     """
     description = _as_description(value, what)
     outputs = np.asarray(inputs, dtype=float)
     weights = list(description.weights)
     for layer in layers(value, what):
-        if layer.kind in ("Dropout", "Flatten"):
-            outputs = outputs.reshape(len(outputs), -1) if layer.kind == "Flatten" else outputs
+        config = layer.config
+        if layer.kind == "Dropout":
             continue
-        if layer.kind != "Dense":
-            fail(f"{what} returned a model with a {layer.kind} layer; this check expects Dense layers only")
-        kernel = np.asarray(weights.pop(0), dtype=float)
-        bias = np.asarray(weights.pop(0), dtype=float) if layer.config.get("use_bias", True) else 0.0
-        activation = _ACTIVATIONS.get(layer.activation)
+        if layer.kind == "Flatten":
+            outputs = outputs.reshape(len(outputs), -1)
+            continue
+        if layer.kind == "Reshape":
+            outputs = outputs.reshape(len(outputs), *config["target_shape"])
+            continue
+        if layer.kind == "MaxPooling2D":
+            outputs = _max_pool(outputs, config)
+            continue
+        if layer.kind not in _WEIGHT_COUNTS:
+            fail(f"{what} returned a model with a {layer.kind} layer, which this check cannot run")
+        count = _WEIGHT_COUNTS[layer.kind] - (0 if config.get("use_bias", True) else 1)
+        if len(weights) < count:
+            fail(f"{what} returned a model whose weights do not match its layers")
+        own, weights = [np.asarray(w, dtype=float) for w in weights[:count]], weights[count:]
+        if not config.get("use_bias", True):
+            own.append(np.zeros(own[0].shape[-1]))
+        try:
+            if layer.kind == "Dense":
+                outputs = outputs @ own[0] + own[1]
+            elif layer.kind == "Conv2D":
+                outputs = _conv2d(outputs, own[0], own[1], config)
+            elif layer.kind == "LSTM":
+                outputs = _lstm(outputs, own, config)
+                continue
+            else:
+                outputs = _simple_rnn(outputs, own, config)
+                continue
+        except ValueError as exc:
+            fail(f"{what} returned a model whose layers do not fit together ({exc})")
+        activation = _ACTIVATIONS.get(layer.activation, None) if layer.activation in _ACTIVATIONS else None
         if activation is None:
-            fail(f"{what} returned a Dense layer with the activation {layer.activation!r}, which this check cannot run")
-        if outputs.shape[-1] != kernel.shape[0]:
-            fail(f"{what} returned a model whose layers do not fit together ({outputs.shape[-1]} values into "
-                 f"a layer expecting {kernel.shape[0]})")
-        outputs = activation(outputs @ kernel + bias)
+            fail(f"{what} returned a {layer.kind} layer with the activation {layer.activation!r}, which this check cannot run")
+        outputs = activation(outputs)
     return outputs
+
+
+def dense_forward(value: Any, inputs: np.ndarray, what: str) -> np.ndarray:
+    """`forward` for models of Dense layers (kept for the checks that say what they expect)."""
+    return forward(value, inputs, what)
 
 
 def _check_builtin(node: Any, path: str = "model") -> None:

@@ -1,0 +1,84 @@
+"""Public checks for exercise 07: the lab's convolutional models, layer by layer.
+
+You may read these. Hidden checks use other image sizes and a short real training run.
+"""
+
+import numpy as np
+import pytest
+
+from grader import keras_models
+from grader.checklib import Hint, as_array, close, fail
+
+MISSING_INPUT_SHAPE = Hint("missing-input-shape", "The first Conv2D needs the images' shape: input_shape=(28, 28, 1) "
+                           "(height, width, channels), or start with keras.Input(shape=...).")
+MISSING_CHANNEL = Hint("missing-channel-axis", "Conv2D expects images with a channel axis: (height, width, 1) for "
+                       "grayscale, so reshape to (n, height, width, 1).")
+MISSING_FLATTEN = Hint("missing-flatten", "Flatten the feature maps before the Dense layers, so each image "
+                       "becomes one vector.")
+SIGMOID_OUTPUT = Hint("sigmoid-output-for-several-classes", "With several classes the output layer uses softmax.")
+WRONG_LOSS = Hint("wrong-loss-for-classification", "One-hot targets and a softmax output go with "
+                  "loss='categorical_crossentropy'.")
+
+ONE_BLOCK = ["Conv2D", "MaxPooling2D", "Flatten", "Dense", "Dense"]
+TWO_BLOCKS = ["Conv2D", "MaxPooling2D", "Conv2D", "MaxPooling2D", "Flatten", "Dense", "Dense"]
+
+
+def check_conv_model(model, input_shape, num_classes, kinds, filters, kernels, what):
+    shape = keras_models.input_shape(model)
+    if shape is None:
+        fail(f"{what} returned a model without an input shape", MISSING_INPUT_SHAPE)
+    if list(shape) != [None, *input_shape]:
+        fail(f"{what} returned a model whose input shape is {shape}; expected (None, {', '.join(map(str, input_shape))})",
+             MISSING_CHANNEL if len(shape) == 3 else MISSING_INPUT_SHAPE)
+    layers = keras_models.layers(model, what)
+    found = [layer.kind for layer in layers]
+    if found != kinds:
+        fail(f"{what} returned the layers {found}; expected {kinds}",
+             MISSING_FLATTEN if "Flatten" not in found and "Dense" in found else None)
+    convs = [layer for layer in layers if layer.kind == "Conv2D"]
+    for layer, count, size in zip(convs, filters, kernels):
+        if layer.config.get("filters") != count or tuple(layer.config.get("kernel_size", ())) != size:
+            fail(f"a Conv2D layer has {layer.config.get('filters')} filters of {tuple(layer.config.get('kernel_size', ()))}; "
+                 f"expected {count} filters of {size}")
+        if layer.activation != "relu":
+            fail(f"a Conv2D layer uses the activation {layer.activation!r}; expected 'relu'")
+    for layer in (layer for layer in layers if layer.kind == "MaxPooling2D"):
+        if tuple(layer.config.get("pool_size", ())) != (2, 2) or tuple(layer.config.get("strides") or (2, 2)) != (2, 2):
+            fail(f"a MaxPooling2D layer pools {layer.config.get('pool_size')} with strides {layer.config.get('strides')}; "
+                 "expected pool_size=(2, 2), strides=(2, 2)")
+    dense = [layer for layer in layers if layer.kind == "Dense"]
+    if [d.units for d in dense] != [100, num_classes]:
+        fail(f"the Dense layers have {[d.units for d in dense]} units; expected [100, {num_classes}]")
+    if dense[-1].activation == "sigmoid":
+        fail("the output layer uses 'sigmoid'", SIGMOID_OUTPUT)
+    if [d.activation for d in dense] != ["relu", "softmax"]:
+        fail(f"the Dense layers use {[d.activation for d in dense]}; expected ['relu', 'softmax']")
+    loss = keras_models.loss_name(model)
+    if loss != "categorical_crossentropy":
+        fail(f"the model is compiled with the loss {loss!r}" if loss else f"{what} returned a model that is not compiled",
+             WRONG_LOSS if loss else None)
+    if keras_models.optimizer_name(model) != "adam" or "accuracy" not in keras_models.metric_names(model):
+        fail("compile with optimizer='adam' and metrics=['accuracy'], as in the lab")
+
+
+@pytest.mark.points(2)
+def test_reshape_for_conv(submission):
+    """reshape_for_conv adds the channel axis: (n, 28, 28) -> (n, 28, 28, 1)"""
+    images = np.arange(3 * 28 * 28, dtype="float64").reshape(3, 28, 28) % 255
+    got = as_array(submission.reshape_for_conv(images), "reshape_for_conv(images)")
+    if got.shape != (3, 28, 28, 1) or not close(got[..., 0], images):
+        fail(f"reshape_for_conv of 3 images of 28x28 returned shape {got.shape}; expected (3, 28, 28, 1)", MISSING_CHANNEL)
+
+
+@pytest.mark.points(4)
+def test_convolutional_model_as_in_the_lab(submission):
+    """convolutional_model((28, 28, 1), 10): Conv2D 16 5x5, MaxPooling 2x2, Flatten, Dense 100, Dense 10 softmax"""
+    check_conv_model(submission.convolutional_model((28, 28, 1), 10), (28, 28, 1), 10, ONE_BLOCK, [16], [(5, 5)],
+                     "convolutional_model((28, 28, 1), 10)")
+
+
+@pytest.mark.points(4)
+def test_two_convolution_blocks(submission):
+    """convolutional_model_two_blocks adds Conv2D 8 2x2 and a second pooling layer"""
+    check_conv_model(submission.convolutional_model_two_blocks((28, 28, 1), 10), (28, 28, 1), 10, TWO_BLOCKS,
+                     [16, 8], [(5, 5), (2, 2)], "convolutional_model_two_blocks((28, 28, 1), 10)")
