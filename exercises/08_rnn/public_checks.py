@@ -1,0 +1,96 @@
+"""Public checks for exercise 08: the recurrent step as the lecture draws it, and the LSTM model.
+
+You may read these. Hidden checks use random weights, longer sequences and a short training run.
+"""
+
+import numpy as np
+import pytest
+
+from grader import keras_models
+from grader.checklib import Hint, as_array, close, fail, show
+
+FORGOT_PREVIOUS = Hint("ignores-previous-output", "A recurrent neuron also weighs its own previous output: "
+                       "tanh(W_x @ x_t + W_h @ h_prev + b). Without W_h @ h_prev it has no memory.")
+NO_TANH = Hint("missing-tanh", "Apply the activation (tanh) to the weighted sum, as every neuron does.")
+STATE_NOT_CARRIED = Hint("state-not-carried", "Feed each step's output into the next step as h_prev; "
+                         "starting every step from h0 forgets the sequence.")
+WINDOW_OFF_BY_ONE = Hint("window-target-off-by-one", "The target of a window is the value right after it: "
+                         "y[i] = series[i + timesteps].")
+MISSING_INPUT_SHAPE = Hint("missing-input-shape", "The LSTM needs input_shape=(timesteps, features): time steps "
+                           "first, then the values per step.")
+WRONG_LOSS = Hint("wrong-loss-for-regression", "Predicting the next value is regression: loss='mean_squared_error'.")
+
+W_X = np.array([[0.5, -0.2], [0.1, 0.4]])
+W_H = np.array([[0.3, 0.0], [-0.1, 0.2]])
+B = np.array([0.05, -0.05])
+XS = np.array([[1.0, 0.0], [0.5, -0.5], [0.0, 1.0]])
+
+
+def expected_states(xs, h0, W_x, W_h, b):
+    h, states = h0, []
+    for x_t in xs:
+        h = np.tanh(W_x @ x_t + W_h @ h + b)
+        states.append(h)
+    return np.array(states)
+
+
+def check_lstm_model(model, timesteps, features, units, what):
+    shape = keras_models.input_shape(model)
+    if shape is None or list(shape) != [None, timesteps, features]:
+        fail(f"{what} returned a model whose input shape is {shape}; expected (None, {timesteps}, {features})",
+             MISSING_INPUT_SHAPE)
+    layers = keras_models.layers(model, what)
+    if [layer.kind for layer in layers] != ["LSTM", "Dense"]:
+        fail(f"{what} returned the layers {[layer.kind for layer in layers]}; expected ['LSTM', 'Dense']")
+    if layers[0].units != units or layers[1].units != 1:
+        fail(f"the layers have {[layer.units for layer in layers]} units; expected [{units}, 1]")
+    if layers[1].activation not in (None, "linear"):
+        fail(f"the output layer uses {layers[1].activation!r}; predicting a value needs a linear output")
+    loss = keras_models.loss_name(model)
+    if loss != "mean_squared_error":
+        fail(f"the model is compiled with the loss {loss!r}" if loss else f"{what} returned a model that is not compiled",
+             WRONG_LOSS if loss else None)
+
+
+@pytest.mark.points(2)
+def test_one_recurrent_step(submission):
+    """rnn_step weighs the input and the previous output, adds the bias, and applies tanh"""
+    x_t, h_prev = np.array([1.0, 2.0]), np.array([0.5, -0.5])
+    got = as_array(submission.rnn_step(x_t, h_prev, W_X, W_H, B), "rnn_step(...)")
+    want = np.tanh(W_X @ x_t + W_H @ h_prev + B)
+    if not close(got, want):
+        hint = (FORGOT_PREVIOUS if close(got, np.tanh(W_X @ x_t + B))
+                else NO_TANH if close(got, W_X @ x_t + W_H @ h_prev + B) else None)
+        fail(f"rnn_step returned {show(got)}, expected {show(want)}", hint)
+
+
+@pytest.mark.points(3)
+def test_unrolled_over_a_sequence(submission):
+    """rnn_forward carries each output into the next step"""
+    got = as_array(submission.rnn_forward(XS, np.zeros(2), W_X, W_H, B), "rnn_forward(...)")
+    want = expected_states(XS, np.zeros(2), W_X, W_H, B)
+    if got.shape != want.shape:
+        fail(f"rnn_forward over 3 steps returned shape {got.shape}; expected {want.shape}, one output per step")
+    if not close(got, want):
+        carried = np.array([np.tanh(W_X @ x + B) for x in XS])
+        fail(f"rnn_forward returned {show(got)}, expected {show(want)}", STATE_NOT_CARRIED if close(got, carried) else None)
+
+
+@pytest.mark.points(2)
+def test_windows_for_next_value(submission):
+    """make_windows([0, 1, ..., 9], 3): X[0] = [0, 1, 2], y[0] = 3, seven windows"""
+    result = submission.make_windows(np.arange(10.0), 3)
+    if type(result) not in (tuple, list) or len(result) != 2:
+        fail(f"make_windows should return (X, y), but it returned {show(result)}")
+    X, y = as_array(result[0], "X"), as_array(result[1], "y")
+    if X.shape != (7, 3, 1):
+        fail(f"X has shape {X.shape}; expected (7, 3, 1): 7 windows of 3 steps of 1 value")
+    if not close(X[:, :, 0], [[i, i + 1, i + 2] for i in range(7)]) or not close(y, np.arange(3.0, 10.0)):
+        fail(f"the windows or targets are off: X[0] = {show(X[0, :, 0])}, y = {show(y)}",
+             WINDOW_OFF_BY_ONE if len(y) == 7 and close(y, np.arange(2.0, 9.0)) else None)
+
+
+@pytest.mark.points(3)
+def test_lstm_model(submission):
+    """lstm_model(10, 1, 16): LSTM 16 taking (10, 1), Dense 1, adam, mean squared error"""
+    check_lstm_model(submission.lstm_model(10, 1, 16), 10, 1, 16, "lstm_model(10, 1, 16)")

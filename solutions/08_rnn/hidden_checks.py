@@ -1,0 +1,71 @@
+"""Hidden checks for exercise 08: random weights, longer sequences, and a short LSTM training run."""
+
+import numpy as np
+import pytest
+
+from grader import keras_models
+from grader.checklib import as_array, close, fail, public_checks_of, show
+
+public = public_checks_of(__file__)
+
+
+@pytest.mark.points(3)
+def test_rnn_random_weights_and_sequences(submission, rng):
+    """rnn_step and rnn_forward for random sizes, weights and sequences"""
+    units, features, steps = int(rng.integers(2, 6)), int(rng.integers(1, 5)), int(rng.integers(3, 9))
+    W_x, W_h = rng.normal(0, 0.5, (units, features)), rng.normal(0, 0.5, (units, units))
+    b, h0 = rng.normal(0, 0.1, units), rng.normal(0, 0.3, units)
+    xs = rng.normal(0, 1, (steps, features))
+    step = as_array(submission.rnn_step(xs[0], h0, W_x, W_h, b), "rnn_step(...)")
+    if not close(step, np.tanh(W_x @ xs[0] + W_h @ h0 + b)):
+        fail(f"rnn_step with {units} units and {features} inputs returned {show(step)}, expected "
+             f"{show(np.tanh(W_x @ xs[0] + W_h @ h0 + b))}")
+    got = as_array(submission.rnn_forward(xs, h0, W_x, W_h, b), "rnn_forward(...)")
+    want = public.expected_states(xs, h0, W_x, W_h, b)
+    if got.shape != want.shape or not close(got, want):
+        fail(f"rnn_forward over {steps} steps returned {show(got)}, expected {show(want)}")
+
+
+@pytest.mark.points(2)
+def test_windows_random(submission, rng):
+    """make_windows for a random series and window length"""
+    series, timesteps = np.round(rng.normal(0, 1, int(rng.integers(10, 30))), 3), int(rng.integers(2, 6))
+    X, y = submission.make_windows(series, timesteps)
+    X, y = as_array(X, "X"), as_array(y, "y")
+    n = len(series) - timesteps
+    if X.shape != (n, timesteps, 1) or len(y) != n:
+        fail(f"for {len(series)} values and {timesteps} steps, X has shape {X.shape} and y {len(y)} values; "
+             f"expected ({n}, {timesteps}, 1) and {n}")
+    if not close(X[:, -1, 0], series[timesteps - 1:-1]) or not close(y, series[timesteps:]):
+        fail("the windows or their targets do not match the series", public.WINDOW_OFF_BY_ONE)
+
+
+@pytest.mark.points(2)
+def test_lstm_model_other_sizes(submission, rng):
+    """lstm_model adapts to other window lengths, features and units"""
+    timesteps, features, units = int(rng.integers(3, 20)), int(rng.integers(1, 4)), int(rng.integers(4, 32))
+    model = submission.lstm_model(timesteps, features, units)
+    public.check_lstm_model(model, timesteps, features, units, f"lstm_model({timesteps}, {features}, {units})")
+    shapes = [tuple(np.shape(w)) for w in model.weights]
+    if shapes[:3] != [(features, 4 * units), (units, 4 * units), (4 * units,)]:
+        fail(f"the LSTM's weights have the shapes {shapes[:3]}; an LSTM of {units} units on {features} features has "
+             f"{[(features, 4 * units), (units, 4 * units), (4 * units,)]}")
+
+
+@pytest.mark.points(3)
+def test_fit_lstm_predicts_a_sine_wave(submission, rng):
+    """fit_lstm learns to predict the next value of a sine wave better than its mean"""
+    phase, period = float(rng.uniform(0, 6.28)), float(rng.uniform(12, 20))
+    series = np.sin(phase + 2 * np.pi * np.arange(160) / period)
+    X = np.array([series[i:i + 10] for i in range(150)]).reshape(150, 10, 1)
+    y = series[10:160]
+    result = submission.fit_lstm(X, y, 16, 25)
+    if type(result) not in (tuple, list) or len(result) != 2:
+        fail(f"fit_lstm should return (model, history.history), but it returned {show(result)}")
+    model, history = result
+    public.check_lstm_model(model, 10, 1, 16, "fit_lstm")
+    predictions = keras_models.forward(model, X, "fit_lstm").reshape(-1)
+    mse, variance = float(np.mean((predictions - y) ** 2)), float(np.var(y))
+    if not mse < 0.5 * variance:
+        fail(f"the returned model's squared error is {mse:.3g}, not much better than always predicting the mean "
+             f"({variance:.3g}). Return the model you trained.")

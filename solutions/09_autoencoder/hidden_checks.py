@@ -1,0 +1,71 @@
+"""Hidden checks for exercise 09: other sizes, and what trained autoencoders actually learned."""
+
+import numpy as np
+import pytest
+
+from grader import keras_models
+from grader.checklib import as_array, close, fail, public_checks_of, show
+from grader.datasets import digits_images
+
+public = public_checks_of(__file__)
+
+
+def digits(seed):
+    (train, _), (test, _) = digits_images(seed=seed)
+    return train.reshape(len(train), -1) / 255.0, test.reshape(len(test), -1) / 255.0
+
+
+def unpack(result, what):
+    if type(result) not in (tuple, list) or len(result) != 2:
+        fail(f"{what} should return (model, history.history), but it returned {show(result)}")
+    return result
+
+
+@pytest.mark.points(2)
+def test_autoencoder_other_sizes(submission, rng):
+    """autoencoder_model adapts to other input and bottleneck sizes"""
+    input_dim = int(rng.integers(20, 100))
+    encoding_dim = int(rng.integers(2, input_dim // 2))
+    public.check_autoencoder(submission.autoencoder_model(input_dim, encoding_dim), input_dim, encoding_dim,
+                             f"autoencoder_model({input_dim}, {encoding_dim})")
+
+
+@pytest.mark.points(2)
+def test_add_noise_other_seeds(submission, rng):
+    """add_noise depends on its seed and noise factor only"""
+    images = rng.random((5, 10))
+    seed, factor = int(rng.integers(0, 10**6)), float(rng.uniform(0.1, 0.6))
+    got = as_array(submission.add_noise(images, factor, seed), "add_noise(...)")
+    want = np.clip(images + factor * np.random.default_rng(seed).normal(size=images.shape), 0, 1)
+    if not close(got, want):
+        fail(f"add_noise(images, {factor:.3g}, {seed}) does not match the seeded noise", public.NOISE_NOT_SEEDED)
+
+
+@pytest.mark.points(4)
+def test_fit_autoencoder_reconstructs_digits(submission, rng):
+    """the trained autoencoder reconstructs held-out digits better than the average digit does"""
+    train, test = digits(int(rng.integers(0, 1000)))
+    model, _ = unpack(submission.fit_autoencoder(train, 16, 30), "fit_autoencoder")
+    public.check_autoencoder(model, 64, 16, "fit_autoencoder")
+    reconstructed = keras_models.forward(model, test, "fit_autoencoder")
+    error = float(np.mean((reconstructed - test) ** 2))
+    baseline = float(np.mean((train.mean(axis=0) - test) ** 2))
+    if not error < 0.6 * baseline:  # the reference reaches about 0.3
+        fail(f"the returned autoencoder's reconstruction error on held-out digits is {error:.4g}; the average digit "
+             f"alone gets {baseline:.4g}. Train it to reconstruct its input (fit(X, X)) and return that model.")
+
+
+@pytest.mark.points(5)
+def test_fit_denoising_autoencoder_removes_noise(submission, rng):
+    """the denoising autoencoder brings noisy held-out digits closer to the clean ones"""
+    train, test = digits(int(rng.integers(0, 1000)))
+    seed = int(rng.integers(0, 10**6))
+    noisy_train = np.clip(train + 0.3 * np.random.default_rng(seed).normal(size=train.shape), 0, 1)
+    noisy_test = np.clip(test + 0.3 * np.random.default_rng(seed + 1).normal(size=test.shape), 0, 1)
+    model, _ = unpack(submission.fit_denoising_autoencoder(noisy_train, train, 16, 30), "fit_denoising_autoencoder")
+    public.check_autoencoder(model, 64, 16, "fit_denoising_autoencoder")
+    cleaned = keras_models.forward(model, noisy_test, "fit_denoising_autoencoder")
+    after, before = float(np.mean((cleaned - test) ** 2)), float(np.mean((noisy_test - test) ** 2))
+    if not after < 0.85 * before:  # the reference reaches about 0.6; an untrained model is far above 1
+        fail(f"after your autoencoder the noisy digits are {after:.4g} away from the clean ones, against {before:.4g} "
+             "before: train it on (noisy input, clean target), fit(X_noisy, X_clean), and return that model.")
