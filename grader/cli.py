@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from rich.console import Console
@@ -76,6 +77,8 @@ def _validate_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="grade validate", description="Check the whole course: references, stubs, schema, points.")
     parser.add_argument("--course", metavar="DIR", type=Path, default=Path("."),
                         help=f"the course folder holding {MANIFEST_NAME} (default: the current folder or above)")
+    parser.add_argument("--exercise", action="append", metavar="ID",
+                        help="validate only this exercise (repeatable; default: all)")
     return parser
 
 
@@ -147,6 +150,11 @@ def _run_validate(argv: list[str]) -> ExitCode:
 
     options = _validate_parser().parse_args(argv)
     course = _load_course(options.course)
+    if options.exercise:
+        unknown = [e for e in options.exercise if e not in {x.id for x in course.exercises}]
+        if unknown:
+            raise UsageError(f"no exercise {', '.join(unknown)} in {course.manifest_path}")
+        course = replace(course, exercises=tuple(e for e in course.exercises if e.id in options.exercise))
     console = Console(highlight=False)
     console.print(f"Validating {len(course.exercises)} exercises of {course.manifest_path}")
     findings = validate_course(course)

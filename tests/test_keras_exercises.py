@@ -58,3 +58,48 @@ def test_lab_style_regression_written_right_earns_full_marks(grade_source):
               .replace("import keras\n", "from tensorflow import keras\n"))
     document = grade_source("05_keras_regression", source).document
     assert document["score"] == document["max_score"] == 25, [c["message"] for c in document["checks"] if c["outcome"] != "passed"]
+
+
+KERAS_MISTAKES = [
+    ("06_keras_classification", 'model.add(Dense(num_classes, activation="softmax"))',
+     'model.add(Dense(num_classes, activation="sigmoid"))', "public/classification_model_as_in_the_lab",
+     "sigmoid-output-for-several-classes"),
+    ("06_keras_classification", 'loss="categorical_crossentropy", metrics=["accuracy"]', 'loss="mse", metrics=["accuracy"]',
+     "public/classification_model_as_in_the_lab", "wrong-loss-for-classification"),
+    ("06_keras_classification", ', metrics=["accuracy"])', ")", "public/classification_model_as_in_the_lab",
+     "missing-accuracy-metric"),
+    ("06_keras_classification", "return np.argmax(probabilities, axis=1)", "return np.argmax(probabilities, axis=0)",
+     "public/predicted_classes", "argmax-wrong-axis"),
+    ("07_cnn", "    model.add(MaxPooling2D(pool_size=(2, 2), strides=(2, 2)))\n    model.add(Flatten())\n    model.add(Dense(100",
+     "    model.add(MaxPooling2D(pool_size=(2, 2), strides=(2, 2)))\n    model.add(Dense(100", "public/convolutional_model_as_in_the_lab",
+     "missing-flatten"),
+    ("08_rnn", "return np.tanh(W_x @ x_t + W_h @ h_prev + b)", "return np.tanh(W_x @ x_t + b)", "public/one_recurrent_step",
+     "ignores-previous-output"),
+    ("08_rnn", "y = series[timesteps:]", "y = series[timesteps - 1:-1]", "public/windows_for_next_value",
+     "window-target-off-by-one"),
+    ("09_autoencoder", 'model.add(Dense(input_dim, activation="sigmoid"))', 'model.add(Dense(input_dim, activation="relu"))',
+     "public/autoencoder_shape", "decoder-output-activation"),
+    ("09_autoencoder", "return np.clip(noisy, 0.0, 1.0)", "return noisy", "public/add_noise_is_seeded_and_clipped",
+     "noise-not-clipped"),
+]
+
+
+@pytest.mark.parametrize("exercise, old, new, check_id, hint_id", KERAS_MISTAKES, ids=[m[4] for m in KERAS_MISTAKES])
+def test_keras_mistake_is_named(grade_source, exercise, old, new, check_id, hint_id):
+    from conftest import mutate, reference_source
+
+    run = grade_source(exercise, mutate(reference_source(exercise), old, new), "--public-only")
+    check = run.check(check_id)
+    assert check["outcome"] in ("failed", "error") and check["score"] == 0
+    assert check.get("hint_id") == hint_id, check
+
+
+def test_the_concrete_loader_reads_the_labs_csv_when_there_is_one(tmp_path):
+    from grader.datasets import CONCRETE_COLUMNS, concrete_data, load_concrete_data
+
+    path = tmp_path / "concrete_data.csv"
+    concrete_data(25, seed=3).to_csv(path, index=False)
+    loaded = load_concrete_data(path)
+    assert list(loaded.columns) == list(CONCRETE_COLUMNS) and len(loaded) == 25
+    generated = load_concrete_data()
+    assert generated.shape == (1030, 9) and generated["Strength"].between(2, 83).all()

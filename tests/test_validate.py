@@ -19,7 +19,7 @@ def test_the_course_validates():
 def test_a_wrong_reference_fails_validation(course_copy):
     reference = course_copy / "solutions/02_backprop/backprop.py"
     reference.write_text(reference.read_text().replace("return 0.5 * (t - a2) ** 2", "return (t - a2) ** 2"))
-    run = run_grade("validate", "--course", course_copy, cwd=course_copy)
+    run = run_grade("validate", "--course", course_copy, "--exercise", "02_backprop", cwd=course_copy)
     assert run.returncode == 1
     assert "FAIL 02_backprop: reference solution" in run.stdout and "public/error_worked_example" in run.stdout
 
@@ -29,7 +29,7 @@ def test_a_stub_that_earns_points_fails_validation(course_copy):
     stub = course_copy / "exercises/02_backprop/backprop.py"
     stub.write_text(stub.read_text().replace('raise NotImplementedError("TODO: compute the sigmoid of z")',
                                              "return 1 / (1 + np.exp(-z))"))
-    run = run_grade("validate", "--course", course_copy, cwd=course_copy)
+    run = run_grade("validate", "--course", course_copy, "--exercise", "02_backprop", cwd=course_copy)
     assert run.returncode == 1
     assert "the untouched stub earns" in run.stdout and "sigmoid" in run.stdout
 
@@ -37,7 +37,7 @@ def test_a_stub_that_earns_points_fails_validation(course_copy):
 @pytest.mark.slow
 def test_points_that_disagree_with_the_manifest_fail_validation(course_copy):
     manifest = course_copy / "course.yaml"
-    manifest.write_text(manifest.read_text().replace("points: 20", "points: 25"))
-    run = run_grade("validate", "--course", course_copy, cwd=course_copy)
+    manifest.write_text(manifest.read_text().replace("points: 20\n    requires: [numpy]", "points: 25\n    requires: [numpy]", 1))
+    run = run_grade("validate", "--course", course_copy, "--exercise", "01_forward_propagation", cwd=course_copy)
     assert run.returncode == 1
     assert "25" in run.stdout and "course.yaml" in run.stdout
