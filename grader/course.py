@@ -35,6 +35,7 @@ class Exercise:
     exercise_dir: Path
     solution_dir: Path
     manifest_line: int = 0   # line of this exercise's `points` in course.yaml, for error messages
+    cells: str = "definitions"   # from a notebook, keep only definitions, or run "all" code cells
 
     @property
     def stub_path(self) -> Path:

@@ -11,12 +11,15 @@ import contextlib
 import hashlib
 import io
 import os
+import shutil
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -25,7 +28,8 @@ from grader.course import Exercise
 from grader.feedback import Feedback, OutputTail, SubmissionInfo, schema_errors
 from grader.outcomes import Outcome, Status
 from grader.plugin import GradingPlugin
-from grader.proxy import SubmissionProxy, failure_for
+from grader.notebook import NotebookError, notebook_source
+from grader.proxy import SubmissionProxy, failure_for, line_of_file
 from grader.results import CheckResult
 from grader.sandbox.launchers import choose_launcher
 from grader.sandbox.session import Launcher, RefusedSubmission, SandboxSession, SessionReport
@@ -124,18 +128,32 @@ def grade(exercise: Exercise, submission: Path, *, seed: int | None = None, laun
     info, refusal = inspect_file(submission, exercise.limits.max_file_kib)
     seed = seed_for(info.sha256) if seed is None else seed
     hidden_run = include_hidden and exercise.hidden_checks.is_file()
+    workspace = None
     try:
+        locate, defined_in = line_of_file, (lambda name: None)
+        module_path = submission
+        if refusal is None and submission.suffix == ".ipynb":
+            workspace = Path(tempfile.mkdtemp(prefix="grader-notebook-"))
+            try:
+                source = notebook_source(submission, exercise.cells)
+            except NotebookError as exc:
+                refusal = str(exc)
+            else:
+                module_path = workspace / exercise.entry
+                module_path.write_text(source.text, encoding="utf-8")
+                locate = source.locate
+                defined_in = lambda name: f"cell {source.function_cells[name]}" if name in source.function_cells else None
         if refusal:
             session = RefusedSubmission(refusal, launcher)
         else:
-            session = SandboxSession(submission, exercise.limits, launcher, deadline=clock + exercise.limits.total_seconds,
+            session = SandboxSession(module_path, exercise.limits, launcher, deadline=clock + exercise.limits.total_seconds,
                                      tensorflow="tensorflow" in exercise.requires)
         try:
-            run = run_checks(exercise, SubmissionProxy(session), seed, include_hidden)
+            run = run_checks(exercise, SubmissionProxy(session, locate, defined_in), seed, include_hidden)
         finally:
             report = session.close()
         deadline_reached = time.monotonic() - clock >= exercise.limits.total_seconds
-        status, message = _status(run, report, deadline_reached)
+        status, message = _status(run, report, deadline_reached, locate)
         feedback = Feedback(
             exercise=exercise.id, exercise_title=exercise.title, status=status, message=message,
             checks=run.results, submission=info, seed=seed, isolation=report.isolation,
@@ -150,6 +168,9 @@ def grade(exercise: Exercise, submission: Path, *, seed: int | None = None, laun
     except Exception as exc:  # noqa: BLE001 - a grader bug must still produce a document
         return grader_failure(exercise, info, seed, launcher, started_at, time.monotonic() - clock,
                               f"{type(exc).__name__}: {exc}", hidden_run)
+    finally:
+        if workspace is not None:
+            shutil.rmtree(workspace, ignore_errors=True)
 
 
 def grader_failure(exercise: Exercise, info: SubmissionInfo, seed: int, launcher: Launcher, started_at: str,
@@ -163,13 +184,14 @@ def grader_failure(exercise: Exercise, info: SubmissionInfo, seed: int, launcher
     )
 
 
-def _status(run: CheckRun, report: SessionReport, deadline_reached: bool) -> tuple[Status, str]:
+def _status(run: CheckRun, report: SessionReport, deadline_reached: bool,
+            locate: Callable[[int], str] = line_of_file) -> tuple[Status, str]:
     passed = sum(1 for result in run.results if result.outcome is Outcome.PASSED)
     summary = f"{passed} of {len(run.results)} checks passed."
     if run.problems:
         return Status.GRADER_FAILED, "The grader failed while grading this submission; this is not your fault. Please report it."
     if report.import_failure is not None:
-        message = failure_for("your file", report.import_failure).message
+        message = failure_for("your file", report.import_failure, locate).message
         return Status.SUBMISSION_BROKEN, message[:1].upper() + message[1:]
     if deadline_reached:
         return Status.TIMED_OUT, f"Grading stopped at its time limit; checks that did not finish score 0. {summary}"

@@ -172,6 +172,7 @@ def load_course(path: Path) -> Course:
             limits=_limits(default_limits, entry.get("limits", {})),
             exercise_dir=root / "exercises" / exercise_id, solution_dir=root / "solutions" / exercise_id,
             manifest_line=lines.line((*at, "points")) or 0,
+            cells=entry.get("cells", "definitions"),
         )
         problems += _missing_files(exercise, path, lines, at)
         exercises.append(exercise)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import zlib
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -75,6 +76,9 @@ class GradingPlugin:
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         self.collected = [(self.check_id(item), self.points(item)) for item in items]
 
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        self._proxy.called.clear()
+
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Any:
         report = yield
@@ -105,6 +109,13 @@ class GradingPlugin:
         return f"{name} [{callspec.id}]" if callspec else name
 
     def _verdict(self, item: pytest.Item, call: pytest.CallInfo) -> CheckResult:
+        result = self._judge(item, call)
+        place = self._proxy.where_defined() if result.outcome is not Outcome.PASSED else None
+        if place and result.internal_error is None:
+            result = replace(result, message=f"{result.message} ({place})")
+        return result
+
+    def _judge(self, item: pytest.Item, call: pytest.CallInfo) -> CheckResult:
         common = dict(id=self.check_id(item), name=self.check_name(item), visibility=self.visibility(item),
                       max_score=self.points(item), duration_s=round(call.duration, 4))
         excinfo = call.excinfo

@@ -13,9 +13,17 @@ from grader.outcomes import Outcome
 from grader.sandbox.session import CallResult, CallStatus, ErrorInfo, SandboxSession
 
 
+def line_of_file(line: int) -> str:
+    return f"line {line} of your file"
+
+
 class SubmissionProxy:
-    def __init__(self, session: SandboxSession) -> None:
+    def __init__(self, session: SandboxSession, locate: Callable[[int], str] = line_of_file,
+                 defined_in: Callable[[str], str | None] = lambda name: None) -> None:
         self._session = session
+        self._locate = locate
+        self._defined_in = defined_in
+        self.called: list[str] = []   # the functions the current check called, newest last
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
         if name.startswith("_"):
@@ -34,17 +42,26 @@ class SubmissionProxy:
         """The value and the positional arguments as the function left them (to see mutation)."""
         return self._run(name, args, kwargs, return_args=True)
 
+    def where_defined(self) -> str | None:
+        """Where the last function this check called is defined (a notebook cell), if that is known."""
+        for name in reversed(self.called):
+            place = self._defined_in(name)
+            if place:
+                return f"`{name}` is defined in {place}"
+        return None
+
     def _run(self, name: str, args: tuple, kwargs: dict, return_args: bool) -> tuple[Any, list]:
+        self.called.append(name)
         result = self._session.call(name, args, kwargs, return_args=return_args)
         if result.ok:
             return result.value, result.args_after or []
-        failure = failure_for(name, result)
+        failure = failure_for(name, result, self._locate)
         failure.limit = result.limit
         raise failure
 
 
-def _where(error: ErrorInfo | None) -> str:
-    return f" (line {error.line} of your file)" if error and error.line else ""
+def _where(error: ErrorInfo | None, locate: Callable[[int], str]) -> str:
+    return f" ({locate(error.line)})" if error and error.line else ""
 
 
 def _raised(error: ErrorInfo | None) -> str:
@@ -54,21 +71,21 @@ def _raised(error: ErrorInfo | None) -> str:
     return text if len(text) <= 300 else text[:297] + "..."
 
 
-def failure_for(name: str, result: CallResult) -> SubmissionFailure:
+def failure_for(name: str, result: CallResult, locate: Callable[[int], str] = line_of_file) -> SubmissionFailure:
     """Translate a call that gave no value into an outcome and a plain-words message."""
     status, error = result.status, result.error
     if status is CallStatus.RAISED and result.limit == "file_size":
-        return SubmissionFailure(Outcome.ERROR, f"`{name}` was stopped: it wrote a file larger than allowed{_where(error)}.")
+        return SubmissionFailure(Outcome.ERROR, f"`{name}` was stopped: it wrote a file larger than allowed{_where(error, locate)}.")
     if status is CallStatus.RAISED and result.limit == "scratch_space":
-        return SubmissionFailure(Outcome.ERROR, f"`{name}` was stopped: it filled its scratch space{_where(error)}.")
+        return SubmissionFailure(Outcome.ERROR, f"`{name}` was stopped: it filled its scratch space{_where(error, locate)}.")
     if status is CallStatus.RAISED:
         if error and error.type == "NotImplementedError":
-            return SubmissionFailure(Outcome.ERROR, f"`{name}` is not implemented yet: it still raises NotImplementedError{_where(error)}.")
+            return SubmissionFailure(Outcome.ERROR, f"`{name}` is not implemented yet: it still raises NotImplementedError{_where(error, locate)}.")
         if error and error.type == "RecursionError":
-            return SubmissionFailure(Outcome.ERROR, f"`{name}` recursed too deeply (RecursionError){_where(error)}.")
-        return SubmissionFailure(Outcome.ERROR, f"`{name}` raised {_raised(error)}{_where(error)}.")
+            return SubmissionFailure(Outcome.ERROR, f"`{name}` recursed too deeply (RecursionError){_where(error, locate)}.")
+        return SubmissionFailure(Outcome.ERROR, f"`{name}` raised {_raised(error)}{_where(error, locate)}.")
     if status is CallStatus.EXITED:
-        return SubmissionFailure(Outcome.ERROR, f"`{name}` called sys.exit() or exit(){_where(error)}; return the value instead.")
+        return SubmissionFailure(Outcome.ERROR, f"`{name}` called sys.exit() or exit(){_where(error, locate)}; return the value instead.")
     if status is CallStatus.MISSING:
         return SubmissionFailure(Outcome.ERROR, f"your file has no function named `{name}`; the exercise expects exactly that name.")
     if status is CallStatus.UNSUPPORTED:
@@ -78,7 +95,7 @@ def failure_for(name: str, result: CallResult) -> SubmissionFailure:
         return SubmissionFailure(Outcome.TIMEOUT, f"`{name}` was stopped: {result.detail}. Look for an endless loop or far too many iterations.")
     if status is CallStatus.MEMORY:
         detail = f" ({result.detail})" if result.detail else ""
-        return SubmissionFailure(Outcome.MEMORY, f"`{name}` ran out of memory{detail}{_where(error)}. Look for huge arrays or lists that keep growing.")
+        return SubmissionFailure(Outcome.MEMORY, f"`{name}` ran out of memory{detail}{_where(error, locate)}. Look for huge arrays or lists that keep growing.")
     if status is CallStatus.CRASHED and result.limit:
         return SubmissionFailure(Outcome.CRASHED, f"the process running `{name}` was stopped: {result.detail}.")
     if status is CallStatus.CRASHED:
@@ -88,11 +105,11 @@ def failure_for(name: str, result: CallResult) -> SubmissionFailure:
     if status is CallStatus.DEADLINE:
         return SubmissionFailure(Outcome.TIMEOUT, f"`{name}` was not run: {result.detail}.")
     if status is CallStatus.NOT_IMPORTABLE:
-        return _not_importable(result)
+        return _not_importable(result, locate)
     return SubmissionFailure(Outcome.ERROR, f"`{name}` failed ({status.value}).")
 
 
-def _not_importable(result: CallResult) -> SubmissionFailure:
+def _not_importable(result: CallResult, locate: Callable[[int], str]) -> SubmissionFailure:
     status, error = result.import_status, result.error
     prefix = "your file could not be loaded"
     if status is CallStatus.TIMEOUT:
@@ -100,11 +117,12 @@ def _not_importable(result: CallResult) -> SubmissionFailure:
     if status is CallStatus.CRASHED:
         return SubmissionFailure(Outcome.CRASHED, f"{prefix}: {result.detail}.")
     if status is CallStatus.MEMORY:
-        return SubmissionFailure(Outcome.MEMORY, f"{prefix}: it ran out of memory while being imported{_where(error)}.")
+        return SubmissionFailure(Outcome.MEMORY, f"{prefix}: it ran out of memory while being imported{_where(error, locate)}.")
     if status is CallStatus.EXITED:
-        return SubmissionFailure(Outcome.ERROR, f"{prefix}: it calls sys.exit() or exit() at the top level{_where(error)}.")
+        return SubmissionFailure(Outcome.ERROR, f"{prefix}: it calls sys.exit() or exit() at the top level{_where(error, locate)}.")
     if status is CallStatus.BROKEN_FILE:
         return SubmissionFailure(Outcome.ERROR, f"{prefix}: {result.detail}.")
     if error and error.type in ("SyntaxError", "IndentationError", "TabError"):
-        return SubmissionFailure(Outcome.ERROR, f"{prefix}: {error.type} on line {error.line}: {error.message}.")
-    return SubmissionFailure(Outcome.ERROR, f"{prefix}: importing it raised {_raised(error)}{_where(error)}.")
+        where = locate(error.line) if error.line else "an unknown line"
+        return SubmissionFailure(Outcome.ERROR, f"{prefix}: {error.type} on {where}: {error.message}.")
+    return SubmissionFailure(Outcome.ERROR, f"{prefix}: importing it raised {_raised(error)}{_where(error, locate)}.")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from grader.course import Exercise
 
-SUBMISSION_SUFFIXES = (".py",)
+SUBMISSION_SUFFIXES = (".py", ".ipynb")
 _IGNORED = re.compile(r"^(\.|__MACOSX$|__pycache__$|Thumbs\.db$)")
 
 
@@ -41,7 +41,8 @@ def _candidate(folder: Path, root: Path, exercise: Exercise) -> tuple[Path | Non
     if links:
         return None, f"{links[0].relative_to(folder)} is a symbolic link pointing outside the submission"
     python = [p for p in files if p.suffix in SUBMISSION_SUFFIXES and p.is_file() and not p.is_symlink()]
-    named = [p for p in python if p.name == exercise.entry]
+    notebook_name = Path(exercise.entry).stem + ".ipynb"
+    named = [p for p in python if p.name in (exercise.entry, notebook_name)]
     if len(named) == 1:
         return named[0], None
     if len(named) > 1:
