@@ -4,4 +4,11 @@ Kept light on purpose: the sandboxed child imports `grader.wire` through this pa
 """
 
 __version__ = "0.1.0"
-__all__ = ["__version__"]
+__all__ = ["__version__", "check"]
+
+
+def check(exercise_id: str, notebook=None, show: bool = True) -> dict:
+    """Grade your saved notebook from inside Jupyter: `from grader import check; check("02_backprop")`."""
+    from grader.jupyter import check as _check
+
+    return _check(exercise_id, notebook, show)

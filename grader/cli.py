@@ -34,6 +34,10 @@ Grade exercises of the course "Introduction to Deep Learning & Neural Networks w
                                           nothing from solutions/
   grade gradescope ID --out autograder.zip
                                           a Gradescope autograder that grades with this grader
+  grade notebooks [--check]               write every exercise as a notebook (README + stub), or
+                                          check that the notebooks match their sources
+
+A submission may be a .py file or a Jupyter notebook (.ipynb).
 
 Your code runs in a separate process; the checks never share a process with it.
 """
@@ -52,7 +56,7 @@ examples:
   grade exercises/02_backprop --json - | jq .score
 """
 
-SUBCOMMANDS = ("validate", "batch", "release", "gradescope")
+SUBCOMMANDS = ("validate", "batch", "release", "gradescope", "notebooks")
 
 
 class UsageError(Exception):
@@ -65,7 +69,8 @@ def _grade_parser() -> argparse.ArgumentParser:
     parser.add_argument("exercise", metavar="EXERCISE_DIR",
                         help="the exercise folder, e.g. exercises/02_backprop (or just its id, 02_backprop)")
     parser.add_argument("--submission", metavar="FILE", type=Path,
-                        help="the .py file to grade (default: the exercise's file in EXERCISE_DIR)")
+                        help="the .py file or .ipynb notebook to grade (default: the exercise's file in EXERCISE_DIR, "
+                             "or its notebook if that was saved more recently)")
     parser.add_argument("--json", metavar="PATH", help="also write the feedback document as JSON to PATH ('-' for stdout only)")
     parser.add_argument("--seed", type=int, help="seed of the hidden checks' random inputs (default: derived from the file)")
     parser.add_argument("--public-only", action="store_true", help="run only the public checks")
@@ -123,10 +128,20 @@ def _resolve_exercise(argument: str) -> tuple[Course, Exercise]:
         raise UsageError(f"{argument} is neither a folder nor an exercise id. {exc.args[0]}") from None
 
 
+def _default_submission(exercise: Exercise) -> Path:
+    """The exercise's .py file, or its notebook when the notebook was saved more recently."""
+    notebook = exercise.stub_path.with_suffix(".ipynb")
+    if notebook.is_file() and (not exercise.stub_path.is_file()
+                               or notebook.stat().st_mtime > exercise.stub_path.stat().st_mtime):
+        print(f"grading {notebook.name}, saved more recently than {exercise.stub_path.name}", file=sys.stderr)
+        return notebook
+    return exercise.stub_path
+
+
 def _run_grade(argv: list[str]) -> ExitCode:
     options = _grade_parser().parse_args(argv)
     _, exercise = _resolve_exercise(options.exercise)
-    submission = options.submission or exercise.stub_path
+    submission = options.submission or _default_submission(exercise)
     if not submission.is_file():
         raise UsageError(f"there is no file {submission} to grade")
     feedback = grade(exercise, submission, seed=options.seed, include_hidden=not options.public_only)
@@ -260,9 +275,30 @@ def _run_gradescope(argv: list[str]) -> ExitCode:
     return ExitCode.OK
 
 
+def _run_notebooks(argv: list[str]) -> ExitCode:
+    from grader.notebooks_build import stale_notebooks, write_notebooks
+
+    parser = argparse.ArgumentParser(prog="grade notebooks", description="Generate the exercises' notebooks.")
+    parser.add_argument("--check", action="store_true", help="only check that the notebooks match their sources")
+    parser.add_argument("--course", type=Path, default=Path("."), help=f"the course folder holding {MANIFEST_NAME}")
+    options = parser.parse_args(argv)
+    course = _load_course(options.course)
+    if options.check:
+        problems = stale_notebooks(course)
+        for problem in problems:
+            print(f"stale: {problem}; run `grade notebooks` to regenerate")
+        print(f"{len(course.exercises) - len(problems)} notebooks up to date, {len(problems)} stale")
+        return ExitCode.VALIDATION_FAILED if problems else ExitCode.OK
+    for path in write_notebooks(course):
+        print(f"wrote {path}")
+    return ExitCode.OK
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
+        if argv and argv[0] == "notebooks":
+            return int(_run_notebooks(argv[1:]))
         if argv and argv[0] == "release":
             return int(_run_release(argv[1:]))
         if argv and argv[0] == "gradescope":

@@ -123,6 +123,9 @@ def notebook_source(path: Path, keep: str = KEEP_DEFINITIONS) -> NotebookSource:
         code_cells += 1
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else str(source)
+        if "from grader import check" in source:
+            dropped.append(number)   # the cell that grades the notebook from inside Jupyter
+            continue
         body = "\n".join(_strip_magics(source.splitlines()))
         if keep == KEEP_DEFINITIONS:
             kept = _definitions_only(body)

@@ -86,6 +86,8 @@ def scrubbed_environment(home: str) -> dict[str, str]:
         "MKL_NUM_THREADS": "1",
         "TF_NUM_INTEROP_THREADS": "1",
         "TF_NUM_INTRAOP_THREADS": "1",
+        "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": home,
         "TF_CPP_MIN_LOG_LEVEL": "3",
         "TF_ENABLE_ONEDNN_OPTS": "0",
     }

@@ -1,0 +1,145 @@
+"""Notebook submissions and the exercises' notebooks, with real notebooks written by nbformat."""
+
+import json
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from conftest import ROOT, reference_source, run_grade
+from grader.notebook import NotebookError, notebook_source
+
+REFERENCE = reference_source("02_backprop")
+
+
+def lab_notebook(definitions: str) -> nbformat.NotebookNode:
+    """A notebook the way the course labs look: prose, installs, plots, prints and training at the top level."""
+    return new_notebook(cells=[
+        new_markdown_cell("# Backpropagation\nIn this lab you will train a tiny network by hand."),
+        new_code_cell("!pip install numpy\n%matplotlib inline\nimport numpy as np\nimport matplotlib.pyplot as plt"),
+        new_code_cell(definitions),
+        new_markdown_cell("Let's try it on the lecture's example."),
+        new_code_cell("x, t = 0.1, 0.25\nparams = {'w1': 0.15, 'b1': 0.4, 'w2': 0.45, 'b2': 0.65}\nprint(forward(x, **params))"),
+        new_code_cell("params, errors = train(x, t, params, 0.4, 10**9)\nplt.plot(errors)\nplt.show()"),
+        new_code_cell("while True:\n    pass"),
+    ])
+
+
+def write(tmp_path, notebook, name="backprop.ipynb"):
+    path = tmp_path / name
+    nbformat.write(notebook, path)
+    return path
+
+
+def test_a_lab_style_notebook_grades_without_running_the_lab(tmp_path):
+    path = write(tmp_path, lab_notebook(REFERENCE))
+    run = run_grade("exercises/02_backprop", "--submission", path, "--json", "-")
+    document = run.document
+    assert run.returncode == 0 and document["status"] == "graded"
+    assert document["score"] == 30, [c["message"] for c in document["checks"] if c["outcome"] != "passed"]
+    assert document["timing"]["duration_s"] < 20, "the training loop at the top level must not run"
+
+
+def test_failures_point_at_the_cell_that_defines_the_function(tmp_path):
+    path = write(tmp_path, lab_notebook(REFERENCE.replace("params[name] - learning_rate", "params[name] + learning_rate")))
+    document = run_grade("exercises/02_backprop", "--submission", path, "--json", "-").document
+    update = next(c for c in document["checks"] if c["id"] == "hidden/update_random")
+    assert update["hint_id"] == "update-sign" and "`update` is defined in cell 3" in update["message"]
+
+
+def test_a_syntax_error_names_the_cell_and_its_line(tmp_path):
+    path = write(tmp_path, lab_notebook("def sigmoid(z):\n    return 1 / (1 + np.exp(-z)\n"))
+    document = run_grade("exercises/02_backprop", "--submission", path, "--json", "-").document
+    assert document["status"] == "submission_broken"
+    assert "SyntaxError on cell 3, line" in document["message"]
+
+
+def test_old_v3_notebooks_and_duplicate_cell_ids_are_read(tmp_path):
+    path = tmp_path / "old.ipynb"
+    path.write_text(nbformat.writes(new_notebook(cells=[new_code_cell(REFERENCE)]), version=3))
+    assert json.loads(path.read_text())["nbformat"] == 3
+    assert run_grade("exercises/02_backprop", "--submission", path, "--json", "-").document["score"] == 30
+    notebook = lab_notebook(REFERENCE)
+    raw = json.loads(nbformat.writes(notebook))
+    for cell in raw["cells"]:
+        cell["id"] = "same-id"
+    duplicate = tmp_path / "duplicate.ipynb"
+    duplicate.write_text(json.dumps(raw))
+    assert run_grade("exercises/02_backprop", "--submission", duplicate, "--json", "-").document["score"] == 30
+
+
+@pytest.mark.parametrize("content, words", [
+    ('{"cells": [', "not valid JSON"),
+    (nbformat.writes(new_notebook(cells=[new_markdown_cell("only prose")])), "no code cells"),
+    (nbformat.writes(new_notebook(cells=[new_code_cell("print('hello')\nfor i in range(3):\n    print(i)")])), "define nothing"),
+])
+def test_unusable_notebooks_are_graded_as_broken_with_a_clear_message(tmp_path, content, words):
+    path = tmp_path / "work.ipynb"
+    path.write_text(content)
+    run = run_grade("exercises/02_backprop", "--submission", path, "--json", "-")
+    assert run.returncode == 0
+    assert run.document["status"] == "submission_broken" and words in run.document["message"]
+
+
+def test_definitions_mode_keeps_imports_functions_classes_and_constants():
+    source = notebook_source_of([
+        "import numpy as np\nLEARNING_RATE = 0.4\nweights = np.array([1, 2])\nmodel = build()\nmodel.fit(x, y)",
+        "%%time\ntrain()",
+        "def f():\n    return 1\nprint(f())\nclass A:\n    pass\n!ls",
+    ])
+    assert "LEARNING_RATE = 0.4" in source.text and "weights = np.array([1, 2])" in source.text
+    assert "model = build()" not in source.text and "model.fit" not in source.text and "train()" not in source.text
+    assert "def f():" in source.text and "class A:" in source.text and "print(f())" not in source.text
+    assert source.function_cells == {"f": 3, "A": 3}
+    assert source.dropped_cells == (2,)
+
+
+def notebook_source_of(cells, keep="definitions"):
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "n.ipynb"
+        nbformat.write(new_notebook(cells=[new_code_cell(c) for c in cells]), path)
+        return notebook_source(path, keep)
+
+
+def test_all_cells_mode_runs_everything():
+    source = notebook_source_of(["x = compute()", "print(x)"], keep="all")
+    assert "x = compute()" in source.text and "print(x)" in source.text
+
+
+def test_every_exercise_has_an_up_to_date_notebook():
+    run = run_grade("notebooks", "--check")
+    assert run.returncode == 0, run.stdout
+    notebook = nbformat.read(ROOT / "exercises/02_backprop/backprop.ipynb", as_version=4)
+    assert notebook.cells[0].cell_type == "markdown" and "Backpropagation" in notebook.cells[0].source
+    assert any(cell.cell_type == "code" and "def gradients" in cell.source for cell in notebook.cells)
+    nbformat.validate(notebook)
+
+
+def test_a_stale_notebook_fails_the_check(course_copy):
+    readme = course_copy / "exercises/02_backprop/README.md"
+    readme.write_text(readme.read_text() + "\nOne more sentence.\n")
+    run = run_grade("notebooks", "--check", cwd=course_copy)
+    assert run.returncode == 1 and "backprop.ipynb differs" in run.stdout
+
+
+def test_the_generated_notebook_grades_as_the_stub(tmp_path):
+    document = run_grade("exercises/02_backprop", "--submission", ROOT / "exercises/02_backprop/backprop.ipynb",
+                         "--json", "-").document
+    assert document["status"] == "graded" and document["score"] == 0
+    assert all("not implemented yet" in c["message"] for c in document["checks"])
+
+
+def test_check_from_inside_jupyter_grades_the_saved_notebook(tmp_path, monkeypatch):
+    from grader import check
+
+    path = write(tmp_path, lab_notebook(REFERENCE))
+    monkeypatch.chdir(ROOT / "exercises" / "02_backprop")
+    document = check("02_backprop", notebook=path, show=False)
+    assert document["score"] == 30
+    from grader.jupyter import feedback_html
+
+    page = feedback_html(document)
+    assert "<table>" in page and "Total: 30/30" in page
