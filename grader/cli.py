@@ -36,6 +36,8 @@ Grade exercises of the course "Introduction to Deep Learning & Neural Networks w
                                           a Gradescope autograder that grades with this grader
   grade notebooks [--check]               write every exercise as a notebook (README + stub), or
                                           check that the notebooks match their sources
+  grade nbgrader ID --out DIR             export an nbgrader source assignment whose test cells
+                                          run this grader's checks
 
 A submission may be a .py file or a Jupyter notebook (.ipynb).
 
@@ -56,7 +58,7 @@ examples:
   grade exercises/02_backprop --json - | jq .score
 """
 
-SUBCOMMANDS = ("validate", "batch", "release", "gradescope", "notebooks")
+SUBCOMMANDS = ("validate", "batch", "release", "gradescope", "notebooks", "nbgrader")
 
 
 class UsageError(Exception):
@@ -294,9 +296,28 @@ def _run_notebooks(argv: list[str]) -> ExitCode:
     return ExitCode.OK
 
 
+def _run_nbgrader(argv: list[str]) -> ExitCode:
+    from grader.nbgrader_export import export_assignment
+
+    parser = argparse.ArgumentParser(prog="grade nbgrader", description="Export an nbgrader source assignment.")
+    parser.add_argument("exercise", metavar="ID")
+    parser.add_argument("--out", type=Path, required=True, help="the nbgrader course folder to write into")
+    parser.add_argument("--course", type=Path, default=Path("."), help=f"the course folder holding {MANIFEST_NAME}")
+    options = parser.parse_args(argv)
+    course = _load_course(options.course)
+    try:
+        path = export_assignment(course, options.exercise, options.out)
+    except KeyError as exc:
+        raise UsageError(exc.args[0]) from None
+    print(f"wrote {path}; now run `nbgrader generate_assignment {options.exercise}` in {options.out}")
+    return ExitCode.OK
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
+        if argv and argv[0] == "nbgrader":
+            return int(_run_nbgrader(argv[1:]))
         if argv and argv[0] == "notebooks":
             return int(_run_notebooks(argv[1:]))
         if argv and argv[0] == "release":

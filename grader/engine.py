@@ -71,11 +71,12 @@ def seed_for(sha256: str) -> int:
     return int(sha256[:8] or "0", 16)
 
 
-def run_checks(exercise: Exercise, proxy: SubmissionProxy, seed: int, include_hidden: bool) -> CheckRun:
+def run_checks(exercise: Exercise, proxy: SubmissionProxy, seed: int, include_hidden: bool,
+               only: str | None = None) -> CheckRun:
     """Run the exercise's check files under pytest in this process and collect the verdicts."""
     files = exercise.check_files() if include_hidden else [exercise.public_checks]
     hidden = exercise.hidden_checks if exercise.hidden_checks in files else None
-    plugin = GradingPlugin(proxy, seed, hidden, exercise.reference_path if hidden else None)
+    plugin = GradingPlugin(proxy, seed, hidden, exercise.reference_path if hidden else None, only)
     ini = resources.files("grader").joinpath("checks.ini")
     args = [str(path) for path in files] + [
         "-c", str(ini), "--rootdir", str(exercise.exercise_dir.parent.parent),
@@ -97,12 +98,13 @@ def run_checks(exercise: Exercise, proxy: SubmissionProxy, seed: int, include_hi
             os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = previous
 
     problems = list(plugin.collection_errors)
-    if exit_code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERRUPTED):
+    if exit_code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERRUPTED) \
+            and not (only and not plugin.collected):
         problems.append(f"pytest stopped with {exit_code!r}: {pytest_output.getvalue()[-1500:]}")
     if not plugin.collected:
         problems.append(f"no checks were found in {', '.join(map(str, files))}")
     problems += [f"check {result.id} broke: {result.internal_error}" for result in plugin.results if result.internal_error]
-    if include_hidden and hidden is not None:
+    if include_hidden and hidden is not None and only is None:
         total = sum(points for _, points in plugin.collected)
         if abs(total - exercise.points) > 1e-9:
             problems.append(f"the checks of {exercise.id} are worth {total:g} points but course.yaml (line "
@@ -119,7 +121,7 @@ def _forget_check_modules(files: list[Path]) -> None:
 
 
 def grade(exercise: Exercise, submission: Path, *, seed: int | None = None, launcher: Launcher | None = None,
-          include_hidden: bool = True) -> Feedback:
+          include_hidden: bool = True, only: str | None = None) -> Feedback:
     """Grade `submission` as `exercise`. Never raises for anything the submission does."""
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     clock = time.monotonic()
@@ -149,7 +151,7 @@ def grade(exercise: Exercise, submission: Path, *, seed: int | None = None, laun
             session = SandboxSession(module_path, exercise.limits, launcher, deadline=clock + exercise.limits.total_seconds,
                                      tensorflow="tensorflow" in exercise.requires)
         try:
-            run = run_checks(exercise, SubmissionProxy(session, locate, defined_in), seed, include_hidden)
+            run = run_checks(exercise, SubmissionProxy(session, locate, defined_in), seed, include_hidden, only)
         finally:
             report = session.close()
         deadline_reached = time.monotonic() - clock >= exercise.limits.total_seconds

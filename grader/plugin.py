@@ -26,7 +26,8 @@ INTERNAL_ERROR_MESSAGE = "this check could not judge your answer because of a pr
 
 class GradingPlugin:
     def __init__(self, proxy: SubmissionProxy, seed: int, hidden_checks: Path | None,
-                 reference_path: Path | None) -> None:
+                 reference_path: Path | None, only: str | None = None) -> None:
+        self._only = only
         self._proxy = proxy
         self._seed = seed
         self._hidden_checks = hidden_checks.resolve() if hidden_checks else None
@@ -73,7 +74,11 @@ class GradingPlugin:
         if report.failed:
             self.collection_errors.append(f"{report.nodeid}: {report.longreprtext[-2000:]}")
 
-    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        if self._only is not None:
+            kept = [item for item in items if self.check_id(item) == self._only]
+            config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+            items[:] = kept
         self.collected = [(self.check_id(item), self.points(item)) for item in items]
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
