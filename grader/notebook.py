@@ -22,6 +22,9 @@ _PURE_CALLS = {"array", "asarray", "zeros", "ones", "arange", "linspace", "full"
                "set", "range", "float", "int", "str", "bool", "frozenset", "around", "round"}
 
 
+_BUILTIN_NAMES = set(dir(__import__("builtins")))
+
+
 class NotebookError(ValueError):
     """The notebook cannot be graded; the message says why in plain words."""
 
@@ -53,8 +56,12 @@ def _strip_magics(lines: list[str]) -> list[str]:
     return kept
 
 
-def _is_constant(node: ast.AST) -> bool:
+def _is_constant(node: ast.AST, known: set[str]) -> bool:
+    """Only pure constructors, and only names already defined by what is kept."""
     for child in ast.walk(node):
+        if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load) \
+                and child.id not in known and child.id not in _BUILTIN_NAMES:
+            return False
         if isinstance(child, ast.Call):
             function = child.func
             name = function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", "")
@@ -65,17 +72,29 @@ def _is_constant(node: ast.AST) -> bool:
     return True
 
 
-def _defines(node: ast.stmt) -> bool:
+def _bound_names(node: ast.stmt) -> set[str]:
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {node.name}
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    return {name.id for target in targets for name in ast.walk(target) if isinstance(name, ast.Name)}
+
+
+def _defines(node: ast.stmt, known: set[str]) -> bool:
     if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return True
     if isinstance(node, (ast.Assign, ast.AnnAssign)):
         value = node.value
-        return value is not None and _is_constant(value)
+        return value is not None and _is_constant(value, known)
     return False
 
 
-def _definitions_only(source: str) -> str | None:
-    """The cell with its non-defining statements blanked out (line numbers kept), or None if it does not parse."""
+def _definitions_only(source: str, known: set[str]) -> str | None:
+    """The cell with its non-defining statements blanked out (line numbers kept), or None if it does not parse.
+
+    `known` holds the names defined by what was kept so far; it grows as definitions are kept.
+    """
     try:
         tree = ast.parse(source)
     except SyntaxError:
@@ -83,7 +102,8 @@ def _definitions_only(source: str) -> str | None:
     lines = source.splitlines()
     keep = [False] * len(lines)
     for node in tree.body:
-        if _defines(node):
+        if _defines(node, known):
+            known |= _bound_names(node)
             start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
             for number in range(start, (node.end_lineno or node.lineno) + 1):
                 keep[number - 1] = True
@@ -117,6 +137,7 @@ def notebook_source(path: Path, keep: str = KEEP_DEFINITIONS) -> NotebookSource:
     dropped: list[int] = []
     line = 1
     code_cells = 0
+    known: set[str] = set()
     for number, cell in enumerate(notebook.cells, start=1):
         if cell.get("cell_type") != "code":
             continue
@@ -128,7 +149,7 @@ def notebook_source(path: Path, keep: str = KEEP_DEFINITIONS) -> NotebookSource:
             continue
         body = "\n".join(_strip_magics(source.splitlines()))
         if keep == KEEP_DEFINITIONS:
-            kept = _definitions_only(body)
+            kept = _definitions_only(body, known)
             body = body if kept is None else kept
         if not body.strip():
             dropped.append(number)

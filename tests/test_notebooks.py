@@ -143,3 +143,22 @@ def test_check_from_inside_jupyter_grades_the_saved_notebook(tmp_path, monkeypat
 
     page = feedback_html(document)
     assert "<table>" in page and "Total: 30/30" in page
+
+
+@pytest.mark.slow
+def test_a_keras_lab_notebook_grades_without_training_at_the_top_level(tmp_path):
+    lab = new_notebook(cells=[
+        new_markdown_cell("# Regression with Keras\nDownload the data and build a model."),
+        new_code_cell("!pip install tensorflow\nimport pandas as pd\nimport numpy as np\nimport keras\n"
+                      "from keras.models import Sequential\nfrom keras.layers import Dense\n"
+                      "from grader.datasets import load_concrete_data"),
+        new_code_cell("concrete_data = load_concrete_data()\nconcrete_data.head()"),
+        new_code_cell(reference_source("05_keras_regression").split("\n\n\n", 1)[1]),
+        new_code_cell("predictors, target = split_predictors_target(concrete_data)\n"
+                      "predictors_norm = normalize(predictors)\nn_cols = predictors_norm.shape[1]"),
+        new_code_cell("model = regression_model(n_cols)\n"
+                      "model.fit(predictors_norm, target, validation_split=0.3, epochs=100, verbose=2)"),
+    ])
+    path = write(tmp_path, lab, "keras_regression.ipynb")
+    document = run_grade("exercises/05_keras_regression", "--submission", path, "--json", "-").document
+    assert document["score"] == 25, [c["message"] for c in document["checks"] if c["outcome"] != "passed"]
