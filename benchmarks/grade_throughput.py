@@ -1,6 +1,6 @@
 """Grading throughput: the naive baseline against this engine, measured in one run.
 
-    python benchmarks/grade_throughput.py [--count 60] [--jobs 2]
+    python benchmarks/grade_throughput.py [--count 200] [--jobs 2] [--exercise 05_keras_regression]
 
 Generates `count` submissions of 02_backprop (60% correct, 30% with a named mistake, 10% hostile
 techniques that end on their own), then grades all of them:
@@ -172,7 +172,7 @@ def run(label: str, work) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--count", type=int, default=60)
+    parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--exercise", default=EXERCISE_ID, choices=[EXERCISE_ID, KERAS_ID])
     options = parser.parse_args()

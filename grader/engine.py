@@ -114,9 +114,9 @@ def run_checks(exercise: Exercise, proxy: SubmissionProxy, seed: int, include_hi
 
 def _forget_check_modules(files: list[Path]) -> None:
     """Check modules are imported fresh for every grading, so exercises never see each other's."""
-    paths = {str(path.resolve()) for path in files}
+    paths = {str(path) for path in files} | {str(path.resolve()) for path in files}
     for name, module in list(sys.modules.items()):
-        if getattr(module, "__file__", None) and str(Path(module.__file__).resolve()) in paths:
+        if getattr(module, "__file__", None) in paths:
             del sys.modules[name]
 
 

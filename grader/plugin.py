@@ -28,6 +28,7 @@ class GradingPlugin:
     def __init__(self, proxy: SubmissionProxy, seed: int, hidden_checks: Path | None,
                  reference_path: Path | None, only: str | None = None) -> None:
         self._only = only
+        self._visibility: dict[str, str] = {}
         self._proxy = proxy
         self._seed = seed
         self._hidden_checks = hidden_checks.resolve() if hidden_checks else None
@@ -94,7 +95,11 @@ class GradingPlugin:
     # ------------------------------------------------------------------ helpers
 
     def visibility(self, item: pytest.Item) -> str:
-        return "hidden" if self._hidden_checks and Path(item.path).resolve() == self._hidden_checks else "public"
+        path = str(item.path)
+        if path not in self._visibility:
+            hidden = self._hidden_checks is not None and Path(path).resolve() == self._hidden_checks
+            self._visibility[path] = "hidden" if hidden else "public"
+        return self._visibility[path]
 
     def check_id(self, item: pytest.Item) -> str:
         name = item.name[len("test_"):] if item.name.startswith("test_") else item.name

@@ -115,14 +115,14 @@ class CgroupV1:
     def close(self) -> None:
         self.kill_all()
         for folder in self.dirs:
-            for _ in range(50):
+            for _ in range(500):
                 try:
                     folder.rmdir()
                     break
                 except FileNotFoundError:
                     break
                 except OSError:
-                    threading.Event().wait(0.02)   # processes still leaving
+                    threading.Event().wait(0.002)   # processes still leaving
 
 
 class CgroupV2:
@@ -172,14 +172,14 @@ class CgroupV2:
 
     def close(self) -> None:
         self.kill_all()
-        for _ in range(50):
+        for _ in range(500):
             try:
                 self.dir.rmdir()
                 break
             except FileNotFoundError:
                 break
             except OSError:
-                threading.Event().wait(0.02)
+                threading.Event().wait(0.002)
 
 
 def process_tree(root_pid: int) -> list[int]:
@@ -248,11 +248,17 @@ class Watchdog:
         self._stop.set()
 
 
+_UNAVAILABLE: set[type] = set()   # guard kinds that cannot work in this process; not tried again
+
+
 def make_guard(memory_bytes: int, max_processes: int):
     """The strongest guard available: cgroup v2, cgroup v1, else the watchdog."""
     for kind in (CgroupV2, CgroupV1):
+        if kind in _UNAVAILABLE:
+            continue
         try:
             return kind(memory_bytes, max_processes)
         except (OSError, KeyError, ValueError):
-            continue
+            if kind is CgroupV2:   # not delegated here: that does not change while we run
+                _UNAVAILABLE.add(kind)
     return Watchdog(memory_bytes, max_processes)

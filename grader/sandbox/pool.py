@@ -32,6 +32,14 @@ class ZygoteError(RuntimeError):
     """The template process failed; it is replaced on the next spawn."""
 
 
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
 class ZygoteChild:
     """A Popen look-alike for a child forked by the template (it is not our child, so we ask)."""
 
@@ -44,7 +52,16 @@ class ZygoteChild:
         self.returncode: int | None = None
         self._cleaned = False
 
+    def _running(self) -> bool:
+        """Cheap: this process and its template both exist and are not zombies (no round trip).
+
+        A child whose template died is as good as dead: its namespace is being torn down.
+        """
+        return _alive(self.pid) and _alive(self._zygote.host_pid)
+
     def poll(self) -> int | None:
+        if self.returncode is None and self._running():
+            return None
         if self.returncode is None:
             try:
                 self.returncode = self._zygote.request({"command": "poll", "pid": self.inner_pid})["returncode"]
