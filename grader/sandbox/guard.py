@@ -185,7 +185,11 @@ class CgroupV2:
 def process_tree(root_pid: int) -> list[int]:
     """The pids of root_pid and all its descendants, from /proc."""
     children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
+    try:
+        entries = os.listdir("/proc")
+    except OSError:   # no /proc (macOS): only the child itself can be watched
+        return [root_pid]
+    for entry in entries:
         if not entry.isdigit():
             continue
         try:
