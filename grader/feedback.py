@@ -11,7 +11,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+from grader._jsonschema import jsonschema
 
 from grader.outcomes import Status
 from grader.results import CheckResult

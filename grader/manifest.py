@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+from grader._jsonschema import jsonschema
 import yaml
 
 from grader.course import HIDDEN_CHECKS, PUBLIC_CHECKS, Course, Exercise, Limits
