@@ -50,8 +50,11 @@ class CheckRun:
 
 
 def inspect_file(path: Path, max_kib: int) -> tuple[SubmissionInfo, str | None]:
-    """Hash the file and say why it cannot be run at all (too large, binary, not UTF-8), if so."""
-    data = path.read_bytes()
+    """Hash the file and say why it cannot be run at all (unreadable, too large, binary, not UTF-8), if so."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return SubmissionInfo(path=str(path), sha256="", bytes=0), f"the file cannot be read ({exc.strerror or exc})"
     info = SubmissionInfo(path=str(path), sha256=hashlib.sha256(data).hexdigest(), bytes=len(data))
     if len(data) > max_kib * 1024:
         return info, f"the file is {len(data) / 1024 / 1024:.1f} MB, and a submission may be at most {max_kib / 1024:g} MB"

@@ -165,3 +165,19 @@ def test_points_that_do_not_add_up_fail_grading_loudly(course_copy):
     run = run_grade(course_copy / "exercises/02_backprop", "--json", "-", cwd=course_copy)
     assert run.returncode == 3
     assert "31" in run.document["grader_error"] and "course.yaml" in run.document["grader_error"]
+
+
+def test_an_unreadable_file_is_graded_as_broken(tmp_path):
+    import os
+
+    path = tmp_path / "backprop.py"
+    path.write_text("x = 1\n")
+    path.chmod(0)
+    if os.access(path, os.R_OK):   # root reads anything: make it a folder-shaped unreadable path instead
+        path.chmod(0o644)
+        path.unlink()
+        path.mkdir()
+    from grader.engine import inspect_file
+
+    info, refusal = inspect_file(path, 2048)
+    assert refusal is not None and "cannot be read" in refusal and info.sha256 == ""

@@ -156,6 +156,13 @@ def _grade_with_pool(pending: list[Job], manifest: Path, exercise_id: str, stron
                         summary.retried += 1
                         return [job, *running.values(), *queue]
                     document = None
+                except Exception:  # noqa: BLE001 - a worker's own failure must not end the batch
+                    tries[job.student] += 1
+                    if tries[job.student] <= 1:
+                        summary.retried += 1
+                        queue.append(job)
+                        continue
+                    document = None
                 if document is None or (document["status"] == Status.GRADER_FAILED.value and tries[job.student] == 0):
                     if document is not None:
                         tries[job.student] += 1
