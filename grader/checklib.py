@@ -13,7 +13,7 @@ import numpy as np
 
 from grader.outcomes import Outcome
 
-__all__ = ["Hint", "CheckFailed", "SubmissionFailure", "fail", "as_number", "as_array", "close", "show", "public_checks_of"]
+__all__ = ["Hint", "CheckFailed", "SubmissionFailure", "fail", "as_number", "as_array", "close", "show", "as_pair", "public_checks_of"]
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,13 @@ def as_number(value: Any, what: str) -> float:
     if type(value) is list and len(value) == 1 and type(value[0]) in (int, float):
         return float(value[0])
     fail(f"{what} should be a number, but it is {_kind(value)}: {show(value)}")
+
+
+def as_pair(value: Any, what: str, shape: str) -> tuple[Any, Any]:
+    """A returned pair (tuple or list of two), or a failure saying what `what` should return."""
+    if type(value) not in (tuple, list) or len(value) != 2:
+        fail(f"{what} should return {shape}, but it returned {show(value)}")
+    return value[0], value[1]
 
 
 def as_array(value: Any, what: str, shape: tuple[int, ...] | None = None) -> np.ndarray:

@@ -39,3 +39,14 @@ def test_show_keeps_messages_short():
     assert show(np.zeros(100)) == "array of shape (100,)"
     assert show({"w1": 0.5}) == "{'w1': 0.5}"
     assert len(show("x" * 500)) <= 80
+
+
+def test_as_pair_names_the_expected_shape():
+    from grader.checklib import as_pair
+
+    assert as_pair((1, 2), "f()", "(a, b)") == (1, 2)
+    assert as_pair([1, 2], "f()", "(a, b)") == (1, 2)
+    with pytest.raises(CheckFailed, match=r"f\(\) should return \(a, b\), but it returned 3"):
+        as_pair(3, "f()", "(a, b)")
+    with pytest.raises(CheckFailed):
+        as_pair((1, 2, 3), "f()", "(a, b)")

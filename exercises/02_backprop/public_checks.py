@@ -6,7 +6,7 @@ checks with random inputs run as well when your work is graded.
 
 import pytest
 
-from grader.checklib import Hint, as_number, close, fail, show
+from grader.checklib import Hint, as_number, as_pair, close, fail, show
 
 # The lecture's worked example.
 X, T, LEARNING_RATE = 0.1, 0.25, 0.4
@@ -73,16 +73,13 @@ def read_dict(value, what, keys):
 
 
 def read_pair(value, what):
-    if type(value) not in (tuple, list) or len(value) != 2:
-        fail(f"{what} should return the pair (a1, a2), but it returned {show(value)}")
-    return as_number(value[0], f"{what}[0] (a1)"), as_number(value[1], f"{what}[1] (a2)")
+    a1, a2 = as_pair(value, what, "the pair (a1, a2)")
+    return as_number(a1, f"{what}[0] (a1)"), as_number(a2, f"{what}[1] (a2)")
 
 
 def read_training(value, what):
-    if type(value) not in (tuple, list) or len(value) != 2:
-        fail(f"{what} should return (params, errors), but it returned {show(value)}")
-    params = read_dict(value[0], f"{what}[0] (the params)", list(PARAMS))
-    errors = value[1]
+    params, errors = as_pair(value, what, "(params, errors)")
+    params = read_dict(params, f"{what}[0] (the params)", list(PARAMS))
     if type(errors) not in (list, tuple):
         fail(f"{what}[1] should be the list of errors, but it is {show(errors)}")
     return params, [as_number(e, f"{what}[1][{i}]") for i, e in enumerate(errors)]

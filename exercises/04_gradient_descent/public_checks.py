@@ -6,7 +6,7 @@ You may read these. Hidden checks use random data, weights, learning rates and b
 import numpy as np
 import pytest
 
-from grader.checklib import Hint, as_array, as_number, close, fail, show
+from grader.checklib import Hint, as_array, as_number, as_pair, close, fail, show
 
 MISSING_TWO = Hint("slope-missing-factor-2", "The slope of the squared error (pred - target)^2 is 2 * input * error: "
                    "the factor 2 comes from the square.")
@@ -46,9 +46,8 @@ def check_step(submission, input_data, target, weights, rate):
 
 
 def read_history(value, what, iterations):
-    if type(value) not in (tuple, list) or len(value) != 2:
-        fail(f"{what} should return (ws, costs), but it returned {show(value)}")
-    ws, costs = as_array(value[0], f"{what}[0] (ws)"), as_array(value[1], f"{what}[1] (costs)")
+    ws, costs = as_pair(value, what, "(ws, costs)")
+    ws, costs = as_array(ws, f"{what}[0] (ws)"), as_array(costs, f"{what}[1] (costs)")
     if len(ws) != iterations + 1 or len(costs) != iterations + 1:
         fail(f"{what} returned {len(ws)} weights and {len(costs)} costs; with {iterations} iterations there are "
              f"{iterations + 1} of each", HISTORY_LENGTH if len(ws) == iterations else None)
@@ -108,10 +107,8 @@ def test_sgd_full_batch_is_gradient_descent(submission):
     """sgd with one batch of all rows takes exactly one gradient-descent step per epoch"""
     X = np.array([[1.0, 2.0], [2.0, 1.0], [3.0, 3.0], [0.0, 1.0]])
     y = X @ np.array([1.0, -1.0])
-    result = submission.sgd(X, y, np.zeros(2), 0.05, 2, 4, 0)
-    if type(result) not in (tuple, list) or len(result) != 2:
-        fail(f"sgd should return (weights, history), but it returned {show(result)}")
-    weights, history = as_array(result[0], "sgd(...)[0]", (2,)), as_array(result[1], "sgd(...)[1]")
+    weights, history = as_pair(submission.sgd(X, y, np.zeros(2), 0.05, 2, 4, 0), "sgd", "(weights, history)")
+    weights, history = as_array(weights, "sgd(...)[0]", (2,)), as_array(history, "sgd(...)[1]")
     w = np.zeros(2)
     for _ in range(2):
         w = w - 0.05 * 2 * X.T @ (X @ w - y) / len(X)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from grader import keras_models
-from grader.checklib import Hint, fail, show
+from grader.checklib import Hint, as_pair, fail, show
 from grader.datasets import CONCRETE_COLUMNS, concrete_arrays
 from grader.wire import Column, Frame
 
@@ -52,11 +52,10 @@ def read_column(value, what):
 
 
 def check_split(submission, frame):
-    result = submission.split_predictors_target(frame)
-    if type(result) not in (tuple, list) or len(result) != 2:
-        fail(f"split_predictors_target should return (predictors, target), but it returned {show(result)}")
-    predictors = read_frame(result[0], "the predictors")
-    target = read_column(result[1], "the target")
+    predictors, target = as_pair(submission.split_predictors_target(frame), "split_predictors_target",
+                                 "(predictors, target)")
+    predictors = read_frame(predictors, "the predictors")
+    target = read_column(target, "the target")
     expected = [name for name in frame.columns if name != "Strength"]
     if "Strength" in predictors.columns:
         fail(f"the predictors have the columns {list(predictors.columns)}", TARGET_LEAK)

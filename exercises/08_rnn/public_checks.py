@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from grader import keras_models
-from grader.checklib import Hint, as_array, close, fail, show
+from grader.checklib import Hint, as_array, as_pair, close, fail, show
 
 FORGOT_PREVIOUS = Hint("ignores-previous-output", "A recurrent neuron also weighs its own previous output: "
                        "tanh(W_x @ x_t + W_h @ h_prev + b). Without W_h @ h_prev it has no memory.")
@@ -79,10 +79,8 @@ def test_unrolled_over_a_sequence(submission):
 @pytest.mark.points(2)
 def test_windows_for_next_value(submission):
     """make_windows([0, 1, ..., 9], 3): X[0] = [0, 1, 2], y[0] = 3, seven windows"""
-    result = submission.make_windows(np.arange(10.0), 3)
-    if type(result) not in (tuple, list) or len(result) != 2:
-        fail(f"make_windows should return (X, y), but it returned {show(result)}")
-    X, y = as_array(result[0], "X"), as_array(result[1], "y")
+    X, y = as_pair(submission.make_windows(np.arange(10.0), 3), "make_windows", "(X, y)")
+    X, y = as_array(X, "X"), as_array(y, "y")
     if X.shape != (7, 3, 1):
         fail(f"X has shape {X.shape}; expected (7, 3, 1): 7 windows of 3 steps of 1 value")
     if not close(X[:, :, 0], [[i, i + 1, i + 2] for i in range(7)]) or not close(y, np.arange(3.0, 10.0)):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from grader.checklib import as_array, as_number, close, fail, public_checks_of, show
+from grader.checklib import as_array, as_number, as_pair, close, fail, public_checks_of, show
 
 public = public_checks_of(__file__)
 
@@ -74,10 +74,9 @@ def test_sgd_random_batches_and_seed(submission, rng, reference):
     X = np.round(rng.normal(0, 1, (rows, features)), 3)
     y = X @ np.round(rng.normal(0, 1, features), 2)
     batch, epochs, seed, rate = int(rng.integers(2, 5)), int(rng.integers(2, 5)), int(rng.integers(0, 1000)), 0.05
-    result = submission.sgd(X, y, np.zeros(features), rate, epochs, batch, seed)
-    if type(result) not in (tuple, list) or len(result) != 2:
-        fail(f"sgd should return (weights, history), but it returned {show(result)}")
-    weights, history = as_array(result[0], "sgd(...)[0]", (features,)), as_array(result[1], "sgd(...)[1]")
+    weights, history = as_pair(submission.sgd(X, y, np.zeros(features), rate, epochs, batch, seed), "sgd",
+                               "(weights, history)")
+    weights, history = as_array(weights, "sgd(...)[0]", (features,)), as_array(history, "sgd(...)[1]")
     want_weights, want_history = reference.sgd(X, y, np.zeros(features), rate, epochs, batch, seed)
     if len(history) != epochs:
         fail(f"sgd ran {epochs} epochs but recorded {len(history)} errors; record one per epoch")
@@ -96,7 +95,7 @@ def test_sgd_learns(submission, rng):
     """on noiseless linear data, sgd's error falls over the epochs"""
     X = rng.normal(0, 1, (30, 3))
     y = X @ np.array([0.5, -1.0, 2.0])
-    _, history = submission.sgd(X, y, np.zeros(3), 0.05, 6, 5, 1)
+    _, history = as_pair(submission.sgd(X, y, np.zeros(3), 0.05, 6, 5, 1), "sgd", "(weights, history)")
     history = as_array(history, "sgd(...)[1]")
     if not history[-1] < history[0]:
         fail(f"the error per epoch did not fall: {show(list(history))}", public.UPDATE_SIGN)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from grader import keras_models
-from grader.checklib import fail, public_checks_of, show
+from grader.checklib import as_pair, fail, public_checks_of, show
 from grader.wire import Frame
 
 public = public_checks_of(__file__)
@@ -40,10 +40,8 @@ def test_fit_regression_model_learns(submission, rng):
         name: (frame.data[name] - frame.data[name].mean()) / frame.data[name].std() for name in public.PREDICTORS})
     target = frame.data["Strength"]
     epochs = 15
-    result = submission.fit_regression_model(predictors, public.Column("Strength", target), epochs=epochs)
-    if type(result) not in (tuple, list) or len(result) != 2:
-        fail(f"fit_regression_model should return (model, history.history), but it returned {show(result)}")
-    model, history = result
+    model, history = as_pair(submission.fit_regression_model(predictors, public.Column("Strength", target), epochs=epochs),
+                             "fit_regression_model", "(model, history.history)")
     if type(history) is not dict or "loss" not in history:
         fail(f"the second value should be history.history, a dict with 'loss', but it is {show(history)}")
     if "val_loss" not in history:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from grader import keras_models
-from grader.checklib import as_array, close, fail, public_checks_of, show
+from grader.checklib import as_array, as_pair, close, fail, public_checks_of, show
 from grader.datasets import digits_images
 
 public = public_checks_of(__file__)
@@ -57,10 +57,8 @@ def test_fit_classification_model_learns_the_digits(submission, rng):
     X_train = train_images.reshape(len(train_images), -1).astype("float32") / 255
     X_test = test_images.reshape(len(test_images), -1).astype("float32") / 255
     y_train, y_test = np.eye(10)[train_labels], np.eye(10)[test_labels]
-    result = submission.fit_classification_model(X_train, y_train, X_test, y_test, epochs=5)
-    if type(result) not in (tuple, list) or len(result) != 2:
-        fail(f"fit_classification_model should return (model, history.history), but it returned {show(result)}")
-    model, history = result
+    model, history = as_pair(submission.fit_classification_model(X_train, y_train, X_test, y_test, epochs=5),
+                             "fit_classification_model", "(model, history.history)")
     if type(history) is not dict or "val_accuracy" not in history:
         keys = sorted(history) if type(history) is dict else show(history)
         fail(f"the history has the keys {keys}; fit with validation_data=(X_test, y_test) and metrics=['accuracy'] "

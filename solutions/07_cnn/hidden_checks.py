@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from grader import keras_models
-from grader.checklib import fail, public_checks_of, show
+from grader.checklib import as_pair, fail, public_checks_of
 from grader.datasets import digits_images
 
 public = public_checks_of(__file__)
@@ -38,10 +38,8 @@ def test_fit_convolutional_model_learns_the_digits(submission, rng):
     X_train = train_images.reshape(-1, 8, 8, 1).astype("float32") / 255
     X_test = test_images.reshape(-1, 8, 8, 1).astype("float32") / 255
     y_train, y_test = np.eye(10)[train_labels], np.eye(10)[test_labels]
-    result = submission.fit_convolutional_model(X_train, y_train, X_test, y_test, epochs=12)
-    if type(result) not in (tuple, list) or len(result) != 2:
-        fail(f"fit_convolutional_model should return (model, history.history), but it returned {show(result)}")
-    model, history = result
+    model, history = as_pair(submission.fit_convolutional_model(X_train, y_train, X_test, y_test, epochs=12),
+                             "fit_convolutional_model", "(model, history.history)")
     if type(history) is not dict or len(history.get("val_accuracy", [])) != 12:
         fail("the history should record val_accuracy for each of the 12 epochs: fit with "
              "validation_data=(X_test, y_test) and metrics=['accuracy']")

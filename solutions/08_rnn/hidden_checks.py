@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from grader import keras_models
-from grader.checklib import as_array, close, fail, public_checks_of, show
+from grader.checklib import as_array, as_pair, close, fail, public_checks_of, show
 
 public = public_checks_of(__file__)
 
@@ -30,7 +30,7 @@ def test_rnn_random_weights_and_sequences(submission, rng):
 def test_windows_random(submission, rng):
     """make_windows for a random series and window length"""
     series, timesteps = np.round(rng.normal(0, 1, int(rng.integers(10, 30))), 3), int(rng.integers(2, 6))
-    X, y = submission.make_windows(series, timesteps)
+    X, y = as_pair(submission.make_windows(series, timesteps), "make_windows", "(X, y)")
     X, y = as_array(X, "X"), as_array(y, "y")
     n = len(series) - timesteps
     if X.shape != (n, timesteps, 1) or len(y) != n:
@@ -59,10 +59,7 @@ def test_fit_lstm_predicts_a_sine_wave(submission, rng):
     series = np.sin(phase + 2 * np.pi * np.arange(160) / period)
     X = np.array([series[i:i + 10] for i in range(150)]).reshape(150, 10, 1)
     y = series[10:160]
-    result = submission.fit_lstm(X, y, 16, 25)
-    if type(result) not in (tuple, list) or len(result) != 2:
-        fail(f"fit_lstm should return (model, history.history), but it returned {show(result)}")
-    model, history = result
+    model, _ = as_pair(submission.fit_lstm(X, y, 16, 25), "fit_lstm", "(model, history.history)")
     public.check_lstm_model(model, 10, 1, 16, "fit_lstm")
     predictions = keras_models.forward(model, X, "fit_lstm").reshape(-1)
     mse, variance = float(np.mean((predictions - y) ** 2)), float(np.var(y))

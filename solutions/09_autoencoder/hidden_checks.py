@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from grader import keras_models
-from grader.checklib import as_array, close, fail, public_checks_of, show
+from grader.checklib import as_array, as_pair, close, fail, public_checks_of
 from grader.datasets import digits_images
 
 public = public_checks_of(__file__)
@@ -13,12 +13,6 @@ public = public_checks_of(__file__)
 def digits(seed):
     (train, _), (test, _) = digits_images(seed=seed)
     return train.reshape(len(train), -1) / 255.0, test.reshape(len(test), -1) / 255.0
-
-
-def unpack(result, what):
-    if type(result) not in (tuple, list) or len(result) != 2:
-        fail(f"{what} should return (model, history.history), but it returned {show(result)}")
-    return result
 
 
 @pytest.mark.points(2)
@@ -45,7 +39,7 @@ def test_add_noise_other_seeds(submission, rng):
 def test_fit_autoencoder_reconstructs_digits(submission, rng):
     """the trained autoencoder reconstructs held-out digits better than the average digit does"""
     train, test = digits(int(rng.integers(0, 1000)))
-    model, _ = unpack(submission.fit_autoencoder(train, 16, 30), "fit_autoencoder")
+    model, _ = as_pair(submission.fit_autoencoder(train, 16, 30), "fit_autoencoder", "(model, history.history)")
     public.check_autoencoder(model, 64, 16, "fit_autoencoder")
     reconstructed = keras_models.forward(model, test, "fit_autoencoder")
     error = float(np.mean((reconstructed - test) ** 2))
@@ -62,7 +56,8 @@ def test_fit_denoising_autoencoder_removes_noise(submission, rng):
     seed = int(rng.integers(0, 10**6))
     noisy_train = np.clip(train + 0.3 * np.random.default_rng(seed).normal(size=train.shape), 0, 1)
     noisy_test = np.clip(test + 0.3 * np.random.default_rng(seed + 1).normal(size=test.shape), 0, 1)
-    model, _ = unpack(submission.fit_denoising_autoencoder(noisy_train, train, 16, 30), "fit_denoising_autoencoder")
+    model, _ = as_pair(submission.fit_denoising_autoencoder(noisy_train, train, 16, 30), "fit_denoising_autoencoder",
+                       "(model, history.history)")
     public.check_autoencoder(model, 64, 16, "fit_denoising_autoencoder")
     cleaned = keras_models.forward(model, noisy_test, "fit_denoising_autoencoder")
     after, before = float(np.mean((cleaned - test) ** 2)), float(np.mean((noisy_test - test) ** 2))
