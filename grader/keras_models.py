@@ -127,8 +127,13 @@ def metric_names(value: Any) -> list[str]:
 _ACTIVATIONS = {
     None: lambda z: z, "linear": lambda z: z, "relu": lambda z: np.maximum(z, 0),
     "sigmoid": lambda z: 1 / (1 + np.exp(-z)), "tanh": np.tanh,
-    "softmax": lambda z: np.exp(z - z.max(axis=-1, keepdims=True)) / np.exp(z - z.max(axis=-1, keepdims=True)).sum(axis=-1, keepdims=True),
+    "softmax": lambda z: _softmax(z),
 }
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    shifted = np.exp(z - z.max(axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
 
 
 def _conv2d(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray, config: dict) -> np.ndarray:
@@ -232,11 +237,6 @@ def forward(value: Any, inputs: np.ndarray, what: str) -> np.ndarray:
             fail(f"{what} returned a {layer.kind} layer with the activation {layer.activation!r}, which this check cannot run")
         outputs = activation(outputs)
     return outputs
-
-
-def dense_forward(value: Any, inputs: np.ndarray, what: str) -> np.ndarray:
-    """`forward` for models of Dense layers (kept for the checks that say what they expect)."""
-    return forward(value, inputs, what)
 
 
 def _check_builtin(node: Any, path: str = "model") -> None:

@@ -20,6 +20,7 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from grader.course import Course, Exercise
+from grader.notebooks_build import readme_sections
 
 
 def _functions(source: str) -> dict[str, ast.FunctionDef]:
@@ -87,9 +88,8 @@ def _checks(exercise: Exercise) -> list[tuple[str, float, bool]]:
 
 
 def build_source_notebook(exercise: Exercise) -> nbformat.NotebookNode:
-    readme = (exercise.exercise_dir / "README.md").read_text(encoding="utf-8")
-    sections = [part.strip() for part in re.split(r"(?m)^(?=## )", readme) if part.strip()]
-    cells = [_nbgrader(new_markdown_cell(text), f"readme-{index}", locked=True) for index, text in enumerate(sections)]
+    cells = [_nbgrader(new_markdown_cell(text), f"readme-{index}", locked=True)
+             for index, text in enumerate(readme_sections(exercise))]
     cells.append(_nbgrader(new_code_cell(solution_source(exercise)), "solution", solution=True))
     for check_id, points, hidden in _checks(exercise):
         call = f'run_check("{exercise.id}", "{check_id}", globals())'

@@ -23,10 +23,15 @@ def _cell_id(exercise: Exercise, index: int) -> str:
     return f"{exercise.id.replace('_', '-')}-{index:02d}"
 
 
+def readme_sections(exercise: Exercise) -> list[str]:
+    """The exercise's README cut before every `## ` heading: one markdown cell each."""
+    readme = (exercise.exercise_dir / "README.md").read_text(encoding="utf-8")
+    return [part.strip() for part in re.split(r"(?m)^(?=## )", readme) if part.strip()]
+
+
 def build_notebook(exercise: Exercise) -> nbformat.NotebookNode:
     """Markdown cells from the README (one per section), the stub as code, and a cell that checks it."""
-    readme = (exercise.exercise_dir / "README.md").read_text(encoding="utf-8")
-    sections = [part.strip() for part in re.split(r"(?m)^(?=## )", readme) if part.strip()]
+    sections = readme_sections(exercise)
     stub = exercise.stub_path.read_text(encoding="utf-8").rstrip() + "\n"
     cells = [new_markdown_cell(section) for section in sections]
     cells.append(new_code_cell(stub))

@@ -52,7 +52,7 @@ def test_a_model_crosses_as_a_description(keras):
     assert keras_models.metric_names(description) == ["accuracy"]
     x = np.random.default_rng(0).normal(size=(5, 4))
     expected = model.predict(x, verbose=0)
-    assert np.allclose(keras_models.dense_forward(description, x, "m"), expected, atol=1e-5)
+    assert np.allclose(keras_models.forward(description, x, "m"), expected, atol=1e-5)
     rebuilt = keras_models.rebuild(description, "m")
     assert np.allclose(rebuilt.predict(x, verbose=0), expected, atol=1e-6)
 

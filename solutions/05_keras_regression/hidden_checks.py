@@ -52,7 +52,7 @@ def test_fit_regression_model_learns(submission, rng):
     if not losses[-1] < losses[0]:
         fail(f"the training loss did not go down: {show(list(losses))}")
     public.check_regression_model(model, len(public.PREDICTORS), "fit_regression_model")
-    predictions = keras_models.dense_forward(model, predictors.matrix(), "fit_regression_model").reshape(-1)
+    predictions = keras_models.forward(model, predictors.matrix(), "fit_regression_model").reshape(-1)
     mse = float(np.mean((predictions - target) ** 2))
     if not mse < losses[0]:
         fail(f"the returned model's error on the data ({mse:.4g}) is no better than after the first epoch "
