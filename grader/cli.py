@@ -58,7 +58,6 @@ examples:
   grade exercises/02_backprop --json - | jq .score
 """
 
-SUBCOMMANDS = ("validate", "batch", "release", "gradescope", "notebooks", "nbgrader")
 
 
 class UsageError(Exception):
@@ -80,18 +79,24 @@ def _grade_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _validate_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="grade validate", description="Check the whole course: references, stubs, schema, points.")
+def _course_parser(prog: str, description: str, **options) -> argparse.ArgumentParser:
+    """A subcommand's parser, with the --course option every subcommand shares."""
+    parser = argparse.ArgumentParser(prog=prog, description=description, **options)
     parser.add_argument("--course", metavar="DIR", type=Path, default=Path("."),
                         help=f"the course folder holding {MANIFEST_NAME} (default: the current folder or above)")
+    return parser
+
+
+def _validate_parser() -> argparse.ArgumentParser:
+    parser = _course_parser("grade validate", "Check the whole course: references, stubs, schema, points.")
     parser.add_argument("--exercise", action="append", metavar="ID",
                         help="validate only this exercise (repeatable; default: all)")
     return parser
 
 
 def _batch_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="grade batch", description="Grade every student's submission of one exercise, in parallel and resumably.",
+    parser = _course_parser(
+        "grade batch", "Grade every student's submission of one exercise, in parallel and resumably.",
         epilog="Re-running the same command grades only what is missing, changed, or failed inside the grader.")
     parser.add_argument("submissions", metavar="SUBMISSIONS", type=Path,
                         help="a folder with one file or folder per student (its name is the student id), or a zip of one")
@@ -99,7 +104,6 @@ def _batch_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", required=True, type=Path, help="where feedback, gradebook.sqlite and the exports go")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel workers (default: all cores)")
     parser.add_argument("--seed", type=int, help="one seed for every submission (default: derived from each file)")
-    parser.add_argument("--course", type=Path, default=Path("."), help=f"the course folder holding {MANIFEST_NAME}")
     parser.add_argument("--allow-weak-isolation", action="store_true",
                         help="grade in plain child processes when bubblewrap is unavailable (not recommended)")
     return parser
@@ -111,6 +115,13 @@ def _load_course(start: Path) -> Course:
     except FileNotFoundError as exc:
         raise UsageError(str(exc)) from None
     return load_course(root / MANIFEST_NAME)
+
+
+def _exercise(course: Course, exercise_id: str) -> Exercise:
+    try:
+        return course.exercise(exercise_id)
+    except KeyError as exc:
+        raise UsageError(exc.args[0]) from None
 
 
 def _resolve_exercise(argument: str) -> tuple[Course, Exercise]:
@@ -186,7 +197,6 @@ def _run_validate(argv: list[str]) -> ExitCode:
 
 def _run_batch(argv: list[str]) -> ExitCode:
     import shutil
-    import tempfile
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
@@ -198,10 +208,7 @@ def _run_batch(argv: list[str]) -> ExitCode:
 
     options = _batch_parser().parse_args(argv)
     course = _load_course(options.course)
-    try:
-        exercise = course.exercise(options.exercise)
-    except KeyError as exc:
-        raise UsageError(exc.args[0]) from None
+    exercise = _exercise(course, options.exercise)
     try:
         strong = isinstance(choose_launcher(require_strong=True, allow_weak=options.allow_weak_isolation), BwrapLauncher)
     except WeakIsolationRefused as exc:
@@ -247,9 +254,8 @@ def _run_batch(argv: list[str]) -> ExitCode:
 def _run_release(argv: list[str]) -> ExitCode:
     from grader.release import build_release
 
-    parser = argparse.ArgumentParser(prog="grade release", description="Build the student bundle (no solutions/).")
+    parser = _course_parser("grade release", "Build the student bundle (no solutions/).")
     parser.add_argument("out", metavar="OUT", type=Path, help="an empty or new folder")
-    parser.add_argument("--course", type=Path, default=Path("."), help=f"the course folder holding {MANIFEST_NAME}")
     options = parser.parse_args(argv)
     course = _load_course(options.course)
     try:
@@ -263,16 +269,12 @@ def _run_release(argv: list[str]) -> ExitCode:
 def _run_gradescope(argv: list[str]) -> ExitCode:
     from grader.release import build_gradescope
 
-    parser = argparse.ArgumentParser(prog="grade gradescope", description="Build a Gradescope autograder zip.")
+    parser = _course_parser("grade gradescope", "Build a Gradescope autograder zip.")
     parser.add_argument("exercise", metavar="ID")
     parser.add_argument("--out", type=Path, default=Path("autograder.zip"))
-    parser.add_argument("--course", type=Path, default=Path("."), help=f"the course folder holding {MANIFEST_NAME}")
     options = parser.parse_args(argv)
     course = _load_course(options.course)
-    try:
-        out = build_gradescope(course, options.exercise, options.out)
-    except KeyError as exc:
-        raise UsageError(exc.args[0]) from None
+    out = build_gradescope(course, _exercise(course, options.exercise), options.out)
     print(f"Gradescope autograder written to {out}; upload it as the assignment's autograder")
     return ExitCode.OK
 
@@ -280,9 +282,8 @@ def _run_gradescope(argv: list[str]) -> ExitCode:
 def _run_notebooks(argv: list[str]) -> ExitCode:
     from grader.notebooks_build import stale_notebooks, write_notebooks
 
-    parser = argparse.ArgumentParser(prog="grade notebooks", description="Generate the exercises' notebooks.")
+    parser = _course_parser("grade notebooks", "Generate the exercises' notebooks.")
     parser.add_argument("--check", action="store_true", help="only check that the notebooks match their sources")
-    parser.add_argument("--course", type=Path, default=Path("."), help=f"the course folder holding {MANIFEST_NAME}")
     options = parser.parse_args(argv)
     course = _load_course(options.course)
     if options.check:
@@ -299,35 +300,25 @@ def _run_notebooks(argv: list[str]) -> ExitCode:
 def _run_nbgrader(argv: list[str]) -> ExitCode:
     from grader.nbgrader_export import export_assignment
 
-    parser = argparse.ArgumentParser(prog="grade nbgrader", description="Export an nbgrader source assignment.")
+    parser = _course_parser("grade nbgrader", "Export an nbgrader source assignment.")
     parser.add_argument("exercise", metavar="ID")
     parser.add_argument("--out", type=Path, required=True, help="the nbgrader course folder to write into")
-    parser.add_argument("--course", type=Path, default=Path("."), help=f"the course folder holding {MANIFEST_NAME}")
     options = parser.parse_args(argv)
     course = _load_course(options.course)
-    try:
-        path = export_assignment(course, options.exercise, options.out)
-    except KeyError as exc:
-        raise UsageError(exc.args[0]) from None
+    path = export_assignment(course, _exercise(course, options.exercise), options.out)
     print(f"wrote {path}; now run `nbgrader generate_assignment {options.exercise}` in {options.out}")
     return ExitCode.OK
+
+
+SUBCOMMANDS = {"validate": _run_validate, "batch": _run_batch, "release": _run_release,
+               "gradescope": _run_gradescope, "notebooks": _run_notebooks, "nbgrader": _run_nbgrader}
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        if argv and argv[0] == "nbgrader":
-            return int(_run_nbgrader(argv[1:]))
-        if argv and argv[0] == "notebooks":
-            return int(_run_notebooks(argv[1:]))
-        if argv and argv[0] == "release":
-            return int(_run_release(argv[1:]))
-        if argv and argv[0] == "gradescope":
-            return int(_run_gradescope(argv[1:]))
-        if argv and argv[0] == "validate":
-            return int(_run_validate(argv[1:]))
-        if argv and argv[0] == "batch":
-            return int(_run_batch(argv[1:]))
+        if argv and argv[0] in SUBCOMMANDS:
+            return int(SUBCOMMANDS[argv[0]](argv[1:]))
         return int(_run_grade(argv))
     except UsageError as exc:
         print(f"grade: error: {exc}", file=sys.stderr)

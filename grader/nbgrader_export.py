@@ -102,9 +102,8 @@ def build_source_notebook(exercise: Exercise) -> nbformat.NotebookNode:
         "language_info": {"name": "python"}})
 
 
-def export_assignment(course: Course, exercise_id: str, out: Path) -> Path:
+def export_assignment(course: Course, exercise: Exercise, out: Path) -> Path:
     """Write OUT/nbgrader_config.py and OUT/source/ID/ID.ipynb, ready for `nbgrader generate_assignment ID`."""
-    exercise = course.exercise(exercise_id)
     out = Path(out)
     folder = out / "source" / exercise.id
     folder.mkdir(parents=True, exist_ok=True)

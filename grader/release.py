@@ -7,7 +7,7 @@ import stat
 import zipfile
 from pathlib import Path
 
-from grader.course import Course
+from grader.course import Course, Exercise
 
 SHIPPED_TO_STUDENTS = ("README.md", "pyproject.toml", "course.yaml", "exercises", "grader")
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", "*.egg-info")
@@ -63,9 +63,8 @@ def build_release(course: Course, out: Path) -> Path:
     return out
 
 
-def build_gradescope(course: Course, exercise_id: str, out: Path) -> Path:
+def build_gradescope(course: Course, exercise: Exercise, out: Path) -> Path:
     """A Gradescope autograder zip: setup.sh, run_autograder and the whole course under source/."""
-    exercise = course.exercise(exercise_id)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bundle:
