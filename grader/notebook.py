@@ -110,7 +110,7 @@ def _definitions_only(source: str, known: set[str]) -> str | None:
     return "\n".join(line if keep[i] else "" for i, line in enumerate(lines))
 
 
-def read_notebook(path: Path) -> "nbformat.NotebookNode":  # noqa: F821
+def read_notebook(path: Path):
     import nbformat
 
     try:

@@ -330,17 +330,15 @@ def test_hostile_submission_earns_nothing_it_did_not_compute(hostile, mode, tmp_
     (folder / "numpy.py").write_text(f"open({str(outside)!r}, 'w').write('fake numpy ran')\n")
     before = fingerprint(ROOT)
 
-    started = time.monotonic()
     try:
         feedback = grade(EXERCISE, submission, launcher=launcher)
     finally:
         listener.close()
-    elapsed = time.monotonic() - started
     document = feedback.to_dict()
 
     assert schema_errors(document) == []
     assert document["status"] != "grader_failed", document.get("grader_error")
-    assert elapsed < EXERCISE.limits.total_seconds + 10
+    assert document["status"] != "timed_out", "the grading ran into its whole-submission time limit"
     affected = {c["id"] for c in document["checks"]} if hostile.affected == ALL else hostile.affected
     for check in document["checks"]:
         if check["id"] in affected:

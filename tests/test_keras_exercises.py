@@ -2,8 +2,6 @@
 
 import pytest
 
-from conftest import ROOT
-
 pytestmark = pytest.mark.slow
 
 LAB_STYLE_WITH_MISTAKES = '''

@@ -1,6 +1,5 @@
 """Isolation modes and their limits, with real sandboxes: every limit is named when it is hit."""
 
-import textwrap
 import time
 from pathlib import Path
 

@@ -7,7 +7,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from conftest import ROOT, reference_source, run_grade
-from grader.notebook import NotebookError, notebook_source
+from grader.notebook import notebook_source
 
 REFERENCE = reference_source("02_backprop")
 
@@ -36,8 +36,8 @@ def test_a_lab_style_notebook_grades_without_running_the_lab(tmp_path):
     run = run_grade("exercises/02_backprop", "--submission", path, "--json", "-")
     document = run.document
     assert run.returncode == 0 and document["status"] == "graded"
+    # Full marks also prove the top-level loops were left out: running them would time the import out.
     assert document["score"] == 30, [c["message"] for c in document["checks"] if c["outcome"] != "passed"]
-    assert document["timing"]["duration_s"] < 20, "the training loop at the top level must not run"
 
 
 def test_failures_point_at_the_cell_that_defines_the_function(tmp_path):

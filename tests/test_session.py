@@ -1,7 +1,6 @@
 """The sandbox session with real child processes: values, failures, limits and output capture."""
 
 import textwrap
-import time
 
 import numpy as np
 import pytest
@@ -81,9 +80,9 @@ def test_a_missing_function(session):
 
 
 def test_an_endless_loop_is_killed_and_the_next_call_works(session):
-    started = time.monotonic()
-    assert session.call("hang").status is CallStatus.TIMEOUT
-    assert time.monotonic() - started < 5
+    result = session.call("hang")
+    assert (result.status, result.limit) == (CallStatus.TIMEOUT, "wall_time")
+    assert "within 2 s" in result.detail
     assert session.call("add", (1, 1)).value == 2
 
 
@@ -150,9 +149,7 @@ def test_import_failures_are_final_for_the_session(tmp_path, source, import_stat
         assert first.status is CallStatus.NOT_IMPORTABLE and first.import_status is import_status
         if message:
             assert first.error.type == message
-        started = time.monotonic()
         assert session.call("f") is first       # not retried: the answer would be the same
-        assert time.monotonic() - started < 0.1
         assert session.close().children_started == 1
 
 
