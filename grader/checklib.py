@@ -122,12 +122,18 @@ def public_checks_of(hidden_checks_file: str):
 
     solutions/NN_topic/hidden_checks.py -> exercises/NN_topic/public_checks.py
     """
-    import importlib.util
     from pathlib import Path
 
     here = Path(hidden_checks_file).resolve()
-    path = here.parents[2] / "exercises" / here.parent.name / "public_checks.py"
-    spec = importlib.util.spec_from_file_location(f"public_checks_{here.parent.name}", path)
+    return load_module(here.parents[2] / "exercises" / here.parent.name / "public_checks.py",
+                       f"public_checks_{here.parent.name}")
+
+
+def load_module(path, name: str):
+    """Import a trusted course file (checks, the reference solution) by its path, under `name`."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -6,7 +6,6 @@ pytest's reports, the way pytest's own reporters do, instead of parsing any outp
 
 from __future__ import annotations
 
-import importlib.util
 import zlib
 from dataclasses import replace
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from grader.checklib import CheckFailed, SubmissionFailure
+from grader.checklib import CheckFailed, SubmissionFailure, load_module
 from grader.outcomes import Outcome
 from grader.proxy import SubmissionProxy
 from grader.results import CheckResult
@@ -59,11 +58,7 @@ class GradingPlugin:
         if self._reference is None:
             if self._reference_path is None or not self._reference_path.is_file():
                 raise RuntimeError("the reference solution is not available to this check")
-            spec = importlib.util.spec_from_file_location(f"reference_{abs(hash(self._reference_path))}", self._reference_path)
-            assert spec is not None and spec.loader is not None
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-            self._reference = module
+            self._reference = load_module(self._reference_path, f"reference_{abs(hash(self._reference_path))}")
         return self._reference
 
     # ------------------------------------------------------------------ hooks
