@@ -67,6 +67,17 @@ def mutate(source: str, old: str, new: str) -> str:
     return source.replace(old, new, 1)
 
 
+def assert_mistake_named(grade, exercise: str, old: str, new: str, check_id: str, hint_id: str,
+                         outcomes: tuple[str, ...] = ("failed", "error"), *extra: str) -> GradeRun:
+    """Grade the reference with one mistake; the check must score 0 and its hint must name the mistake."""
+    run = grade(exercise, mutate(reference_source(exercise), old, new), *extra)
+    assert run.returncode == 0, run.stderr
+    check = run.check(check_id)
+    assert check["outcome"] in outcomes and check["score"] == 0, check
+    assert check.get("hint_id") == hint_id, check
+    return run
+
+
 @pytest.fixture
 def course_copy(tmp_path) -> Path:
     """A private copy of the course, to break on purpose."""

@@ -84,12 +84,9 @@ KERAS_MISTAKES = [
 
 @pytest.mark.parametrize("exercise, old, new, check_id, hint_id", KERAS_MISTAKES, ids=[m[4] for m in KERAS_MISTAKES])
 def test_keras_mistake_is_named(grade_source, exercise, old, new, check_id, hint_id):
-    from conftest import mutate, reference_source
+    from conftest import assert_mistake_named
 
-    run = grade_source(exercise, mutate(reference_source(exercise), old, new), "--public-only")
-    check = run.check(check_id)
-    assert check["outcome"] in ("failed", "error") and check["score"] == 0
-    assert check.get("hint_id") == hint_id, check
+    assert_mistake_named(grade_source, exercise, old, new, check_id, hint_id, ("failed", "error"), "--public-only")
 
 
 def test_the_concrete_loader_reads_the_labs_csv_when_there_is_one(tmp_path):
