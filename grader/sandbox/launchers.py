@@ -93,17 +93,28 @@ def scrubbed_environment(home: str) -> dict[str, str]:
     }
 
 
+@dataclass(frozen=True)
+class ChildRlimits:
+    """What the child sets on itself before importing the submission (cold start or warm fork alike)."""
+
+    data_mb: int       # RLIMIT_DATA, a backstop behind the guard (RLIMIT_AS breaks TensorFlow's import)
+    cpu_seconds: int
+    file_mb: int
+
+    @classmethod
+    def of(cls, limits: Limits) -> "ChildRlimits":
+        return cls(limits.memory_mb * 2 + 256, int(limits.total_seconds) + 1, limits.file_mb)
+
+
 def child_arguments(submission_inside: str, spec: ChildSpec, package_root: str) -> list[str]:
-    limits = spec.limits
-    # RLIMIT_AS breaks TensorFlow's import; RLIMIT_DATA is only a backstop behind the guard.
-    backstop_mb = limits.memory_mb * 2 + 256
+    rlimits = ChildRlimits.of(spec.limits)
     return [
         *boot_command(package_root, "grader.sandbox.child"),
         "--submission", submission_inside,
         "--request-fd", str(spec.request_fd), "--response-fd", str(spec.response_fd),
-        "--data-mb", str(backstop_mb),
-        "--cpu-seconds", str(int(limits.total_seconds) + 1),
-        "--file-mb", str(limits.file_mb),
+        "--data-mb", str(rlimits.data_mb),
+        "--cpu-seconds", str(rlimits.cpu_seconds),
+        "--file-mb", str(rlimits.file_mb),
     ]
 
 
@@ -115,7 +126,7 @@ def _join_cgroups(command: list[str], procs_files: list[Path]) -> list[str]:
     return ["/bin/sh", "-c", script, "sh", *map(str, procs_files), "--", *command]
 
 
-def _guard_for(limits: Limits):
+def guard_for(limits: Limits):
     return make_guard(limits.memory_mb * 2**20, limits.max_processes)
 
 
@@ -127,7 +138,7 @@ def _popen(command: list[str], spec: ChildSpec, env: dict[str, str], cwd: Path, 
 
 def _start(command: list[str], spec: ChildSpec, env: dict[str, str], cwd: Path, isolation: Isolation,
            extra_fds: tuple[int, ...] = ()) -> Spawned:
-    guard = _guard_for(spec.limits)
+    guard = guard_for(spec.limits)
     try:
         process = _popen(_join_cgroups(command, guard.procs_files), spec, env, cwd, extra_fds)
     except BaseException:

@@ -19,9 +19,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from grader.course import Limits
-from grader.sandbox.guard import Watchdog, make_guard, process_tree as _tree
-from grader.sandbox.launchers import (SANDBOX_PACKAGE_ROOT, SANDBOX_SUBMISSION_DIR, BwrapLauncher, ChildSpec, Isolation,
-                                      Spawned, boot_command)
+from grader.sandbox.guard import Watchdog, process_tree as _tree
+from grader.sandbox.launchers import (SANDBOX_PACKAGE_ROOT, SANDBOX_SUBMISSION_DIR, BwrapLauncher, ChildRlimits, ChildSpec,
+                                      Isolation, Spawned, boot_command, guard_for)
 from grader.sandbox.output import TailBuffer, drain
 
 CONTROL_TIMEOUT_S = 10.0
@@ -192,13 +192,14 @@ class ZygoteLauncher:
     def _spawn(self, spec: ChildSpec) -> Spawned:
         limits = spec.limits
         zygote = self._template(limits)
-        guard = make_guard(limits.memory_mb * 2**20, limits.max_processes)
+        guard = guard_for(limits)
+        rlimits = ChildRlimits.of(limits)
         stdout_read, stdout_write = os.pipe()
         stderr_read, stderr_write = os.pipe()
         source_fd = os.open(spec.submission, os.O_RDONLY)
         message = {"command": "spawn", "path": f"{SANDBOX_SUBMISSION_DIR}/{spec.submission.name}",
-                   "data_mb": limits.memory_mb * 2 + 256, "cpu_seconds": int(limits.total_seconds) + 1,
-                   "file_mb": limits.file_mb, "max_bytes": limits.max_file_kib * 1024}
+                   "data_mb": rlimits.data_mb, "cpu_seconds": rlimits.cpu_seconds,
+                   "file_mb": rlimits.file_mb, "max_bytes": limits.max_file_kib * 1024}
         try:
             reply = zygote.request(message, [spec.request_fd, spec.response_fd, stdout_write, stderr_write, source_fd])
         except BaseException:
