@@ -20,29 +20,38 @@ or the hidden checks. `grade exercises/NN_topic` runs the public checks here; th
 random inputs, run when your work is submitted.
 """
 
-RUN_AUTOGRADER = """#!/usr/bin/env bash
-# Gradescope runs this for every submission; it writes /autograder/results/results.json.
+RUN_AUTOGRADER = """#!/bin/bash
+# Gradescope runs this as root for every submission and reads $root/results/results.json.
+# It grades only inside bubblewrap's sandbox; without it, results.json says grading could not run
+# safely and this exits non-zero (grader/exports/autograder.py). AUTOGRADER_ROOT stands in for
+# /autograder in tests.
 set -uo pipefail
-cd /autograder/source
-submission="$(find /autograder/submission -name '{entry}' -type f | head -n 1)"
-if [ -z "$submission" ]; then
-    submission="$(find /autograder/submission -name '*.py' -type f | head -n 1)"
+root="$(cd "${{AUTOGRADER_ROOT:-/autograder}}" && pwd)" || exit 2
+mkdir -p "$root/results"
+rm -f "$root/results/results.json"
+cd "$root/results"
+PYTHONPATH="$root/source" python3 -m grader.exports.autograder --root "$root" --exercise {exercise}
+status=$?
+if [ ! -s "$root/results/results.json" ]; then
+    printf '{{"score": 0, "output": "The autograder failed before grading (exit %d); this is not your fault, your instructor will regrade.", "tests": []}}\\n' "$status" \\
+        > "$root/results/results.json"
+    [ "$status" -eq 0 ] && status=3
 fi
-mkdir -p /autograder/results
-if [ -z "$submission" ]; then
-    printf '{{"score": 0, "output": "No Python file was submitted; upload {entry}.", "tests": []}}\\n' \\
-        > /autograder/results/results.json
-    exit 0
-fi
-python3 -m grader exercises/{exercise} --submission "$submission" --gradescope /autograder/results/results.json
+exit "$status"
 """
 
 SETUP_SH = """#!/usr/bin/env bash
 # Gradescope runs this once when it builds the autograder image.
 set -euo pipefail
-apt-get update -qq && apt-get install -y -qq bubblewrap python3-pip python3-venv || true
+apt-get update -qq
+apt-get install -y -qq bubblewrap python3-pip python3-venv
 cd /autograder/source
 python3 -m pip install --break-system-packages . || python3 -m pip install .
+# Submissions are graded only inside bubblewrap; say now, at build time, if it cannot run here.
+if ! bwrap --unshare-all --die-with-parent --ro-bind / / --proc /proc true; then
+    echo "WARNING: bubblewrap cannot create its namespaces in this image; every submission will be" >&2
+    echo "WARNING: refused with a results.json that says grading could not run safely." >&2
+fi
 """
 
 
@@ -64,12 +73,16 @@ def build_release(course: Course, out: Path) -> Path:
 
 
 def build_gradescope(course: Course, exercise: Exercise, out: Path) -> Path:
-    """A Gradescope autograder zip: setup.sh, run_autograder and the whole course under source/."""
+    """A Gradescope autograder zip: setup.sh, run_autograder and the course at the zip's root.
+
+    Gradescope extracts the zip into /autograder/source. The solutions and hidden checks are there
+    for the trusted checks only: the sandbox binds none of /autograder, and run_autograder refuses
+    to grade without the sandbox.
+    """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bundle:
-        for name, text in (("setup.sh", SETUP_SH),
-                           ("run_autograder", RUN_AUTOGRADER.format(entry=exercise.entry, exercise=exercise.id))):
+        for name, text in (("setup.sh", SETUP_SH), ("run_autograder", RUN_AUTOGRADER.format(exercise=exercise.id))):
             info = zipfile.ZipInfo(name)
             info.external_attr = (stat.S_IFREG | 0o755) << 16
             bundle.writestr(info, text)
@@ -79,5 +92,5 @@ def build_gradescope(course: Course, exercise: Exercise, out: Path) -> Path:
             for path in paths:
                 if "__pycache__" in path.parts or path.suffix == ".pyc":
                     continue
-                bundle.write(path, f"source/{path.relative_to(course.root)}")
+                bundle.write(path, str(path.relative_to(course.root)))
     return out

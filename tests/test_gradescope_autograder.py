@@ -1,0 +1,165 @@
+"""run_autograder the way Gradescope runs it: as root, in a fresh /autograder layout (under a temporary root).
+
+With bubblewrap, an honest and a hostile submission get exactly what they earn. Without it, nothing
+of the submission runs and results.json says the grading could not run safely.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, reference_source, run_grade
+
+pytestmark = pytest.mark.slow
+
+STUB = (ROOT / "exercises/02_backprop/backprop.py").read_text()
+
+# Looks for the course everywhere a process might reach it (the parent's folder through /proc, every
+# process's cwd and root, inherited descriptors, well-known folders) and, if it finds the reference,
+# forwards every function to it. Writes a marker file first, to prove whether it ran at all.
+HOSTILE = '''
+import os, pathlib
+try:
+    pathlib.Path({marker!r}).write_text("ran")
+except OSError:
+    pass
+_places = ["/autograder/source", {root!r} + "/source", "/opt/grader/..", "/opt", "/"]
+try:
+    _places.append("/proc/%d/cwd" % os.getppid())
+    for _pid in os.listdir("/proc"):
+        if _pid.isdigit():
+            _places += ["/proc/%s/cwd" % _pid, "/proc/%s/root/autograder/source" % _pid,
+                        "/proc/%s/root" % _pid + {root!r} + "/source"]
+    for _fd in os.listdir("/proc/self/fd"):
+        try:
+            _places.append(os.readlink("/proc/self/fd/" + _fd))
+        except OSError:
+            pass
+except OSError:
+    pass
+for _place in list(_places):
+    for _up in ("", "/..", "/../..", "/../source", "/source"):
+        _places.append(_place + _up)
+for _place in _places:
+    _file = os.path.join(_place, "solutions/02_backprop/backprop.py")
+    try:
+        _code = open(_file).read()
+    except OSError:
+        continue
+    print("FOUND", _file)
+    exec(compile(_code, "reference", "exec"), globals())
+    break
+'''
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bundle") / "autograder.zip"
+    run = run_grade("gradescope", "02_backprop", "--out", out)
+    assert run.returncode == 0, run.stderr
+    return out
+
+
+def layout(tmp_path: Path, bundle: Path, files: dict[str, str]) -> Path:
+    """Gradescope's folders: the zip extracted into source/, run_autograder copied beside it."""
+    root = tmp_path / "autograder"
+    (root / "source").mkdir(parents=True)
+    with zipfile.ZipFile(bundle) as archive:
+        archive.extractall(root / "source")
+    shutil.copy(root / "source/run_autograder", root / "run_autograder")
+    (root / "run_autograder").chmod(0o755)
+    (root / "submission").mkdir()
+    (root / "results").mkdir()
+    for name, text in files.items():
+        (root / "submission" / name).write_text(text)
+    return root
+
+
+def tools(tmp_path: Path, with_bwrap: bool) -> str:
+    """A PATH whose python3 is this virtualenv's: the system's folders, or only the shell tools and no bwrap."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    python = folder / "python3"
+    python.write_text(f'#!/bin/sh\nexec {sys.executable} "$@"\n')
+    python.chmod(0o755)
+    if with_bwrap:
+        assert shutil.which("bwrap"), "this test needs bubblewrap installed"
+        return f"{folder}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+    for tool in ("mkdir", "rm"):
+        (folder / tool).symlink_to(shutil.which(tool))
+    return str(folder)
+
+
+def run_autograder(root: Path, path: str) -> tuple[subprocess.CompletedProcess, dict]:
+    completed = subprocess.run([str(root / "run_autograder")], cwd=root, capture_output=True, text=True, timeout=300,
+                               env={"PATH": path, "AUTOGRADER_ROOT": str(root), "HOME": str(root), "LANG": "C.UTF-8"})
+    results = json.loads((root / "results/results.json").read_text())
+    assert_gradescope_format(results)
+    return completed, results
+
+
+def assert_gradescope_format(results: dict) -> None:
+    assert isinstance(results["score"], (int, float)) and isinstance(results["output"], str)
+    assert results.get("visibility", "visible") in ("visible", "hidden", "after_due_date", "after_published")
+    for test in results["tests"]:
+        assert {"name", "score", "max_score", "status", "output", "visibility"} <= set(test), test
+        assert test["status"] in ("passed", "failed")
+        assert test["visibility"] in ("visible", "hidden", "after_due_date", "after_published")
+
+
+def test_the_bundle_holds_the_course_at_its_root_as_gradescope_extracts_it(bundle):
+    with zipfile.ZipFile(bundle) as archive:
+        names = set(archive.namelist())
+        assert {"setup.sh", "run_autograder", "course.yaml", "grader/exports/autograder.py",
+                "solutions/02_backprop/hidden_checks.py"} <= names
+        assert not [name for name in names if name.startswith("source/")]
+        assert (archive.getinfo("run_autograder").external_attr >> 16) & 0o111
+
+
+def test_honest_and_hostile_submissions_get_what_they_earn_under_bubblewrap(tmp_path, bundle):
+    assert os.geteuid() == 0, "Gradescope runs the autograder as root; so does this test"
+    path = tools(tmp_path, with_bwrap=True)
+    honest = layout(tmp_path / "honest", bundle, {"backprop.py": reference_source("02_backprop")})
+    completed, results = run_autograder(honest, path)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert results["score"] == 30 and len(results["tests"]) == 14
+    assert all(test["status"] == "passed" for test in results["tests"])
+
+    marker = tmp_path / "hostile-ran"
+    hostile_root = tmp_path / "hostile" / "autograder"
+    hostile = layout(tmp_path / "hostile", bundle,
+                     {"backprop.py": HOSTILE.format(marker=str(marker), root=str(hostile_root)) + STUB})
+    completed, results = run_autograder(hostile, path)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert results["score"] == 0, [(t["number"], t["score"]) for t in results["tests"]]
+    assert len(results["tests"]) == 14
+    assert not marker.exists()   # it ran inside the sandbox, where the host's folders are not even writable
+    modes = {path.stat().st_mode & 0o777 for path in (hostile / "source/solutions").rglob("*.py")}
+    assert modes == {0o600}
+
+
+def test_without_bubblewrap_nothing_runs_and_results_say_so(tmp_path, bundle):
+    marker = tmp_path / "ran"
+    root = layout(tmp_path, bundle, {"backprop.py": f"open({str(marker)!r}, 'w').write('ran')\n"
+                                     + reference_source("02_backprop")})
+    completed, results = run_autograder(root, tools(tmp_path, with_bwrap=False))
+    assert completed.returncode == 3
+    assert not marker.exists()
+    assert results["score"] == 0
+    assert "could not start its sandbox" in results["output"] and "not your fault" in results["output"]
+    assert "bubblewrap (bwrap) is not installed" in results["output"]
+    assert [test["visibility"] for test in results["tests"]] == ["hidden"]
+    assert "refusing to grade without strong isolation" in completed.stderr
+
+
+def test_no_python_file_is_the_students_to_fix(tmp_path, bundle):
+    root = layout(tmp_path, bundle, {"notes.txt": "my answers are in my head"})
+    completed, results = run_autograder(root, tools(tmp_path, with_bwrap=True))
+    assert completed.returncode == 0, completed.stderr
+    assert results["score"] == 0 and "upload backprop.py" in results["output"]
