@@ -9,6 +9,7 @@ element count and array size, and yields only fresh builtins and base-class nump
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import math
 import os
@@ -25,6 +26,8 @@ MAX_DEPTH = 32
 MAX_ITEMS = 1_000_000
 MAX_ARRAY_ELEMENTS = 4_000_000
 MAX_STR_CHARS = 1_000_000
+MAX_INT_DIGITS = 1000   # far below the 4300 digits JSON (Python's int/str conversion) refuses to write or read
+_INT_BOUND = 10 ** MAX_INT_DIGITS
 
 # Dtypes a check may receive. Object, string, void and datetime arrays are refused.
 ALLOWED_DTYPES = frozenset(
@@ -97,7 +100,7 @@ def _encode(value: Any, depth: int) -> Any:
     if value is None or kind is bool or kind is str:
         return value
     if kind is int:
-        return value
+        return _bounded_int(value, Unsupported)
     if kind is float:
         return _encode_float(value)
     if isinstance(value, np.generic) and not isinstance(value, np.ndarray):
@@ -125,6 +128,12 @@ def _encode(value: Any, depth: int) -> Any:
             items.append([key, _encode(item, depth + 1)])
         return {"dict": items}
     raise Unsupported(f"returned an unsupported type: {_type_name(value)}")
+
+
+def _bounded_int(value: int, error: type[Exception]) -> int:
+    if not -_INT_BOUND < value < _INT_BOUND:
+        raise error(f"returned an integer with more than {MAX_INT_DIGITS} digits")
+    return value
 
 
 def _type_name(value: Any) -> str:
@@ -216,11 +225,34 @@ class _Budget:
 
 
 def decode(data: Any, pandas: bool = False) -> Any:
-    """Rebuild a value from tagged data, checking every bound. Raises WireError.
+    """Rebuild a value from tagged data, checking every bound. Raises WireError, and only WireError.
 
+    The data comes from the student's process, so anything it holds is the student's doing: a failure
+    to build a value from it is reported as a value the grader cannot read, never as a grader bug.
     With `pandas` (the student's side), tables arrive as pandas objects, as students expect.
     """
-    return _decode(data, 0, _Budget(), pandas)
+    try:
+        return _decode(data, 0, _Budget(), pandas)
+    except WireError:
+        raise
+    except RecursionError:
+        raise WireError(f"the value is nested more than {MAX_DEPTH} levels deep") from None
+    except (ValueError, TypeError, ArithmeticError, LookupError) as exc:
+        # Each known malformation is refused by name below; this is the backstop for any we missed.
+        raise WireError(f"the value could not be read ({type(exc).__name__})") from None
+
+
+def _text(data: Any, what: str) -> str:
+    """A string within the size bound that is valid Unicode (a lone surrogate cannot be printed or saved)."""
+    if type(data) is not str:
+        raise WireError(f"{what} is not a string")
+    if len(data) > MAX_STR_CHARS:
+        raise WireError(f"{what} has {len(data)} characters (at most {MAX_STR_CHARS})")
+    try:
+        data.encode("utf-8")
+    except UnicodeEncodeError:
+        raise WireError(f"{what} is not valid text (it holds a lone surrogate character)") from None
+    return data
 
 
 def _decode(data: Any, depth: int, budget: _Budget, pandas: bool = False) -> Any:
@@ -228,12 +260,12 @@ def _decode(data: Any, depth: int, budget: _Budget, pandas: bool = False) -> Any
         raise WireError(f"the value is nested more than {MAX_DEPTH} levels deep")
     budget.spend()
     kind = type(data)
-    if data is None or kind is bool or kind is int or kind is float:
+    if data is None or kind is bool or kind is float:
         return data
+    if kind is int:
+        return _bounded_int(data, WireError)
     if kind is str:
-        if len(data) > MAX_STR_CHARS:
-            raise WireError(f"a string has {len(data)} characters (at most {MAX_STR_CHARS})")
-        return data
+        return _text(data, "a string")
     if kind is list:
         return [_decode(item, depth + 1, budget, pandas) for item in data]
     if kind is dict and len(data) == 1:
@@ -245,7 +277,7 @@ def _decode(data: Any, depth: int, budget: _Budget, pandas: bool = False) -> Any
             for pair in body:
                 if type(pair) is not list or len(pair) != 2 or type(pair[0]) is not str:
                     raise WireError("a dict entry is malformed")
-                result[pair[0]] = _decode(pair[1], depth + 1, budget, pandas)
+                result[_text(pair[0], "a dict key")] = _decode(pair[1], depth + 1, budget, pandas)
             return result
         if tag == "dataframe" and type(body) is dict:
             return _decode_frame(body, budget, pandas)
@@ -254,13 +286,14 @@ def _decode(data: Any, depth: int, budget: _Budget, pandas: bool = False) -> Any
             if not (name is None or type(name) is str) or type(values) is not dict or "ndarray" not in values:
                 raise WireError("a series is malformed")
             array = _decode_array(values["ndarray"], budget)
+            name = None if name is None else _text(name, "a series name")
             if pandas:
                 import pandas as pd
                 return pd.Series(array, name=name)
             return Column(name, array)
         if tag == "model" and type(body) is dict:
             return _decode_model(body, depth, budget)
-        if tag == "float" and body in ("nan", "inf", "-inf"):
+        if tag == "float" and type(body) is str and body in ("nan", "inf", "-inf"):
             return float(body)
         if tag == "ndarray" and type(body) is dict:
             return _decode_array(body, budget)
@@ -274,6 +307,7 @@ def _decode_frame(body: dict, budget: _Budget, pandas: bool) -> Any:
         raise WireError("a table is malformed")
     data = {}
     for name, array in zip(columns, arrays):
+        _text(name, "a column name")
         if type(array) is not dict or "ndarray" not in array:
             raise WireError("a table column is malformed")
         data[name] = _decode_array(array["ndarray"], budget)
@@ -287,8 +321,9 @@ def _decode_frame(body: dict, budget: _Budget, pandas: bool) -> Any:
 
 def _decode_model(body: dict, depth: int, budget: _Budget) -> ModelDescription:
     architecture, weights = body.get("architecture"), body.get("weights")
-    if type(architecture) is not str or len(architecture) > MAX_STR_CHARS or type(weights) is not list:
+    if type(architecture) is not str or type(weights) is not list:
         raise WireError("a model description is malformed")
+    _text(architecture, "a model's architecture")
     arrays = []
     for item in weights:
         if type(item) is not dict or "ndarray" not in item:
@@ -301,23 +336,38 @@ def _decode_model(body: dict, depth: int, budget: _Budget) -> ModelDescription:
     return ModelDescription(architecture, compile_config, arrays, shapes[0], shapes[1])
 
 
-def _decode_array(body: dict, budget: _Budget) -> np.ndarray:
+def _decode_array(body: Any, budget: _Budget) -> np.ndarray:
+    if type(body) is not dict:
+        raise WireError("an array is malformed")
     dtype_name, shape, text = body.get("dtype"), body.get("shape"), body.get("data")
-    if dtype_name not in ALLOWED_DTYPES:
-        raise WireError(f"array dtype {dtype_name!r} is not allowed")
-    if type(shape) is not list or len(shape) > MAX_DEPTH or any(type(n) is not int or n < 0 for n in shape):
-        raise WireError("array shape is malformed")
+    if type(dtype_name) is not str or dtype_name not in ALLOWED_DTYPES:
+        shown = repr(dtype_name[:40]) if type(dtype_name) is str else f"of type {type(dtype_name).__name__}"
+        raise WireError(f"an array's dtype {shown} is not allowed")
+    count = _element_count(shape)
+    budget.spend(count)
+    if type(text) is not str or not text.isascii():
+        raise WireError("an array's data is malformed")
+    dtype = np.dtype(dtype_name).newbyteorder("<")
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except binascii.Error:
+        raise WireError("an array's data is not valid base64") from None
+    if len(raw) != count * dtype.itemsize:
+        raise WireError("an array's data does not match its shape")
+    return np.frombuffer(raw, dtype=dtype).astype(np.dtype(dtype_name), copy=True).reshape(shape)
+
+
+def _element_count(shape: Any) -> int:
+    """Checked before anything is allocated. Each dimension is bounded on its own too: with a zero
+    elsewhere the product stays 0, yet numpy still refuses a dimension like 2**62 with its own error."""
+    if type(shape) is not list or len(shape) > MAX_DEPTH \
+            or any(type(n) is not int or not 0 <= n <= MAX_ARRAY_ELEMENTS for n in shape):
+        raise WireError(f"an array's shape is malformed (at most {MAX_DEPTH} dimensions, "
+                        f"each from 0 to {MAX_ARRAY_ELEMENTS})")
     count = math.prod(shape)
     if count > MAX_ARRAY_ELEMENTS:
-        raise WireError(f"array has {count} elements (at most {MAX_ARRAY_ELEMENTS})")
-    budget.spend(count)
-    if type(text) is not str:
-        raise WireError("array data is malformed")
-    dtype = np.dtype(dtype_name).newbyteorder("<")
-    raw = base64.b64decode(text.encode("ascii"), validate=True)
-    if len(raw) != count * dtype.itemsize:
-        raise WireError("array data does not match its shape")
-    return np.frombuffer(raw, dtype=dtype).astype(np.dtype(dtype_name), copy=True).reshape(shape)
+        raise WireError(f"an array has {count} elements (at most {MAX_ARRAY_ELEMENTS})")
+    return count
 
 
 # ---------------------------------------------------------------- framing
