@@ -9,6 +9,8 @@ loads the submitted weights, so a check can run the model on data of its own.
 from __future__ import annotations
 
 import json
+import math
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,7 +59,7 @@ def architecture(value: Any, what: str) -> dict:
     description = _as_description(value, what)
     try:
         data = json.loads(description.architecture)
-    except ValueError:
+    except (ValueError, RecursionError):
         fail(f"{what} returned a model whose architecture could not be read")
     if not isinstance(data, dict):
         fail(f"{what} returned a model whose architecture could not be read")
@@ -136,8 +138,216 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return shifted / shifted.sum(axis=-1, keepdims=True)
 
 
-def _conv2d(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray, config: dict) -> np.ndarray:
-    strides = tuple(config.get("strides") or (1, 1))
+# ----------------------------------------------------------------------------- budgets
+
+@dataclass(frozen=True)
+class Budget:
+    """What one trusted forward pass may cost. A submitted model is untrusted data: a few numbers in
+    its description can ask for gigabytes, so its cost is computed first and refused above these."""
+
+    max_array_mb: float = 64.0         # the largest array any layer makes (output or padded input)
+    max_multiply_adds: float = 3e8     # all layers together, on the check's data
+    max_seconds: float = 10.0          # wall time, checked between layers, chunks and time steps
+
+
+BUDGET = Budget()   # the default for every exercise; a check passes its own to forward() if it needs to
+
+
+@dataclass(frozen=True)
+class Step:
+    """One layer as the forward pass will run it: its weights and what it costs."""
+
+    layer: LayerInfo
+    weights: tuple
+    input_shape: tuple               # without the batch axis
+    output_shape: tuple
+    multiply_adds: int
+    largest_bytes: int
+
+
+@dataclass(frozen=True)
+class Cost:
+    multiply_adds: int
+    largest_bytes: int
+    largest_layer: str
+
+
+def _positive_ints(value: Any, count: int, what: str) -> tuple[int, ...]:
+    """A config entry such as strides=(2, 2) (or 2) as `count` positive ints, or a failure."""
+    if type(value) is int:
+        value = [value] * count
+    if not isinstance(value, (list, tuple)) or len(value) != count or any(type(v) is not int or v < 1 for v in value):
+        fail(f"{what} should be {count} positive whole numbers, but it is {value!r}")
+    return tuple(value)
+
+
+def _weight_shapes(layer: LayerInfo, own: list, expected: list, what: str) -> None:
+    shapes = [tuple(w.shape) for w in own]
+    if shapes != [tuple(s) for s in expected]:
+        fail(f"{what} returned a model whose {layer.kind} layer {layer.name!r} has weights of the shapes {shapes}; "
+             f"its input needs {[tuple(s) for s in expected]}")
+
+
+def _activation(layer: LayerInfo, what: str):
+    activation = layer.activation
+    if not (activation is None or isinstance(activation, str)) or activation not in _ACTIVATIONS:
+        fail(f"{what} returned a {layer.kind} layer with the activation {activation!r}, which this check cannot run")
+    return _ACTIVATIONS[activation]
+
+
+def _plan_layer(layer: LayerInfo, own: list, shape: tuple, what: str) -> tuple[tuple, int, int]:
+    """(output shape, multiply-adds per sample, elements of the largest array per sample)."""
+    config, kind = layer.config, layer.kind
+    if kind == "Dense":
+        if not shape:
+            fail(f"{what} returned a model whose Dense layer {layer.name!r} gets no input features")
+        units = own[0].shape[-1] if own[0].ndim == 2 else -1
+        _weight_shapes(layer, own, [(shape[-1], units), (units,)], what)
+        out = (*shape[:-1], units)
+        return out, math.prod(shape) * units, math.prod(out)
+    if kind == "Conv2D":
+        if len(shape) != 3:
+            fail(f"{what} returned a model whose Conv2D layer gets inputs of shape {shape}; it needs (height, width, channels)")
+        if config.get("data_format") not in (None, "channels_last"):
+            fail("this check can only run Conv2D with data_format='channels_last'")
+        if _positive_ints(config.get("dilation_rate") or 1, 2, "dilation_rate") != (1, 1):
+            fail("this check can only run Conv2D without dilation")
+        filters = own[0].shape[-1] if own[0].ndim == 4 else -1
+        kh, kw = (own[0].shape[:2] if own[0].ndim == 4 else (-1, -1))
+        _weight_shapes(layer, own, [(kh, kw, shape[2], filters), (filters,)], what)
+        strides = _positive_ints(config.get("strides") or 1, 2, "the Conv2D strides")
+        padding = config.get("padding", "valid")
+        (height, width, channels) = shape
+        if padding == "same":
+            out_h, out_w = -(-height // strides[0]), -(-width // strides[1])
+            padded = (max((out_h - 1) * strides[0] + kh, height), max((out_w - 1) * strides[1] + kw, width))
+        elif padding == "valid":
+            if height < kh or width < kw:
+                fail(f"{what} returned a model whose {kh}x{kw} convolution does not fit its {height}x{width} input")
+            out_h, out_w = (height - kh) // strides[0] + 1, (width - kw) // strides[1] + 1
+            padded = (height, width)
+        else:
+            fail(f"this check can only run Conv2D with padding 'valid' or 'same', not {padding!r}")
+        out = (out_h, out_w, filters)
+        per_sample = out_h * out_w * filters
+        return out, per_sample * kh * kw * channels, max(per_sample, padded[0] * padded[1] * channels)
+    if kind == "MaxPooling2D":
+        if len(shape) != 3:
+            fail(f"{what} returned a model whose MaxPooling2D layer gets inputs of shape {shape}")
+        if config.get("padding", "valid") != "valid":
+            fail("this check can only run MaxPooling2D with padding='valid'")
+        pool = _positive_ints(config.get("pool_size") or 2, 2, "the pool_size")
+        strides = _positive_ints(config.get("strides") or pool, 2, "the pooling strides")
+        if shape[0] < pool[0] or shape[1] < pool[1]:
+            fail(f"{what} returned a model whose {pool} pooling does not fit its {shape[:2]} input")
+        out = ((shape[0] - pool[0]) // strides[0] + 1, (shape[1] - pool[1]) // strides[1] + 1, shape[2])
+        return out, math.prod(out) * pool[0] * pool[1], math.prod(out)
+    if kind in ("LSTM", "SimpleRNN"):
+        if len(shape) != 2:
+            fail(f"{what} returned a model whose {kind} layer gets inputs of shape {shape}; it needs (timesteps, features)")
+        gates = 4 if kind == "LSTM" else 1
+        units = own[1].shape[0] if own[1].ndim == 2 else -1
+        _weight_shapes(layer, own, [(shape[1], gates * units), (units, gates * units), (gates * units,)], what)
+        out = (shape[0], units) if config.get("return_sequences") else (units,)
+        return out, shape[0] * (shape[1] + units) * gates * units, max(gates * units, math.prod(out))
+    if kind == "Flatten":
+        return (math.prod(shape),), 0, 0
+    if kind == "Reshape":
+        target = config.get("target_shape")
+        if not isinstance(target, (list, tuple)) or any(type(n) is not int or (n < 1 and n != -1) for n in target) \
+                or list(target).count(-1) > 1:
+            fail(f"{what} returned a Reshape layer with the target shape {target!r}")
+        size, known = math.prod(shape), math.prod(n for n in target if n != -1)
+        if -1 in target and known and size % known == 0:
+            target = [size // known if n == -1 else n for n in target]
+        if math.prod(target) != size:
+            fail(f"{what} returned a Reshape layer that cannot turn {shape} into {tuple(target)}")
+        return tuple(target), 0, 0
+    if kind == "Dropout":
+        return shape, 0, 0
+    fail(f"{what} returned a model with a {kind} layer, which this check cannot run")
+
+
+_WEIGHT_COUNTS = {"Dense": 2, "Conv2D": 2, "LSTM": 3, "SimpleRNN": 3}
+
+
+def plan(value: Any, input_shape: tuple, what: str) -> list[Step]:
+    """The layers as the forward pass would run them on `input_shape` (batch axis first), each with
+    its output shape and cost, read from the description alone: nothing is computed yet."""
+    description = _as_description(value, what)
+    batch, shape = int(input_shape[0]), tuple(int(n) for n in input_shape[1:])
+    weights, steps = list(description.weights), []
+    for layer in layers(value, what):
+        own: list = []
+        if layer.kind in _WEIGHT_COUNTS:
+            use_bias = layer.config.get("use_bias", True) is not False
+            count = _WEIGHT_COUNTS[layer.kind] - (0 if use_bias else 1)
+            if len(weights) < count:
+                fail(f"{what} returned a model whose weights do not match its layers")
+            try:
+                own, weights = [np.asarray(w, dtype=float) for w in weights[:count]], weights[count:]
+            except (TypeError, ValueError):
+                fail(f"{what} returned a model whose weights are not numbers")
+            if not use_bias:
+                own.append(np.zeros(own[-1].shape[-1] if own[-1].ndim else 0))
+            _activation(layer, what)
+        out, multiply_adds, largest = _plan_layer(layer, own, shape, what)
+        steps.append(Step(layer, tuple(own), shape, out, batch * multiply_adds, batch * 8 * max(largest, 1)))
+        shape = out
+    return steps
+
+
+def cost(steps: list[Step]) -> Cost:
+    largest = max(steps, key=lambda step: step.largest_bytes, default=None)
+    return Cost(sum(step.multiply_adds for step in steps), largest.largest_bytes if largest else 0,
+                f"{largest.layer.kind} layer {largest.layer.name!r}" if largest else "")
+
+
+def _refuse_over_budget(steps: list[Step], budget: Budget, what: str) -> None:
+    total = cost(steps)
+    if total.largest_bytes > budget.max_array_mb * 2 ** 20:
+        fail(f"your model is too large for this exercise: on the check's data its {total.largest_layer} "
+             f"(from {what}) would make an array of {total.largest_bytes / 2 ** 20:,.0f} MB, at most "
+             f"{budget.max_array_mb:,.0f} MB. Use the layer sizes the exercise asks for.")
+    if total.multiply_adds > budget.max_multiply_adds:
+        fail(f"your model is too large for this exercise: on the check's data it (from {what}) needs "
+             f"{total.multiply_adds:,.0f} multiply-adds, at most {budget.max_multiply_adds:,.0f}. "
+             "Use the layer sizes the exercise asks for.")
+
+
+_DECLARED = {"Dense": ("units",), "Conv2D": ("filters", "kernel_size"), "LSTM": ("units",), "SimpleRNN": ("units",)}
+
+
+def _config_matches_weights(step: Step, what: str) -> None:
+    """The layer sizes the checks read from the architecture are the ones the weights run."""
+    kind, config = step.layer.kind, step.layer.config
+    if kind not in _DECLARED:
+        return
+    kernel, recurrent = step.weights[0].shape, step.weights[1].shape
+    actual = {"units": recurrent[0] if kind in ("LSTM", "SimpleRNN") else kernel[-1], "filters": kernel[-1],
+              "kernel_size": list(kernel[:2])}
+    for key in _DECLARED[kind]:
+        declared = config.get(key)
+        if key == "kernel_size" and type(declared) is int:
+            declared = [declared, declared]
+        if declared is not None and (list(declared) if isinstance(declared, (list, tuple)) else declared) != actual[key]:
+            fail(f"{what} returned a model whose {kind} layer {step.layer.name!r} declares {key}={declared!r} "
+                 f"but has weights for {actual[key]!r}")
+
+
+class _Deadline:
+    def __init__(self, budget: Budget, what: str) -> None:
+        self.seconds, self.what = budget.max_seconds, what
+        self.end = time.monotonic() + budget.max_seconds
+
+    def check(self) -> None:
+        if time.monotonic() > self.end:
+            fail(f"your model is too large for this exercise: running {self.what}'s model on the check's data "
+                 f"took more than {self.seconds:g} s, at most {self.seconds:g} s")
+
+
+def _conv2d(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray, config: dict, deadline: _Deadline) -> np.ndarray:
+    strides = _positive_ints(config.get("strides") or 1, 2, "the Conv2D strides")
     if config.get("padding", "valid") == "same":
         kh, kw = kernel.shape[:2]
         out_h, out_w = -(-x.shape[1] // strides[0]), -(-x.shape[2] // strides[1])
@@ -146,96 +356,81 @@ def _conv2d(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray, config: dict) -
         x = np.pad(x, ((0, 0), (pad_h // 2, pad_h - pad_h // 2), (pad_w // 2, pad_w - pad_w // 2), (0, 0)))
     patches = np.lib.stride_tricks.sliding_window_view(x, kernel.shape[:2], axis=(1, 2))
     patches = patches[:, ::strides[0], ::strides[1]]                  # (n, H', W', C, kh, kw)
-    return np.einsum("nhwcij,ijcf->nhwf", patches, kernel) + bias
+    result = np.empty((*patches.shape[:3], kernel.shape[-1]))
+    chunk = max(1, int(2e7 // max(1, patches[0].size * kernel.shape[-1])))   # a few samples at a time
+    for start in range(0, len(x), chunk):
+        deadline.check()
+        np.einsum("nhwcij,ijcf->nhwf", patches[start:start + chunk], kernel, out=result[start:start + chunk])
+    return result + bias
 
 
 def _max_pool(x: np.ndarray, config: dict) -> np.ndarray:
-    pool = tuple(config.get("pool_size") or (2, 2))
-    strides = tuple(config.get("strides") or pool)
-    if config.get("padding", "valid") != "valid":
-        fail("this check can only run MaxPooling2D with padding='valid'")
+    pool = _positive_ints(config.get("pool_size") or 2, 2, "the pool_size")
+    strides = _positive_ints(config.get("strides") or pool, 2, "the pooling strides")
     windows = np.lib.stride_tricks.sliding_window_view(x, pool, axis=(1, 2))[:, ::strides[0], ::strides[1]]
     return windows.max(axis=(-2, -1))
 
 
-def _lstm(x: np.ndarray, weights: list, config: dict) -> np.ndarray:
-    kernel, recurrent, bias = (np.asarray(w, dtype=float) for w in weights)
+def _lstm(x: np.ndarray, weights: tuple, config: dict, deadline: _Deadline) -> np.ndarray:
+    kernel, recurrent, bias = weights
     units = recurrent.shape[0]
     h = np.zeros((len(x), units))
     c = np.zeros((len(x), units))
     outputs = []
     sigmoid = _ACTIVATIONS["sigmoid"]
     for t in range(x.shape[1]):
+        deadline.check()
         gates = x[:, t] @ kernel + h @ recurrent + bias
         i, f, g, o = (gates[:, k * units:(k + 1) * units] for k in range(4))
         c = sigmoid(f) * c + sigmoid(i) * np.tanh(g)
         h = sigmoid(o) * np.tanh(c)
-        outputs.append(h)
+        if config.get("return_sequences"):
+            outputs.append(h)
     return np.stack(outputs, axis=1) if config.get("return_sequences") else h
 
 
-def _simple_rnn(x: np.ndarray, weights: list, config: dict) -> np.ndarray:
-    kernel, recurrent, bias = (np.asarray(w, dtype=float) for w in weights)
-    activation = _ACTIVATIONS.get(config.get("activation", "tanh"))
+def _simple_rnn(x: np.ndarray, weights: tuple, config: dict, activation, deadline: _Deadline) -> np.ndarray:
+    kernel, recurrent, bias = weights
     h = np.zeros((len(x), recurrent.shape[0]))
     outputs = []
     for t in range(x.shape[1]):
+        deadline.check()
         h = activation(x[:, t] @ kernel + h @ recurrent + bias)
-        outputs.append(h)
+        if config.get("return_sequences"):
+            outputs.append(h)
     return np.stack(outputs, axis=1) if config.get("return_sequences") else h
 
 
-_WEIGHT_COUNTS = {"Dense": 2, "Conv2D": 2, "LSTM": 3, "SimpleRNN": 3}
-
-
-def forward(value: Any, inputs: np.ndarray, what: str) -> np.ndarray:
+def forward(value: Any, inputs: np.ndarray, what: str, budget: Budget = BUDGET) -> np.ndarray:
     """Run the model in numpy from the submitted weights: Dense, Conv2D, MaxPooling2D, Flatten,
     Dropout, Reshape, SimpleRNN and LSTM layers.
 
     The trusted side needs no TensorFlow for it: checks stay fast and never load anything the
-    submission wrote.
+    submission wrote. The whole cost is computed from the description first and a model over
+    `budget` is refused (the student's failed check) before any large array exists.
     """
-    description = _as_description(value, what)
     outputs = np.asarray(inputs, dtype=float)
-    weights = list(description.weights)
-    for layer in layers(value, what):
-        config = layer.config
-        if layer.kind == "Dropout":
-            continue
-        if layer.kind == "Flatten":
-            outputs = outputs.reshape(len(outputs), -1)
-            continue
-        if layer.kind == "Reshape":
-            outputs = outputs.reshape(len(outputs), *config["target_shape"])
-            continue
-        if layer.kind == "MaxPooling2D":
+    steps = plan(value, outputs.shape, what)
+    _refuse_over_budget(steps, budget, what)
+    for step in steps:
+        _config_matches_weights(step, what)
+    deadline = _Deadline(budget, what)
+    for step in steps:
+        deadline.check()
+        layer, config, kind = step.layer, step.layer.config, step.layer.kind
+        if kind in ("Flatten", "Reshape"):
+            outputs = outputs.reshape(len(outputs), *step.output_shape)
+        elif kind == "MaxPooling2D":
             outputs = _max_pool(outputs, config)
-            continue
-        if layer.kind not in _WEIGHT_COUNTS:
-            fail(f"{what} returned a model with a {layer.kind} layer, which this check cannot run")
-        count = _WEIGHT_COUNTS[layer.kind] - (0 if config.get("use_bias", True) else 1)
-        if len(weights) < count:
-            fail(f"{what} returned a model whose weights do not match its layers")
-        own, weights = [np.asarray(w, dtype=float) for w in weights[:count]], weights[count:]
-        if not config.get("use_bias", True):
-            own.append(np.zeros(own[0].shape[-1]))
-        try:
-            if layer.kind == "Dense":
-                outputs = outputs @ own[0] + own[1]
-            elif layer.kind == "Conv2D":
-                outputs = _conv2d(outputs, own[0], own[1], config)
-            elif layer.kind == "LSTM":
-                outputs = _lstm(outputs, own, config)
-                continue
-            else:
-                outputs = _simple_rnn(outputs, own, config)
-                continue
-        except ValueError as exc:
-            fail(f"{what} returned a model whose layers do not fit together ({exc})")
-        activation = _ACTIVATIONS.get(layer.activation, None) if layer.activation in _ACTIVATIONS else None
-        if activation is None:
-            fail(f"{what} returned a {layer.kind} layer with the activation {layer.activation!r}, which this check cannot run")
-        outputs = activation(outputs)
+        elif kind == "Dense":
+            outputs = _activation(layer, what)(outputs @ step.weights[0] + step.weights[1])
+        elif kind == "Conv2D":
+            outputs = _activation(layer, what)(_conv2d(outputs, *step.weights, config, deadline))
+        elif kind == "LSTM":
+            outputs = _lstm(outputs, step.weights, config, deadline)
+        elif kind == "SimpleRNN":
+            outputs = _simple_rnn(outputs, step.weights, config, _activation(layer, what), deadline)
+    deadline.check()
     return outputs
 
 

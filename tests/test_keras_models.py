@@ -83,3 +83,132 @@ def test_lambda_layers_and_custom_objects_are_never_loaded(keras):
 def test_a_non_model_is_a_clear_failure():
     with pytest.raises(CheckFailed, match="should return a Keras model"):
         keras_models.layers({"not": "a model"}, "regression_model(8)")
+
+
+# ----------------------------------------------------------------------------- hostile descriptions
+# A submission can send any description (a fake class in a `keras.*` module is encoded as a model),
+# so the trusted forward pass must price it from the description before computing anything.
+
+def description(layer_list, weights, input_shape=None):
+    """A model description as the wire would decode it, built by hand: no TensorFlow involved."""
+    layer_configs = [{"class_name": kind, "config": {"name": f"layer_{i}", **config}}
+                     for i, (kind, config) in enumerate(layer_list)]
+    architecture = json.dumps({"class_name": "Sequential", "config": {"layers": layer_configs}})
+    return wire.ModelDescription(architecture, {"loss": "mse", "optimizer": "adam"},
+                                 [np.asarray(w, dtype="float32") for w in weights], input_shape, None)
+
+
+def conv(filters, size, **extra):
+    return ("Conv2D", {"filters": filters, "kernel_size": [size, size], "activation": "relu", **extra})
+
+
+def test_forward_of_hand_built_layers_matches_numpy():
+    rng = np.random.default_rng(1)
+    kernel, bias = rng.normal(size=(3, 3, 1, 2)), rng.normal(size=2)
+    dense = rng.normal(size=(8, 4))
+    model = description([conv(2, 3), ("MaxPooling2D", {"pool_size": [2, 2]}), ("Flatten", {}),
+                         ("Dense", {"units": 4, "activation": "softmax"})], [kernel, bias, dense, np.zeros(4)])
+    x = rng.normal(size=(5, 6, 6, 1))
+    conv_out = np.zeros((5, 4, 4, 2))
+    for i in range(4):
+        for j in range(4):
+            conv_out[:, i, j] = np.einsum("nhwc,hwcf->nf", x[:, i:i + 3, j:j + 3], kernel.astype("float32")) + bias.astype("float32")
+    pooled = np.maximum(conv_out, 0).reshape(5, 2, 2, 2, 2, 2).max(axis=(2, 4))
+    logits = pooled.reshape(5, -1) @ dense.astype("float32")
+    want = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    assert np.allclose(keras_models.forward(model, x, "m"), want, atol=1e-6)
+
+
+def test_the_red_team_conv_kernel_is_refused_before_any_large_array():
+    """(1, 1, 1, 3000): 6,000 numbers sent, 1.3 GB asked of the grader before budgets existed."""
+    import tracemalloc
+
+    model = description([conv(16, 5), ("Flatten", {}), ("Dense", {"units": 10, "activation": "softmax"})],
+                        [np.zeros((1, 1, 1, 3000)), np.zeros(3000), np.zeros((8 * 8 * 3000, 10)), np.zeros(10)])
+    x = np.zeros((450, 8, 8, 1))
+    tracemalloc.start()
+    try:
+        with pytest.raises(CheckFailed, match=r"too large for this exercise: .* at most 64 MB"):
+            keras_models.forward(model, x, "fit_convolutional_model")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 32 * 2 ** 20, f"refusing the model allocated {peak / 2 ** 20:.0f} MB"
+
+
+def test_a_wide_dense_layer_is_refused_by_its_output_size():
+    model = description([("Dense", {"units": 1_000_000})], [np.zeros((1, 1_000_000)), np.zeros(1_000_000)])
+    with pytest.raises(CheckFailed, match="too large for this exercise: .*Dense layer 'layer_0'.* at most 64 MB"):
+        keras_models.forward(model, np.zeros((1000, 1)), "m")
+
+
+def test_a_long_recurrence_is_refused_by_its_multiply_adds():
+    """Small arrays but 10^11 multiply-adds: the time a pass would take is priced up front too."""
+    units = 200
+    model = description([("LSTM", {"units": units}), ("Dense", {"units": 1})],
+                        [np.zeros((1, 4 * units)), np.zeros((units, 4 * units)), np.zeros(4 * units),
+                         np.zeros((units, 1)), np.zeros(1)])
+    steps = keras_models.plan(model, (100, 10_000, 1), "m")
+    assert keras_models.cost(steps).multiply_adds == 100 * 10_000 * (1 + units) * 4 * units + 100 * units
+    with pytest.raises(CheckFailed, match=r"too large for this exercise: .*multiply-adds, at most"):
+        keras_models.forward(model, np.zeros((100, 10_000, 1)), "m")
+
+
+def test_a_pass_over_its_time_budget_is_the_students_failure():
+    model = description([("Dense", {"units": 2})], [np.ones((3, 2)), np.zeros(2)])
+    x = np.ones((4, 3))
+    assert np.allclose(keras_models.forward(model, x, "m"), 3.0)
+    with pytest.raises(CheckFailed, match=r"too large for this exercise: .*took more than"):
+        keras_models.forward(model, x, "m", budget=keras_models.Budget(max_seconds=-1))
+
+
+def test_a_budget_can_be_declared_per_exercise():
+    model = description([("Dense", {"units": 64})], [np.zeros((64, 64)), np.zeros(64)])
+    x = np.zeros((100, 64))
+    assert keras_models.forward(model, x, "m").shape == (100, 64)
+    with pytest.raises(CheckFailed, match="409,600 multiply-adds, at most 10,000"):
+        keras_models.forward(model, x, "m", budget=keras_models.Budget(max_multiply_adds=10_000))
+
+
+@pytest.mark.parametrize("layer_list, weights, pattern", [
+    ([conv(16, 5)], [np.zeros((1, 1, 1, 16)), np.zeros(16)], "declares kernel_size"),
+    ([("Dense", {"units": 10})], [np.zeros((36, 7)), np.zeros(7)], "declares units"),
+    ([("Dense", {"units": 4})], [np.zeros((5, 4)), np.zeros(4)], "its input needs"),
+    ([conv(2, 3, strides=[0, 1])], [np.zeros((3, 3, 1, 2)), np.zeros(2)], "positive whole numbers"),
+    ([conv(2, 3, padding="full")], [np.zeros((3, 3, 1, 2)), np.zeros(2)], "padding"),
+    ([conv(2, 9)], [np.zeros((9, 9, 1, 2)), np.zeros(2)], "does not fit"),
+    ([("MaxPooling2D", {"pool_size": [100, 100]})], [], "does not fit"),
+    ([("MaxPooling2D", {"pool_size": "big"})], [], "positive whole numbers"),
+    ([("Reshape", {"target_shape": [7, 7]})], [], "cannot turn"),
+    ([("Reshape", {"target_shape": "abc"})], [], "target shape"),
+    ([("Reshape", {"target_shape": [10 ** 30, 0]})], [], "target shape"),
+    ([("Dense", {"units": 2, "activation": ["relu"]})], [np.zeros((36, 2)), np.zeros(2)], "activation"),
+    ([("Dense", {"units": 2})], [np.zeros((36, 2))], "weights do not match"),
+    ([("LSTM", {"units": 4})], [np.zeros((1, 16)), np.zeros((4, 16)), np.zeros(16)], "timesteps, features"),
+    ([("Attention", {})], [], "cannot run"),
+])
+def test_malformed_descriptions_are_clear_failures(layer_list, weights, pattern):
+    """Whatever the description says, the outcome is a failed check with a message, never a crash."""
+    x = np.zeros((3, 6, 6, 1)) if layer_list[0][0] not in ("Dense",) else np.zeros((3, 36))
+    with pytest.raises(CheckFailed, match=pattern):
+        keras_models.forward(description(layer_list, weights), x, "m")
+
+
+def test_deeply_nested_architecture_is_unreadable_not_a_crash():
+    forged = wire.ModelDescription("[" * 100_000 + "]" * 100_000, None, [], None, None)
+    with pytest.raises(CheckFailed, match="could not be read"):
+        keras_models.layers(forged, "m")
+
+
+@pytest.mark.slow
+def test_budgeted_forward_still_matches_keras_for_conv_and_recurrent_models(keras):
+    layers = keras.layers
+    rng = np.random.default_rng(0)
+    conv_model = keras.Sequential([keras.Input((9, 9, 2)), layers.Conv2D(3, (3, 3), strides=(2, 2), padding="same",
+                                   activation="relu"), layers.Conv2D(4, 2, use_bias=False, activation="tanh"),
+                                   layers.MaxPooling2D((2, 2)), layers.Flatten(), layers.Dense(3, activation="softmax")])
+    recurrent_model = keras.Sequential([keras.Input((6, 2)), layers.SimpleRNN(5, return_sequences=True),
+                                        layers.LSTM(4), layers.Dense(1)])
+    for model, x in ((conv_model, rng.normal(size=(7, 9, 9, 2))), (recurrent_model, rng.normal(size=(7, 6, 2)))):
+        expected = model.predict(x, verbose=0)
+        assert np.allclose(keras_models.forward(roundtrip(model), x, "m"), expected, atol=1e-5)
