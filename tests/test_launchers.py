@@ -156,6 +156,7 @@ def test_a_warm_template_leaves_nothing_for_the_next_submission(submission):
 
 def test_without_bwrap_students_get_the_weak_mode_and_are_told(monkeypatch):
     monkeypatch.setattr(launchers, "bwrap_problem", lambda: "bubblewrap (bwrap) is not installed")
+    monkeypatch.setattr(launchers.os, "geteuid", lambda: 1000)   # a student's laptop: not root
     launcher = choose_launcher()
     assert isinstance(launcher, PlainProcessLauncher)
     assert launcher.isolation.strong is False
@@ -167,6 +168,15 @@ def test_without_bwrap_batch_grading_refuses_unless_asked(monkeypatch):
     with pytest.raises(WeakIsolationRefused, match="--allow-weak-isolation"):
         choose_launcher(require_strong=True)
     assert isinstance(choose_launcher(require_strong=True, allow_weak=True), PlainProcessLauncher)
+
+
+def test_as_root_without_bwrap_even_a_single_grading_refuses_unless_asked(monkeypatch):
+    """The plain child of a root grader would run the student's code as the host's root."""
+    monkeypatch.setattr(launchers, "bwrap_problem", lambda: "bubblewrap (bwrap) is not installed")
+    monkeypatch.setattr(launchers.os, "geteuid", lambda: 0)
+    with pytest.raises(WeakIsolationRefused, match="--allow-weak-isolation"):
+        choose_launcher()
+    assert isinstance(choose_launcher(allow_weak=True), PlainProcessLauncher)
 
 
 @needs_bwrap

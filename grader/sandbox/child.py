@@ -15,6 +15,7 @@ import os
 import sys
 import traceback
 import types
+from typing import Callable
 
 import numpy  # noqa: F401  (imported before the submission so its copy of numpy is the real one)
 
@@ -153,6 +154,7 @@ def parse_limits(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--data-mb", type=int, default=0)
     parser.add_argument("--cpu-seconds", type=int, default=0)
     parser.add_argument("--file-mb", type=int, default=0)
+    parser.add_argument("--confine", action="store_true", help="drop capabilities and load the seccomp filter")
     return parser.parse_args(argv)
 
 
@@ -185,9 +187,24 @@ def serve(submission_path: str, requests: int, responses: int, source: bytes | N
         _send(responses, answer)
 
 
+def confine_or_exit(rooms: Callable[[], None] | None = None) -> None:
+    """Confine this process before any student code runs, or exit with a code the grader recognises."""
+    from grader.sandbox import confine
+
+    try:
+        if rooms is not None:
+            rooms()
+        confine.lock_down()
+    except (confine.ConfinementFailed, OSError) as exc:
+        os.write(2, f"grader: the sandbox could not confine itself: {exc}\n".encode(errors="replace"))
+        os._exit(confine.CONFINEMENT_FAILED)
+
+
 def main(argv: list[str] | None = None) -> None:
     options = parse_limits(argv)
     limit_resources(options.data_mb, options.cpu_seconds, options.file_mb)
+    if options.confine:
+        confine_or_exit()
     serve(os.path.abspath(options.submission), options.request_fd, options.response_fd)
 
 

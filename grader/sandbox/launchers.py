@@ -6,17 +6,20 @@ the child can see. `choose_launcher` picks the strongest available and says why 
 
 from __future__ import annotations
 
+import atexit
 import functools
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import grader
 from grader.course import Limits
+from grader.sandbox.confine import CONFINEMENT_FAILED  # noqa: F401  (the session recognises it)
 from grader.sandbox.guard import Watchdog, make_guard
 
 SANDBOX_PACKAGE_ROOT = "/opt/grader"   # where the grader package is bound inside the sandbox
@@ -36,7 +39,11 @@ def host_package_root() -> str:
     return str(Path(grader.__file__).resolve().parent.parent)
 SANDBOX_SUBMISSION_DIR = "/submission"
 SANDBOX_SCRATCH = "/scratch"   # not /tmp: the course may live under the host's /tmp
+WRITABLE_DIRS = ("/scratch", "/tmp", "/dev/shm")   # private tmpfs; everything else is read-only
 CGROUP_JOIN_FAILED = 97
+STAGING_FAILED = 98
+SANDBOX_UID = int(os.environ.get("GRADER_SANDBOX_UID", "65534"))   # nobody: who the student's code is when we are root
+SANDBOX_GID = int(os.environ.get("GRADER_SANDBOX_GID", "65534"))
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32")
 SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/localtime", "/etc/nsswitch.conf")
 
@@ -106,7 +113,7 @@ class ChildRlimits:
         return cls(limits.memory_mb * 2 + 256, int(limits.total_seconds) + 1, limits.file_mb)
 
 
-def child_arguments(submission_inside: str, spec: ChildSpec, package_root: str) -> list[str]:
+def child_arguments(submission_inside: str, spec: ChildSpec, package_root: str, confine: bool) -> list[str]:
     rlimits = ChildRlimits.of(spec.limits)
     return [
         *boot_command(package_root, "grader.sandbox.child"),
@@ -115,6 +122,7 @@ def child_arguments(submission_inside: str, spec: ChildSpec, package_root: str) 
         "--data-mb", str(rlimits.data_mb),
         "--cpu-seconds", str(rlimits.cpu_seconds),
         "--file-mb", str(rlimits.file_mb),
+        *(["--confine"] if confine else []),
     ]
 
 
@@ -166,22 +174,30 @@ class PlainProcessLauncher:
         self.isolation = Isolation(mode="process", strong=False, memory_limit="watchdog", notes=tuple(notes))
 
     def spawn(self, spec: ChildSpec) -> Spawned:
-        command = child_arguments(str(spec.submission), spec, host_package_root())
+        command = child_arguments(str(spec.submission), spec, host_package_root(), confine=False)
         return _start(command, spec, scrubbed_environment(str(spec.scratch)), spec.scratch, self.isolation)
 
 
 class BwrapLauncher:
     """bubblewrap: new user, pid, network, mount, ipc, uts and cgroup namespaces; a read-only root with
-    only the system, Python and the grader package; the submission read-only; a private tmpfs."""
+    only the system, Python and the grader package; the submission as a read-only copy; private tmpfs
+    where it may write; an unprivileged host identity; no capabilities; a seccomp filter."""
 
     def __init__(self, bwrap: str = "bwrap") -> None:
         self.bwrap = bwrap
+        self.identity = HostIdentity.current()
         self.isolation = Isolation(
             mode="bwrap", strong=True, memory_limit="cgroup",
-            notes=("bubblewrap namespaces: no network, no view of the course, other submissions or $HOME",),
+            notes=("bubblewrap namespaces: no network, no view of the course, other submissions or $HOME",
+                   self.identity.describe()),
         )
 
-    def sandbox_options(self, limits: Limits, submission: Path | None) -> list[str]:
+    def host_binds(self) -> list[tuple[str, str]]:
+        """(host folder, where the sandbox sees it): the Python installation and the grader package."""
+        return [(folder, folder) for folder in _python_dirs()] + \
+            [(str(Path(grader.__file__).resolve().parent), f"{SANDBOX_PACKAGE_ROOT}/grader")]
+
+    def sandbox_options(self, limits: Limits, submission_fd: int | None, submission_name: str = "") -> list[str]:
         """Everything but the command: namespaces, environment, read-only binds, private tmpfs."""
         args = ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
                 "--hostname", "sandbox", "--clearenv"]
@@ -197,27 +213,101 @@ class BwrapLauncher:
             args += ["--ro-bind-try", file, file]
         size = str(limits.scratch_mb * 2**20)
         # Private tmpfs first, read-only binds after: a virtual environment under the host's /tmp stays visible.
-        args += ["--proc", "/proc", "--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm",
-                 "--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", SANDBOX_SCRATCH]
-        for folder in _python_dirs():
-            args += ["--ro-bind", folder, folder]
-        args += ["--ro-bind", str(Path(grader.__file__).resolve().parent), f"{SANDBOX_PACKAGE_ROOT}/grader"]
-        if submission is not None:
-            args += ["--ro-bind", str(submission), f"{SANDBOX_SUBMISSION_DIR}/{submission.name}"]
-        return args + ["--chdir", SANDBOX_SCRATCH]
+        args += ["--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys", "--dev", "/dev"]
+        for folder in WRITABLE_DIRS:
+            args += ["--size", size, "--tmpfs", folder]
+        for source, destination in self.identity.sources(self.host_binds()):
+            args += ["--ro-bind", source, destination]
+        if submission_fd is not None:   # a copy, so no host path shows in the sandbox's mount table
+            args += ["--ro-bind-data", str(submission_fd), f"{SANDBOX_SUBMISSION_DIR}/{submission_name}"]
+        # Nothing outside the private tmpfs is writable, not even the sandbox's own root or /dev.
+        return args + ["--remount-ro", "/", "--remount-ro", "/dev", "--chdir", SANDBOX_SCRATCH]
+
+    def command(self, options_fd: int, inner: list[str]) -> list[str]:
+        """bwrap reading its options from a pipe (`--args`), so the sandbox's /proc shows no host paths."""
+        return self.identity.wrap([self.bwrap, "--args", str(options_fd), "--", *inner], self.host_binds())
 
     def spawn(self, spec: ChildSpec) -> Spawned:
-        """The options travel through a pipe (`--args`), so the sandbox's /proc shows no host paths."""
-        options = "\0".join(self.sandbox_options(spec.limits, spec.submission)).encode() + b"\0"
-        read_fd, write_fd = os.pipe()
+        submission_fd = os.open(spec.submission, os.O_RDONLY | os.O_CLOEXEC)
         try:
-            os.write(write_fd, options)   # a few KiB: fits the pipe's buffer
-            os.close(write_fd)
-            inside = f"{SANDBOX_SUBMISSION_DIR}/{spec.submission.name}"
-            command = [self.bwrap, "--args", str(read_fd), "--", *child_arguments(inside, spec, SANDBOX_PACKAGE_ROOT)]
-            return _start(command, spec, {"PATH": "/usr/bin:/bin"}, spec.scratch, self.isolation, extra_fds=(read_fd,))
+            read_fd = options_pipe(self.sandbox_options(spec.limits, submission_fd, spec.submission.name))
+            try:
+                inside = f"{SANDBOX_SUBMISSION_DIR}/{spec.submission.name}"
+                command = self.command(read_fd, child_arguments(inside, spec, SANDBOX_PACKAGE_ROOT, confine=True))
+                return _start(command, spec, {"PATH": "/usr/bin:/bin"}, self.identity.cwd(spec.scratch), self.isolation,
+                              extra_fds=(read_fd, submission_fd))
+            finally:
+                os.close(read_fd)
         finally:
-            os.close(read_fd)
+            os.close(submission_fd)
+
+
+def options_pipe(options: list[str]) -> int:
+    """A pipe holding bwrap's options (a few KiB: fits the pipe's buffer); the caller closes the read end."""
+    read_fd, write_fd = os.pipe()
+    try:
+        os.write(write_fd, "\0".join(options).encode() + b"\0")
+    finally:
+        os.close(write_fd)
+    return read_fd
+
+
+@dataclass(frozen=True)
+class HostIdentity:
+    """Who bubblewrap (and so the student's code) is on the host.
+
+    As an ordinary user, bubblewrap runs as that user. As root, it must not: a user namespace made by
+    root maps the sandbox's uid to the host's uid 0, and the kernel checks files such as
+    /proc/sys/kernel/core_pattern by that uid alone. So root starts bubblewrap as an unprivileged uid
+    (`nobody` unless GRADER_SANDBOX_UID says otherwise) through util-linux's `unshare` and `setpriv`.
+    The Python installation may sit where that uid cannot look (/root/.pyenv), so in a private mount
+    namespace, still as root, each folder the sandbox needs is first bound onto an empty staging
+    folder that uid can reach; bubblewrap binds it from there to the same path as before.
+    """
+
+    drop_to: tuple[int, int] | None
+    stage: str | None = None
+
+    @classmethod
+    def current(cls) -> "HostIdentity":
+        if os.geteuid() != 0:
+            return cls(None)
+        return cls((SANDBOX_UID, SANDBOX_GID), _staging_folder())
+
+    def describe(self) -> str:
+        who = f"uid {self.drop_to[0]}, gid {self.drop_to[1]} on the host" if self.drop_to else \
+            f"the grader's own uid {os.geteuid()} on the host, not root"
+        return (f"runs as {who}, without capabilities in any namespace, with no_new_privs and a seccomp "
+                "filter (no ptrace, mount, namespaces, bpf, keyrings, perf events, kernel modules)")
+
+    def sources(self, binds: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        if self.stage is None:
+            return binds
+        return [(f"{self.stage}/{index}", destination) for index, (_, destination) in enumerate(binds)]
+
+    def cwd(self, scratch: Path) -> Path:
+        return scratch if self.drop_to is None else Path("/")
+
+    def wrap(self, command: list[str], binds: list[tuple[str, str]]) -> list[str]:
+        if self.drop_to is None:
+            return command
+        uid, gid = self.drop_to
+        stage = (f'stage=$1; shift; mount -t tmpfs -o size=65536,mode=755 grader-stage "$stage" || exit {STAGING_FAILED}; '
+                 f'i=0; while [ "$1" != "--" ]; do mkdir "$stage/$i" && mount --bind "$1" "$stage/$i" '
+                 f'|| exit {STAGING_FAILED}; i=$((i+1)); shift; done; shift; exec "$@"')
+        return ["unshare", "--mount", "--propagation", "private", "--",
+                "/bin/sh", "-c", stage, "sh", str(self.stage), *(source for source, _ in binds), "--",
+                "setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "--inh-caps=-all",
+                "--bounding-set=-all", "--", *command]
+
+
+@functools.lru_cache(maxsize=None)
+def _staging_folder() -> str:
+    """An empty folder only ever mounted on inside private mount namespaces; removed when we exit."""
+    folder = tempfile.mkdtemp(prefix="grader-stage-")
+    os.chmod(folder, 0o755)
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
 
 
 @functools.lru_cache(maxsize=None)
@@ -237,27 +327,44 @@ def _python_dirs() -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=None)
 def bwrap_problem() -> str | None:
-    """None when bubblewrap can create its namespaces here; otherwise why not, in plain words."""
+    """None when bubblewrap can start Python here as the sandbox will; otherwise why not, in plain words."""
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         return "bubblewrap (bwrap) is not installed"
+    launcher = BwrapLauncher(bwrap)
+    if launcher.identity.drop_to is not None:
+        missing = [tool for tool in ("unshare", "setpriv", "mount") if shutil.which(tool) is None]
+        if missing:
+            return (f"the grader runs as root and needs util-linux's {', '.join(missing)} to run the student's "
+                    f"code as an unprivileged user")
+    read_fd = options_pipe(launcher.sandbox_options(Limits(), None))
     try:
-        completed = subprocess.run(
-            [bwrap, "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "--proc", "/proc", "true"],
-            capture_output=True, text=True, timeout=10)
+        completed = subprocess.run(launcher.command(read_fd, [sys.executable, "-I", "-S", "-c", "pass"]),
+                                   capture_output=True, text=True, timeout=30, pass_fds=(read_fd,),
+                                   cwd=launcher.identity.cwd(Path(tempfile.gettempdir())))
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"bubblewrap could not run ({exc})"
+    finally:
+        os.close(read_fd)
     if completed.returncode != 0:
-        return f"bubblewrap cannot create namespaces here ({completed.stderr.strip()[:200]})"
+        detail = completed.stderr.strip()[:300]
+        if launcher.identity.drop_to is not None:
+            return (f"the grader runs as root, and bubblewrap could not start Python as uid "
+                    f"{launcher.identity.drop_to[0]} ({detail or f'exit code {completed.returncode}'})")
+        return f"bubblewrap cannot create namespaces here ({detail})"
     return None
 
 
 def choose_launcher(require_strong: bool = False, allow_weak: bool = False):
-    """bwrap when it works; otherwise the plain child, unless strong isolation is required."""
+    """bwrap when it works; otherwise the plain child, unless strong isolation is required.
+
+    As root, the plain child would run the student's code as the host's root: that needs the explicit
+    `allow_weak` even for a single grading.
+    """
     problem = bwrap_problem()
     if problem is None:
         return BwrapLauncher(shutil.which("bwrap") or "bwrap")
-    if require_strong and not allow_weak:
+    if (require_strong or os.geteuid() == 0) and not allow_weak:
         raise WeakIsolationRefused(f"{problem}; refusing to grade without isolation. Install bubblewrap, or pass "
                                    "--allow-weak-isolation to grade in plain child processes anyway.")
     return PlainProcessLauncher(reason=f"{problem}: grading in a plain child process instead")

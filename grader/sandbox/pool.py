@@ -21,7 +21,7 @@ from pathlib import Path
 from grader.course import Limits
 from grader.sandbox.guard import Watchdog, process_tree as _tree
 from grader.sandbox.launchers import (SANDBOX_PACKAGE_ROOT, SANDBOX_SUBMISSION_DIR, BwrapLauncher, ChildRlimits, ChildSpec,
-                                      Isolation, Spawned, boot_command, guard_for)
+                                      Isolation, Spawned, boot_command, guard_for, options_pipe)
 from grader.sandbox.output import TailBuffer, drain
 
 CONTROL_TIMEOUT_S = 10.0
@@ -96,16 +96,14 @@ class _Zygote:
     def __init__(self, bwrap: BwrapLauncher, limits: Limits, preload: str) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.control = ours
-        options = bwrap.sandbox_options(limits, submission=None)
-        read_fd, write_fd = os.pipe()
+        read_fd = options_pipe(bwrap.sandbox_options(limits, submission_fd=None))
         try:
-            os.write(write_fd, "\0".join(options).encode() + b"\0")
-            os.close(write_fd)
-            command = [bwrap.bwrap, "--args", str(read_fd), "--", *boot_command(SANDBOX_PACKAGE_ROOT, "grader.sandbox.zygote"),
-                       "--control-fd", str(theirs.fileno()), "--preload", preload]
+            inner = [*boot_command(SANDBOX_PACKAGE_ROOT, "grader.sandbox.zygote"),
+                     "--control-fd", str(theirs.fileno()), "--preload", preload]
             self.stderr = TailBuffer(16 * 1024)
-            self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                            stderr=subprocess.PIPE, pass_fds=(read_fd, theirs.fileno()),
+            self.process = subprocess.Popen(bwrap.command(read_fd, inner), stdin=subprocess.DEVNULL,
+                                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                            pass_fds=(read_fd, theirs.fileno()), cwd=bwrap.identity.cwd(Path("/")),
                                             env={"PATH": "/usr/bin:/bin"}, start_new_session=True)
         finally:
             os.close(read_fd)
@@ -117,6 +115,7 @@ class _Zygote:
         if not hello.get("ready"):
             raise ZygoteError(f"the template did not start: {hello}")
         self.host_pid = self._host_pid_of(hello["pid"], self.process.pid)
+        self.rooms_problem: str | None = hello.get("rooms_problem")
 
     def request(self, message: dict | None, fds: list[int] = (), timeout: float = CONTROL_TIMEOUT_S) -> dict:
         try:
@@ -168,10 +167,13 @@ class ZygoteLauncher:
         self.preload = preload
         self.restart_after = restart_after
         self._zygote: _Zygote | None = None
+        self.cold_because: str | None = None
         self.isolation = Isolation(
             mode="bwrap-warm", strong=True, memory_limit="cgroup",
             notes=("bubblewrap namespaces: no network, no view of the course, other submissions or $HOME",
-                   "forked from a warm template; a fresh child per submission"),
+                   "forked from a warm template: a fresh child per submission, with its own user, mount and IPC "
+                   "namespaces and empty tmpfs mounts; the rest of the root is read-only",
+                   self.bwrap.identity.describe()),
         )
 
     def _template(self, limits: Limits) -> _Zygote:
@@ -180,14 +182,31 @@ class ZygoteLauncher:
             if zygote is not None:
                 zygote.close()
             self._zygote = zygote = _Zygote(self.bwrap, limits, self.preload)
+            if zygote.rooms_problem is not None:
+                self.cold_because = f"a child of the template cannot get a private sandbox ({zygote.rooms_problem})"
+                self.close()
+                raise ZygoteError(self.cold_because)
         return zygote
 
     def spawn(self, spec: ChildSpec) -> Spawned:
-        """Fork from the template; a template that died (a submission may kill it) is replaced once."""
+        """Fork from the template; a template that died (a submission may kill it) is replaced once.
+
+        A template whose children cannot get namespaces of their own (a kernel that forbids nested
+        user namespaces) is never used: every submission then gets a cold bubblewrap sandbox instead.
+        """
+        if self.cold_because is not None:
+            return self._cold(spec)
         try:
             return self._spawn(spec)
         except ZygoteError:
+            if self.cold_because is not None:
+                return self._cold(spec)
             return self._spawn(spec)
+
+    def _cold(self, spec: ChildSpec) -> Spawned:
+        spawned = self.bwrap.spawn(spec)
+        notes = (*spawned.isolation.notes, f"no warm template: {self.cold_because}")
+        return replace(spawned, isolation=replace(spawned.isolation, notes=notes))
 
     def _spawn(self, spec: ChildSpec) -> Spawned:
         limits = spec.limits
@@ -199,7 +218,8 @@ class ZygoteLauncher:
         source_fd = os.open(spec.submission, os.O_RDONLY)
         message = {"command": "spawn", "path": f"{SANDBOX_SUBMISSION_DIR}/{spec.submission.name}",
                    "data_mb": rlimits.data_mb, "cpu_seconds": rlimits.cpu_seconds,
-                   "file_mb": rlimits.file_mb, "max_bytes": limits.max_file_kib * 1024}
+                   "file_mb": rlimits.file_mb, "max_bytes": limits.max_file_kib * 1024,
+                   "scratch_bytes": limits.scratch_mb * 2**20}
         try:
             reply = zygote.request(message, [spec.request_fd, spec.response_fd, stdout_write, stderr_write, source_fd])
         except BaseException:

@@ -3,8 +3,11 @@
 Runs inside its own bubblewrap sandbox and holds no checks, solutions or secrets: it only ever
 sees the bytes of the submission it is asked to run, passed as a file descriptor. It imports and
 does nothing else (a parent that ran a TensorFlow operation before forking deadlocks its
-children). Between submissions it kills every other process in its pid namespace and wipes the
-writable directories, so one submission never meets another's leftovers.
+children). Each forked child first moves into its own user, mount and IPC namespaces with fresh
+tmpfs mounts where it may write (the rest of the root is read-only), then drops every capability
+and loads the seccomp filter: nothing one submission leaves behind is visible to the next, and no
+child can reach the template or bubblewrap's init. Between submissions the template kills every
+other process in its pid namespace.
 """
 
 from __future__ import annotations
@@ -14,18 +17,17 @@ import array
 import ctypes
 import json
 import os
-import shutil
 import signal
 import socket
 import sys
 import time
 
-from grader.sandbox import child
+from grader.sandbox import child, confine
 
 MAX_CONTROL_BYTES = 64 * 1024
 PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
-WRITABLE_DIRS = ("/scratch", "/tmp", "/dev/shm")
+WRITABLE_DIRS = ("/scratch", "/tmp", "/dev/shm")   # as in launchers.WRITABLE_DIRS (not imported: keep the template light)
 
 
 def _prctl(option: int, value: int) -> None:
@@ -62,19 +64,24 @@ def _run_child(message: dict, fds: list[int], control: socket.socket) -> None:
             source = stream.read(message["max_bytes"] + 1)
         for fd in (stdout_fd, stderr_fd):
             os.close(fd)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        child.limit_resources(message["data_mb"], message["cpu_seconds"], message["file_mb"])
+        child.confine_or_exit(rooms=lambda: confine.private_rooms(WRITABLE_DIRS, message["scratch_bytes"]))
         scratch = f"/scratch/work-{os.getpid()}"
         os.mkdir(scratch, 0o700)
         os.chdir(scratch)
         os.environ["HOME"] = os.environ["TMPDIR"] = scratch
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        child.limit_resources(message["data_mb"], message["cpu_seconds"], message["file_mb"])
         child.serve(message["path"], request_fd, response_fd, source=source)
     finally:
         os._exit(0)
 
 
 def _clean(own_pid: int) -> int:
-    """Kill every process of the namespace but init and this one, reap them, wipe writable dirs."""
+    """Kill every process of the namespace but init and this one, and reap them.
+
+    Files need no wiping: each child wrote only to tmpfs mounts of its own mount namespace, which
+    vanish with its last process.
+    """
     killed = 0
     for _ in range(20):
         victims = [int(entry) for entry in os.listdir("/proc") if entry.isdigit() and int(entry) not in (1, own_pid)]
@@ -88,32 +95,29 @@ def _clean(own_pid: int) -> int:
                 pass
         _reap()
         time.sleep(0.005)
-    for folder in WRITABLE_DIRS:
-        try:
-            entries = os.listdir(folder)
-        except OSError:
-            continue
-        for name in entries:
-            path = os.path.join(folder, name)
-            if _holds_mount(path):
-                continue   # a read-only bind of the Python installation, not a leftover
-            if os.path.isdir(path) and not os.path.islink(path):
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                try:
-                    os.unlink(path)
-                except OSError:
-                    pass
     return killed
 
 
-def _holds_mount(path: str) -> bool:
-    try:
-        with open("/proc/self/mounts") as mounts:
-            points = [line.split()[1] for line in mounts]
-    except OSError:
-        return True
-    return any(point == path or point.startswith(path.rstrip("/") + "/") for point in points)
+def _probe_private_rooms() -> str | None:
+    """Fork once and try what every child will do; None when it works, else why not."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_fd)
+        try:
+            confine.private_rooms(WRITABLE_DIRS, 1 << 20)
+            confine.lock_down()
+        except BaseException as exc:  # noqa: BLE001 - reported to the grader, which falls back to cold children
+            os.write(write_fd, str(exc).encode(errors="replace")[:500])
+            os._exit(1)
+        os._exit(0)
+    os.close(write_fd)
+    with os.fdopen(read_fd, "rb") as stream:
+        problem = stream.read().decode(errors="replace")
+    _, status = os.waitpid(pid, 0)
+    if status == 0:
+        return None
+    return problem or f"the probe exited with status {status}"
 
 
 def _reap() -> dict[int, int]:
@@ -150,7 +154,7 @@ def main(argv: list[str] | None = None) -> None:
     control = socket.socket(fileno=options.control_fd)
     own_pid = os.getpid()
     statuses: dict[int, int] = {}
-    _reply(control, {"ready": True, "pid": own_pid})
+    _reply(control, {"ready": True, "pid": own_pid, "rooms_problem": _probe_private_rooms()})
 
     while True:
         try:

@@ -1,0 +1,324 @@
+"""What the sandbox's processes are and can do on the host, in every strong mode, and what one
+submission in a warm template can do to the students graded after it (nothing).
+
+Real bubblewrap, real templates, real gradings of 02_backprop. Nothing here writes a host-wide
+setting: host-wide files are only asked whether they are writable; real writes go to harmless,
+namespaced settings (the UTS hostname) and to folders that must be read-only.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, reference_source
+from grader.course import Limits
+from grader.engine import grade
+from grader.feedback import schema_errors
+from grader.manifest import load_course
+from grader.sandbox import seccomp
+from grader.sandbox.guard import process_tree
+from grader.sandbox.launchers import SANDBOX_UID, BwrapLauncher, bwrap_problem
+from grader.sandbox.pool import ZygoteLauncher
+from grader.sandbox.session import SandboxSession
+
+needs_bwrap = pytest.mark.skipif(bwrap_problem() is not None, reason=f"needs bubblewrap: {bwrap_problem()}")
+EXERCISE = load_course(ROOT / "course.yaml").exercise("02_backprop")
+HOST_WIDE = ("/proc/sys/kernel/core_pattern", "/proc/sys/kernel/randomize_va_space", "/proc/sys/vm/drop_caches",
+             "/proc/sys/kernel/panic", "/proc/sys/fs/file-max", "/proc/sysrq-trigger")
+DEVICES = {"null", "zero", "full", "random", "urandom", "tty", "pts", "shm", "ptmx", "stdin", "stdout", "stderr",
+           "fd", "core"}
+
+PROBE = textwrap.dedent('''
+    import ctypes, errno, os
+
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def _errno(result):
+        return 0 if result >= 0 else ctypes.get_errno()
+
+    def status():
+        fields = dict(line.split(":", 1) for line in open("/proc/self/status"))
+        return {key: fields[key].strip() for key in
+                ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", "NoNewPrivs", "Seccomp")}
+
+    def writable(paths):
+        return {path: os.access(path, os.W_OK) for path in paths}
+
+    def write_hostname():
+        """A real write to a namespaced, harmless setting: refused because /proc/sys is read-only."""
+        try:
+            with open("/proc/sys/kernel/hostname", "w") as stream:
+                stream.write("changed")
+            return 0
+        except OSError as exc:
+            return exc.errno
+
+    def devices():
+        return sorted(os.listdir("/dev"))
+
+    def sys_entries():
+        return sorted(os.listdir("/sys")) if os.path.isdir("/sys") else None
+
+    def write_into(folders):
+        result = {}
+        for folder in folders:
+            try:
+                with open(os.path.join(folder, "planted.txt"), "w") as stream:
+                    stream.write("x")
+                result[folder] = 0
+            except OSError as exc:
+                result[folder] = exc.errno
+        return result
+
+    def syscalls():
+        """Each refused call must fail with EPERM (ENOSYS for clone3) and change nothing."""
+        libc.syscall.restype = ctypes.c_long
+        calls = {
+            "ptrace_attach_init": lambda: libc.ptrace(16, 1, 0, 0),
+            "process_vm_readv": lambda: libc.syscall(310, 1, 0, 0, 0, 0, 0),
+            "keyctl": lambda: libc.syscall(250, 0, 0, 0, 0, 0),
+            "add_key": lambda: libc.syscall(248, b"user", b"k", b"v", 1, -2),
+            "bpf": lambda: libc.syscall(321, 0, 0, 0),
+            "perf_event_open": lambda: libc.syscall(298, 0, 0, -1, -1, 0),
+            "mount": lambda: libc.mount(b"none", b"/tmp", b"tmpfs", 0, None),
+            "umount": lambda: libc.umount2(b"/tmp", 2),
+            "unshare_user": lambda: libc.unshare(0x10000000),
+            "unshare_mount": lambda: libc.unshare(0x00020000),
+            "setns": lambda: libc.setns(0, 0),
+            "userfaultfd": lambda: libc.syscall(323, 0),
+            "personality_no_aslr": lambda: libc.personality(0x0040000),
+            "init_module": lambda: libc.syscall(175, 0, 0, b""),
+            "finit_module": lambda: libc.syscall(313, 0, b"", 0),
+            "kexec_load": lambda: libc.syscall(246, 0, 0, 0, 0),
+            "open_by_handle_at": lambda: libc.syscall(304, 0, 0, 0),
+            "clone3": lambda: libc.syscall(435, 0, 0),
+        }
+        result = {name: _errno(call()) for name, call in calls.items()}
+        child = libc.syscall(56, 0x10000000 | 17, 0, 0, 0, 0)   # clone(CLONE_NEWUSER | SIGCHLD)
+        if child == 0:
+            os._exit(0)
+        result["clone_newuser"] = 0 if child > 0 else ctypes.get_errno()
+        return result
+
+    def fork_still_works():
+        pid = os.fork()
+        if pid == 0:
+            os._exit(7)
+        return os.WEXITSTATUS(os.waitpid(pid, 0)[1])
+''')
+
+
+@pytest.fixture(params=["bwrap", "bwrap-warm"])
+def launcher(request):
+    made = BwrapLauncher() if request.param == "bwrap" else ZygoteLauncher()
+    yield made
+    if isinstance(made, ZygoteLauncher):
+        made.close()
+
+
+@pytest.fixture
+def probe(tmp_path):
+    path = tmp_path / "probe.py"
+    path.write_text(PROBE)
+    return path
+
+
+def host_uids(pids: list[int]) -> set[int]:
+    uids = set()
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("Uid:"):
+                    uids.update(int(field) for field in line.split()[1:])
+        except OSError:
+            continue
+    return uids
+
+
+@needs_bwrap
+def test_student_code_runs_unprivileged_without_capabilities(launcher, probe):
+    with SandboxSession(probe, Limits(), launcher) as session:
+        status = session.call("status").value
+        process = session._child.process
+        sandbox_pids = process_tree(process.pid)
+        if isinstance(launcher, ZygoteLauncher):
+            sandbox_pids += process_tree(launcher._zygote.process.pid)
+        uids = host_uids(sandbox_pids)
+    assert status["NoNewPrivs"] == "1" and status["Seccomp"] == "2"
+    for key in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):
+        assert int(status[key], 16) == 0, (key, status)
+    assert uids, "found no process of the sandbox on the host"
+    assert 0 not in uids
+    if os.geteuid() == 0:
+        assert uids == {SANDBOX_UID}
+
+
+@needs_bwrap
+def test_kernel_settings_and_devices_are_out_of_reach(launcher, probe):
+    with SandboxSession(probe, Limits(), launcher) as session:
+        writable = session.call("writable", (list(HOST_WIDE),)).value
+        hostname_errno = session.call("write_hostname").value
+        devices = set(session.call("devices").value)
+        sys_entries = session.call("sys_entries").value
+    assert not any(writable.values()), writable
+    assert hostname_errno == 30   # EROFS
+    assert devices <= DEVICES, devices - DEVICES
+    assert sys_entries is None or sys_entries == []
+
+
+@pytest.mark.skipif(not seccomp.supported(), reason="the seccomp filter is written for x86_64")
+@needs_bwrap
+def test_the_seccomp_filter_refuses_what_grading_never_needs(launcher, probe):
+    with SandboxSession(probe, Limits(), launcher) as session:
+        refused = session.call("syscalls").value
+        forked = session.call("fork_still_works").value
+    expected = {name: 1 for name in refused}   # EPERM
+    expected["clone3"] = 38                    # ENOSYS: the C library falls back to clone
+    assert refused == expected
+    assert forked == 7
+
+
+@needs_bwrap
+def test_only_private_tmpfs_is_writable(launcher, probe):
+    with SandboxSession(probe, Limits(), launcher) as session:
+        written = session.call("write_into", (["/", "/etc", "/opt/grader/grader", "/dev", "/root", "/home", "/var",
+                                               "/tmp", "/scratch", "/dev/shm"],)).value
+    for folder in ("/", "/etc", "/opt/grader/grader", "/dev"):
+        assert written[folder] == 30, (folder, written)   # EROFS
+    assert all(written[folder] != 0 for folder in ("/root", "/home", "/var")), written
+    assert written["/tmp"] == written["/scratch"] == written["/dev/shm"] == 0
+
+
+PLANTER = textwrap.dedent('''
+
+    import ctypes as _ctypes, os as _os, subprocess as _subprocess
+
+    def _attempt(action):
+        try:
+            action()
+            return "done"
+        except OSError as exc:
+            return exc.strerror
+
+    def _plant_module():
+        with open("/opt/grader/resource.py", "w") as stream:
+            stream.write("import sys; sys.modules['grader'].PLANTED = True\\n")
+
+    def _shm():
+        libc = _ctypes.CDLL(None, use_errno=True)
+        if libc.shmget(0x5EED, 4096, 0o1666) < 0:
+            raise OSError(_ctypes.get_errno(), "shmget failed")
+
+    def _big():
+        with open("/tmp/big.bin", "wb") as stream:
+            for _ in range(40):
+                stream.write(b"x" * 2**20)
+
+    PLANTED = {
+        "module": _attempt(_plant_module),
+        "root_file": _attempt(lambda: open("/planted", "w").close()),
+        "etc_file": _attempt(lambda: open("/etc/planted", "w").close()),
+        "rename_root": _attempt(lambda: _os.rename("/root", "/root-gone")),
+        "rename_opt": _attempt(lambda: _os.rename("/opt", "/opt-gone")),
+        "tmp_file": _attempt(lambda: open("/tmp/planted", "w").close()),
+        "shm_file": _attempt(lambda: open("/dev/shm/planted", "w").close()),
+        "sysv_shm": _attempt(_shm),
+        "big_tmp": _attempt(_big),
+        "ptrace_init": "done" if _ctypes.CDLL(None).ptrace(16, 1, 0, 0) == 0 else "refused",
+    }
+    _subprocess.Popen(["/bin/sleep", "1000"], start_new_session=True)
+''')
+
+SPY = textwrap.dedent('''
+
+    import os as _os
+
+    def _leftovers():
+        found = []
+        for folder in ("/", "/etc", "/tmp", "/dev/shm", "/scratch", "/opt", "/opt/grader"):
+            for name in _os.listdir(folder):
+                if "planted" in name or name in ("big.bin", "resource.py", "root-gone", "opt-gone"):
+                    found.append(f"{folder}/{name}")
+        with open("/proc/sysvipc/shm") as stream:
+            found += [f"shm {line.split()[0]}" for line in stream.readlines()[1:]]
+        for pid in filter(str.isdigit, _os.listdir("/proc")):
+            try:
+                if b"sleep" in open(f"/proc/{pid}/cmdline", "rb").read():
+                    found.append(f"process {pid}")
+            except OSError:
+                pass
+        return found
+
+    LEFTOVERS = _leftovers()
+
+    def train(x, t, params, learning_rate, epochs, threshold=None):
+        assert not LEFTOVERS, LEFTOVERS
+        return _reference_train(x, t, params, learning_rate, epochs, threshold)
+''')
+
+
+def _scores(feedback) -> dict[str, float]:
+    return {check.id: check.score for check in feedback.checks}
+
+
+@pytest.mark.slow
+@needs_bwrap
+def test_a_hostile_student_in_a_warm_template_changes_nothing_for_the_next_ones(tmp_path):
+    """One template grades a hostile file first, then a spy, the stub and a correct file: each gets
+    exactly what it gets alone in a fresh template, and the spy finds nothing the hostile one left."""
+    reference = reference_source("02_backprop")
+    files = {
+        "hostile": reference + PLANTER,
+        "spy": reference.replace("def train(", "def _reference_train(") + SPY,
+        "stub": EXERCISE.stub_path.read_text(),
+        "correct": reference,
+    }
+    paths = {}
+    for name, source in files.items():
+        paths[name] = tmp_path / f"{name}.py"
+        paths[name].write_text(source)
+
+    shared = ZygoteLauncher()
+    try:
+        together = {name: grade(EXERCISE, path, seed=7, launcher=shared) for name, path in paths.items()}
+    finally:
+        shared.close()
+    alone = {}
+    for name in ("spy", "stub", "correct"):
+        fresh = ZygoteLauncher()
+        try:
+            alone[name] = grade(EXERCISE, paths[name], seed=7, launcher=fresh)
+        finally:
+            fresh.close()
+
+    for name, feedback in together.items():
+        assert schema_errors(feedback.to_dict()) == []
+        assert feedback.isolation.mode == "bwrap-warm"
+    assert together["correct"].score == EXERCISE.points
+    assert together["stub"].score == 0
+    assert together["spy"].score == EXERCISE.points, [c.message for c in together["spy"].checks if c.score == 0]
+    for name in ("spy", "stub", "correct"):
+        assert _scores(together[name]) == _scores(alone[name]), name
+        assert together[name].status == alone[name].status
+
+
+@needs_bwrap
+def test_what_the_hostile_file_could_do_inside_its_own_sandbox(tmp_path):
+    """The planter's own view: writes outside the private tmpfs and ptrace of init were refused."""
+    path = tmp_path / "planter.py"
+    path.write_text(PLANTER + "\ndef planted():\n    return PLANTED\n")
+    launcher = ZygoteLauncher()
+    try:
+        with SandboxSession(path, Limits(), launcher) as session:
+            planted = session.call("planted").value
+    finally:
+        launcher.close()
+    for attempt in ("module", "root_file", "etc_file", "rename_root", "rename_opt"):
+        assert planted[attempt] != "done", (attempt, planted)
+    assert planted["ptrace_init"] == "refused"
+    for attempt in ("tmp_file", "shm_file", "sysv_shm"):
+        assert planted[attempt] == "done", (attempt, planted)   # its own rooms work: they just do not outlive it
