@@ -49,6 +49,37 @@ def sigmoid(z):
     return 1 / (1 + np.exp(-z))
 
 
+_CHAIN = {"sigmoid": (sigmoid, lambda z: sigmoid(z) * (1 - sigmoid(z))), "tanh": (np.tanh, lambda z: 1 - np.tanh(z) ** 2),
+          "relu": (lambda z: max(z, 0.0), lambda z: float(z > 0))}
+
+
+def chain_factors(x, weights, biases, activation):
+    """The factors of d(output)/d(w1) through a chain of neurons: x and f'(z_1), then w_i and f'(z_i)."""
+    f, f_prime = _CHAIN[activation]
+    a, factors = x, [x]
+    for i, (w, b) in enumerate(zip(weights, biases)):
+        z = w * a + b
+        factors += [w, float(f_prime(z))] if i else [float(f_prime(z))]
+        a = float(f(z))
+    return factors
+
+
+def chain_gradient(x, weights, biases, activation):
+    """The chain's gradient, computed here from its factors (the check's own arithmetic)."""
+    return float(np.prod(chain_factors(x, weights, biases, activation)))
+
+
+def chain_mistake(got, x, weights, biases, activation):
+    """VANISHING_WRONG_FACTORS when `got` is the gradient with one factor left out or one too many."""
+    factors = chain_factors(x, weights, biases, activation)
+    want = float(np.prod(factors))
+    missing = [float(np.prod(factors[:i] + factors[i + 1:])) for i in range(len(factors))]
+    extra = [want * factor for factor in factors[1:]] + [want * weights[0]]
+    if any(close(got, v, rtol=1e-6, atol=1e-300) for v in missing + extra):
+        return VANISHING_WRONG_FACTORS
+    return None
+
+
 def check_softmax_rows(submission, matrix):
     got = call_array(submission, "softmax", matrix)
     if got.shape != matrix.shape:
@@ -132,9 +163,10 @@ def test_vanishing_gradient_in_a_sigmoid_chain(submission):
     want = 0.0004861426435890659
     if not close(sigmoid_chain, want, rtol=1e-6):
         fail(f"the gradient through 5 sigmoid neurons is {show(sigmoid_chain)}, expected {want:.6g} "
-             f"(at most 0.25^5 = {0.25 ** 5:.6g})", VANISHING_WRONG_FACTORS)
+             f"(at most 0.25^5 = {0.25 ** 5:.6g})", chain_mistake(sigmoid_chain, 1.0, [1.0] * 5, [0.0] * 5, "sigmoid"))
     relu_chain = as_number(submission.first_layer_gradient(1.0, [1.0] * 5, [0.0] * 5, "relu"),
                            "first_layer_gradient(1.0, [1]*5, [0]*5, 'relu')")
     if not close(relu_chain, 1.0):
         fail(f"the gradient through 5 ReLU neurons with weights 1 is {show(relu_chain)}, expected 1: "
-             "ReLU's slope is 1 for positive inputs, so nothing vanishes", VANISHING_WRONG_FACTORS)
+             "ReLU's slope is 1 for positive inputs, so nothing vanishes",
+             chain_mistake(relu_chain, 1.0, [1.0] * 5, [0.0] * 5, "relu"))

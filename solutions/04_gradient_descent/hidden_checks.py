@@ -62,9 +62,10 @@ def test_learning_rate_edge_random(submission, rng):
     edge = as_number(submission.largest_stable_learning_rate(list(x)), "largest_stable_learning_rate(...)")
     if not close(edge, 1 / np.mean(x ** 2)):
         fail(f"largest_stable_learning_rate({show(x)}) returned {show(edge)}, expected {1 / np.mean(x ** 2):.6g}")
-    ws, _ = public.read_history(submission.fit_line(list(x), list(2 * x), 0.0, 1.2 / np.mean(x ** 2), 6), "fit_line(...)", 6)
-    if not abs(ws[-1] - 2) > 2:
-        fail(f"above the edge the weights should run away from 2, but they are {show(list(ws))}")
+    rate = float(1.2 / np.mean(x ** 2))
+    ws, _ = public.read_history(submission.fit_line(list(x), list(2 * x), 0.0, rate, 6), "fit_line(...)", 6)
+    public.check_descent(ws, x, 2 * x, 0.0, rate, f"with a learning rate of {rate:.4g}, just above the edge, "
+                         "the weights run away from 2")
 
 
 @pytest.mark.points(5)
@@ -91,11 +92,19 @@ def test_sgd_random_batches_and_seed(submission, rng, reference):
 
 
 @pytest.mark.points(2)
-def test_sgd_learns(submission, rng):
-    """on noiseless linear data, sgd's error falls over the epochs"""
+def test_sgd_learns(submission, rng, reference):
+    """on noiseless linear data, the weights sgd returns have a far smaller error than the starting weights"""
     X = rng.normal(0, 1, (30, 3))
     y = X @ np.array([0.5, -1.0, 2.0])
-    _, history = as_pair(submission.sgd(X, y, np.zeros(3), 0.05, 6, 5, 1), "sgd", "(weights, history)")
-    history = as_array(history, "sgd(...)[1]")
-    if not history[-1] < history[0]:
-        fail(f"the error per epoch did not fall: {show(list(history))}", public.UPDATE_SIGN)
+    weights, history = as_pair(submission.sgd(X, y, np.zeros(3), 0.05, 6, 5, 1), "sgd", "(weights, history)")
+    weights, history = as_array(weights, "sgd(...)[0]", (3,)), as_array(history, "sgd(...)[1]")
+    # Measured here, from the returned weights: the history is the submission's own report.
+    before, after = float(np.mean(y ** 2)), float(np.mean((X @ weights - y) ** 2))
+    if not after < 0.5 * before:
+        uphill, _ = reference.sgd(X, y, np.zeros(3), -0.05, 6, 5, 1)
+        fail(f"after 6 epochs the weights {show(weights)} have a mean squared error of {after:.4g} on the data; "
+             f"the starting weights (zeros) have {before:.4g}: sgd should bring it far down",
+             public.UPDATE_SIGN if close(weights, uphill, rtol=1e-6, atol=1e-9) else None)
+    if len(history) != 6 or not close(history[-1], after, rtol=1e-6, atol=1e-9):
+        fail(f"the history {show(list(history))} should end with the error of the weights sgd returned, {after:.6g}: "
+             "record np.mean((X @ w - y) ** 2) at the end of every epoch")
