@@ -104,6 +104,9 @@ PROBE = textwrap.dedent('''
         result["clone_newuser"] = 0 if child > 0 else ctypes.get_errno()
         return result
 
+    def read(path):
+        return open(path).read()
+
     def fork_still_works():
         pid = os.fork()
         if pid == 0:
@@ -118,6 +121,7 @@ def launcher(request):
     yield made
     if isinstance(made, ZygoteLauncher):
         made.close()
+        assert made.cold_because is None, "the warm template fell back to cold sandboxes"
 
 
 @pytest.fixture
@@ -191,6 +195,26 @@ def test_only_private_tmpfs_is_writable(launcher, probe):
         assert written[folder] == 30, (folder, written)   # EROFS
     assert all(written[folder] != 0 for folder in ("/root", "/home", "/var")), written
     assert written["/tmp"] == written["/scratch"] == written["/dev/shm"] == 0
+
+
+@needs_bwrap
+def test_a_read_only_folder_under_tmp_stays_visible_in_a_warm_child(tmp_path, monkeypatch, probe):
+    """A course checked out under /tmp has its virtual environment there: a child's fresh /tmp keeps it."""
+    folder = tmp_path / "venv-like"
+    folder.mkdir()
+    (folder / "marker.txt").write_text("still here")
+    binds = BwrapLauncher.host_binds
+    monkeypatch.setattr(BwrapLauncher, "host_binds", lambda self: [*binds(self), (str(folder), "/tmp/ci/main/.venv")])
+    launcher = ZygoteLauncher()
+    try:
+        for _ in range(2):
+            with SandboxSession(probe, Limits(), launcher) as session:
+                assert session.call("read", ("/tmp/ci/main/.venv/marker.txt",)).value == "still here"
+                written = session.call("write_into", (["/tmp/ci/main/.venv", "/tmp"],)).value
+                assert written == {"/tmp/ci/main/.venv": 30, "/tmp": 0}
+    finally:
+        launcher.close()
+    assert launcher.cold_because is None
 
 
 PLANTER = textwrap.dedent('''
