@@ -179,6 +179,32 @@ def test_as_root_without_bwrap_even_a_single_grading_refuses_unless_asked(monkey
     assert isinstance(choose_launcher(allow_weak=True), PlainProcessLauncher)
 
 
+@pytest.fixture
+def as_root(monkeypatch):
+    """The grader believes it is root; the probe's cached answer is forgotten before and after."""
+    monkeypatch.setattr(launchers.os, "geteuid", lambda: 0)
+    launchers.bwrap_problem.cache_clear()
+    yield monkeypatch
+    launchers.bwrap_problem.cache_clear()
+
+
+@needs_bwrap
+def test_as_root_without_the_tools_to_drop_privileges_it_refuses_and_says_why(as_root):
+    real_which = launchers.shutil.which
+    as_root.setattr(launchers.shutil, "which", lambda tool: None if tool == "setpriv" else real_which(tool))
+    with pytest.raises(WeakIsolationRefused, match="setpriv"):
+        choose_launcher(require_strong=True)
+    with pytest.raises(WeakIsolationRefused, match="unprivileged"):
+        choose_launcher()
+
+
+@needs_bwrap
+def test_as_root_a_sandbox_uid_of_zero_is_refused(as_root):
+    as_root.setattr(launchers, "SANDBOX_UID", 0)
+    with pytest.raises(WeakIsolationRefused, match="not 0"):
+        choose_launcher(require_strong=True)
+
+
 @needs_bwrap
 def test_with_bwrap_the_strong_mode_is_chosen():
     assert isinstance(choose_launcher(require_strong=True), BwrapLauncher)

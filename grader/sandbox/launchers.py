@@ -333,6 +333,8 @@ def bwrap_problem() -> str | None:
         return "bubblewrap (bwrap) is not installed"
     launcher = BwrapLauncher(bwrap)
     if launcher.identity.drop_to is not None:
+        if 0 in launcher.identity.drop_to:
+            return "GRADER_SANDBOX_UID and GRADER_SANDBOX_GID must name an unprivileged user and group, not 0"
         missing = [tool for tool in ("unshare", "setpriv", "mount") if shutil.which(tool) is None]
         if missing:
             return (f"the grader runs as root and needs util-linux's {', '.join(missing)} to run the student's "
