@@ -73,7 +73,8 @@ def _grade_parser() -> argparse.ArgumentParser:
                         help="the .py file or .ipynb notebook to grade (default: the exercise's file in EXERCISE_DIR, "
                              "or its notebook if that was saved more recently)")
     parser.add_argument("--json", metavar="PATH", help="also write the feedback document as JSON to PATH ('-' for stdout only)")
-    parser.add_argument("--seed", type=int, help="seed of the hidden checks' random inputs (default: derived from the file)")
+    parser.add_argument("--seed", type=int, help="seed of the hidden checks' random inputs (default: derived from the file "
+                                                  "and the hidden checks, which your code cannot read)")
     parser.add_argument("--public-only", action="store_true", help="run only the public checks")
     parser.add_argument("--gradescope", metavar="PATH", help="also write Gradescope's results.json to PATH")
     return parser
@@ -103,7 +104,8 @@ def _batch_parser() -> argparse.ArgumentParser:
     parser.add_argument("--exercise", required=True, help="the exercise id, e.g. 02_backprop")
     parser.add_argument("--out", required=True, type=Path, help="where feedback, gradebook.sqlite and the exports go")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel workers (default: all cores)")
-    parser.add_argument("--seed", type=int, help="one seed for every submission (default: derived from each file)")
+    parser.add_argument("--seed", type=int, help="one seed for every submission (default: derived from each file "
+                                                  "and the batch's secret key, OUT/seed.key)")
     parser.add_argument("--allow-weak-isolation", action="store_true",
                         help="grade in plain child processes when bubblewrap is unavailable (not recommended)")
     return parser
@@ -217,19 +219,22 @@ def _run_batch(argv: list[str]) -> ExitCode:
     source = options.submissions
     if not source.exists():
         raise UsageError(f"there is no folder or zip archive {source}")
+    if options.out.resolve().is_relative_to(source.resolve()) and source.is_dir():
+        raise UsageError(f"--out {options.out} is inside the submissions folder {source}; choose a folder outside it")
     options.out.mkdir(parents=True, exist_ok=True)
+    skipped = {}
     if source.is_file():
         folder = options.out / "extracted"
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir()
         try:
-            skipped = extract(source, folder)
+            skipped = {item.name: item.reason for item in extract(source, folder)}
         except UnsafeArchive as exc:
             raise UsageError(str(exc)) from None
-        for item in skipped:
-            console.print(f"skipped {item.name!r} from the archive: {item.reason}", markup=False)
+        for name, reason in skipped.items():
+            console.print(f"skipped {name!r} from the archive: {reason}", markup=False)
         source = folder
-    entries = collect(source, exercise)
+    entries = collect(source, exercise, skipped)
     if not strong:
         console.print("[yellow]Grading without bubblewrap: submissions run as plain processes (--allow-weak-isolation).[/yellow]")
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -240,13 +245,17 @@ def _run_batch(argv: list[str]) -> ExitCode:
         def advance(total: int, done: int, student: str) -> None:
             progress.update(task, total=total, completed=done, description=f"grading {exercise.id} ({student})")
 
-        summary = run_batch(course.manifest_path, exercise.id, entries, options.out, jobs=max(1, options.jobs),
-                            strong=strong, seed=options.seed, on_progress=advance)
+        try:
+            summary = run_batch(course.manifest_path, exercise.id, entries, options.out, jobs=max(1, options.jobs),
+                                strong=strong, seed=options.seed, on_progress=advance)
+        except ValueError as exc:   # a damaged seed key: the instructor decides
+            raise UsageError(str(exc)) from None
     paths = write_exports(options.out, exercise)
     console.print(f"{summary.total} students: {summary.graded} graded, {summary.unchanged} unchanged since the last run, "
                   f"{summary.problems} without a gradable file, {summary.grader_failures} grader failures "
                   f"({summary.retried} retried) in {summary.wall_s:.1f} s", markup=False)
-    console.print(f"gradebook: {options.out / 'gradebook.sqlite'}\nCSV: {paths.csv}\nreport: {paths.report}\n"
+    console.print(f"gradebook: {options.out / 'gradebook.sqlite'}\nCSV: {paths.csv}\nstudent ids: {paths.students}\n"
+                  f"report: {paths.report}\n"
                   f"Gradescope results: {paths.gradescope}/<student>/results.json", markup=False)
     return ExitCode.GRADER_FAILED if summary.grader_failures else ExitCode.OK
 

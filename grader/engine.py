@@ -8,10 +8,14 @@ document whose status says the grader failed, so a student is never blamed for o
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
+import hmac
 import io
 import os
+import re
 import shutil
+import stat
 import sys
 import tempfile
 import time
@@ -49,15 +53,41 @@ class CheckRun:
     problems: tuple[str, ...] = field(default_factory=tuple)   # grader-side failures, for grader_error
 
 
+HASH_CHUNK = 1 << 20
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def file_sha256(path: Path) -> str:
+    """The file's sha256, read in chunks so a huge file never sits in memory whole."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while chunk := stream.read(HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _too_large(size: int, max_kib: int) -> str:
+    return (f"the file is {size / 1024 / 1024:.1f} MB, and a submission may be at most {max_kib / 1024:g} MB; "
+            f"hand in only your code")
+
+
 def inspect_file(path: Path, max_kib: int) -> tuple[SubmissionInfo, str | None]:
-    """Hash the file and say why it cannot be run at all (unreadable, too large, binary, not UTF-8), if so."""
+    """Say why the file cannot be run at all (unreadable, too large, binary, not UTF-8), judging its size
+    before reading it, so a huge file costs no memory; hash what is read."""
+    limit = max_kib * 1024
     try:
-        data = path.read_bytes()
+        status = os.stat(path)
+        if not stat.S_ISREG(status.st_mode):
+            return SubmissionInfo(path=str(path), sha256="", bytes=0), "the file cannot be read (it is not a regular file)"
+        if status.st_size > limit:
+            return SubmissionInfo(path=str(path), sha256="", bytes=status.st_size), _too_large(status.st_size, max_kib)
+        with open(path, "rb") as stream:
+            data = stream.read(limit + 1)   # bounded even if the file grew after the stat
     except OSError as exc:
         return SubmissionInfo(path=str(path), sha256="", bytes=0), f"the file cannot be read ({exc.strerror or exc})"
+    if len(data) > limit:
+        return SubmissionInfo(path=str(path), sha256="", bytes=len(data)), _too_large(len(data), max_kib)
     info = SubmissionInfo(path=str(path), sha256=hashlib.sha256(data).hexdigest(), bytes=len(data))
-    if len(data) > max_kib * 1024:
-        return info, f"the file is {len(data) / 1024 / 1024:.1f} MB, and a submission may be at most {max_kib / 1024:g} MB"
     if not data.strip():
         return info, "the file is empty: write your functions in it and grade again"
     if b"\x00" in data:
@@ -69,9 +99,33 @@ def inspect_file(path: Path, max_kib: int) -> tuple[SubmissionInfo, str | None]:
     return info, None
 
 
-def seed_for(sha256: str) -> int:
-    """The same file gets the same hidden inputs, so grading it again gives the same feedback."""
-    return int(sha256[:8] or "0", 16)
+def seed_for(key: bytes, exercise_id: str, sha256: str) -> int:
+    """The hidden inputs' seed: the same file gets the same inputs under the same key, and without the key
+    (which the sandbox never sees) a submission cannot compute them from its own bytes."""
+    mac = hmac.new(key, f"{exercise_id}\n{sha256}".encode(), hashlib.sha256).digest()
+    return int.from_bytes(mac[:4], "big")
+
+
+def course_key(exercise: Exercise) -> bytes:
+    """The key of single `grade` runs: the exercise's hidden checks and reference solution, which never enter
+    the sandbox, so the seed is the same on every machine holding the course and unknown to the submission."""
+    digest = hashlib.sha256(exercise.id.encode())
+    for path in (exercise.hidden_checks, exercise.reference_path):
+        with contextlib.suppress(OSError):
+            digest.update(path.read_bytes())
+    return digest.digest()
+
+
+def _printable(value):
+    """The same dataclass tree with lone surrogates (from a submission's exception text or a file name that is
+    not UTF-8) replaced, so the feedback can always be written as UTF-8 JSON."""
+    if type(value) is str:   # not str-valued enums such as Status
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, tuple):
+        return tuple(_printable(item) for item in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(value, **{f.name: _printable(getattr(value, f.name)) for f in dataclasses.fields(value)})
+    return value
 
 
 def run_checks(exercise: Exercise, proxy: SubmissionProxy, seed: int, include_hidden: bool,
@@ -125,13 +179,16 @@ def _forget_check_modules(files: list[Path]) -> None:
 
 def grade(exercise: Exercise, submission: Path, *, seed: int | None = None, launcher: Launcher | None = None,
           include_hidden: bool = True, only: str | None = None) -> Feedback:
-    """Grade `submission` as `exercise`. Never raises for anything the submission does."""
+    """Grade `submission` as `exercise`. Never raises for anything the submission does.
+
+    Without a `seed`, the seed is keyed with the course's key (a batch passes seeds keyed with its own)."""
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     clock = time.monotonic()
     launcher = launcher or choose_launcher()
     submission = Path(submission)
     info, refusal = inspect_file(submission, exercise.limits.max_file_kib)
-    seed = seed_for(info.sha256) if seed is None else seed
+    if seed is None:
+        seed = seed_for(course_key(exercise), exercise.id, info.sha256)
     hidden_run = include_hidden and exercise.hidden_checks.is_file()
     workspace = None
     try:
@@ -166,6 +223,7 @@ def grade(exercise: Exercise, submission: Path, *, seed: int | None = None, laun
             grader_version=__version__, hidden_checks_run=hidden_run,
             grader_error="; ".join(run.problems)[:4000] if run.problems else None,
         )
+        feedback = _printable(feedback)
         invalid = schema_errors(feedback.to_dict())
         if invalid:
             raise ValueError("the feedback document breaks its schema: " + "; ".join(invalid[:5]))
@@ -180,13 +238,13 @@ def grade(exercise: Exercise, submission: Path, *, seed: int | None = None, laun
 
 def grader_failure(exercise: Exercise, info: SubmissionInfo, seed: int, launcher: Launcher, started_at: str,
                    duration_s: float, error: str, hidden_run: bool) -> Feedback:
-    return Feedback(
+    return _printable(Feedback(
         exercise=exercise.id, exercise_title=exercise.title, status=Status.GRADER_FAILED,
         message="The grader failed while grading this submission; this is not your fault. Please report it.",
         checks=(), submission=info, seed=seed, isolation=launcher.isolation, started_at=started_at,
         duration_s=duration_s, output=OutputTail("", "", 0, 0, False), grader_version=__version__,
         hidden_checks_run=hidden_run, grader_error=error[:4000],
-    )
+    ))
 
 
 def _status(run: CheckRun, report: SessionReport, deadline_reached: bool,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 import shutil
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, reference_source, run_grade
-from grader.batch.collect import collect
+from grader.batch.collect import collect, student_id
 from grader.batch.safezip import UnsafeArchive, extract
 from grader.feedback import schema_errors
 from grader.manifest import load_course
@@ -106,6 +107,199 @@ def test_zip_extraction_refuses_escapes_links_and_bombs(tmp_path):
     (tmp_path / "junk.zip").write_bytes(b"not a zip")
     with pytest.raises(UnsafeArchive):
         extract(tmp_path / "junk.zip", target)
+
+
+def test_student_ids_come_from_the_name_alone_and_never_collide(tmp_path):
+    names = ["x.py", "x_2.py", "x~.py", "x~", "张伟.py", "José.py", "Josè.py", "Jose\u0301.py", "@SUM(1,1).py",
+             "a" * 243 + ".py", "a" * 244 + ".py", "Mary Ann.py", "Mary_Ann.py", "-rf.py", "!!!.py"]
+    ids = {name: student_id(name, not name.endswith("~")) for name in names}
+    assert ids["x.py"] == "x" and ids["x_2.py"] == "x_2" and ids["x~.py"] not in ("x", "x_2")
+    assert ids["x~.py"] == ids["x~"]    # a file and a folder of the same name are the same student
+    assert ids["张伟.py"] == "张伟" and ids["José.py"] == "José" and ids["Josè.py"] == "Josè"
+    assert ids["Mary_Ann.py"] == "Mary_Ann" and ids["Mary Ann.py"] != "Mary_Ann"
+    distinct = [name for name in names if name != "x~"]
+    assert len({ids[name] for name in distinct}) == len(distinct)
+    for student in ids.values():
+        assert 0 < len(student.encode()) <= 100 and "/" not in student and not student.startswith((".", "-"))
+    assert ids["a" * 243 + ".py"].startswith("a" * 50)   # long names stay readable
+
+
+def test_ids_do_not_shift_when_students_are_added(tmp_path):
+    first = tmp_path / "first"
+    first.mkdir()
+    for name in ("x.py", "x~.py", "José.py"):
+        (first / name).write_text("x = 1")
+    before = {entry.submitted_as: entry.student for entry in collect(first, EXERCISE)}
+    for name in ("x_2.py", "x~~.py", "Josè.py", "x~"):
+        (first / name).write_text("x = 1") if name.endswith(".py") else (first / name).mkdir()
+    after = {entry.submitted_as: entry.student for entry in collect(first, EXERCISE)}
+    assert after["x.py"] == before["x.py"] and after["José.py"] == before["José.py"]
+    assert after["x~, x~.py"] == before["x~.py"]   # the new folder joined the same student ...
+    entry = next(e for e in collect(first, EXERCISE) if e.student == before["x~.py"])
+    assert entry.path is None and "several submissions" in entry.problem   # ... who is now reported, not overwritten
+
+
+def test_a_name_that_is_not_utf8_gets_a_usable_id(tmp_path):
+    raw = os.fsdecode(b"caf\xe9.py")
+    (tmp_path / raw).write_text("x = 1")
+    (entry,) = collect(tmp_path, EXERCISE)
+    assert entry.student.encode("utf-8") and entry.path is not None
+    assert "\\xe9" in entry.submitted_as and entry.submitted_as.encode("utf-8")
+
+
+def test_links_are_reported_never_graded_as_the_linkers_work(tmp_path):
+    (tmp_path / "alice.py").write_text("x = 1")
+    (tmp_path / "mallory.py").symlink_to("alice.py")
+    (tmp_path / "bob").mkdir()
+    (tmp_path / "bob" / "backprop.py").symlink_to(tmp_path / "alice.py")
+    (tmp_path / "carol").symlink_to(tmp_path / "bob")
+    entries = {entry.student: entry for entry in collect(tmp_path, EXERCISE)}
+    assert entries["alice"].path == tmp_path / "alice.py"
+    for student in ("mallory", "bob", "carol"):
+        assert entries[student].path is None and "symbolic link" in entries[student].problem, student
+    assert "another student's submission" in entries["mallory"].problem
+
+
+def test_archive_members_that_were_skipped_are_reported_for_their_student(tmp_path):
+    (tmp_path / "alice").mkdir()
+    (tmp_path / "alice" / "backprop.py").write_text("x = 1")
+    (tmp_path / "erin").mkdir()
+    skipped = {"erin/backprop.py": "it is damaged", "fay.py": "it is encrypted", "../evil.py": "it leaves",
+               "/etc/x.py": "it leaves", "__MACOSX/._a.py": "junk"}
+    entries = {entry.student: entry for entry in collect(tmp_path, EXERCISE, skipped)}
+    assert set(entries) == {"alice", "erin", "fay"}
+    assert entries["alice"].path is not None
+    assert "erin/backprop.py in the archive was not extracted: it is damaged" in entries["erin"].problem
+    assert "it is encrypted" in entries["fay"].problem and entries["fay"].path is None
+
+
+def _patch_member(archive: Path, name: str, offsets: dict[bytes, tuple[int, bytes]]) -> None:
+    """Overwrite a header field of one member, in its local (PK\\3\\4) and its central (PK\\1\\2) header."""
+    import struct
+
+    data = bytearray(archive.read_bytes())
+    layouts = {b"PK\x03\x04": (26, 30), b"PK\x01\x02": (28, 46)}   # where the name's length and the name are
+    for signature, (length_at, name_at) in layouts.items():
+        index = data.find(signature)
+        while index >= 0:
+            length = struct.unpack("<H", data[index + length_at:index + length_at + 2])[0]
+            if data[index + name_at:index + name_at + length] == name.encode():
+                offset, value = offsets[signature]
+                data[index + offset:index + offset + len(value)] = value
+            index = data.find(signature, index + 4)
+    archive.write_bytes(bytes(data))
+
+
+def test_one_bad_archive_member_never_stops_the_others(tmp_path):
+    import struct
+
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr("alice/backprop.py", "x = 1")
+        bundle.writestr("carol/" + "c" * 300 + ".py", "x = 1")
+        bundle.writestr("dan", "x = 1")
+        bundle.writestr("dan/backprop.py", "x = 1")
+        bundle.writestr("erin/backprop.py", "def f(): pass\n")
+        bundle.writestr("fay/backprop.py", "x = 1")
+        bundle.writestr("gus/backprop.py", "x = 1")
+        bundle.writestr("zoe/backprop.py", "x = 1")
+    with zipfile.ZipFile(archive, "a") as bundle:
+        with pytest.warns(UserWarning):
+            bundle.writestr("zoe/backprop.py", "x = 2")
+    data = bytearray(archive.read_bytes())
+    crc_at = data.find(b"def f()")
+    data[crc_at] ^= 1                                   # erin: bad CRC
+    archive.write_bytes(bytes(data))
+    _patch_member(archive, "fay/backprop.py", {b"PK\x03\x04": (6, b"\x01"), b"PK\x01\x02": (8, b"\x01")})   # encrypted flag
+    method = struct.pack("<H", 99)
+    _patch_member(archive, "gus/backprop.py", {b"PK\x03\x04": (8, method), b"PK\x01\x02": (10, method)})     # unknown method
+    target = tmp_path / "out"
+    target.mkdir()
+    skipped = {item.name: item.reason for item in extract(archive, target)}
+    assert (target / "alice" / "backprop.py").read_text() == "x = 1"
+    assert (target / "zoe" / "backprop.py").read_text() == "x = 1"
+    assert "longer than 255 bytes" in skipped["carol/" + "c" * 300 + ".py"]
+    assert "name of one of its folders" in skipped["dan/backprop.py"]
+    assert "Bad CRC-32" in skipped["erin/backprop.py"] and not (target / "erin" / "backprop.py").exists()
+    assert "encrypted" in skipped["fay/backprop.py"]
+    assert "method 99" in skipped["gus/backprop.py"]
+    assert "two members of this name" in skipped["zoe/backprop.py"]
+
+
+def test_csv_cells_never_start_a_formula():
+    from grader.exports.csv_export import grades_csv, students_csv, text_cell
+
+    for text in ("=1+2", "+1", "-1", "@SUM(1,1)", "\tx", "\rx", " =1", "＝1"):
+        assert text_cell(text).startswith("'"), text
+    assert text_cell("alice") == "alice" and text_cell("x\ud800") == "x\ufffd"
+    document = {"score": 3.0, "max_score": 30.0, "checks": [{"id": "public/a", "score": 3.0}]}
+    rows = [("@SUM_1_1", "graded", document, None), ("eve", "no_submission", None, "=1+2+cmd.txt is not a Python file"),
+            ("-x", "graded", document, None)]
+    for text in (grades_csv(rows), students_csv({"@SUM_1_1": "@SUM(1,1).py", "x": "-x.py"})):
+        cells = [cell for row in csv.reader(text.splitlines()) for cell in row]
+        assert all(not cell or cell[0] not in "=+-@\t\r" for cell in cells), cells
+    table = list(csv.DictReader(grades_csv(rows).splitlines()))
+    assert table[0]["student"] == "'@SUM_1_1" and table[1]["note"] == "'=1+2+cmd.txt is not a Python file"
+    assert table[0]["total"] == "3" and table[0]["max"] == "30" and table[0]["public/a"] == "3"   # numbers stay numbers
+
+
+def test_a_huge_file_is_refused_by_its_size_and_hashed_in_bounded_memory(tmp_path):
+    import tracemalloc
+
+    from grader.engine import file_sha256, inspect_file
+
+    big = tmp_path / "big.py"
+    with open(big, "wb") as stream:
+        stream.truncate(1200 * 2**20)   # sparse: costs no disk
+    tracemalloc.start()
+    try:
+        info, refusal = inspect_file(big, 2048)
+        digest = file_sha256(big)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "1200.0 MB" in refusal and "at most 2 MB" in refusal and info.bytes == 1200 * 2**20
+    assert peak < 16 * 2**20, f"{peak / 2**20:.0f} MB allocated"
+    assert len(digest) == 64
+    small = tmp_path / "small.py"
+    small.write_bytes(os.urandom(3 * 2**20 + 7))
+    assert file_sha256(small) == hashlib.sha256(small.read_bytes()).hexdigest()
+
+
+def test_the_seed_needs_the_key_and_the_batch_key_is_private_and_kept(tmp_path):
+    from grader.batch.runner import SEED_KEY_NAME, seed_key
+    from grader.engine import course_key, seed_for
+
+    sha = hashlib.sha256(b"x = 1").hexdigest()
+    key = seed_key(tmp_path)
+    assert (tmp_path / SEED_KEY_NAME).stat().st_mode & 0o777 == 0o600 and len(key) == 32
+    assert seed_key(tmp_path) == key                                   # a re-run reuses the key
+    assert seed_for(key, "02_backprop", sha) == seed_for(key, "02_backprop", sha)
+    (tmp_path / "other").mkdir()
+    assert seed_for(key, "02_backprop", sha) != seed_for(seed_key(tmp_path / "other"), "02_backprop", sha)
+    assert seed_for(key, "02_backprop", sha) != int(sha[:8], 16)
+    assert seed_for(course_key(EXERCISE), "02_backprop", sha) != seed_for(b"", "02_backprop", sha)
+    (tmp_path / "short").mkdir()
+    (tmp_path / "short" / SEED_KEY_NAME).write_bytes(b"12")
+    with pytest.raises(ValueError, match="too few"):
+        seed_key(tmp_path / "short")
+
+
+def test_feedback_with_a_lone_surrogate_is_written_as_utf8():
+    from grader.engine import _printable
+    from grader.feedback import Feedback, OutputTail, SubmissionInfo
+    from grader.outcomes import Outcome, Status
+    from grader.results import CheckResult
+    from grader.sandbox.launchers import PlainProcessLauncher
+
+    check = CheckResult("public/a", "a", "public", 1.0, Outcome.ERROR, "`sigmoid` raised ValueError: \ud800")
+    feedback = Feedback("02_backprop", "t", Status.GRADED, "m", (check,), SubmissionInfo("caf\udce9.py", "", 0), 1,
+                        PlainProcessLauncher(reason="test").isolation, "2024-01-01T00:00:00+00:00", 0.0,
+                        OutputTail("out \udcff", "", 4, 0, False), "0", True)
+    document = _printable(feedback).to_dict()
+    json.dumps(document, ensure_ascii=False).encode("utf-8")
+    assert document["checks"][0]["message"].endswith("ValueError: \ufffd") and document["status"] == "graded"
+    assert schema_errors(document) == []
 
 
 # ---------------------------------------------------------------- grading a batch

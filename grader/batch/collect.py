@@ -1,8 +1,16 @@
-"""Find each student's submission in a folder (or an extracted archive): one entry per student."""
+"""Find each student's submission in a folder (or an extracted archive): one entry per student.
+
+A student's id comes from their own file or folder name alone, so it never changes when other students
+are added and never collides: a name that is already safe for file names is its own id; any other name
+keeps its readable part and gets `~` and a hash of the exact name (`~` never occurs in a safe name).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,21 +18,53 @@ from grader.course import Exercise
 
 SUBMISSION_SUFFIXES = (".py", ".ipynb")
 _IGNORED = re.compile(r"^(\.|__MACOSX$|__pycache__$|Thumbs\.db$)")
+_SAFE = re.compile(r"\w[\w.-]*")          # letters and digits of any script, `_`, `.`, `-`; no leading `.` or `-`
+_UNSAFE_RUN = re.compile(r"[^\w.-]+")
+MAX_ID_BYTES = 100                         # leaves room for `.json` and a temporary prefix within 255 bytes
 
 
 @dataclass(frozen=True)
 class StudentEntry:
-    """A student's submission, or the reason there is none to grade."""
+    """A student's submission, or the reason there is none to grade; `submitted_as` is the name handed in."""
 
     student: str
     path: Path | None
     problem: str | None = None
+    submitted_as: str = ""
+
+
+def _raw(name: str) -> bytes:
+    try:
+        return os.fsencode(name)
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "replace")
+
+
+def shown(name: str) -> str:
+    """A file name as text that can always be written (bytes that are not UTF-8 shown as \\xNN)."""
+    return _raw(name).decode("utf-8", "backslashreplace")
 
 
 def student_id(name: str, is_file: bool) -> str:
-    """A file's name without its extension, or a folder's name, made safe for file names."""
-    stem = Path(name).stem if is_file else name
-    return re.sub(r"[^A-Za-z0-9_.@-]+", "_", stem).strip("._") or "student"
+    """The id of the student who handed in `name` (a file's name without its extension, or a folder's name)."""
+    stem = name.rsplit(".", 1)[0] if is_file and "." in name.lstrip(".") else name
+    if _SAFE.fullmatch(stem) and stem == unicodedata.normalize("NFC", stem) and len(stem.encode()) <= MAX_ID_BYTES:
+        return stem
+    readable = _UNSAFE_RUN.sub("_", unicodedata.normalize("NFC", shown(stem))).strip("_.-")
+    while len(readable.encode()) > MAX_ID_BYTES - 11:
+        readable = readable[:-1]
+    return f"{readable}~{hashlib.sha256(_raw(stem)).hexdigest()[:10]}"
+
+
+def _files(folder: Path) -> list[Path]:
+    return [p for p in sorted(folder.rglob("*")) if not any(_IGNORED.match(part) for part in p.relative_to(folder).parts)]
+
+
+def _link_problem(link: Path, root: Path) -> str:
+    target = os.readlink(link)
+    whose = "another student's submission" if _inside(link.parent / target, root) else "a file outside the submission"
+    return (f"{shown(str(link.relative_to(root)))} is a symbolic link to {whose} ({shown(target)}), not a file; "
+            f"the student must hand in the file itself")
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -36,41 +76,68 @@ def _inside(path: Path, root: Path) -> bool:
 
 
 def _candidate(folder: Path, root: Path, exercise: Exercise) -> tuple[Path | None, str | None]:
-    files = [p for p in sorted(folder.rglob("*")) if not any(_IGNORED.match(part) for part in p.relative_to(folder).parts)]
-    links = [p for p in files if p.is_symlink() and not _inside(p, root)]
+    files = _files(folder)
+    links = [p for p in files if p.is_symlink()]
     if links:
-        return None, f"{links[0].relative_to(folder)} is a symbolic link pointing outside the submission"
-    python = [p for p in files if p.suffix in SUBMISSION_SUFFIXES and p.is_file() and not p.is_symlink()]
+        return None, _link_problem(links[0], root)
+    python = [p for p in files if p.suffix in SUBMISSION_SUFFIXES and p.is_file()]
     notebook_name = Path(exercise.entry).stem + ".ipynb"
     named = [p for p in python if p.name in (exercise.entry, notebook_name)]
     if len(named) == 1:
         return named[0], None
     if len(named) > 1:
-        return None, f"several files named {exercise.entry}: {', '.join(str(p.relative_to(folder)) for p in named)}"
+        return None, f"several files named {exercise.entry}: {', '.join(shown(str(p.relative_to(folder))) for p in named)}"
     if len(python) == 1:
         return python[0], None
     if not python:
         return None, f"no .py file (expected {exercise.entry})"
-    return None, (f"several candidate files ({', '.join(p.name for p in python[:5])}); "
+    return None, (f"several candidate files ({', '.join(shown(p.name) for p in python[:5])}); "
                   f"name the one to grade {exercise.entry}")
 
 
-def collect(root: Path, exercise: Exercise) -> list[StudentEntry]:
-    """One entry per student, sorted by student id; problems are entries too, never exceptions."""
-    entries: dict[str, StudentEntry] = {}
+def _entry(item: Path, root: Path, exercise: Exercise) -> tuple[Path | None, str | None] | None:
+    """What to grade for one top-level item, or why nothing; None for items that are not submissions."""
+    if item.is_symlink():
+        return None, _link_problem(item, root)
+    if item.is_dir():
+        return _candidate(item, root, exercise)
+    if not item.is_file():
+        return None, f"{shown(item.name)} is not a regular file"
+    if item.suffix in SUBMISSION_SUFFIXES:
+        return item, None
+    return None, f"{shown(item.name)} is not a Python file (.py) or notebook (.ipynb)"
+
+
+def collect(root: Path, exercise: Exercise, skipped: dict[str, str] | None = None) -> list[StudentEntry]:
+    """One entry per student, sorted by student id; problems are entries too, never exceptions.
+
+    `skipped` maps archive members that could not be extracted to the reason, so that the student who
+    handed them in is told why, instead of being told there is no file."""
+    found: dict[str, list[tuple[str, Path | None, str | None]]] = {}
     for item in sorted(root.iterdir()):
         if _IGNORED.match(item.name):
             continue
-        student = student_id(item.name, item.is_file() or item.is_symlink())
-        if student in entries:
-            student = f"{student}_{len(entries)}"
-        if item.is_symlink() and not _inside(item, root):
-            entries[student] = StudentEntry(student, None, "the submission is a symbolic link pointing outside the folder")
-        elif item.is_dir():
-            path, problem = _candidate(item, root, exercise)
-            entries[student] = StudentEntry(student, path, problem)
-        elif item.is_file() and item.suffix in SUBMISSION_SUFFIXES:
-            entries[student] = StudentEntry(student, item)
-        elif item.is_file():
-            entries[student] = StudentEntry(student, None, f"{item.name} is not a Python file")
-    return [entries[key] for key in sorted(entries)]
+        try:
+            outcome = _entry(item, root, exercise)
+        except OSError as exc:
+            outcome = None, f"{shown(item.name)} cannot be read ({exc.strerror or exc})"
+        student = student_id(item.name, not item.is_dir() or item.is_symlink())
+        found.setdefault(student, []).append((item.name, *outcome))
+    for member, reason in (skipped or {}).items():
+        parts = member.replace("\\", "/").split("/")
+        if all(parts) and not any(_IGNORED.match(part) for part in parts) and ":" not in parts[0]:
+            found.setdefault(student_id(parts[0], len(parts) == 1), []).append(
+                (parts[0], None, f"{shown(member)} in the archive was not extracted: {reason}"))
+    return [_one_entry(student, found[student]) for student in sorted(found)]
+
+
+def _one_entry(student: str, items: list[tuple[str, Path | None, str | None]]) -> StudentEntry:
+    """A student's entry from everything found under their id: exactly one gradable item, or a problem."""
+    names = sorted({shown(name) for name, _, _ in items})
+    gradable = [(name, path) for name, path, problem in items if path is not None and problem is None]
+    problems = [problem for _, path, problem in items if problem is not None]
+    if len(gradable) == 1 and not problems:
+        return StudentEntry(student, gradable[0][1], None, names[0])
+    if len(items) > 1 and len(names) > 1:
+        problems.insert(0, f"several submissions for this student ({', '.join(names)}); keep only one")
+    return StudentEntry(student, None, "; ".join(problems) or "nothing to grade", ", ".join(names))

@@ -27,6 +27,10 @@ CREATE TABLE IF NOT EXISTS attempts (
     graded_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
 );
 CREATE INDEX IF NOT EXISTS attempts_by_student ON attempts (exercise, student, id);
+CREATE TABLE IF NOT EXISTS students (
+    student TEXT PRIMARY KEY,
+    submitted_as TEXT NOT NULL
+);
 """
 
 NO_SUBMISSION = "no_submission"
@@ -65,6 +69,15 @@ class Gradebook:
                 "seed, duration_s, grader_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (attempt.student, attempt.exercise, attempt.sha256, attempt.status, attempt.score, attempt.max_score,
                  attempt.feedback_path, attempt.problem, attempt.seed, attempt.duration_s, attempt.grader_version))
+
+    def name(self, student: str, submitted_as: str) -> None:
+        """Remember which file or folder name a student id stands for (the id is derived from that name)."""
+        with self._db:
+            self._db.execute("INSERT INTO students (student, submitted_as) VALUES (?, ?) ON CONFLICT (student) "
+                             "DO UPDATE SET submitted_as = excluded.submitted_as", (student, submitted_as))
+
+    def names(self) -> dict[str, str]:
+        return dict(self._db.execute("SELECT student, submitted_as FROM students ORDER BY student"))
 
     def latest(self, exercise: str) -> dict[str, Attempt]:
         """The newest attempt of every student for this exercise."""

@@ -9,8 +9,9 @@ that dies is replaced and its submission retried, so the batch survives any sing
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
+import os
+import secrets
 import time
 from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -22,11 +23,13 @@ from typing import Callable
 from grader import __version__
 from grader.batch.collect import StudentEntry
 from grader.batch.gradebook import NO_SUBMISSION, Attempt, Gradebook
+from grader.engine import file_sha256, seed_for
 from grader.feedback import write_json_atomically
 from grader.outcomes import Status
 
 FEEDBACK_DIR = "feedback"
 GRADEBOOK_NAME = "gradebook.sqlite"
+SEED_KEY_NAME = "seed.key"
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class Job:
     student: str
     path: str
     sha256: str
+    seed: int
 
 
 @dataclass
@@ -53,7 +57,7 @@ class BatchSummary:
 _WORKER: dict = {}
 
 
-def _init_worker(manifest: str, exercise_id: str, strong: bool, seed: int | None) -> None:
+def _init_worker(manifest: str, exercise_id: str, strong: bool) -> None:
     from grader.manifest import load_course
     from grader.sandbox.launchers import PlainProcessLauncher
     from grader.sandbox.pool import ZygoteLauncher
@@ -62,28 +66,49 @@ def _init_worker(manifest: str, exercise_id: str, strong: bool, seed: int | None
     preload = "numpy,tensorflow" if "tensorflow" in _WORKER["exercise"].requires else "numpy"
     _WORKER["launcher"] = ZygoteLauncher(preload=preload) if strong else PlainProcessLauncher(
         reason="batch grading without bubblewrap, as the instructor asked (--allow-weak-isolation)")
-    _WORKER["seed"] = seed
 
 
 def _grade_job(job: Job) -> tuple[Job, dict]:
     from grader.engine import grade
 
-    feedback = grade(_WORKER["exercise"], Path(job.path), seed=_WORKER["seed"], launcher=_WORKER["launcher"])
+    feedback = grade(_WORKER["exercise"], Path(job.path), seed=job.seed, launcher=_WORKER["launcher"])
     return job, feedback.to_dict()
 
 
 # ---------------------------------------------------------------- parent side
 
-def sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def seed_key(out: Path) -> bytes:
+    """The batch's secret seed key: created once in OUT (readable by the instructor only) and reused on every
+    re-run, so the hidden inputs are reproducible but cannot be computed by a submission, which never sees OUT."""
+    path = out / SEED_KEY_NAME
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = path.read_bytes()
+        if len(key) < 16:
+            raise ValueError(f"{path} holds {len(key)} bytes, too few for a seed key; restore it from a backup, "
+                             f"or delete it to grade with new hidden inputs") from None
+        return key
+    with os.fdopen(descriptor, "wb") as stream:
+        stream.write(secrets.token_bytes(32))
+    return path.read_bytes()
+
+
+def _sha256(path: Path) -> str:
+    """The file's sha256, or "" when it cannot be read (the grading then says why)."""
+    try:
+        return file_sha256(path)
+    except OSError:
+        return ""
 
 
 def plan(entries: list[StudentEntry], gradebook: Gradebook, exercise_id: str, out: Path,
-         summary: BatchSummary) -> list[Job]:
+         summary: BatchSummary, key: bytes, seed: int | None = None) -> list[Job]:
     """Record the students with nothing to grade; return the jobs whose grade is missing or stale."""
     latest = gradebook.latest(exercise_id)
     jobs = []
     for entry in entries:
+        gradebook.name(entry.student, entry.submitted_as)
         previous = latest.get(entry.student)
         if entry.path is None:
             summary.problems += 1
@@ -91,13 +116,13 @@ def plan(entries: list[StudentEntry], gradebook: Gradebook, exercise_id: str, ou
                 gradebook.record(Attempt(entry.student, exercise_id, "", NO_SUBMISSION, 0.0, 0.0, problem=entry.problem,
                                          grader_version=__version__))
             continue
-        sha = sha256_of(entry.path)
+        sha = _sha256(entry.path)
         feedback_file = out / FEEDBACK_DIR / f"{entry.student}.json"
         if (previous is not None and previous.sha256 == sha and previous.status != Status.GRADER_FAILED.value
                 and feedback_file.is_file()):
             summary.unchanged += 1
             continue
-        jobs.append(Job(entry.student, str(entry.path), sha))
+        jobs.append(Job(entry.student, str(entry.path), sha, seed_for(key, exercise_id, sha) if seed is None else seed))
     return jobs
 
 
@@ -108,12 +133,12 @@ def run_batch(manifest: Path, exercise_id: str, entries: list[StudentEntry], out
     gradebook = Gradebook(out / GRADEBOOK_NAME)
     summary = BatchSummary(total=len(entries))
     try:
-        todo = plan(entries, gradebook, exercise_id, out, summary)
+        todo = plan(entries, gradebook, exercise_id, out, summary, seed_key(out), seed)
         done = 0
         tries: Counter = Counter()
         pending = list(todo)
         while pending:
-            pending = _grade_with_pool(pending, manifest, exercise_id, strong, seed, jobs, gradebook, out, summary, tries,
+            pending = _grade_with_pool(pending, manifest, exercise_id, strong, jobs, gradebook, out, summary, tries,
                                        lambda student: on_progress and on_progress(len(todo), _count(summary), student))
             done += 1
             if done > 3 + len(todo):   # every job can break a pool at most once more than it is retried
@@ -128,14 +153,14 @@ def _count(summary: BatchSummary) -> int:
     return summary.graded + summary.grader_failures
 
 
-def _grade_with_pool(pending: list[Job], manifest: Path, exercise_id: str, strong: bool, seed: int | None, workers: int,
+def _grade_with_pool(pending: list[Job], manifest: Path, exercise_id: str, strong: bool, workers: int,
                      gradebook: Gradebook, out: Path, summary: BatchSummary, tries: Counter,
                      progress: Callable[[str], None]) -> list[Job]:
     """Grade with one pool until done or until the pool breaks; return the jobs still to grade."""
     context = multiprocessing.get_context("forkserver")
     queue = list(pending)
     with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context, initializer=_init_worker,
-                             initargs=(str(manifest), exercise_id, strong, seed)) as pool:
+                             initargs=(str(manifest), exercise_id, strong)) as pool:
         running: dict[Future, Job] = {}
 
         def submit_more() -> None:
@@ -179,7 +204,11 @@ def _grade_with_pool(pending: list[Job], manifest: Path, exercise_id: str, stron
 
 def _record(job: Job, exercise_id: str, document: dict, gradebook: Gradebook, out: Path, summary: BatchSummary) -> None:
     path = out / FEEDBACK_DIR / f"{job.student}.json"
-    write_json_atomically(document, path)
+    try:
+        write_json_atomically(document, path)
+    except (OSError, ValueError) as exc:   # this student's feedback only; the batch goes on
+        _record_failure(job, exercise_id, gradebook, summary, f"its feedback could not be written ({exc})")
+        return
     gradebook.record(Attempt(job.student, exercise_id, job.sha256, document["status"], document["score"],
                              document["max_score"], str(path.relative_to(out)), document.get("grader_error"),
                              document["seed"], document["timing"]["duration_s"], document["grader_version"]))

@@ -1,10 +1,40 @@
-"""The LMS gradebook CSV: one row per student, the total, the maximum, and one column per check."""
+"""The LMS gradebook CSV: one row per student, the total, the maximum, and one column per check.
+
+Every text cell goes through `text_cell`: a spreadsheet runs a cell that starts with `=`, `+`, `-`, `@`,
+a tab or a carriage return as a formula, and student ids and file names are chosen by students. As OWASP
+recommends, such a cell gets a leading single quote. Numbers are written by us and stay numbers.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any, Iterable
+
+_FORMULA_START = tuple("=+-@\t\r\n") + tuple("＝＋－＠")   # also the full-width forms some spreadsheets accept
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def text_cell(value: str) -> str:
+    """A text cell a spreadsheet shows as text: formula starts neutralised, unencodable characters replaced."""
+    value = _SURROGATE.sub("\ufffd", value)
+    if value.startswith(_FORMULA_START) or value.lstrip(" ").startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def number_cell(value: float) -> str:
+    return f"{value:g}"
+
+
+def write_rows(header: list[str], rows: Iterable[list[str]]) -> str:
+    """CSV text of rows whose text cells went through `text_cell` (header cells are text too)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([text_cell(cell) for cell in header])
+    writer.writerows(rows)
+    return buffer.getvalue()
 
 
 def grades_csv(rows: Iterable[tuple[str, str, dict[str, Any] | None, str | None]]) -> str:
@@ -15,14 +45,17 @@ def grades_csv(rows: Iterable[tuple[str, str, dict[str, Any] | None, str | None]
         for check in (document or {}).get("checks", []):
             if check["id"] not in check_ids:
                 check_ids.append(check["id"])
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["student", "total", "max", "status", *check_ids, "note"])
+    lines = []
     for student, status, document, problem in rows:
         scores = {check["id"]: check["score"] for check in (document or {}).get("checks", [])}
         total = document["score"] if document else 0
-        maximum = document["max_score"] if document else ""
+        maximum = number_cell(document["max_score"]) if document else ""
         note = problem or (document.get("grader_error", "") if document else "")
-        writer.writerow([student, f"{total:g}", f"{maximum:g}" if maximum != "" else "", status,
-                         *[f"{scores[c]:g}" if c in scores else "" for c in check_ids], note])
-    return buffer.getvalue()
+        lines.append([text_cell(student), number_cell(total), maximum, text_cell(status),
+                      *[number_cell(scores[c]) if c in scores else "" for c in check_ids], text_cell(note)])
+    return write_rows(["student", "total", "max", "status", *check_ids, "note"], lines)
+
+
+def students_csv(names: dict[str, str]) -> str:
+    """The id of every student and the file or folder name it was derived from."""
+    return write_rows(["student", "submitted_as"], ([text_cell(s), text_cell(n)] for s, n in sorted(names.items())))
