@@ -90,14 +90,31 @@ def _defines(node: ast.stmt, known: set[str]) -> bool:
     return False
 
 
-def _definitions_only(source: str, known: set[str]) -> str | None:
+def _parse_cell(source: str, number: int) -> ast.Module | None:
+    """The cell's syntax tree, or None on a syntax error (kept, so the student sees Python's own message).
+
+    Source Python cannot even parse (thousands of nested brackets or operators: `1+1+...+1`, `----1`)
+    makes the parser raise RecursionError or MemoryError; that is the notebook's problem, said in plain words.
+    """
+    try:
+        return ast.parse(source)
+    except SyntaxError:
+        return None
+    except (RecursionError, MemoryError):
+        raise NotebookError(f"cell {number} is too deeply nested for Python to read (an expression with thousands "
+                            "of nested brackets or chained operators); split it into smaller steps") from None
+    except ValueError:   # NUL characters, on Python versions that report them this way
+        raise NotebookError(f"cell {number} contains a NUL character, which Python code cannot hold; "
+                            "delete it and save the notebook again") from None
+
+
+def _definitions_only(source: str, known: set[str], number: int) -> str | None:
     """The cell with its non-defining statements blanked out (line numbers kept), or None if it does not parse.
 
     `known` holds the names defined by what was kept so far; it grows as definitions are kept.
     """
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
+    tree = _parse_cell(source, number)
+    if tree is None:
         return None
     lines = source.splitlines()
     keep = [False] * len(lines)
@@ -120,8 +137,12 @@ def read_notebook(path: Path):
     try:
         json.loads(raw)
     except ValueError as exc:
-        raise NotebookError(f"the notebook is not valid JSON ({exc.msg} at line {exc.lineno}); it may be damaged: "
+        where = f" ({exc.msg} at line {exc.lineno})" if isinstance(exc, json.JSONDecodeError) else ""
+        raise NotebookError(f"the notebook is not valid JSON{where}; it may be damaged: "
                             "save it again from Jupyter, or download it again") from None
+    except RecursionError:
+        raise NotebookError("the file is not a Jupyter notebook: its JSON is nested far deeper than any notebook's; "
+                            "save the notebook again from Jupyter, or download it again") from None
     try:
         return nbformat.reads(raw, as_version=4)
     except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds for malformed notebooks
@@ -149,17 +170,15 @@ def notebook_source(path: Path, keep: str = KEEP_DEFINITIONS) -> NotebookSource:
             continue
         body = "\n".join(_strip_magics(source.splitlines()))
         if keep == KEEP_DEFINITIONS:
-            kept = _definitions_only(body, known)
+            kept = _definitions_only(body, known, number)
             body = body if kept is None else kept
         if not body.strip():
             dropped.append(number)
             continue
-        try:
-            for node in ast.parse(body).body:
-                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                    function_cells[node.name] = number
-        except SyntaxError:
-            pass
+        tree = _parse_cell(body, number)
+        for node in tree.body if tree is not None else ():
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                function_cells[node.name] = number
         header = f"# ---- notebook cell {number} ----"
         parts.append(header)
         line += 1

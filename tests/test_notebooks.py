@@ -162,3 +162,30 @@ def test_a_keras_lab_notebook_grades_without_training_at_the_top_level(tmp_path)
     path = write(tmp_path, lab, "keras_regression.ipynb")
     document = run_grade("exercises/05_keras_regression", "--submission", path, "--json", "-").document
     assert document["score"] == 25, [c["message"] for c in document["checks"] if c["outcome"] != "passed"]
+
+
+# ---------------------------------------------------------------- notebooks Python cannot parse (issue 9)
+
+DEEP_CELLS = {
+    "a sum of 100k ones": "X = (" + "+".join(["1"] * 100_000) + ")",
+    "100k unary minuses": "X = " + "-" * 100_000 + "1",
+    "100k nots": "X = " + "not " * 100_000 + "1",
+}
+
+
+@pytest.mark.parametrize("keep", ["definitions", "all"])
+@pytest.mark.parametrize("cell", DEEP_CELLS.values(), ids=DEEP_CELLS.keys())
+def test_a_cell_too_deep_for_the_parser_is_named_in_a_notebook_error(cell, keep):
+    from grader.notebook import NotebookError
+
+    with pytest.raises(NotebookError, match="cell 2 is too deeply nested for Python to read"):
+        notebook_source_of(["def f():\n    return 1", cell], keep=keep)
+
+
+def test_a_file_of_nested_brackets_is_not_a_notebook(tmp_path):
+    from grader.notebook import NotebookError, read_notebook
+
+    path = tmp_path / "deep.ipynb"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(NotebookError, match="nested far deeper than any notebook"):
+        read_notebook(path)
