@@ -36,8 +36,11 @@ Grade exercises of the course "Introduction to Deep Learning & Neural Networks w
                                           a Gradescope autograder that grades with this grader
   grade notebooks [--check]               write every exercise as a notebook (README + stub), or
                                           check that the notebooks match their sources
-  grade nbgrader ID --out DIR             export an nbgrader source assignment whose test cells
-                                          run this grader's checks
+  grade nbgrader ID --out DIR             export an nbgrader source assignment (its test cells are
+                                          feedback for students, not grades)
+  grade nbgrader-grade ID --course-dir DIR
+                                          grade an nbgrader course's submitted notebooks in the
+                                          sandbox and write the scores into nbgrader's gradebook
 
 A submission may be a .py file or a Jupyter notebook (.ipynb).
 
@@ -315,12 +318,42 @@ def _run_nbgrader(argv: list[str]) -> ExitCode:
     options = parser.parse_args(argv)
     course = _load_course(options.course)
     path = export_assignment(course, _exercise(course, options.exercise), options.out)
-    print(f"wrote {path}; now run `nbgrader generate_assignment {options.exercise}` in {options.out}")
+    print(f"wrote {path}; now run `nbgrader generate_assignment {options.exercise}` in {options.out}, and grade the "
+          f"submitted notebooks with `grade nbgrader-grade {options.exercise} --course-dir {options.out}` "
+          f"(see {options.out / f'GRADING-{options.exercise}.md'}: the test cells are feedback, not grades)")
     return ExitCode.OK
 
 
+def _run_nbgrader_grade(argv: list[str]) -> ExitCode:
+    from grader.nbgrader_grade import NbgraderSetupError, grade_submitted
+
+    parser = _course_parser("grade nbgrader-grade", "Grade the submitted notebooks of an nbgrader course in the "
+                            "sandbox and record each check's score in nbgrader's gradebook (instead of nbgrader autograde).")
+    parser.add_argument("exercise", metavar="ID")
+    parser.add_argument("--course-dir", type=Path, required=True, help="the nbgrader course folder (holds submitted/)")
+    parser.add_argument("--assignment", help="the nbgrader assignment (default: ID)")
+    parser.add_argument("--notebook", help="the notebook's name without .ipynb (default: ID)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel workers (default: all cores)")
+    options = parser.parse_args(argv)
+    course = _load_course(options.course)
+    if not options.course_dir.is_dir():
+        raise UsageError(f"there is no nbgrader course folder {options.course_dir}")
+    try:
+        grades = grade_submitted(course, _exercise(course, options.exercise), options.course_dir,
+                                 assignment=options.assignment, notebook=options.notebook, jobs=max(1, options.jobs))
+    except NbgraderSetupError as exc:
+        raise UsageError(str(exc)) from None
+    for row in grades:
+        score = "not graded (grader failed; run again)" if row.score is None else f"{row.score:g}/{row.max_score:g}"
+        print(f"{row.student}: {score} {row.status}" + (f" ({row.problem})" if row.problem else ""))
+    print(f"{len(grades)} students recorded in nbgrader's gradebook; feedback JSON in "
+          f"{options.course_dir / 'sandbox_grades' / (options.assignment or options.exercise) / 'feedback'}")
+    return ExitCode.GRADER_FAILED if any(row.score is None for row in grades) else ExitCode.OK
+
+
 SUBCOMMANDS = {"validate": _run_validate, "batch": _run_batch, "release": _run_release,
-               "gradescope": _run_gradescope, "notebooks": _run_notebooks, "nbgrader": _run_nbgrader}
+               "gradescope": _run_gradescope, "notebooks": _run_notebooks, "nbgrader": _run_nbgrader,
+               "nbgrader-grade": _run_nbgrader_grade}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,10 +1,13 @@
-"""Export an exercise as an nbgrader source assignment, and the bridge its test cells call.
+"""Export an exercise as an nbgrader source assignment, and the bridge its public test cells call.
 
 The source notebook has the README as locked markdown cells, the stub's functions with the
 reference bodies inside `### BEGIN SOLUTION` / `### END SOLUTION` (nbgrader replaces them with
 `raise NotImplementedError()` for students), and one autograded test cell per check, worth the
-check's points, that runs this grader's check in its sandbox. Hidden checks sit inside
-`### BEGIN HIDDEN TESTS` so nbgrader strips them from the student version.
+check's points, named `check-<check id>`. The test cells are feedback, not grades: whatever runs
+in the student's kernel can be rewritten by the student's own cells. Grades come from
+`grade nbgrader-grade` (grader/nbgrader_grade.py), which grades the submitted notebooks in the
+sandbox and writes each check's score on its test cell in nbgrader's gradebook. A public test
+cell runs its public check in the sandbox for the student; a hidden one holds no check at all.
 """
 
 from __future__ import annotations
@@ -71,7 +74,7 @@ def _nbgrader(cell, grade_id: str, *, solution=False, grade=False, locked=False,
     return cell
 
 
-def _checks(exercise: Exercise) -> list[tuple[str, float, bool]]:
+def exercise_checks(exercise: Exercise) -> list[tuple[str, float, bool]]:
     """(check id, points, hidden) for every check, read from the check files without running them."""
     found = []
     for path, hidden in ((exercise.public_checks, False), (exercise.hidden_checks, True)):
@@ -87,23 +90,68 @@ def _checks(exercise: Exercise) -> list[tuple[str, float, bool]]:
     return found
 
 
+def grade_cell_id(check_id: str) -> str:
+    """The nbgrader grade cell that holds a check's score: `public/sigmoid` -> `check-public-sigmoid`."""
+    return "check-" + re.sub(r"[^a-z0-9]+", "-", check_id.lower()).strip("-")
+
+
+PUBLIC_CELL = """# Feedback for you, not your grade: runs this public check on your functions in the grader's sandbox.
+# Your instructor grades the notebook you submit separately, with every check, outside this notebook.
+from grader.nbgrader_export import run_check
+run_check({exercise!r}, {check!r}, globals())
+"""
+
+HIDDEN_CELL = """# A hidden check worth {points:g} points: your instructor grades it outside this notebook.
+### BEGIN HIDDEN TESTS
+raise AssertionError("hidden checks are graded by `grade nbgrader-grade` in the grader's sandbox, not in this kernel")
+### END HIDDEN TESTS
+"""
+
+
 def build_source_notebook(exercise: Exercise) -> nbformat.NotebookNode:
     cells = [_nbgrader(new_markdown_cell(text), f"readme-{index}", locked=True)
              for index, text in enumerate(readme_sections(exercise))]
     cells.append(_nbgrader(new_code_cell(solution_source(exercise)), "solution", solution=True))
-    for check_id, points, hidden in _checks(exercise):
-        call = f'run_check("{exercise.id}", "{check_id}", globals())'
-        source = "from grader.nbgrader_export import run_check\n"
-        source += f"### BEGIN HIDDEN TESTS\n{call}\n### END HIDDEN TESTS\n" if hidden else f"{call}\n"
-        grade_id = "check-" + re.sub(r"[^a-z0-9]+", "-", check_id.lower()).strip("-")
-        cells.append(_nbgrader(new_code_cell(source), grade_id, grade=True, locked=True, points=points))
+    for check_id, points, hidden in exercise_checks(exercise):
+        source = HIDDEN_CELL.format(points=points) if hidden else PUBLIC_CELL.format(exercise=exercise.id, check=check_id)
+        cells.append(_nbgrader(new_code_cell(source), grade_cell_id(check_id), grade=True, locked=True, points=points))
     return new_notebook(cells=cells, metadata={
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "language_info": {"name": "python"}})
 
 
+INSTRUCTOR_README = """# Grading {exercise} with nbgrader and this course's grader
+
+Written by `grade nbgrader {exercise}`. The workflow:
+
+1. `nbgrader generate_assignment {exercise}` in this folder (records the test cells in gradebook.db),
+   then release and collect as usual, so the notebooks sit in `submitted/<student>/{exercise}/`.
+2. `grade nbgrader-grade {exercise} --course-dir .` (run it from the course repository, or pass
+   `--course PATH` to it). Each submitted notebook is graded in the grader's sandbox (bubblewrap)
+   against every check, public and hidden; each check's score is written on its test cell
+   (`check-...`) in gradebook.db through nbgrader's own API, and the full feedback JSON goes to
+   `sandbox_grades/{exercise}/feedback/<student>.json`. Run it again after late submissions:
+   only new or changed notebooks are graded again.
+3. Use nbgrader's formgrader or `nbgrader export` to read the grades, as usual.
+
+## What the test cells in the notebook can and cannot promise
+
+- They are feedback for students, not grades. A public test cell runs its public check on the
+  student's functions in the grader's sandbox and shows passed or failed with a hint. Because the
+  cell runs in the student's own kernel, the student's cells can change what it shows (two lines
+  that replace `run_check` make every cell print "passed").
+- Hidden test cells hold no check: they only raise an error saying they are graded elsewhere.
+- Do not use `nbgrader autograde` for grades. It decides pass or fail inside the student's kernel,
+  which the student's code controls, and that kernel runs on your machine beside the course, where
+  it can read `solutions/` and the hidden checks. Its scores for the public cells can be forged,
+  and it gives 0 for every hidden cell. `grade nbgrader-grade` never runs the student's code
+  outside the sandbox, and it overwrites the test cells' autograded scores with the sandbox's.
+"""
+
+
 def export_assignment(course: Course, exercise: Exercise, out: Path) -> Path:
-    """Write OUT/nbgrader_config.py and OUT/source/ID/ID.ipynb, ready for `nbgrader generate_assignment ID`."""
+    """Write OUT/nbgrader_config.py, OUT/GRADING-ID.md (for instructors) and OUT/source/ID/ID.ipynb,
+    ready for `nbgrader generate_assignment ID`."""
     out = Path(out)
     folder = out / "source" / exercise.id
     folder.mkdir(parents=True, exist_ok=True)
@@ -113,15 +161,18 @@ def export_assignment(course: Course, exercise: Exercise, out: Path) -> Path:
     if not config.exists():
         config.write_text("c = get_config()  # noqa: F821\nc.CourseDirectory.root = "
                           f"{str(out.resolve())!r}\nc.CourseDirectory.course_id = {course.title[:60]!r}\n")
+    (out / f"GRADING-{exercise.id}.md").write_text(INSTRUCTOR_README.format(exercise=exercise.id), encoding="utf-8")
     return path
 
 
 def run_check(exercise_id: str, check_id: str, namespace: dict) -> None:
-    """Grade one check against the functions defined in the notebook; raise AssertionError unless it passes.
+    """Run one public check on the notebook's functions; raise AssertionError unless it passes.
 
-    nbgrader runs this in the notebook's kernel. The functions' source is taken from the kernel and
-    graded in this grader's sandbox, so the check still never shares a process with student code.
+    Feedback for the student, never a grade: it runs in the student's kernel, which the student's
+    own cells control. The functions' source is graded in the sandbox, against public checks only.
     """
+    if not check_id.startswith("public/"):
+        raise AssertionError(f"{check_id} is not a public check; hidden checks are graded by your instructor")
     from grader.engine import grade
     from grader.manifest import find_course_root, load_course
 
@@ -138,7 +189,7 @@ def run_check(exercise_id: str, check_id: str, namespace: dict) -> None:
     with tempfile.TemporaryDirectory(prefix="nbgrader-check-") as folder:
         path = Path(folder) / exercise.entry
         path.write_text("\n".join(imports) + "\n\n" + "\n\n".join(textwrap.dedent(p) for p in parts) + "\n")
-        document = grade(exercise, path, only=check_id).to_dict()
+        document = grade(exercise, path, include_hidden=False, only=check_id).to_dict()
     checks = [check for check in document["checks"] if check["id"] == check_id]
     if not checks or checks[0]["outcome"] != "passed":
         reason = checks[0]["message"] + (f"\nHint: {checks[0]['hint']}" if checks and checks[0].get("hint") else "") \
