@@ -39,21 +39,23 @@ def test_fit_regression_model_learns(submission, rng):
     predictors = Frame(tuple(public.PREDICTORS), {
         name: (frame.data[name] - frame.data[name].mean()) / frame.data[name].std() for name in public.PREDICTORS})
     target = frame.data["Strength"]
-    epochs = 15
+    epochs = 40
     model, history = as_pair(submission.fit_regression_model(predictors, public.Column("Strength", target), epochs=epochs),
                              "fit_regression_model", "(model, history.history)")
     if type(history) is not dict or "loss" not in history:
         fail(f"the second value should be history.history, a dict with 'loss', but it is {show(history)}")
     if "val_loss" not in history:
         fail(f"the history has the keys {sorted(history)}", public.NO_VALIDATION)
-    losses = np.asarray(history["loss"], dtype=float)
-    if len(losses) != epochs:
-        fail(f"fit_regression_model(..., epochs={epochs}) trained for {len(losses)} epochs")
-    if not losses[-1] < losses[0]:
-        fail(f"the training loss did not go down: {show(list(losses))}")
+    if type(history["loss"]) is not list or len(history["loss"]) != epochs:
+        fail(f"fit_regression_model(..., epochs={epochs}) should train for {epochs} epochs and return history.history, "
+             f"one loss per epoch; its 'loss' is {show(history['loss'])}")
     public.check_regression_model(model, len(public.PREDICTORS), "fit_regression_model")
+    # What the model learned is measured here, from the weights it returned; the history is only the
+    # submission's own report. Before training, a model of this shape predicts about 0.
     predictions = keras_models.forward(model, predictors.matrix(), "fit_regression_model").reshape(-1)
-    mse = float(np.mean((predictions - target) ** 2))
-    if not mse < losses[0]:
-        fail(f"the returned model's error on the data ({mse:.4g}) is no better than after the first epoch "
-             f"({losses[0]:.4g}): return the model you trained, not a new one")
+    after = float(np.mean((predictions - target) ** 2))
+    untrained, average = float(np.mean(target ** 2)), float(np.var(target))
+    if not after < 0.6 * average:  # the reference reaches about 0.25 of it
+        fail(f"the returned model's mean squared error on the data is {after:.4g}: an untrained model gets about "
+             f"{untrained:.4g}, and always predicting the average strength gets {average:.4g}. After {epochs} epochs "
+             "the lab's model does far better than the average: fit the model on (predictors, target) and return it.")
