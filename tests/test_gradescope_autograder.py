@@ -134,7 +134,7 @@ def test_honest_and_hostile_submissions_get_what_they_earn_under_bubblewrap(tmp_
     marker = tmp_path / "hostile-ran"
     hostile_root = tmp_path / "hostile" / "autograder"
     hostile = layout(tmp_path / "hostile", bundle,
-                     {"backprop.py": HOSTILE.format(marker=str(marker), root=str(hostile_root)) + STUB})
+                     {"backprop.py": STUB + HOSTILE.format(marker=str(marker), root=str(hostile_root))})
     completed, results = run_autograder(hostile, path)
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert results["score"] == 0, [(t["number"], t["score"]) for t in results["tests"]]
