@@ -1,7 +1,9 @@
 """The pytest plugin that turns check runs into `CheckResult`s.
 
 It provides the fixtures checks use (`submission`, `seed`, `rng`, `reference`) and listens to
-pytest's reports, the way pytest's own reporters do, instead of parsing any output.
+pytest's reports, the way pytest's own reporters do, instead of parsing any output. An unexpected
+exception is blamed by where it arose: computing with a value the submission returned is the
+student's error; anything the student's data cannot have caused is the grader's.
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ from grader.checklib import CheckFailed, SubmissionFailure, load_module
 from grader.outcomes import Outcome
 from grader.proxy import SubmissionProxy
 from grader.results import CheckResult
+
+# What computing with a value can raise: wrong type, size, shape, keys, or numbers out of range. Anything
+# else (NameError, ImportError, RuntimeError, OSError ...) is a bug of the check even after a value arrived.
+_VALUE_ERRORS = (ArithmeticError, ValueError, TypeError, LookupError, AttributeError, RecursionError, MemoryError, Warning)
 
 INTERNAL_ERROR_MESSAGE = "this check could not judge your answer because of a problem in the grader, not in your code"
 
@@ -78,7 +84,7 @@ class GradingPlugin:
         self.collected = [(self.check_id(item), self.points(item)) for item in items]
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        self._proxy.called.clear()
+        self._proxy.start_check()
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Any:
@@ -133,5 +139,44 @@ class GradingPlugin:
             return CheckResult(outcome=Outcome.FAILED, message=exc.message, hint=exc.hint, **common)
         if type(exc) is AssertionError:
             return CheckResult(outcome=Outcome.FAILED, message=str(exc) or "the result is not what this check expects", **common)
+        if call.when == "call" and self._caused_by_returned_value(exc):
+            return CheckResult(outcome=Outcome.ERROR, message=self._unusable_value_message(exc, common["visibility"]), **common)
         return CheckResult(outcome=Outcome.ERROR, message=INTERNAL_ERROR_MESSAGE,
-                           internal_error=f"{type(exc).__name__}: {exc}"[:2000], **common)
+                           internal_error=_exception_text(exc, 2000), **common)
+
+    def _caused_by_returned_value(self, exc: BaseException) -> bool:
+        """Whether the student's data can have caused `exc`: the check already holds a value the submission
+        returned, the exception is one a value can cause, and it did not come out of the proxy's own machinery."""
+        if not self._proxy.answered or not isinstance(exc, _VALUE_ERRORS):
+            return False
+        if isinstance(exc, AttributeError) and isinstance(getattr(exc, "obj", None), ModuleType):
+            return False   # a misspelt module attribute (np.alclose) is the check's bug, whatever the data
+        return not _raised_inside(exc, SubmissionProxy._run)
+
+    def _unusable_value_message(self, exc: BaseException, visibility: str) -> str:
+        """Hidden checks name only the exception's type: its text may quote the check's own values."""
+        name = self._proxy.answered[-1]
+        what = type(exc).__name__ if visibility == "hidden" else _exception_text(exc)
+        return (f"`{name}` returned a value this check cannot compute with ({what}). Return what the exercise asks "
+                "for: numbers of a sensible size (not inf, NaN or huge integers), and lists, arrays or dicts of "
+                "the expected length, shape and keys.")
+
+
+def _raised_inside(exc: BaseException, function: Any) -> bool:
+    """Whether the traceback passes through `function` (the exception arose in a call it made)."""
+    code, traceback = function.__code__, exc.__traceback__
+    while traceback is not None:
+        if traceback.tb_frame.f_code is code:
+            return True
+        traceback = traceback.tb_next
+    return False
+
+
+def _exception_text(exc: BaseException, limit: int = 200) -> str:
+    """`Type: message`, short, and safe to print and save (a lone surrogate would break writing the feedback)."""
+    try:
+        text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    except Exception:  # noqa: BLE001 - str() of an exception holding a 10**5000 can itself raise
+        text = type(exc).__name__
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text if len(text) <= limit else text[:limit - 3] + "..."

@@ -23,7 +23,8 @@ class SubmissionProxy:
         self._session = session
         self._locate = locate
         self._defined_in = defined_in
-        self.called: list[str] = []   # the functions the current check called, newest last
+        self.called: list[str] = []     # the functions the current check called, newest last
+        self.answered: list[str] = []   # those that returned a value: the check now holds the student's data
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
         if name.startswith("_"):
@@ -42,6 +43,11 @@ class SubmissionProxy:
         """The value and the positional arguments as the function left them (to see mutation)."""
         return self._run(name, args, kwargs, return_args=True)
 
+    def start_check(self) -> None:
+        """Each check starts holding nothing from the submission."""
+        self.called.clear()
+        self.answered.clear()
+
     def where_defined(self) -> str | None:
         """Where the last function this check called is defined (a notebook cell), if that is known."""
         for name in reversed(self.called):
@@ -54,6 +60,7 @@ class SubmissionProxy:
         self.called.append(name)
         result = self._session.call(name, args, kwargs, return_args=return_args)
         if result.ok:
+            self.answered.append(name)
             return result.value, result.args_after or []
         failure = failure_for(name, result, self._locate)
         failure.limit = result.limit
@@ -89,7 +96,9 @@ def failure_for(name: str, result: CallResult, locate: Callable[[int], str] = li
     if status is CallStatus.MISSING:
         return SubmissionFailure(Outcome.ERROR, f"your file has no function named `{name}`; the exercise expects exactly that name.")
     if status is CallStatus.UNSUPPORTED:
-        detail = error.message if error else "an unsupported type"
+        detail = error.message if error and error.message else "returned an unsupported type"
+        if not detail.startswith("returned"):   # the decoder's words describe the value, not the call
+            detail = f"returned a value the grader cannot read: {detail}"
         return SubmissionFailure(Outcome.ERROR, f"`{name}` {detail}. Return numbers, strings, lists, tuples, dicts or numpy arrays.")
     if status is CallStatus.TIMEOUT:
         return SubmissionFailure(Outcome.TIMEOUT, f"`{name}` was stopped: {result.detail}. Look for an endless loop or far too many iterations.")

@@ -368,3 +368,111 @@ def test_hostile_submission_earns_nothing_it_did_not_compute(hostile, mode, tmp_
 
     honest = grade(EXERCISE, EXERCISE.reference_path, launcher=launcher)
     assert honest.score == honest.max_score == 30
+
+
+# ---------------------------------------------------------------- the student's data never makes the grader fail (issue 9, item 3)
+# Each runs the real `grade` command. What the student's values or source make trusted code raise (the checks,
+# the wire decoder, the notebook reader) is graded as the student's error or as a broken submission, never as
+# `grader_failed` ("not your fault", exit 3); a real bug in a check still is.
+
+ERROR_CHECKS = {"public/error_worked_example", "hidden/error_random"}
+
+FORGE_ANSWER = """
+import json, os, struct, sys
+request = sys._getframe(1).f_locals["request"]          # the child's own frame holds the request id
+fd = int(sys.argv[sys.argv.index("--response-fd") + 1])
+body = json.dumps({{"id": request["id"], "status": "ok", "value": {value}}}).encode()
+os.write(fd, struct.pack(">I", len(body)) + body)
+os._exit(0)
+"""
+
+HOSTILE_VALUES = {
+    # what `error` returns -> words its checks' messages must contain
+    "an int too large for a float": ("return 10**400", "cannot compute with (OverflowError"),
+    "a negative int too large for a float": ("return [-(10**999)]", "cannot compute with (OverflowError"),
+    "an int too long for JSON": ("return 10**5000", "integer with more than 1000 digits"),
+    "NaN": ("return float('nan')", "error("),
+    "infinity": ("import numpy as np\nreturn np.array([np.inf])", "error("),
+    "a ragged nested list": ("return [[1], [[2]], 3]", "should be a number"),
+    "a deeply nested list": ("v = 1.0\nfor _ in range(30):\n    v = [v]\nreturn v", "should be a number"),
+    "a giant string": ("return 'x' * 900_000", "should be a number"),
+    "a lone surrogate": ("return '\\ud800'", "valid text"),
+    "a zero-size array of a huge dimension": ("return __import__('numpy').zeros((0, 4_000_000))", "should be a number"),
+    "a forged array of shape [0, 2**62]": (FORGE_ANSWER.format(value={"ndarray": {"dtype": "float64", "shape": [0, 2**62], "data": ""}}),
+                                           "cannot read: an array's shape is malformed"),
+    "a forged unhashable dtype": (FORGE_ANSWER.format(value={"ndarray": {"dtype": ["float64"], "shape": [1], "data": "AAAAAAAA8D8="}}),
+                                  "cannot read: an array's dtype"),
+    "forged non-ASCII array data": (FORGE_ANSWER.format(value={"ndarray": {"dtype": "float64", "shape": [1], "data": "é" * 8}}),
+                                    "cannot read: an array's data"),
+}
+
+
+def assert_graded_as_the_students(run, check_ids, says):
+    document = run.document
+    assert run.returncode == 0, (run.returncode, document.get("grader_error"))
+    assert document["status"] == "graded" and "grader_error" not in document, document.get("grader_error")
+    assert schema_errors(document) == []
+    for check_id in check_ids:
+        check = run.check(check_id)
+        assert check["outcome"] in ("failed", "error") and check["score"] == 0, check
+        assert says in check["message"], check
+        assert "not in your code" not in check["message"], check
+
+
+@pytest.mark.parametrize("body", HOSTILE_VALUES.values(), ids=HOSTILE_VALUES.keys())
+def test_a_hostile_return_value_is_the_students_error_not_the_graders(grade_source, body):
+    code, says = body
+    source = reference_source("02_backprop") + "\n\ndef error(t, a2):\n" + "".join(
+        f"    {line}\n" for line in code.strip("\n").splitlines())
+    run = grade_source("02_backprop", source)
+    assert_graded_as_the_students(run, ERROR_CHECKS, says)
+    assert run.check("public/sigmoid_worked_example")["outcome"] == "passed"
+
+
+def test_a_bug_in_a_check_after_the_student_answered_is_still_the_graders(course_copy):
+    from conftest import run_grade
+
+    checks = course_copy / "solutions/02_backprop/hidden_checks.py"
+    checks.write_text(checks.read_text().replace("want = reference.error(t, a2)", "want = reference.error(t, a2) + undefined_helper", 1))
+    run = run_grade(course_copy / "exercises/02_backprop", "--submission", course_copy / "solutions/02_backprop/backprop.py",
+                    "--json", "-", cwd=course_copy)
+    assert run.returncode == 3
+    document = run.document
+    assert document["status"] == "grader_failed" and "not your fault" in document["message"]
+    assert "NameError" in document["grader_error"] and "hidden/error_random" in document["grader_error"]
+    assert schema_errors(document) == []
+
+
+DEEP_SOURCES = {
+    "X=(1+1+...+1)": "X = (" + "+".join(["1"] * 100_000) + ")",
+    "X=----...1": "X = " + "-" * 100_000 + "1",
+    "100k nested brackets": "X = " + "[" * 100_000 + "]" * 100_000,
+}
+
+
+@pytest.mark.parametrize("suffix", [".py", ".ipynb"])
+@pytest.mark.parametrize("line", DEEP_SOURCES.values(), ids=DEEP_SOURCES.keys())
+def test_source_too_deep_for_python_is_a_broken_submission(grade_source, line, suffix):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    source = reference_source("02_backprop")
+    if suffix == ".ipynb":
+        content = nbformat.writes(new_notebook(cells=[new_code_cell(source), new_code_cell(line)]))
+    else:
+        content = source + "\n" + line + "\n"
+    run = grade_source("02_backprop", content, name=f"backprop{suffix}")
+    document = run.document
+    assert run.returncode == 0, document.get("grader_error")
+    assert document["status"] == "submission_broken" and document["score"] == 0, document["message"]
+    assert schema_errors(document) == []
+    assert any(words in document["message"] for words in ("nested", "RecursionError", "memory")), document["message"]
+    if suffix == ".ipynb":
+        assert "cell 2" in document["message"]
+
+
+def test_a_200_kb_file_of_nested_brackets_is_not_a_notebook(grade_source):
+    run = grade_source("02_backprop", "[" * 100_000 + "]" * 100_000, name="backprop.ipynb")
+    assert run.returncode == 0, run.document.get("grader_error")
+    assert run.document["status"] == "submission_broken"
+    assert "not a Jupyter notebook" in run.document["message"] and schema_errors(run.document) == []

@@ -189,3 +189,12 @@ def test_a_file_of_nested_brackets_is_not_a_notebook(tmp_path):
     path.write_text("[" * 100_000 + "]" * 100_000)
     with pytest.raises(NotebookError, match="nested far deeper than any notebook"):
         read_notebook(path)
+
+
+def test_a_number_too_long_for_json_is_reported_as_invalid_json(tmp_path):
+    from grader.notebook import NotebookError, read_notebook
+
+    path = tmp_path / "long.ipynb"
+    path.write_text('{"cells": [], "x": ' + "9" * 5000 + "}")
+    with pytest.raises(NotebookError, match="not valid JSON"):
+        read_notebook(path)
