@@ -271,9 +271,10 @@ def _plan_layer(layer: LayerInfo, own: list, shape: tuple, what: str) -> tuple[t
 _WEIGHT_COUNTS = {"Dense": 2, "Conv2D": 2, "LSTM": 3, "SimpleRNN": 3}
 
 
-def plan(value: Any, input_shape: tuple, what: str) -> list[Step]:
+def plan(value: Any, input_shape: tuple, what: str, budget: Budget | None = None) -> list[Step]:
     """The layers as the forward pass would run them on `input_shape` (batch axis first), each with
-    its output shape and cost, read from the description alone: nothing is computed yet."""
+    its output shape and cost, read from the description alone: nothing is computed yet. With a
+    budget, refused at the first layer that takes the total over it."""
     description = _as_description(value, what)
     batch, shape = int(input_shape[0]), tuple(int(n) for n in input_shape[1:])
     weights, steps = list(description.weights), []
@@ -293,6 +294,8 @@ def plan(value: Any, input_shape: tuple, what: str) -> list[Step]:
             _activation(layer, what)
         out, multiply_adds, largest = _plan_layer(layer, own, shape, what)
         steps.append(Step(layer, tuple(own), shape, out, batch * multiply_adds, batch * 8 * max(largest, 1)))
+        if budget is not None:
+            _refuse_over_budget(steps, budget, what)
         shape = out
     return steps
 
@@ -410,8 +413,7 @@ def forward(value: Any, inputs: np.ndarray, what: str, budget: Budget = BUDGET) 
     `budget` is refused (the student's failed check) before any large array exists.
     """
     outputs = np.asarray(inputs, dtype=float)
-    steps = plan(value, outputs.shape, what)
-    _refuse_over_budget(steps, budget, what)
+    steps = plan(value, outputs.shape, what, budget)
     for step in steps:
         _config_matches_weights(step, what)
     deadline = _Deadline(budget, what)

@@ -124,7 +124,7 @@ def test_the_red_team_conv_kernel_is_refused_before_any_large_array():
     import tracemalloc
 
     model = description([conv(16, 5), ("Flatten", {}), ("Dense", {"units": 10, "activation": "softmax"})],
-                        [np.zeros((1, 1, 1, 3000)), np.zeros(3000), np.zeros((8 * 8 * 3000, 10)), np.zeros(10)])
+                        [np.zeros((1, 1, 1, 3000)), np.zeros(3000), np.zeros((1, 10)), np.zeros(10)])   # 6,010 numbers
     x = np.zeros((450, 8, 8, 1))
     tracemalloc.start()
     try:
