@@ -346,3 +346,42 @@ def test_what_the_hostile_file_could_do_inside_its_own_sandbox(tmp_path):
     assert planted["ptrace_init"] == "refused"
     for attempt in ("tmp_file", "shm_file", "sysv_shm"):
         assert planted[attempt] == "done", (attempt, planted)   # its own rooms work: they just do not outlive it
+
+
+DAEMON = textwrap.dedent('''
+    import os, signal, time
+
+    def leave_a_killer():
+        """A detached process that would kill every other process it can see, forever."""
+        if os.fork() == 0:
+            os.setsid()
+            if os.fork() == 0:
+                while True:
+                    for pid in filter(str.isdigit, os.listdir("/proc")):
+                        if int(pid) not in (1, os.getpid()):
+                            try:
+                                os.kill(int(pid), signal.SIGKILL)
+                            except OSError:
+                                pass
+                    time.sleep(0.001)
+            os._exit(0)
+        return True
+''')
+
+
+@needs_bwrap
+def test_a_process_left_running_never_meets_the_next_child(tmp_path, probe):
+    """Even when nobody asked the template to clean up, the next spawn starts with no leftovers."""
+    hostile = tmp_path / "daemon.py"
+    hostile.write_text(DAEMON)
+    launcher = ZygoteLauncher()
+    try:
+        session = SandboxSession(hostile, Limits(), launcher)
+        assert session.call("leave_a_killer").value is True
+        # The hostile session is not closed yet: its daemon is alive while the next child starts.
+        with SandboxSession(probe, Limits(), launcher) as honest:
+            assert honest.call("fork_still_works").value == 7
+            assert honest.call("read", ("/proc/self/comm",)).ok
+        session.close()
+    finally:
+        launcher.close()

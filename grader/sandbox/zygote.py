@@ -76,7 +76,7 @@ def _run_child(message: dict, fds: list[int], control: socket.socket) -> None:
         os._exit(0)
 
 
-def _clean(own_pid: int) -> int:
+def _clean(own_pid: int, statuses: dict[int, int]) -> int:
     """Kill every process of the namespace but init and this one, and reap them.
 
     Files need no wiping: each child wrote only to tmpfs mounts of its own mount namespace, which
@@ -93,7 +93,7 @@ def _clean(own_pid: int) -> int:
                 killed += 1
             except ProcessLookupError:
                 pass
-        _reap()
+        statuses.update(_reap())
         time.sleep(0.005)
     return killed
 
@@ -160,10 +160,11 @@ def main(argv: list[str] | None = None) -> None:
         try:
             message, fds = _receive(control)
         except (EOFError, ConnectionError, OSError, ValueError):
-            _clean(own_pid)
+            _clean(own_pid, statuses)
             return
         command = message.get("command")
         if command == "spawn" and len(fds) == 5:
+            _clean(own_pid, statuses)   # whatever an earlier child left running never meets the next one
             pid = os.fork()
             if pid == 0:
                 _run_child(message, fds, control)
@@ -175,7 +176,7 @@ def main(argv: list[str] | None = None) -> None:
             status = statuses.get(message.get("pid"))
             _reply(control, {"returncode": None if status is None else _returncode(status)})
         elif command == "clean":
-            killed = _clean(own_pid)
+            killed = _clean(own_pid, statuses)
             statuses.clear()
             _reply(control, {"killed": killed})
         else:
