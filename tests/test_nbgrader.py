@@ -102,15 +102,33 @@ def test_the_instructor_readme_says_what_the_test_cells_cannot_promise(released)
     assert "grade nbgrader-grade 02_backprop" in readme
 
 
-def submit(released, student, code):
+def student_notebook(released, code, path):
+    """The released notebook with the student's code in its solution cell."""
     notebook = json.loads((released / "release/02_backprop/02_backprop.ipynb").read_text())
     for cell in notebook["cells"]:
         if "YOUR CODE HERE" in "".join(cell["source"]):
             cell["source"] = code
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(notebook))
+
+
+def submit(released, student, code):
     folder = released / "submitted" / student / "02_backprop"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "02_backprop.ipynb").write_text(json.dumps(notebook))
+    student_notebook(released, code, folder / "02_backprop.ipynb")
     (folder / "timestamp.txt").write_text("2025-03-01 12:00:00.000000 UTC")
+
+
+def test_in_kernel_test_cells_give_feedback_that_the_students_own_cells_can_fake(released):
+    """What GRADING-ID.md says: the cells run public checks for the student, and they can be fooled."""
+    honest, mistaken, faked = (released / "validate" / f"{name}.ipynb" for name in ("honest", "mistaken", "faked"))
+    student_notebook(released, reference_source("02_backprop"), honest)
+    student_notebook(released, mutate(reference_source("02_backprop"), "params[name] - learning_rate",
+                                      "params[name] + learning_rate"), mistaken)
+    student_notebook(released, MONKEYPATCH + STUB, faked)
+    assert "passes all the tests" in nbgrader("validate", str(honest), cwd=released).stdout
+    report = nbgrader("validate", str(mistaken), cwd=released).stdout
+    assert "public/update_worked_example" in report and "passes all the tests" not in report
+    assert "passes all the tests" in nbgrader("validate", str(faked), cwd=released).stdout   # not a grade
 
 
 def grade_cells(released, student):
