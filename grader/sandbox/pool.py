@@ -67,6 +67,8 @@ class ZygoteChild:
                 self.returncode = self._zygote.request({"command": "poll", "pid": self.inner_pid})["returncode"]
             except ZygoteError:
                 self.returncode = -signal.SIGKILL   # the template died, and its sandbox with it
+            if self.returncode is None and not Path(f"/proc/{self.pid}").exists():
+                self.returncode = -signal.SIGKILL   # reaped when the template cleaned up for a later child
         if self.returncode is not None and not self._cleaned:
             self._cleaned = True
             try:
