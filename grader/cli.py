@@ -18,6 +18,7 @@ from grader.feedback import write_json_atomically
 from grader.manifest import MANIFEST_NAME, ManifestError, find_course_root, load_course
 from grader.outcomes import Status
 from grader.render import render
+from grader.sandbox.launchers import WeakIsolationRefused, choose_launcher
 
 DESCRIPTION = """\
 Grade exercises of the course "Introduction to Deep Learning & Neural Networks with Keras".
@@ -80,6 +81,9 @@ def _grade_parser() -> argparse.ArgumentParser:
                                                   "and the hidden checks, which your code cannot read)")
     parser.add_argument("--public-only", action="store_true", help="run only the public checks")
     parser.add_argument("--gradescope", metavar="PATH", help="also write Gradescope's results.json to PATH")
+    parser.add_argument("--allow-weak-isolation", action="store_true",
+                        help="grade in a plain child process when bubblewrap cannot run (as root: the submission "
+                             "then runs as root; not recommended)")
     return parser
 
 
@@ -162,7 +166,8 @@ def _run_grade(argv: list[str]) -> ExitCode:
     submission = options.submission or _default_submission(exercise)
     if not submission.is_file():
         raise UsageError(f"there is no file {submission} to grade")
-    feedback = grade(exercise, submission, seed=options.seed, include_hidden=not options.public_only)
+    launcher = choose_launcher(allow_weak=options.allow_weak_isolation)
+    feedback = grade(exercise, submission, seed=options.seed, include_hidden=not options.public_only, launcher=launcher)
     document = feedback.to_dict()
     if options.json == "-":
         json.dump(document, sys.stdout, indent=2, ensure_ascii=False)
@@ -368,6 +373,9 @@ def main(argv: list[str] | None = None) -> int:
     except ManifestError as exc:
         print(f"grade: course.yaml is broken:\n{exc}", file=sys.stderr)
         return int(ExitCode.COURSE_INVALID)
+    except WeakIsolationRefused as exc:
+        print(f"grade: error: {exc}", file=sys.stderr)
+        return int(ExitCode.USAGE)
     except SystemExit as exc:  # argparse: --help exits 0, bad options exit 2
         return int(exc.code or 0)
 
