@@ -125,6 +125,11 @@ def _not_importable(result: CallResult, locate: Callable[[int], str]) -> Submiss
         return SubmissionFailure(Outcome.TIMEOUT, f"{prefix}: {result.detail}. Move training loops and input() calls out of the top level of the file.")
     if status is CallStatus.CRASHED:
         return SubmissionFailure(Outcome.CRASHED, f"{prefix}: {result.detail}.")
+    if status is CallStatus.MEMORY and error and error.type == "MemoryError" and not error.line:
+        # Raised before any line ran: Python's parser gives up this way on expressions nested thousands deep.
+        return SubmissionFailure(Outcome.ERROR, f"{prefix}: Python could not read it (MemoryError before any line "
+                                 "ran): look for an expression nested thousands of levels deep, such as ----1 or "
+                                 "1+1+...+1 with thousands of terms, and split it into smaller steps.")
     if status is CallStatus.MEMORY:
         return SubmissionFailure(Outcome.MEMORY, f"{prefix}: it ran out of memory while being imported{_where(error, locate)}.")
     if status is CallStatus.EXITED:
