@@ -2,13 +2,18 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 
+import grader
 from conftest import ROOT, run_grade
+from grader import release
+from grader.manifest import load_course
 
 
 def solution_texts():
@@ -55,3 +60,57 @@ def test_the_release_refuses_a_folder_that_is_not_empty(tmp_path):
     (tmp_path / "keep.txt").write_text("mine")
     run = run_grade("release", tmp_path)
     assert run.returncode == 2 and "not empty" in run.stderr
+
+
+def test_a_release_that_fails_halfway_leaves_nothing_behind(tmp_path, monkeypatch):
+    """A full disk or a vanished file mid-copy: no half-written folder a teacher could hand out."""
+    course = load_course(ROOT / "course.yaml")
+    copied = []
+
+    def copy_then_fail(source, target):
+        copied.append(source)
+        if len(copied) > 5:
+            raise OSError(28, "No space left on device")
+        return real_copy(source, target)
+
+    real_copy = release.shutil.copy2
+    monkeypatch.setattr(release.shutil, "copy2", copy_then_fail)
+    with pytest.raises(OSError, match="No space"):
+        release.build_release(course, tmp_path / "release")
+    assert sorted(tmp_path.iterdir()) == []
+
+
+def test_a_gradescope_bundle_that_fails_halfway_leaves_no_zip(tmp_path, monkeypatch):
+    course = load_course(ROOT / "course.yaml")
+    out = tmp_path / "autograder.zip"
+    out.write_bytes(b"the previous, complete bundle")
+
+    def failing_files(*args, **kwargs):
+        yield ROOT / "course.yaml", "course.yaml"
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(release, "shipped_files", failing_files)
+    with pytest.raises(OSError, match="Input/output"):
+        release.build_gradescope(course, course.exercise("02_backprop"), out)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["autograder.zip"]
+    assert out.read_bytes() == b"the previous, complete bundle"
+
+
+def test_the_release_ships_the_grader_that_is_installed_not_a_folder_beside_the_course(tmp_path):
+    """A course folder without grader/ (the package came from a wheel) still gets a working bundle."""
+    course_folder = tmp_path / "course"
+    course_folder.mkdir()
+    for part in ("course.yaml", "exercises", "solutions"):
+        source = ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, course_folder / part)
+        else:
+            (course_folder / part).write_bytes(source.read_bytes())
+    course = load_course(course_folder / "course.yaml")
+    out = release.build_release(course, tmp_path / "release")
+    package = Path(grader.__file__).parent
+    assert (out / "grader" / "cli.py").read_bytes() == (package / "cli.py").read_bytes()
+    assert (out / "grader" / "schemas" / "feedback.schema.json").is_file()
+    pyproject = (out / "pyproject.toml").read_text()
+    assert 'grade = "grader.cli:main"' in pyproject and "numpy" in pyproject
+    assert not (out / "solutions").exists()
