@@ -161,3 +161,23 @@ def test_a_model_too_large_for_the_trusted_forward_pass_is_the_students_failure(
     run = grade_source("07_cnn", forged)
     check = assert_not_earned(run, "hidden/fit_convolutional_model_learns_the_digits", expected_score=20 - 5)
     assert "too large for this exercise" in check["message"] and "at most" in check["message"], check
+
+
+@pytest.mark.slow
+def test_an_untrained_lstm_that_copies_its_last_input_does_not_pass(grade_source):
+    """Weights set by hand so the model repeats the window's last value: within half the sine wave's
+    variance, which was all the check asked, without any training."""
+    forged = with_function("08_rnn", '''
+def fit_lstm(X, y, units=16, epochs=20):
+    model = lstm_model(X.shape[1], X.shape[2], units)
+    kernel, recurrent, bias, dense, dense_bias = model.get_weights()
+    kernel[:], recurrent[:], bias[:], dense[:], dense_bias[:] = 0, 0, 0, 0, 0
+    bias[:units], bias[units:2 * units], bias[3 * units:] = 10, -10, 10   # input open, forget closed, output open
+    kernel[0, 2 * units] = 0.1                                             # the cell holds tanh(0.1 * x_t)
+    dense[0, 0] = 10.0
+    model.set_weights([kernel, recurrent, bias, dense, dense_bias])
+    return model, {"loss": [0.0] * epochs}
+''')
+    run = grade_source("08_rnn", forged)
+    check = assert_not_earned(run, "hidden/fit_lstm_predicts_a_sine_wave", expected_score=20 - 3)
+    assert "repeating the window's last value" in check["message"], check

@@ -54,7 +54,7 @@ def test_lstm_model_other_sizes(submission, rng):
 
 @pytest.mark.points(3)
 def test_fit_lstm_predicts_a_sine_wave(submission, rng):
-    """fit_lstm learns to predict the next value of a sine wave better than its mean"""
+    """fit_lstm learns to predict the next value of a sine wave better than its mean or its last value"""
     phase, period = float(rng.uniform(0, 6.28)), float(rng.uniform(12, 20))
     series = np.sin(phase + 2 * np.pi * np.arange(160) / period)
     X = np.array([series[i:i + 10] for i in range(150)]).reshape(150, 10, 1)
@@ -63,6 +63,7 @@ def test_fit_lstm_predicts_a_sine_wave(submission, rng):
     public.check_lstm_model(model, 10, 1, 16, "fit_lstm")
     predictions = keras_models.forward(model, X, "fit_lstm").reshape(-1)
     mse, variance = float(np.mean((predictions - y) ** 2)), float(np.var(y))
-    if not mse < 0.5 * variance:
+    last_value = float(np.mean((X[:, -1, 0] - y) ** 2))   # a model can copy its last input without any training
+    if not mse < 0.5 * min(variance, last_value):  # the reference reaches about 0.01 of the last value's error
         fail(f"the returned model's squared error is {mse:.3g}, not much better than always predicting the mean "
-             f"({variance:.3g}). Return the model you trained.")
+             f"({variance:.3g}) or repeating the window's last value ({last_value:.3g}). Return the model you trained.")
