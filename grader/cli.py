@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+import traceback
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,9 +14,10 @@ from rich.console import Console
 
 from grader.course import Course, Exercise
 from grader.engine import grade
-from grader.exitcodes import ExitCode
+from grader.errors import GraderError, UsageError
+from grader.exitcodes import ExitCode, help_text
 from grader.feedback import write_json_atomically
-from grader.manifest import MANIFEST_NAME, ManifestError, find_course_root, load_course
+from grader.manifest import MANIFEST_NAME, find_course
 from grader.outcomes import Status
 from grader.render import render
 from grader.sandbox.launchers import WeakIsolationRefused, choose_launcher
@@ -48,24 +50,13 @@ A submission may be a .py file or a Jupyter notebook (.ipynb).
 Your code runs in a separate process; the checks never share a process with it.
 """
 
-EPILOG = """\
-exit codes:
-  0  grading completed (whatever the score); validation passed
-  1  `grade validate` found a problem
-  2  usage error (unknown exercise, missing file, bad option)
-  3  the grader itself failed (the feedback's status is grader_failed)
-  4  course.yaml is broken (the message names the file, line and key)
-
+EPILOG = help_text() + """
 examples:
   grade exercises/02_backprop
   grade exercises/02_backprop --submission ~/work/backprop.py --json feedback.json
   grade exercises/02_backprop --json - | jq .score
 """
 
-
-
-class UsageError(Exception):
-    pass
 
 
 def _grade_parser() -> argparse.ArgumentParser:
@@ -118,14 +109,6 @@ def _batch_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load_course(start: Path) -> Course:
-    try:
-        root = find_course_root(start)
-    except FileNotFoundError as exc:
-        raise UsageError(str(exc)) from None
-    return load_course(root / MANIFEST_NAME)
-
-
 def _exercise(course: Course, exercise_id: str) -> Exercise:
     try:
         return course.exercise(exercise_id)
@@ -136,14 +119,14 @@ def _exercise(course: Course, exercise_id: str) -> Exercise:
 def _resolve_exercise(argument: str) -> tuple[Course, Exercise]:
     path = Path(argument)
     if path.is_dir():
-        course = _load_course(path)
+        course = find_course(path)
         folder = path.resolve()
         for exercise in course.exercises:
             if exercise.exercise_dir.resolve() == folder:
                 return course, exercise
         raise UsageError(f"{argument} is not an exercise folder of {course.manifest_path}; "
                          f"exercises: {', '.join('exercises/' + e.id for e in course.exercises)}")
-    course = _load_course(Path.cwd())
+    course = find_course(Path.cwd())
     try:
         return course, course.exercise(path.name)
     except KeyError as exc:
@@ -166,7 +149,10 @@ def _run_grade(argv: list[str]) -> ExitCode:
     submission = options.submission or _default_submission(exercise)
     if not submission.is_file():
         raise UsageError(f"there is no file {submission} to grade")
-    launcher = choose_launcher(allow_weak=options.allow_weak_isolation)
+    try:
+        launcher = choose_launcher(allow_weak=options.allow_weak_isolation)
+    except WeakIsolationRefused as exc:
+        raise UsageError(str(exc)) from None
     feedback = grade(exercise, submission, seed=options.seed, include_hidden=not options.public_only, launcher=launcher)
     document = feedback.to_dict()
     if options.json == "-":
@@ -187,7 +173,7 @@ def _run_validate(argv: list[str]) -> ExitCode:
     from grader.validate import validate_course
 
     options = _validate_parser().parse_args(argv)
-    course = _load_course(options.course)
+    course = find_course(options.course)
     if options.exercise:
         unknown = [e for e in options.exercise if e not in {x.id for x in course.exercises}]
         if unknown:
@@ -213,11 +199,11 @@ def _run_batch(argv: list[str]) -> ExitCode:
     from grader.batch.collect import collect
     from grader.batch.exports import write_exports
     from grader.batch.runner import run_batch
-    from grader.batch.safezip import UnsafeArchive, extract
+    from grader.batch.safezip import extract
     from grader.sandbox.launchers import BwrapLauncher, WeakIsolationRefused, choose_launcher
 
     options = _batch_parser().parse_args(argv)
-    course = _load_course(options.course)
+    course = find_course(options.course)
     exercise = _exercise(course, options.exercise)
     try:
         strong = isinstance(choose_launcher(require_strong=True, allow_weak=options.allow_weak_isolation), BwrapLauncher)
@@ -235,10 +221,7 @@ def _run_batch(argv: list[str]) -> ExitCode:
         folder = options.out / "extracted"
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir()
-        try:
-            skipped = {item.name: item.reason for item in extract(source, folder)}
-        except UnsafeArchive as exc:
-            raise UsageError(str(exc)) from None
+        skipped = {item.name: item.reason for item in extract(source, folder)}
         for name, reason in skipped.items():
             console.print(f"skipped {name!r} from the archive: {reason}", markup=False)
         source = folder
@@ -253,11 +236,8 @@ def _run_batch(argv: list[str]) -> ExitCode:
         def advance(total: int, done: int, student: str) -> None:
             progress.update(task, total=total, completed=done, description=f"grading {exercise.id} ({student})")
 
-        try:
-            summary = run_batch(course.manifest_path, exercise.id, entries, options.out, jobs=max(1, options.jobs),
-                                strong=strong, seed=options.seed, on_progress=advance)
-        except ValueError as exc:   # a damaged seed key: the instructor decides
-            raise UsageError(str(exc)) from None
+        summary = run_batch(course.manifest_path, exercise.id, entries, options.out, jobs=max(1, options.jobs),
+                            strong=strong, seed=options.seed, on_progress=advance)
     paths = write_exports(options.out, exercise)
     console.print(f"{summary.total} students: {summary.graded} graded, {summary.unchanged} unchanged since the last run, "
                   f"{summary.problems} without a gradable file, {summary.grader_failures} grader failures "
@@ -274,7 +254,7 @@ def _run_release(argv: list[str]) -> ExitCode:
     parser = _course_parser("grade release", "Build the student bundle (no solutions/).")
     parser.add_argument("out", metavar="OUT", type=Path, help="an empty or new folder")
     options = parser.parse_args(argv)
-    course = _load_course(options.course)
+    course = find_course(options.course)
     try:
         out = build_release(course, options.out)
     except FileExistsError as exc:
@@ -290,7 +270,7 @@ def _run_gradescope(argv: list[str]) -> ExitCode:
     parser.add_argument("exercise", metavar="ID")
     parser.add_argument("--out", type=Path, default=Path("autograder.zip"))
     options = parser.parse_args(argv)
-    course = _load_course(options.course)
+    course = find_course(options.course)
     out = build_gradescope(course, _exercise(course, options.exercise), options.out)
     print(f"Gradescope autograder written to {out}; upload it as the assignment's autograder")
     return ExitCode.OK
@@ -302,7 +282,7 @@ def _run_notebooks(argv: list[str]) -> ExitCode:
     parser = _course_parser("grade notebooks", "Generate the exercises' notebooks.")
     parser.add_argument("--check", action="store_true", help="only check that the notebooks match their sources")
     options = parser.parse_args(argv)
-    course = _load_course(options.course)
+    course = find_course(options.course)
     if options.check:
         problems = stale_notebooks(course)
         for problem in problems:
@@ -321,7 +301,7 @@ def _run_nbgrader(argv: list[str]) -> ExitCode:
     parser.add_argument("exercise", metavar="ID")
     parser.add_argument("--out", type=Path, required=True, help="the nbgrader course folder to write into")
     options = parser.parse_args(argv)
-    course = _load_course(options.course)
+    course = find_course(options.course)
     path = export_assignment(course, _exercise(course, options.exercise), options.out)
     print(f"wrote {path}; now run `nbgrader generate_assignment {options.exercise}` in {options.out}, and grade the "
           f"submitted notebooks with `grade nbgrader-grade {options.exercise} --course-dir {options.out}` "
@@ -330,7 +310,7 @@ def _run_nbgrader(argv: list[str]) -> ExitCode:
 
 
 def _run_nbgrader_grade(argv: list[str]) -> ExitCode:
-    from grader.nbgrader_grade import NbgraderSetupError, grade_submitted
+    from grader.nbgrader_grade import grade_submitted
 
     parser = _course_parser("grade nbgrader-grade", "Grade the submitted notebooks of an nbgrader course in the "
                             "sandbox and record each check's score in nbgrader's gradebook (instead of nbgrader autograde).")
@@ -340,14 +320,11 @@ def _run_nbgrader_grade(argv: list[str]) -> ExitCode:
     parser.add_argument("--notebook", help="the notebook's name without .ipynb (default: ID)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel workers (default: all cores)")
     options = parser.parse_args(argv)
-    course = _load_course(options.course)
+    course = find_course(options.course)
     if not options.course_dir.is_dir():
         raise UsageError(f"there is no nbgrader course folder {options.course_dir}")
-    try:
-        grades = grade_submitted(course, _exercise(course, options.exercise), options.course_dir,
-                                 assignment=options.assignment, notebook=options.notebook, jobs=max(1, options.jobs))
-    except NbgraderSetupError as exc:
-        raise UsageError(str(exc)) from None
+    grades = grade_submitted(course, _exercise(course, options.exercise), options.course_dir,
+                             assignment=options.assignment, notebook=options.notebook, jobs=max(1, options.jobs))
     for row in grades:
         score = "not graded (grader failed; run again)" if row.score is None else f"{row.score:g}/{row.max_score:g}"
         print(f"{row.student}: {score} {row.status}" + (f" ({row.problem})" if row.problem else ""))
@@ -361,23 +338,34 @@ SUBCOMMANDS = {"validate": _run_validate, "batch": _run_batch, "release": _run_r
                "nbgrader-grade": _run_nbgrader_grade}
 
 
+DEBUG_VARIABLE = "GRADER_DEBUG"
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    command = argv[0] if argv and argv[0] in SUBCOMMANDS else None
     try:
-        if argv and argv[0] in SUBCOMMANDS:
-            return int(SUBCOMMANDS[argv[0]](argv[1:]))
+        if command is not None:
+            return int(SUBCOMMANDS[command](argv[1:]))
         return int(_run_grade(argv))
-    except UsageError as exc:
-        print(f"grade: error: {exc}", file=sys.stderr)
-        return int(ExitCode.USAGE)
-    except ManifestError as exc:
-        print(f"grade: course.yaml is broken:\n{exc}", file=sys.stderr)
-        return int(ExitCode.COURSE_INVALID)
-    except WeakIsolationRefused as exc:
-        print(f"grade: error: {exc}", file=sys.stderr)
-        return int(ExitCode.USAGE)
+    except GraderError as exc:
+        print(exc.report(), file=sys.stderr)
+        return int(exc.exit_code)
     except SystemExit as exc:  # argparse: --help exits 0, bad options exit 2
         return int(exc.code or 0)
+    except Exception as exc:  # noqa: BLE001 - a bug of ours: one line, not a traceback the user must read
+        return _report_bug(f"grade {command}" if command else "grade", exc)
+
+
+def _report_bug(what: str, exc: Exception) -> int:
+    """One line saying what failed and that it is the grader's fault; the traceback only when asked for."""
+    if os.environ.get(DEBUG_VARIABLE):
+        traceback.print_exception(exc, file=sys.stderr)
+    text = " ".join(str(exc).split())[:300]
+    print(f"grade: internal error: `{what}` failed with {type(exc).__name__}{': ' + text if text else ''}. "
+          f"This is a bug in the grader, not in your work; please report this line to your course staff "
+          f"(run again with {DEBUG_VARIABLE}=1 to see the traceback).", file=sys.stderr)
+    return int(ExitCode.GRADER_FAILED)
 
 
 if __name__ == "__main__":

@@ -46,9 +46,9 @@ def _find_notebook(exercise, notebook: str | Path | None) -> Path:
 def check(exercise_id: str, notebook: str | Path | None = None, show: bool = True) -> dict[str, Any]:
     """Grade the saved notebook (or .py file) of an exercise and display the checks; returns the feedback."""
     from grader.engine import grade
-    from grader.manifest import find_course_root, load_course
+    from grader.manifest import find_course
 
-    course = load_course(find_course_root(Path.cwd()) / "course.yaml")
+    course = find_course(Path.cwd())
     exercise = course.exercise(exercise_id)
     document = grade(exercise, _find_notebook(exercise, notebook)).to_dict()
     if show:

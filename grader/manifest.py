@@ -17,6 +17,7 @@ from grader._jsonschema import jsonschema
 import yaml
 
 from grader.course import HIDDEN_CHECKS, PUBLIC_CHECKS, Course, Exercise, Limits
+from grader.errors import CourseInvalid, UsageError
 
 MANIFEST_NAME = "course.yaml"
 
@@ -35,19 +36,29 @@ class ManifestProblem:
         return f"{where}{key}: {self.problem}. {self.fix}"
 
 
-class ManifestError(Exception):
+class ManifestError(CourseInvalid):
     def __init__(self, problems: list[ManifestProblem]) -> None:
         super().__init__("\n".join(str(problem) for problem in problems))
         self.problems = problems
 
 
-def find_course_root(start: Path) -> Path:
-    """The nearest folder at or above `start` that holds course.yaml."""
-    start = Path(start).resolve()
-    for folder in [start, *start.parents]:
-        if (folder / MANIFEST_NAME).is_file():
-            return folder
-    raise FileNotFoundError(f"no {MANIFEST_NAME} in {start} or any folder above it; run this inside the course folder")
+class CourseNotFound(UsageError):
+    """No course.yaml where the command looked."""
+
+
+def find_course_root(*starts: Path) -> Path:
+    """The nearest folder at or above the first of `starts` that has one holding course.yaml."""
+    for start in (Path(start).resolve() for start in starts):
+        for folder in [start, *start.parents]:
+            if (folder / MANIFEST_NAME).is_file():
+                return folder
+    where = " or ".join(str(Path(start).resolve()) for start in starts)
+    raise CourseNotFound(f"no {MANIFEST_NAME} in {where} or any folder above; run this inside the course folder")
+
+
+def find_course(*starts: Path) -> Course:
+    """The one way commands find their course: course.yaml at or above `starts` (the first that has one)."""
+    return load_course(find_course_root(*starts) / MANIFEST_NAME)
 
 
 @lru_cache(maxsize=None)
@@ -196,7 +207,3 @@ def _missing_files(exercise: Exercise, path: Path, lines: _LineMap, at: tuple) -
                 f"{what} is missing: {file.relative_to(path.parent)} does not exist",
                 "Create the file, or correct the exercise's id or entry."))
     return problems
-
-
-def load_course_at(start: Path) -> Course:
-    return load_course(find_course_root(start) / MANIFEST_NAME)

@@ -174,9 +174,10 @@ def run_check(exercise_id: str, check_id: str, namespace: dict) -> None:
     if not check_id.startswith("public/"):
         raise AssertionError(f"{check_id} is not a public check; hidden checks are graded by your instructor")
     from grader.engine import grade
-    from grader.manifest import find_course_root, load_course
+    import grader
+    from grader.manifest import find_course
 
-    exercise = load_course(_course_manifest(find_course_root)).exercise(exercise_id)
+    exercise = find_course(Path.cwd(), Path(grader.__file__).resolve().parent.parent).exercise(exercise_id)
     parts = []
     for name, value in namespace.items():
         if inspect.isfunction(value) and getattr(value, "__module__", "") == "__main__":
@@ -196,15 +197,6 @@ def run_check(exercise_id: str, check_id: str, namespace: dict) -> None:
             if checks else document["message"]
         raise AssertionError(f"{check_id}: {reason}")
     print(f"{check_id}: passed ({checks[0]['score']:g} points)")
-
-
-def _course_manifest(find_course_root) -> Path:
-    try:
-        return find_course_root(Path.cwd()) / "course.yaml"
-    except FileNotFoundError:
-        import grader
-
-        return find_course_root(Path(grader.__file__).resolve().parent.parent) / "course.yaml"
 
 
 def _cell_sources(namespace: dict) -> list[str]:

@@ -19,13 +19,14 @@ from grader.batch.collect import StudentEntry, student_id
 from grader.batch.gradebook import Gradebook as BatchGradebook
 from grader.batch.runner import GRADEBOOK_NAME, run_batch
 from grader.course import Course, Exercise
+from grader.errors import UsageError
 from grader.nbgrader_export import exercise_checks, grade_cell_id
 from grader.outcomes import Status
 
 OUT_DIR = "sandbox_grades"   # under the nbgrader course: feedback JSON, our gradebook, the notebooks graded
 
 
-class NbgraderSetupError(Exception):
+class NbgraderSetupError(UsageError):
     """The nbgrader course is not ready for grading; the message says what to run."""
 
 

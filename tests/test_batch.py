@@ -20,6 +20,7 @@ import pytest
 from conftest import ROOT, reference_source, run_grade
 from grader.batch.collect import collect, student_id
 from grader.batch.safezip import UnsafeArchive, extract
+from grader.errors import UsageError
 from grader.feedback import schema_errors
 from grader.manifest import load_course
 from grader.sandbox.launchers import bwrap_problem
@@ -281,7 +282,7 @@ def test_the_seed_needs_the_key_and_the_batch_key_is_private_and_kept(tmp_path):
     assert seed_for(course_key(EXERCISE), "02_backprop", sha) != seed_for(b"", "02_backprop", sha)
     (tmp_path / "short").mkdir()
     (tmp_path / "short" / SEED_KEY_NAME).write_bytes(b"12")
-    with pytest.raises(ValueError, match="too few"):
+    with pytest.raises(UsageError, match="too few"):
         seed_key(tmp_path / "short")
 
 

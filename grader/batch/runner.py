@@ -24,6 +24,7 @@ from grader import __version__
 from grader.batch.collect import StudentEntry
 from grader.batch.gradebook import NO_SUBMISSION, Attempt, Gradebook
 from grader.engine import file_sha256, seed_for
+from grader.errors import UsageError
 from grader.feedback import write_json_atomically
 from grader.outcomes import Status
 
@@ -86,7 +87,7 @@ def seed_key(out: Path) -> bytes:
     except FileExistsError:
         key = path.read_bytes()
         if len(key) < 16:
-            raise ValueError(f"{path} holds {len(key)} bytes, too few for a seed key; restore it from a backup, "
+            raise UsageError(f"{path} holds {len(key)} bytes, too few for a seed key; restore it from a backup, "
                              f"or delete it to grade with new hidden inputs") from None
         return key
     with os.fdopen(descriptor, "wb") as stream:

@@ -7,12 +7,14 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from grader.errors import UsageError
+
 MAX_FILES = 20_000
 MAX_TOTAL_BYTES = 1024 * 2**20
 MAX_FILE_BYTES = 64 * 2**20
 
 
-class UnsafeArchive(Exception):
+class UnsafeArchive(UsageError):
     """The archive as a whole cannot be used (not a zip, too large, too many files)."""
 
 
