@@ -40,7 +40,7 @@ def test_fit_convolutional_model_learns_the_digits(submission, rng):
     y_train, y_test = np.eye(10)[train_labels], np.eye(10)[test_labels]
     model, history = as_pair(submission.fit_convolutional_model(X_train, y_train, X_test, y_test, epochs=12),
                              "fit_convolutional_model", "(model, history.history)")
-    if type(history) is not dict or len(history.get("val_accuracy", [])) != 12:
+    if type(history) is not dict or type(history.get("val_accuracy")) is not list or len(history["val_accuracy"]) != 12:
         fail("the history should record val_accuracy for each of the 12 epochs: fit with "
              "validation_data=(X_test, y_test) and metrics=['accuracy']")
     public.check_conv_model(model, (8, 8, 1), 10, public.ONE_BLOCK, [16], [(5, 5)], "fit_convolutional_model")
