@@ -3,11 +3,16 @@
 Kept light on purpose: the sandboxed child imports `grader.wire` through this package.
 """
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from grader.feedback import Feedback
+
 __version__ = "0.1.0"
 __all__ = ["__version__", "check"]
 
 
-def check(exercise_id: str, notebook=None, show: bool = True) -> dict:
+def check(exercise_id: str, notebook=None, show: bool = True) -> "Feedback":
     """Grade your saved notebook from inside Jupyter: `from grader import check; check("02_backprop")`."""
     from grader.jupyter import check as _check
 

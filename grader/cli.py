@@ -154,18 +154,17 @@ def _run_grade(argv: list[str]) -> ExitCode:
     except WeakIsolationRefused as exc:
         raise UsageError(str(exc)) from None
     feedback = grade(exercise, submission, seed=options.seed, include_hidden=not options.public_only, launcher=launcher)
-    document = feedback.to_dict()
     if options.json == "-":
-        json.dump(document, sys.stdout, indent=2, ensure_ascii=False)
+        json.dump(feedback.to_dict(), sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        render(document, Console(highlight=False))
+        render(feedback, Console(highlight=False))
         if options.json:
-            write_json_atomically(document, Path(options.json))
+            write_json_atomically(feedback.to_dict(), Path(options.json))
     if options.gradescope:
         from grader.exports.gradescope import to_gradescope
 
-        write_json_atomically(to_gradescope(document), Path(options.gradescope))
+        write_json_atomically(to_gradescope(feedback), Path(options.gradescope))
     return ExitCode.GRADER_FAILED if feedback.status is Status.GRADER_FAILED else ExitCode.OK
 
 

@@ -23,19 +23,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Protocol, runtime_checkable
 
 import pytest
 
 from grader import __version__
-from grader.course import Exercise
+from grader.course import Exercise, Limits
 from grader.feedback import Feedback, OutputTail, SubmissionInfo, schema_errors
 from grader.outcomes import Outcome, Status
 from grader.plugin import GradingPlugin
 from grader.notebook import NotebookError, notebook_source
-from grader.proxy import SubmissionProxy, failure_for, line_of_file
+from grader.proxy import Session, SubmissionProxy, failure_for, line_of_file
 from grader.results import CheckResult
-from grader.sandbox.launchers import choose_launcher
+from grader.sandbox.launchers import Isolation, choose_launcher
 from grader.sandbox.session import Launcher, RefusedSubmission, SandboxSession, SessionReport
 
 
@@ -49,8 +49,16 @@ _UNUSED_PLUGINS = [argument for name in (
 @dataclass(frozen=True)
 class CheckRun:
     results: tuple[CheckResult, ...]
-    collected: tuple[tuple[str, float], ...]
     problems: tuple[str, ...] = field(default_factory=tuple)   # grader-side failures, for grader_error
+
+
+@runtime_checkable
+class OpensSessions(Protocol):
+    """A launcher that answers calls itself, without a child process (`grader.sandbox.fake.ScriptedLauncher`)."""
+
+    isolation: Isolation
+
+    def open_session(self, submission: Path, limits: Limits, deadline: float) -> Session: ...
 
 
 HASH_CHUNK = 1 << 20
@@ -166,7 +174,7 @@ def run_checks(exercise: Exercise, proxy: SubmissionProxy, seed: int, include_hi
         if abs(total - exercise.points) > 1e-9:
             problems.append(f"the checks of {exercise.id} are worth {total:g} points but course.yaml (line "
                             f"{exercise.manifest_line}) says {exercise.points:g}; make them agree")
-    return CheckRun(tuple(plugin.results), tuple(plugin.collected), tuple(problems))
+    return CheckRun(tuple(plugin.results), tuple(problems))
 
 
 def _forget_check_modules(files: list[Path]) -> None:
@@ -192,7 +200,8 @@ def grade(exercise: Exercise, submission: Path, *, seed: int | None = None, laun
     hidden_run = include_hidden and exercise.hidden_checks.is_file()
     workspace = None
     try:
-        locate, defined_in = line_of_file, (lambda name: None)
+        locate: Callable[[int], str] = line_of_file
+        defined_in: Callable[[str], str | None] = lambda name: None
         module_path = submission
         if refusal is None and submission.suffix == ".ipynb":
             workspace = Path(tempfile.mkdtemp(prefix="grader-notebook-"))
@@ -205,11 +214,7 @@ def grade(exercise: Exercise, submission: Path, *, seed: int | None = None, laun
                 module_path.write_text(source.text, encoding="utf-8")
                 locate = source.locate
                 defined_in = lambda name: f"cell {source.function_cells[name]}" if name in source.function_cells else None
-        if refusal:
-            session = RefusedSubmission(refusal, launcher)
-        else:
-            session = SandboxSession(module_path, exercise.limits, launcher, deadline=clock + exercise.limits.total_seconds,
-                                     tensorflow="tensorflow" in exercise.requires)
+        session = _open_session(module_path, exercise.limits, launcher, clock + exercise.limits.total_seconds, refusal)
         try:
             run = run_checks(exercise, SubmissionProxy(session, locate, defined_in), seed, include_hidden, only)
         finally:
@@ -219,7 +224,7 @@ def grade(exercise: Exercise, submission: Path, *, seed: int | None = None, laun
         feedback = Feedback(
             exercise=exercise.id, exercise_title=exercise.title, status=status, message=message,
             checks=run.results, submission=info, seed=seed, isolation=report.isolation,
-            started_at=started_at, duration_s=time.monotonic() - clock, output=_output(report),
+            started_at=started_at, duration_s=_seconds_since(clock), output=_output(report),
             grader_version=__version__, hidden_checks_run=hidden_run,
             grader_error="; ".join(run.problems)[:4000] if run.problems else None,
         )
@@ -229,11 +234,25 @@ def grade(exercise: Exercise, submission: Path, *, seed: int | None = None, laun
             raise ValueError("the feedback document breaks its schema: " + "; ".join(invalid[:5]))
         return feedback
     except Exception as exc:  # noqa: BLE001 - a grader bug must still produce a document
-        return grader_failure(exercise, info, seed, launcher, started_at, time.monotonic() - clock,
+        return grader_failure(exercise, info, seed, launcher, started_at, _seconds_since(clock),
                               f"{type(exc).__name__}: {exc}", hidden_run)
     finally:
         if workspace is not None:
             shutil.rmtree(workspace, ignore_errors=True)
+
+
+def _open_session(module_path: Path, limits: Limits, launcher: Launcher, deadline: float,
+                  refusal: str | None) -> Session:
+    if refusal:
+        return RefusedSubmission(refusal, launcher)
+    if isinstance(launcher, OpensSessions):
+        return launcher.open_session(module_path, limits, deadline)
+    return SandboxSession(module_path, limits, launcher, deadline=deadline)
+
+
+def _seconds_since(clock: float) -> float:
+    """Rounded as the document writes it, so a feedback read back equals the one written."""
+    return round(time.monotonic() - clock, 3)
 
 
 def grader_failure(exercise: Exercise, info: SubmissionInfo, seed: int, launcher: Launcher, started_at: str,

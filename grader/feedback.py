@@ -1,4 +1,5 @@
-"""The feedback document: built once from results, validated against the schema, written atomically."""
+"""The feedback document: built once from results, validated against the schema, written atomically,
+and read back (`Feedback.from_dict`) into the same types by every view and export."""
 
 from __future__ import annotations
 
@@ -13,11 +14,18 @@ from typing import Any
 
 from grader._jsonschema import jsonschema
 
-from grader.outcomes import Status
+from grader.checklib import Hint
+from grader.errors import UsageError
+from grader.outcomes import Limit, Outcome, Status
 from grader.results import CheckResult
 from grader.sandbox.launchers import Isolation
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"          # 1.1: the outcome internal_error, with the check's internal_error text
+OLDEST_READABLE_VERSION = "1.0"  # 1.0 documents are 1.1 documents that never use internal_error
+
+
+class FeedbackError(UsageError):
+    """A document that is not feedback this grader can read: another schema version, or invalid."""
 
 
 @dataclass(frozen=True)
@@ -59,9 +67,11 @@ class Feedback:
 
     @property
     def score(self) -> float:
-        if self.status is Status.GRADER_FAILED:
-            return 0.0
-        return round(sum(check.score for check in self.checks), 6)
+        return round(sum(self.score_of(check) for check in self.checks), 6)
+
+    def score_of(self, check: CheckResult) -> float:
+        """A check's points in this grading: none at all when the grader failed."""
+        return 0.0 if self.status is Status.GRADER_FAILED else check.score
 
     def to_dict(self) -> dict[str, Any]:
         document: dict[str, Any] = {
@@ -82,26 +92,82 @@ class Feedback:
                        "stdout_bytes": self.output.stdout_bytes, "stderr_bytes": self.output.stderr_bytes,
                        "truncated": self.output.truncated},
             "grader_version": self.grader_version,
-            "checks": [_check_dict(check, self.status) for check in self.checks],
+            "checks": [_check_dict(check, self.score_of(check)) for check in self.checks],
         }
         if self.grader_error:
             document["grader_error"] = self.grader_error
         return document
 
+    @classmethod
+    def from_dict(cls, document: Any) -> Feedback:
+        """The typed document back from its JSON form; FeedbackError if it is of another schema version,
+        breaks the schema, or states a score its checks do not add up to."""
+        _check_version(document)
+        problems = schema_errors(document)
+        if problems:
+            raise FeedbackError(f"the feedback document breaks its schema: {'; '.join(problems[:3])}")
+        submission, timing, output, isolation = (document[key] for key in ("submission", "timing", "output", "isolation"))
+        feedback = cls(
+            exercise=document["exercise"], exercise_title=document["exercise_title"], status=Status(document["status"]),
+            message=document["message"], checks=tuple(_check_result(check) for check in document["checks"]),
+            submission=SubmissionInfo(submission["path"], submission["sha256"], submission["bytes"]),
+            seed=document["seed"],
+            isolation=Isolation(isolation["mode"], isolation["strong"], isolation["memory_limit"], tuple(isolation["notes"])),
+            started_at=timing["started_at"], duration_s=timing["duration_s"],
+            output=OutputTail(output["stdout_tail"], output["stderr_tail"], output["stdout_bytes"],
+                              output["stderr_bytes"], output["truncated"]),
+            grader_version=document["grader_version"], hidden_checks_run=document["hidden_checks_run"],
+            grader_error=document.get("grader_error"),
+        )
+        if (feedback.score, feedback.max_score) != (document["score"], document["max_score"]):
+            raise FeedbackError(f"the feedback document says {document['score']:g}/{document['max_score']:g} but its "
+                                f"checks add up to {feedback.score:g}/{feedback.max_score:g}")
+        return feedback
 
-def _check_dict(check: CheckResult, status: Status) -> dict[str, Any]:
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split("."))
+
+
+def _check_version(document: Any) -> None:
+    """This grader reads documents of its own major version up to its own minor version."""
+    version = document.get("schema_version") if isinstance(document, dict) else None
+    if not isinstance(version, str) or not all(part.isdigit() for part in version.split(".")):
+        raise FeedbackError(f"not a feedback document: it has no schema_version (this grader reads "
+                            f"{OLDEST_READABLE_VERSION} to {SCHEMA_VERSION})")
+    if _version(version) > _version(SCHEMA_VERSION):
+        raise FeedbackError(f"the feedback document has schema_version {version}, newer than {SCHEMA_VERSION}, the "
+                            f"newest this grader reads; grade with a newer grader")
+    if _version(version) < _version(OLDEST_READABLE_VERSION):
+        raise FeedbackError(f"the feedback document has schema_version {version}, older than "
+                            f"{OLDEST_READABLE_VERSION}, the oldest this grader (schema {SCHEMA_VERSION}) reads; "
+                            f"grade the submission again")
+
+
+def _check_result(entry: dict[str, Any]) -> CheckResult:
+    return CheckResult(
+        id=entry["id"], name=entry["name"], visibility=entry["visibility"], max_score=entry["max_score"],
+        outcome=Outcome(entry["outcome"]), message=entry["message"],
+        hint=Hint(entry["hint_id"], entry["hint"]) if "hint" in entry else None, duration_s=entry["duration_s"],
+        internal_error=entry.get("internal_error"), limit=Limit(entry["limit"]) if "limit" in entry else None,
+    )
+
+
+def _check_dict(check: CheckResult, score: float) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "id": check.id,
         "name": check.name,
         "visibility": check.visibility,
-        "score": 0.0 if status is Status.GRADER_FAILED else check.score,
+        "score": score,
         "max_score": check.max_score,
         "outcome": check.outcome.value,
         "message": check.message,
         "duration_s": check.duration_s,
     }
     if check.limit is not None:
-        entry["limit"] = check.limit
+        entry["limit"] = check.limit.value
+    if check.internal_error is not None:
+        entry["internal_error"] = check.internal_error
     if check.hint is not None:
         entry["hint"] = check.hint.text
         entry["hint_id"] = check.hint.id
@@ -121,15 +187,28 @@ def schema_errors(document: dict[str, Any]) -> list[str]:
             for error in sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))]
 
 
+def read_feedback(path: Path) -> Feedback:
+    """A feedback file read back; FeedbackError when it is not JSON or not feedback this grader reads."""
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise FeedbackError(f"{path} is not JSON ({exc})") from None
+    return Feedback.from_dict(document)
+
+
 def write_json_atomically(document: dict[str, Any], path: Path) -> None:
+    """The document as indented UTF-8 JSON, written atomically."""
+    write_text_atomically(json.dumps(document, indent=2, ensure_ascii=False) + "\n", path)
+
+
+def write_text_atomically(text: str, path: Path) -> None:
     """Write to a temporary file beside the target and rename, so a reader never sees half a file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(document, stream, indent=2, ensure_ascii=False)
-            stream.write("\n")
+            stream.write(text)
         os.replace(temporary, path)
     except BaseException:
         try:

@@ -173,9 +173,10 @@ def run_check(exercise_id: str, check_id: str, namespace: dict) -> None:
     """
     if not check_id.startswith("public/"):
         raise AssertionError(f"{check_id} is not a public check; hidden checks are graded by your instructor")
-    from grader.engine import grade
     import grader
+    from grader.engine import grade
     from grader.manifest import find_course
+    from grader.outcomes import Outcome
 
     exercise = find_course(Path.cwd(), Path(grader.__file__).resolve().parent.parent).exercise(exercise_id)
     parts = []
@@ -190,13 +191,13 @@ def run_check(exercise_id: str, check_id: str, namespace: dict) -> None:
     with tempfile.TemporaryDirectory(prefix="nbgrader-check-") as folder:
         path = Path(folder) / exercise.entry
         path.write_text("\n".join(imports) + "\n\n" + "\n\n".join(textwrap.dedent(p) for p in parts) + "\n")
-        document = grade(exercise, path, include_hidden=False, only=check_id).to_dict()
-    checks = [check for check in document["checks"] if check["id"] == check_id]
-    if not checks or checks[0]["outcome"] != "passed":
-        reason = checks[0]["message"] + (f"\nHint: {checks[0]['hint']}" if checks and checks[0].get("hint") else "") \
-            if checks else document["message"]
+        feedback = grade(exercise, path, include_hidden=False, only=check_id)
+    checks = [check for check in feedback.checks if check.id == check_id]
+    if not checks or checks[0].outcome is not Outcome.PASSED:
+        hint = checks[0].hint if checks else None
+        reason = (checks[0].message + (f"\nHint: {hint.text}" if hint else "")) if checks else feedback.message
         raise AssertionError(f"{check_id}: {reason}")
-    print(f"{check_id}: passed ({checks[0]['score']:g} points)")
+    print(f"{check_id}: passed ({feedback.score_of(checks[0]):g} points)")
 
 
 def _cell_sources(namespace: dict) -> list[str]:

@@ -9,7 +9,6 @@ each check's score is written, with nbgrader's own API (`nbgrader.api.Gradebook`
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from grader.batch.gradebook import Gradebook as BatchGradebook
 from grader.batch.runner import GRADEBOOK_NAME, run_batch
 from grader.course import Course, Exercise
 from grader.errors import UsageError
+from grader.feedback import Feedback, FeedbackError, read_feedback
 from grader.nbgrader_export import exercise_checks, grade_cell_id
 from grader.outcomes import Status
 
@@ -115,8 +115,10 @@ def submitted_entries(coursedir, exercise: Exercise, assignment: str, notebook: 
 
 
 def record(gradebook, coursedir, assignment: str, notebook: str, student: str, cells: dict[str, float],
-           document: dict | None) -> None:
-    """Write one student's scores as nbgrader's autograde would: auto_score on each of our test cells."""
+           scores: dict[str, float] | None) -> None:
+    """Write one student's scores as nbgrader's autograde would: auto_score on each of our test cells.
+
+    `scores` maps test cells to points; None when the grader failed (left for a regrade, not scored 0)."""
     folder = coursedir.format_path(coursedir.submitted_directory, student, assignment)
     timestamp = coursedir.get_existing_timestamp(folder)
     gradebook.update_or_create_student(student)
@@ -124,17 +126,31 @@ def record(gradebook, coursedir, assignment: str, notebook: str, student: str, c
         gradebook.update_or_create_submission(assignment, student, timestamp=timestamp)
     else:
         gradebook.update_or_create_submission(assignment, student)
-    failed = document is not None and document["status"] == Status.GRADER_FAILED.value
-    scores = {grade_cell_id(check["id"]): check["score"] for check in (document or {}).get("checks", [])}
     for grade in gradebook.find_submission_notebook(notebook, assignment, student).grades:
         if grade.name not in cells:
             continue
-        if failed:    # not the student's fault: leave it for a regrade, visible as needing a look
+        if scores is None:    # not the student's fault: leave it for a regrade, visible as needing a look
             grade.auto_score, grade.needs_manual_grade = None, True
         else:
             grade.auto_score = min(float(scores.get(grade.name, 0.0)), cells[grade.name])
             grade.needs_manual_grade = grade.manual_score is not None
     gradebook.db.commit()
+
+
+def _read(path: Path) -> Feedback | None:
+    try:
+        return read_feedback(path)
+    except (OSError, FeedbackError):
+        return None
+
+
+def _cell_scores(feedback: Feedback | None) -> dict[str, float] | None:
+    """Points per test cell; None when the grader failed; none at all without a submission."""
+    if feedback is None:
+        return {}
+    if feedback.status is Status.GRADER_FAILED:
+        return None
+    return {grade_cell_id(check.id): feedback.score_of(check) for check in feedback.checks}
 
 
 def _require_sandbox() -> None:
@@ -175,14 +191,13 @@ def grade_submitted(course: Course, exercise: Exercise, course_dir: Path, *, ass
         for safe, student in students.items():
             attempt = latest.get(safe)
             feedback = out / attempt.feedback_path if attempt and attempt.feedback_path else None
-            document = json.loads(feedback.read_text(encoding="utf-8")) if feedback and feedback.is_file() else None
-            if attempt is None or (document is None and attempt.status != "no_submission"):
-                record(gradebook, coursedir, assignment, notebook, student, cells,
-                       {"status": Status.GRADER_FAILED.value, "checks": []})
+            graded = _read(feedback) if feedback and feedback.is_file() else None
+            if attempt is None or (graded is None and attempt.status != "no_submission"):
+                record(gradebook, coursedir, assignment, notebook, student, cells, None)
                 grades.append(StudentGrade(student, Status.GRADER_FAILED.value, None, sum(cells.values()), None,
                                            attempt.problem if attempt else "not graded"))
                 continue
-            record(gradebook, coursedir, assignment, notebook, student, cells, document)
+            record(gradebook, coursedir, assignment, notebook, student, cells, _cell_scores(graded))
             failed = attempt.status == Status.GRADER_FAILED.value
             grades.append(StudentGrade(student, attempt.status, None if failed else attempt.score, sum(cells.values()),
                                        feedback, attempt.problem))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -18,7 +19,7 @@ import numpy as np
 import pytest
 
 from grader.checklib import CheckFailed, SubmissionFailure, load_module
-from grader.outcomes import Outcome
+from grader.outcomes import Limit, Outcome
 from grader.proxy import SubmissionProxy
 from grader.results import CheckResult
 
@@ -127,22 +128,24 @@ class GradingPlugin:
         return result
 
     def _judge(self, item: pytest.Item, call: pytest.CallInfo) -> CheckResult:
-        common = dict(id=self.check_id(item), name=self.check_name(item), visibility=self.visibility(item),
-                      max_score=self.points(item), duration_s=round(call.duration, 4))
+        visibility = self.visibility(item)
+        result = partial(CheckResult, id=self.check_id(item), name=self.check_name(item), visibility=visibility,
+                         max_score=self.points(item), duration_s=round(call.duration, 4))
         excinfo = call.excinfo
         if excinfo is None:
-            return CheckResult(outcome=Outcome.PASSED, message="correct", **common)
+            return result(outcome=Outcome.PASSED, message="correct")
         exc = excinfo.value
         if isinstance(exc, SubmissionFailure):
-            return CheckResult(outcome=exc.outcome, message=exc.message, hint=exc.hint, limit=exc.limit, **common)
+            return result(outcome=exc.outcome, message=exc.message, hint=exc.hint,
+                          limit=Limit(exc.limit) if exc.limit else None)
         if isinstance(exc, CheckFailed):
-            return CheckResult(outcome=Outcome.FAILED, message=exc.message, hint=exc.hint, **common)
+            return result(outcome=Outcome.FAILED, message=exc.message, hint=exc.hint)
         if type(exc) is AssertionError:
-            return CheckResult(outcome=Outcome.FAILED, message=str(exc) or "the result is not what this check expects", **common)
+            return result(outcome=Outcome.FAILED, message=str(exc) or "the result is not what this check expects")
         if call.when == "call" and self._caused_by_returned_value(exc):
-            return CheckResult(outcome=Outcome.ERROR, message=self._unusable_value_message(exc, common["visibility"]), **common)
-        return CheckResult(outcome=Outcome.ERROR, message=INTERNAL_ERROR_MESSAGE,
-                           internal_error=_exception_text(exc, 2000), **common)
+            return result(outcome=Outcome.ERROR, message=self._unusable_value_message(exc, visibility))
+        return result(outcome=Outcome.INTERNAL_ERROR, message=INTERNAL_ERROR_MESSAGE,
+                      internal_error=_exception_text(exc, 2000))
 
     def _caused_by_returned_value(self, exc: BaseException) -> bool:
         """Whether the student's data can have caused `exc`: the check already holds a value the submission

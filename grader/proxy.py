@@ -6,11 +6,20 @@ outcome and a message a beginner can act on; checks never handle sandbox details
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 from grader.checklib import SubmissionFailure
 from grader.outcomes import Outcome
-from grader.sandbox.session import CallResult, CallStatus, ErrorInfo, SandboxSession
+from grader.sandbox.session import CallResult, CallStatus, ErrorInfo, SessionReport
+
+
+class Session(Protocol):
+    """What runs the submission's functions: a `SandboxSession`, a `RefusedSubmission`, or a scripted fake."""
+
+    def call(self, function: str, args: tuple | list = (), kwargs: dict | None = None,
+             *, return_args: bool = False) -> CallResult: ...
+
+    def close(self) -> SessionReport: ...
 
 
 def line_of_file(line: int) -> str:
@@ -18,7 +27,7 @@ def line_of_file(line: int) -> str:
 
 
 class SubmissionProxy:
-    def __init__(self, session: SandboxSession, locate: Callable[[int], str] = line_of_file,
+    def __init__(self, session: Session, locate: Callable[[int], str] = line_of_file,
                  defined_in: Callable[[str], str | None] = lambda name: None) -> None:
         self._session = session
         self._locate = locate

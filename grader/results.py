@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from grader.checklib import Hint
-from grader.outcomes import Outcome
+from grader.outcomes import Limit, Outcome
 
 
 @dataclass(frozen=True)
@@ -18,8 +18,8 @@ class CheckResult:
     message: str
     hint: Hint | None = None
     duration_s: float = 0.0
-    internal_error: str | None = None   # set when the check itself broke: a grader bug, not the student's
-    limit: str | None = None            # the resource limit that stopped the submission, if one did
+    internal_error: str | None = None   # with Outcome.INTERNAL_ERROR: what broke in the check (a grader bug)
+    limit: Limit | None = None          # the resource limit that stopped the submission, if one did
 
     @property
     def score(self) -> float:

@@ -90,3 +90,29 @@ def course_copy(tmp_path) -> Path:
         else:
             shutil.copy(source, target / name)
     return target
+
+
+def reference_script(exercise: str) -> dict:
+    """A script answering every function as the exercise's reference solution does (computed here)."""
+    import inspect
+
+    from grader.checklib import load_module
+    from grader.manifest import load_course
+    from grader.sandbox.fake import compute
+
+    path = load_course(ROOT / "course.yaml").exercise(exercise).reference_path
+    module = load_module(path, f"scripted_reference_{exercise}")
+    return {name: compute(value) for name, value in vars(module).items()
+            if inspect.isfunction(value) and value.__module__ == module.__name__}
+
+
+def scripted_grading(exercise: str = "02_backprop", changes: dict | None = None, **launcher_options):
+    """A real grading of `exercise` (real checks, plugin and engine) with the sandbox swapped for a script:
+    the reference's answers, with `changes` replacing some. Takes milliseconds; no process starts."""
+    from grader.engine import grade
+    from grader.manifest import load_course
+    from grader.sandbox.fake import ScriptedLauncher
+
+    course_exercise = load_course(ROOT / "course.yaml").exercise(exercise)
+    launcher = ScriptedLauncher({**reference_script(exercise), **(changes or {})}, **launcher_options)
+    return grade(course_exercise, course_exercise.stub_path, launcher=launcher)

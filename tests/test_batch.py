@@ -233,9 +233,18 @@ def test_csv_cells_never_start_a_formula():
     for text in ("=1+2", "+1", "-1", "@SUM(1,1)", "\tx", "\rx", " =1", "＝1"):
         assert text_cell(text).startswith("'"), text
     assert text_cell("alice") == "alice" and text_cell("x\ud800") == "x\ufffd"
-    document = {"score": 3.0, "max_score": 30.0, "checks": [{"id": "public/a", "score": 3.0}]}
-    rows = [("@SUM_1_1", "graded", document, None), ("eve", "no_submission", None, "=1+2+cmd.txt is not a Python file"),
-            ("-x", "graded", document, None)]
+    from grader.exports.rows import StudentRow
+    from grader.feedback import Feedback, OutputTail, SubmissionInfo
+    from grader.outcomes import Outcome, Status
+    from grader.results import CheckResult
+    from grader.sandbox.fake import SCRIPTED
+
+    checks = (CheckResult("public/a", "a", "public", 3.0, Outcome.PASSED, "correct"),
+              CheckResult("public/b", "b", "public", 27.0, Outcome.FAILED, "wrong"))
+    feedback = Feedback("02_backprop", "t", Status.GRADED, "m", checks, SubmissionInfo("x.py", "", 0), 1, SCRIPTED,
+                        "2024-01-01T00:00:00+00:00", 0.0, OutputTail("", "", 0, 0, False), "0", True)
+    rows = [StudentRow("@SUM_1_1", "graded", feedback), StudentRow("eve", "no_submission", None, "=1+2+cmd.txt is not a Python file"),
+            StudentRow("-x", "graded", feedback)]
     for text in (grades_csv(rows), students_csv({"@SUM_1_1": "@SUM(1,1).py", "x": "-x.py"})):
         cells = [cell for row in csv.reader(text.splitlines()) for cell in row]
         assert all(not cell or cell[0] not in "=+-@\t\r" for cell in cells), cells

@@ -5,11 +5,15 @@ import json
 
 import pytest
 
+from conftest import scripted_grading
 from grader.checklib import Hint
-from grader.feedback import Feedback, OutputTail, SubmissionInfo, schema_errors, write_json_atomically
-from grader.outcomes import Outcome, Status
+from grader.feedback import (SCHEMA_VERSION, Feedback, FeedbackError, OutputTail, SubmissionInfo, feedback_schema,
+                             read_feedback, schema_errors, write_json_atomically)
+from grader.outcomes import Limit, Outcome, Status
 from grader.results import CheckResult
+from grader.sandbox.fake import compute, crashes, grader_bug, not_importable, out_of_memory, stopped_by, times_out
 from grader.sandbox.launchers import PlainProcessLauncher
+from grader.sandbox.session import CallStatus, ErrorInfo
 
 
 def make_feedback(**changes):
@@ -64,3 +68,100 @@ def test_writing_is_atomic_and_creates_folders(tmp_path):
     write_json_atomically({"x": 1}, target)
     assert json.loads(target.read_text()) == {"x": 1}
     assert [p.name for p in target.parent.iterdir()] == ["feedback.json"]
+
+
+def _uphill(params, grads, learning_rate):
+    return {key: params[key] + learning_rate * grads[key] for key in params}
+
+
+REAL_GRADINGS = {
+    "full marks": {},
+    "mistakes, hints and limits": {"update": _uphill, "sigmoid": [times_out()], "forward": out_of_memory(),
+                                   "error": stopped_by(Limit.PROCESSES), "train": crashes()},
+    "grader bug": {"gradients": grader_bug("the session's machinery broke")},
+}
+
+
+@pytest.fixture(params=list(REAL_GRADINGS) + ["broken submission"])
+def real_feedback(request):
+    if request.param == "broken submission":
+        return scripted_grading(import_failure=not_importable(CallStatus.RAISED, error=ErrorInfo("SyntaxError", "bad", 3)))
+    changes = dict(REAL_GRADINGS[request.param])
+    if "update" in changes:
+        changes["update"] = compute(changes["update"])
+    return scripted_grading(changes=changes)
+
+
+def test_real_feedback_round_trips(real_feedback, tmp_path):
+    document = real_feedback.to_dict()
+    assert schema_errors(document) == []
+    assert Feedback.from_dict(document) == real_feedback
+    write_json_atomically(document, tmp_path / "f.json")
+    assert read_feedback(tmp_path / "f.json") == real_feedback
+
+
+def test_the_real_gradings_are_what_their_names_say():
+    full = scripted_grading()
+    assert full.status is Status.GRADED and full.score == full.max_score == 30
+    mixed = scripted_grading(changes={"sigmoid": times_out(), "error": stopped_by(Limit.PROCESSES),
+                                      "update": compute(_uphill)})
+    assert "update-sign" in {check.hint.id for check in mixed.checks if check.hint}
+    limits = {check.id: check.limit for check in mixed.checks if check.limit}
+    assert limits["public/sigmoid_worked_example"] is Limit.WALL_TIME
+    assert limits["public/error_worked_example"] is Limit.PROCESSES
+    broken = scripted_grading(import_failure=not_importable(CallStatus.RAISED, error=ErrorInfo("SyntaxError", "bad", 3)))
+    assert broken.status is Status.SUBMISSION_BROKEN and "SyntaxError on line 3" in broken.message
+
+
+def test_a_check_broken_by_the_grader_is_an_internal_error_not_the_students():
+    feedback = scripted_grading(changes={"gradients": grader_bug("the session's machinery broke")})
+    assert feedback.status is Status.GRADER_FAILED and feedback.score == 0
+    broken = [check for check in feedback.checks if check.outcome is Outcome.INTERNAL_ERROR]
+    assert broken and all("machinery broke" in (check.internal_error or "") for check in broken)
+    assert all("RuntimeError" not in check.message for check in broken)   # never shown as the student's exception
+    entry = next(c for c in feedback.to_dict()["checks"] if c["outcome"] == "internal_error")
+    assert "machinery broke" in entry["internal_error"] and entry["score"] == 0
+
+
+@pytest.mark.parametrize("version, words", [
+    ("2.0", "schema_version 2.0, newer than " + SCHEMA_VERSION),
+    ("1.9", "schema_version 1.9, newer than " + SCHEMA_VERSION),
+    ("0.9", "schema_version 0.9, older than 1.0"),
+    (None, "no schema_version"),
+])
+def test_another_schema_version_is_a_clear_error(version, words):
+    document = make_feedback().to_dict()
+    if version is None:
+        document.pop("schema_version")
+    else:
+        document["schema_version"] = version
+    with pytest.raises(FeedbackError, match=words.replace(".", r"\.")):
+        Feedback.from_dict(document)
+
+
+def test_a_version_1_0_document_is_still_read():
+    document = make_feedback().to_dict()
+    document["schema_version"] = "1.0"
+    assert Feedback.from_dict(document) == make_feedback()
+
+
+def test_a_document_whose_score_was_edited_is_refused():
+    document = make_feedback().to_dict()
+    document["score"] = 5.0
+    with pytest.raises(FeedbackError, match="says 5/5 but its checks add up to 2/5"):
+        Feedback.from_dict(document)
+
+
+def test_the_schema_lists_exactly_the_outcomes_statuses_and_limits():
+    schema = feedback_schema()
+    check = schema["$defs"]["check"]["properties"]
+    assert check["outcome"]["enum"] == [outcome.value for outcome in Outcome]
+    assert sorted(check["limit"]["enum"]) == sorted(limit.value for limit in Limit)
+    assert schema["properties"]["status"]["enum"] == [status.value for status in Status]
+    assert SCHEMA_VERSION in schema["properties"]["schema_version"]["enum"]
+
+
+def test_internal_error_text_only_with_its_outcome():
+    document = make_feedback().to_dict()
+    document["checks"][1]["internal_error"] = "NameError"
+    assert any("checks/1" in error for error in schema_errors(document))

@@ -137,11 +137,11 @@ def test_check_from_inside_jupyter_grades_the_saved_notebook(tmp_path, monkeypat
 
     path = write(tmp_path, lab_notebook(REFERENCE))
     monkeypatch.chdir(ROOT / "exercises" / "02_backprop")
-    document = check("02_backprop", notebook=path, show=False)
-    assert document["score"] == 30
+    feedback = check("02_backprop", notebook=path, show=False)
+    assert feedback.score == 30
     from grader.jupyter import feedback_html
 
-    page = feedback_html(document)
+    page = feedback_html(feedback)
     assert "<table>" in page and "Total: 30/30" in page
 
 

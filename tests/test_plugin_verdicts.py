@@ -113,7 +113,7 @@ def test_each_exception_is_blamed_on_whoever_caused_it(tmp_path):
         assert result.score == 0
     for name in GRADERS:
         result = results[name]
-        assert result.outcome is Outcome.ERROR and result.message == INTERNAL_ERROR_MESSAGE, result
+        assert result.outcome is Outcome.INTERNAL_ERROR and result.message == INTERNAL_ERROR_MESSAGE, result
         assert result.internal_error, result
     assert "OverflowError: int too large to convert to float" in results["overflow_on_a_returned_int"].message
     assert "NameError" in results["typo_in_a_name_after_a_value"].internal_error

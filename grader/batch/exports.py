@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.batch.gradebook import NO_SUBMISSION, Gradebook
+from grader.batch.gradebook import NO_SUBMISSION, Attempt, Gradebook
 from grader.batch.runner import GRADEBOOK_NAME
 from grader.course import Exercise
 from grader.exports.csv_export import grades_csv, students_csv
 from grader.exports.gradescope import to_gradescope
 from grader.exports.report import build_report
-from grader.feedback import write_json_atomically
+from grader.exports.rows import StudentRow
+from grader.feedback import Feedback, FeedbackError, read_feedback, write_json_atomically, write_text_atomically
 
 
 @dataclass(frozen=True)
@@ -23,29 +23,23 @@ class ExportPaths:
     students: Path
 
 
-def _document(path: Path) -> tuple[dict | None, str | None]:
-    """A feedback file's document, or why it cannot be used (a damaged file must not stop the exports)."""
+def _feedback(path: Path) -> tuple[Feedback | None, str | None]:
+    """A feedback file's feedback, or why it cannot be used (a damaged file must not stop the exports)."""
     try:
-        return json.loads(path.read_text(encoding="utf-8")), None
-    except (OSError, ValueError) as exc:
+        return read_feedback(path), None
+    except (OSError, FeedbackError) as exc:
         return None, f"its feedback file {path.name} cannot be read ({exc}); delete it and run the batch again"
 
 
-def _rows(latest: dict, out: Path) -> list[tuple[str, str, dict | None, str | None]]:
+def _rows(latest: dict[str, Attempt], out: Path) -> list[StudentRow]:
     rows = []
     for student, attempt in latest.items():
-        document, unreadable = None, None
+        feedback, unreadable = None, None
         if attempt.feedback_path and (out / attempt.feedback_path).is_file():
-            document, unreadable = _document(out / attempt.feedback_path)
-        problem = unreadable or (attempt.problem if attempt.status == NO_SUBMISSION or document is None else None)
-        rows.append((student, attempt.status, document, problem))
+            feedback, unreadable = _feedback(out / attempt.feedback_path)
+        problem = unreadable or (attempt.problem if attempt.status == NO_SUBMISSION or feedback is None else None)
+        rows.append(StudentRow(student, attempt.status, feedback, problem))
     return rows
-
-
-def _write_text(path: Path, text: str) -> None:
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
 
 
 def write_exports(out: Path, exercise: Exercise) -> ExportPaths:
@@ -56,10 +50,10 @@ def write_exports(out: Path, exercise: Exercise) -> ExportPaths:
         gradebook.close()
     rows = _rows(latest, out)
     paths = ExportPaths(out / "grades.csv", out / "report.html", out / "gradescope", out / "students.csv")
-    _write_text(paths.csv, grades_csv(rows))
-    _write_text(paths.students, students_csv({student: names.get(student, "") for student in latest}))
-    for student, _, document, _ in rows:
-        if document is not None:
-            write_json_atomically(to_gradescope(document), paths.gradescope / student / "results.json")
-    _write_text(paths.report, build_report(exercise.id, exercise.title, rows))
+    write_text_atomically(grades_csv(rows), paths.csv)
+    write_text_atomically(students_csv({student: names.get(student, "") for student in latest}), paths.students)
+    for row in rows:
+        if row.feedback is not None:
+            write_json_atomically(to_gradescope(row.feedback), paths.gradescope / row.student / "results.json")
+    write_text_atomically(build_report(exercise.id, exercise.title, rows), paths.report)
     return paths

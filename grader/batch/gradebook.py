@@ -1,7 +1,8 @@
 """The gradebook: one SQLite row per graded attempt, committed as it happens, so a crash loses nothing.
 
 SQLite needs no server, survives `kill -9` (each row is its own transaction, journal in WAL mode),
-and lets a re-run grade only what is missing or changed.
+and lets a re-run grade only what is missing or changed. The file's `PRAGMA user_version` is the
+version of its tables: an older gradebook is migrated on opening, a newer one refused.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+
+from grader.errors import UsageError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS attempts (
@@ -33,7 +36,16 @@ CREATE TABLE IF NOT EXISTS students (
 );
 """
 
+VERSION = 1   # 1: attempts and students as above. 0: the same tables, written before gradebooks had a version.
+
+# What brings a gradebook of version N to N + 1; version 0 differs from 1 only by its missing stamp.
+MIGRATIONS: dict[int, str] = {0: ""}
+
 NO_SUBMISSION = "no_submission"
+
+
+class GradebookError(UsageError):
+    """A gradebook this grader cannot use (written by a newer grader)."""
 
 
 @dataclass(frozen=True)
@@ -57,10 +69,26 @@ class Gradebook:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
-        self._db.commit()
+        try:
+            self._upgrade()
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(SCHEMA)
+            self._db.execute(f"PRAGMA user_version = {VERSION}")
+            self._db.commit()
+        except BaseException:
+            self._db.close()
+            raise
+
+    def _upgrade(self) -> None:
+        """Migrate an older gradebook step by step; refuse one from a newer grader, leaving it untouched."""
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > VERSION:
+            raise GradebookError(f"{self.path} is a gradebook of version {version}, written by a newer grader (this one "
+                                 f"reads versions up to {VERSION}); grade with that grader, or choose another --out")
+        with self._db:
+            for step in range(version, VERSION):
+                self._db.executescript(MIGRATIONS[step])
 
     def record(self, attempt: Attempt) -> None:
         with self._db:
@@ -86,9 +114,6 @@ class Gradebook:
             "grader_version, graded_at FROM attempts WHERE id IN "
             "(SELECT MAX(id) FROM attempts WHERE exercise = ? GROUP BY student) ORDER BY student", (exercise,))
         return {row[0]: Attempt(*row) for row in rows}
-
-    def count(self, exercise: str) -> int:
-        return self._db.execute("SELECT COUNT(*) FROM attempts WHERE exercise = ?", (exercise,)).fetchone()[0]
 
     def close(self) -> None:
         self._db.close()

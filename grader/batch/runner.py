@@ -14,19 +14,22 @@ import os
 import secrets
 import time
 from collections import Counter
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
 from grader import __version__
 from grader.batch.collect import StudentEntry
 from grader.batch.gradebook import NO_SUBMISSION, Attempt, Gradebook
+from grader.course import Exercise
 from grader.engine import file_sha256, seed_for
 from grader.errors import UsageError
-from grader.feedback import write_json_atomically
+from grader.feedback import Feedback, write_json_atomically
 from grader.outcomes import Status
+from grader.sandbox.session import Launcher
 
 FEEDBACK_DIR = "feedback"
 GRADEBOOK_NAME = "gradebook.sqlite"
@@ -50,7 +53,9 @@ class BatchSummary:
     grader_failures: int = 0
     retried: int = 0
     wall_s: float = 0.0
-    statuses: Counter = field(default_factory=Counter)
+
+
+PoolFactory = Callable[[], Executor]   # a fresh pool of workers ready to run `_grade_job`
 
 
 # ---------------------------------------------------------------- worker side
@@ -63,17 +68,32 @@ def _init_worker(manifest: str, exercise_id: str, strong: bool) -> None:
     from grader.sandbox.launchers import PlainProcessLauncher
     from grader.sandbox.pool import ZygoteLauncher
 
-    _WORKER["exercise"] = load_course(Path(manifest)).exercise(exercise_id)
-    preload = "numpy,tensorflow" if "tensorflow" in _WORKER["exercise"].requires else "numpy"
-    _WORKER["launcher"] = ZygoteLauncher(preload=preload) if strong else PlainProcessLauncher(
-        reason="batch grading without bubblewrap, as the instructor asked (--allow-weak-isolation)")
+    exercise = load_course(Path(manifest)).exercise(exercise_id)
+    preload = "numpy,tensorflow" if "tensorflow" in exercise.requires else "numpy"
+    _use(exercise, ZygoteLauncher(preload=preload) if strong else PlainProcessLauncher(
+        reason="batch grading without bubblewrap, as the instructor asked (--allow-weak-isolation)"))
 
 
-def _grade_job(job: Job) -> tuple[Job, dict]:
+def _use(exercise: Exercise, launcher: Launcher) -> None:
+    _WORKER["exercise"], _WORKER["launcher"] = exercise, launcher
+
+
+def _grade_job(job: Job) -> tuple[Job, Feedback]:
     from grader.engine import grade
 
-    feedback = grade(_WORKER["exercise"], Path(job.path), seed=job.seed, launcher=_WORKER["launcher"])
-    return job, feedback.to_dict()
+    return job, grade(_WORKER["exercise"], Path(job.path), seed=job.seed, launcher=_WORKER["launcher"])
+
+
+def process_pool(manifest: Path, exercise_id: str, strong: bool, workers: int) -> PoolFactory:
+    """Worker processes, each with its own warm sandbox template (the default)."""
+    context = multiprocessing.get_context("forkserver")
+    return partial(ProcessPoolExecutor, max_workers=max(1, workers), mp_context=context, initializer=_init_worker,
+                   initargs=(str(manifest), exercise_id, strong))
+
+
+def in_process_pool(exercise: Exercise, launcher: Launcher) -> PoolFactory:
+    """One worker thread in this process grading with `launcher` (a scripted one, in tests)."""
+    return partial(ThreadPoolExecutor, max_workers=1, initializer=_use, initargs=(exercise, launcher))
 
 
 # ---------------------------------------------------------------- parent side
@@ -128,8 +148,10 @@ def plan(entries: list[StudentEntry], gradebook: Gradebook, exercise_id: str, ou
 
 
 def run_batch(manifest: Path, exercise_id: str, entries: list[StudentEntry], out: Path, *, jobs: int,
-              strong: bool, seed: int | None = None, on_progress: Callable[[int, int, str], None] | None = None) -> BatchSummary:
+              strong: bool, seed: int | None = None, on_progress: Callable[[int, int, str], None] | None = None,
+              pool: PoolFactory | None = None) -> BatchSummary:
     started = time.monotonic()
+    make_pool = pool or process_pool(manifest, exercise_id, strong, jobs)
     out.mkdir(parents=True, exist_ok=True)
     gradebook = Gradebook(out / GRADEBOOK_NAME)
     summary = BatchSummary(total=len(entries))
@@ -139,7 +161,7 @@ def run_batch(manifest: Path, exercise_id: str, entries: list[StudentEntry], out
         tries: Counter = Counter()
         pending = list(todo)
         while pending:
-            pending = _grade_with_pool(pending, manifest, exercise_id, strong, jobs, gradebook, out, summary, tries,
+            pending = _grade_with_pool(pending, make_pool, exercise_id, max(1, jobs), gradebook, out, summary, tries,
                                        lambda student: on_progress and on_progress(len(todo), _count(summary), student))
             done += 1
             if done > 3 + len(todo):   # every job can break a pool at most once more than it is retried
@@ -154,14 +176,12 @@ def _count(summary: BatchSummary) -> int:
     return summary.graded + summary.grader_failures
 
 
-def _grade_with_pool(pending: list[Job], manifest: Path, exercise_id: str, strong: bool, workers: int,
+def _grade_with_pool(pending: list[Job], make_pool: PoolFactory, exercise_id: str, workers: int,
                      gradebook: Gradebook, out: Path, summary: BatchSummary, tries: Counter,
                      progress: Callable[[str], None]) -> list[Job]:
     """Grade with one pool until done or until the pool breaks; return the jobs still to grade."""
-    context = multiprocessing.get_context("forkserver")
     queue = list(pending)
-    with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context, initializer=_init_worker,
-                             initargs=(str(manifest), exercise_id, strong)) as pool:
+    with make_pool() as pool:
         running: dict[Future, Job] = {}
 
         def submit_more() -> None:
@@ -174,47 +194,48 @@ def _grade_with_pool(pending: list[Job], manifest: Path, exercise_id: str, stron
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
                 job = running.pop(future)
+                feedback: Feedback | None
                 try:
-                    _, document = future.result()
+                    _, feedback = future.result()
                 except BrokenProcessPool:
                     tries[job.student] += 1
                     if tries[job.student] <= 1:
                         summary.retried += 1
                         return [job, *running.values(), *queue]
-                    document = None
+                    feedback = None
                 except Exception:  # noqa: BLE001 - a worker's own failure must not end the batch
                     tries[job.student] += 1
                     if tries[job.student] <= 1:
                         summary.retried += 1
                         queue.append(job)
                         continue
-                    document = None
-                if document is None or (document["status"] == Status.GRADER_FAILED.value and tries[job.student] == 0):
-                    if document is not None:
+                    feedback = None
+                if feedback is None or (feedback.status is Status.GRADER_FAILED and tries[job.student] == 0):
+                    if feedback is not None:
                         tries[job.student] += 1
                         summary.retried += 1
                         queue.append(job)
                         continue
                     _record_failure(job, exercise_id, gradebook, summary, "the worker grading it died twice")
                 else:
-                    _record(job, exercise_id, document, gradebook, out, summary)
+                    _record(job, exercise_id, feedback, gradebook, out, summary)
                 progress(job.student)
             submit_more()
     return []
 
 
-def _record(job: Job, exercise_id: str, document: dict, gradebook: Gradebook, out: Path, summary: BatchSummary) -> None:
+def _record(job: Job, exercise_id: str, feedback: Feedback, gradebook: Gradebook, out: Path,
+            summary: BatchSummary) -> None:
     path = out / FEEDBACK_DIR / f"{job.student}.json"
     try:
-        write_json_atomically(document, path)
+        write_json_atomically(feedback.to_dict(), path)
     except (OSError, ValueError) as exc:   # this student's feedback only; the batch goes on
         _record_failure(job, exercise_id, gradebook, summary, f"its feedback could not be written ({exc})")
         return
-    gradebook.record(Attempt(job.student, exercise_id, job.sha256, document["status"], document["score"],
-                             document["max_score"], str(path.relative_to(out)), document.get("grader_error"),
-                             document["seed"], document["timing"]["duration_s"], document["grader_version"]))
-    summary.statuses[document["status"]] += 1
-    if document["status"] == Status.GRADER_FAILED.value:
+    gradebook.record(Attempt(job.student, exercise_id, job.sha256, feedback.status.value, feedback.score,
+                             feedback.max_score, str(path.relative_to(out)), feedback.grader_error,
+                             feedback.seed, feedback.duration_s, feedback.grader_version))
+    if feedback.status is Status.GRADER_FAILED:
         summary.grader_failures += 1
     else:
         summary.graded += 1
@@ -223,5 +244,4 @@ def _record(job: Job, exercise_id: str, document: dict, gradebook: Gradebook, ou
 def _record_failure(job: Job, exercise_id: str, gradebook: Gradebook, summary: BatchSummary, why: str) -> None:
     gradebook.record(Attempt(job.student, exercise_id, job.sha256, Status.GRADER_FAILED.value, 0.0, 0.0,
                              problem=why, grader_version=__version__))
-    summary.statuses[Status.GRADER_FAILED.value] += 1
     summary.grader_failures += 1

@@ -101,7 +101,7 @@ def run(root: Path, exercise_id: str) -> ExitCode:
     feedback = grade(exercise, submission, launcher=launcher)
     if not feedback.isolation.strong:
         return _fail_closed(results, f"the sandbox ran in {feedback.isolation.mode} mode")
-    write_json_atomically(to_gradescope(feedback.to_dict()), results)
+    write_json_atomically(to_gradescope(feedback), results)
     return ExitCode.GRADER_FAILED if feedback.status is Status.GRADER_FAILED else ExitCode.OK
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import re
-from typing import Any, Iterable
+from typing import Iterable
+
+from grader.exports.rows import StudentRow
 
 _FORMULA_START = tuple("=+-@\t\r\n") + tuple("＝＋－＠")   # also the full-width forms some spreadsheets accept
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -37,22 +39,22 @@ def write_rows(header: list[str], rows: Iterable[list[str]]) -> str:
     return buffer.getvalue()
 
 
-def grades_csv(rows: Iterable[tuple[str, str, dict[str, Any] | None, str | None]]) -> str:
-    """rows: (student, status, feedback document or None, problem or None)."""
+def grades_csv(rows: Iterable[StudentRow]) -> str:
+    """One line per student: the total, the maximum, the status, each check's points and a note."""
     rows = list(rows)
     check_ids: list[str] = []
-    for _, _, document, _ in rows:
-        for check in (document or {}).get("checks", []):
-            if check["id"] not in check_ids:
-                check_ids.append(check["id"])
+    for row in rows:
+        for check in row.feedback.checks if row.feedback else ():
+            if check.id not in check_ids:
+                check_ids.append(check.id)
     lines = []
-    for student, status, document, problem in rows:
-        scores = {check["id"]: check["score"] for check in (document or {}).get("checks", [])}
-        total = document["score"] if document else 0
-        maximum = number_cell(document["max_score"]) if document else ""
-        note = problem or (document.get("grader_error", "") if document else "")
-        lines.append([text_cell(student), number_cell(total), maximum, text_cell(status),
-                      *[number_cell(scores[c]) if c in scores else "" for c in check_ids], text_cell(note)])
+    for row in rows:
+        feedback = row.feedback
+        scores = {check.id: feedback.score_of(check) for check in feedback.checks} if feedback else {}
+        total = feedback.score if feedback else 0
+        maximum = number_cell(feedback.max_score) if feedback else ""
+        lines.append([text_cell(row.student), number_cell(total), maximum, text_cell(row.status),
+                      *[number_cell(scores[c]) if c in scores else "" for c in check_ids], text_cell(row.note)])
     return write_rows(["student", "total", "max", "status", *check_ids, "note"], lines)
 
 

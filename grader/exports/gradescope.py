@@ -1,33 +1,36 @@
-"""Gradescope's results.json as a projection of the feedback document: same scores, no second code path."""
+"""Gradescope's results.json as a projection of the feedback: same scores, no second code path."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from grader.feedback import Feedback
+from grader.outcomes import Outcome, Status
+
 _VISIBILITY = {"public": "visible", "hidden": "after_published"}
 
 
-def to_gradescope(document: dict[str, Any]) -> dict[str, Any]:
+def to_gradescope(feedback: Feedback) -> dict[str, Any]:
     tests = []
-    for check in document["checks"]:
-        output = check["message"]
-        if check.get("hint"):
-            output += f"\nHint: {check['hint']}"
+    for check in feedback.checks:
+        output = check.message
+        if check.hint is not None:
+            output += f"\nHint: {check.hint.text}"
         tests.append({
-            "name": check["name"],
-            "number": check["id"],
-            "score": check["score"],
-            "max_score": check["max_score"],
-            "status": "passed" if check["outcome"] == "passed" else "failed",
+            "name": check.name,
+            "number": check.id,
+            "score": feedback.score_of(check),
+            "max_score": check.max_score,
+            "status": "passed" if check.outcome is Outcome.PASSED else "failed",
             "output": output,
-            "visibility": _VISIBILITY[check["visibility"]],
+            "visibility": _VISIBILITY[check.visibility],
         })
-    summary = document["message"]
-    if document["status"] == "grader_failed":
+    summary = feedback.message
+    if feedback.status is Status.GRADER_FAILED:
         summary += " (The grader failed; your instructor will regrade this submission.)"
     return {
-        "score": document["score"],
-        "execution_time": document["timing"]["duration_s"],
+        "score": feedback.score,
+        "execution_time": round(feedback.duration_s, 3),
         "output": summary,
         "visibility": "visible",
         "stdout_visibility": "hidden",

@@ -6,6 +6,9 @@ import html
 from collections import Counter
 from typing import Any, Iterable
 
+from grader.exports.rows import StudentRow
+from grader.outcomes import Outcome, Status
+
 BAR_HEIGHT = 22
 CHART_WIDTH = 640
 
@@ -50,34 +53,32 @@ def _pass_rates(rates: list[tuple[str, float, int]]) -> str:
             f'xmlns="http://www.w3.org/2000/svg">{"".join(rows)}</svg>')
 
 
-def _student_row(student: str, status: str, document: dict[str, Any] | None, problem: str | None) -> str:
-    score = f"{document['score']:g} / {document['max_score']:g}" if document else "–"
-    note = problem or (document or {}).get("grader_error", "")
-    return (f"<tr><td>{_escape(student)}</td><td>{_escape(status)}</td><td>{score}</td>"
-            f"<td>{_escape(note)}</td></tr>")
+def _student_row(row: StudentRow) -> str:
+    feedback = row.feedback
+    score = f"{feedback.score:g} / {feedback.max_score:g}" if feedback else "–"
+    return (f"<tr><td>{_escape(row.student)}</td><td>{_escape(row.status)}</td><td>{score}</td>"
+            f"<td>{_escape(row.note)}</td></tr>")
 
 
-def build_report(exercise_id: str, title: str, rows: Iterable[tuple[str, str, dict[str, Any] | None, str | None]]) -> str:
-    """rows: (student, status, feedback document or None, problem or None)."""
+def build_report(exercise_id: str, title: str, rows: Iterable[StudentRow]) -> str:
     rows = list(rows)
-    documents = [document for _, _, document, _ in rows if document is not None]
-    graded = [d for d in documents if d["status"] != "grader_failed"]
-    percentages = [100.0 * d["score"] / d["max_score"] if d["max_score"] else 0.0 for d in graded]
-    statuses = Counter(status for _, status, _, _ in rows)
+    graded = [row.feedback for row in rows if row.feedback is not None and row.feedback.status is not Status.GRADER_FAILED]
+    percentages = [100.0 * f.score / f.max_score if f.max_score else 0.0 for f in graded]
+    statuses = Counter(row.status for row in rows)
 
     check_totals: dict[str, list[int]] = {}
     names: dict[str, str] = {}
     hints: Counter = Counter()
     hint_texts: dict[str, str] = {}
-    for document in graded:
-        for check in document["checks"]:
-            passed_total = check_totals.setdefault(check["id"], [0, 0])
-            passed_total[0] += check["outcome"] == "passed"
+    for feedback in graded:
+        for check in feedback.checks:
+            passed_total = check_totals.setdefault(check.id, [0, 0])
+            passed_total[0] += check.outcome is Outcome.PASSED
             passed_total[1] += 1
-            names[check["id"]] = check["name"]
-            if check.get("hint_id"):
-                hints[check["hint_id"]] += 1
-                hint_texts[check["hint_id"]] = check["hint"]
+            names[check.id] = check.name
+            if check.hint is not None:
+                hints[check.hint.id] += 1
+                hint_texts[check.hint.id] = check.hint.text
     rates = [(f"{check_id}", passed / total if total else 0.0, total) for check_id, (passed, total) in check_totals.items()]
 
     mean = sum(percentages) / len(percentages) if percentages else 0.0
@@ -85,7 +86,7 @@ def build_report(exercise_id: str, title: str, rows: Iterable[tuple[str, str, di
     status_rows = "".join(f"<tr><td>{_escape(s)}</td><td>{n}</td></tr>" for s, n in statuses.most_common())
     hint_rows = "".join(f"<tr><td>{n}</td><td><code>{_escape(h)}</code></td><td>{_escape(hint_texts[h])}</td></tr>"
                         for h, n in hints.most_common(10)) or '<tr><td colspan="3">No hints were given.</td></tr>'
-    student_rows = "".join(_student_row(*row) for row in rows)
+    student_rows = "".join(_student_row(row) for row in rows)
     check_rows = "".join(f"<tr><td><code>{_escape(c)}</code></td><td>{_escape(names[c])}</td><td>{rate:.0%}</td></tr>"
                          for c, rate, _ in rates)
     return f"""<!DOCTYPE html>

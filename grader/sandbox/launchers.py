@@ -65,7 +65,6 @@ class ChildSpec:
     request_fd: int
     response_fd: int
     limits: Limits
-    tensorflow: bool = False
 
 
 @dataclass

@@ -104,10 +104,9 @@ class SandboxSession:
     """Runs calls into one submission, each in a child that is replaced when it dies or hangs."""
 
     def __init__(self, submission: Path, limits: Limits, launcher: Launcher | None = None,
-                 deadline: float | None = None, tensorflow: bool = False) -> None:
+                 deadline: float | None = None) -> None:
         self.submission = Path(submission).resolve()
         self.limits = limits
-        self.tensorflow = tensorflow
         self.launcher = launcher or PlainProcessLauncher()
         self._isolation = self.launcher.isolation
         self._budget = _Budget(deadline if deadline is not None else time.monotonic() + limits.total_seconds)
@@ -168,7 +167,7 @@ class SandboxSession:
         """Start a child and wait for it to import the submission; a failure is final for the session."""
         request_read, request_write = os.pipe()
         response_read, response_write = os.pipe()
-        spec = ChildSpec(self.submission, self._scratch, request_read, response_write, self.limits, self.tensorflow)
+        spec = ChildSpec(self.submission, self._scratch, request_read, response_write, self.limits)
         try:
             spawned = self.launcher.spawn(spec)
         except BaseException:
