@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 from grader.batch.gradebook import NO_SUBMISSION, Attempt, Gradebook
 from grader.batch.runner import GRADEBOOK_NAME
@@ -42,7 +43,7 @@ def _rows(latest: dict[str, Attempt], out: Path) -> list[StudentRow]:
     return rows
 
 
-def write_exports(out: Path, exercise: Exercise) -> ExportPaths:
+def write_exports(out: Path, exercise: Exercise, sections: Iterable[str] = ()) -> ExportPaths:
     gradebook = Gradebook(out / GRADEBOOK_NAME)
     try:
         latest, names = gradebook.latest(exercise.id), gradebook.names()
@@ -55,5 +56,5 @@ def write_exports(out: Path, exercise: Exercise) -> ExportPaths:
     for row in rows:
         if row.feedback is not None:
             write_json_atomically(to_gradescope(row.feedback), paths.gradescope / row.student / "results.json")
-    write_text_atomically(build_report(exercise.id, exercise.title, rows), paths.report)
+    write_text_atomically(build_report(exercise.id, exercise.title, rows, sections), paths.report)
     return paths

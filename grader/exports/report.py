@@ -60,7 +60,8 @@ def _student_row(row: StudentRow) -> str:
             f"<td>{_escape(row.note)}</td></tr>")
 
 
-def build_report(exercise_id: str, title: str, rows: Iterable[StudentRow]) -> str:
+def build_report(exercise_id: str, title: str, rows: Iterable[StudentRow], sections: Iterable[str] = ()) -> str:
+    """sections: finished HTML fragments (their builders escape what they show), placed before the students."""
     rows = list(rows)
     graded = [row.feedback for row in rows if row.feedback is not None and row.feedback.status is not Status.GRADER_FAILED]
     percentages = [100.0 * f.score / f.max_score if f.max_score else 0.0 for f in graded]
@@ -110,6 +111,7 @@ td, th {{ border: 1px solid #ccc; padding: 0.25rem 0.6rem; text-align: left; ver
 <table><tr><th>students</th><th>hint</th><th>text</th></tr>{hint_rows}</table>
 <h2>Statuses</h2>
 <table><tr><th>status</th><th>students</th></tr>{status_rows}</table>
+{"".join(sections)}
 <h2>Students</h2>
 <table><tr><th>student</th><th>status</th><th>score</th><th>note</th></tr>{student_rows}</table>
 </body></html>
