@@ -1,7 +1,7 @@
 """Who is to blame for an exception in a check: the student's data, or the grader.
 
-The checks run under the real plugin and pytest; only the transport is swapped: a session that
-answers every call with a fixed value, as the sandbox would after decoding the student's answer.
+The checks run under the real plugin and pytest; only the sandbox is swapped for a scripted session
+that answers every call with a fixed value, as the sandbox would after decoding the student's answer.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import pytest
 from grader.outcomes import Outcome
 from grader.plugin import INTERNAL_ERROR_MESSAGE, GradingPlugin
 from grader.proxy import SubmissionProxy
+from grader.sandbox.fake import ScriptedSession, grader_bug
 from grader.sandbox.session import CallResult, CallStatus
 
 CHECKS = '''
@@ -73,22 +74,18 @@ def test_a_message_that_cannot_be_saved(submission):
 '''
 
 
-class AnswerSession:
-    """Every call returns `value`; `machinery_bug` makes the session itself raise, as a grader bug would."""
-
-    def __init__(self, value):
-        self.value = value
-
-    def call(self, name, args, kwargs, return_args=False):
-        if name == "machinery_bug":
-            raise TypeError("child_arguments() missing 1 required positional argument: 'confine'")
-        return CallResult(CallStatus.OK, value=self.value)
+def answering(value) -> ScriptedSession:
+    """Every call of `value` returns it as decoded; `machinery_bug` makes the session itself raise, as a grader
+    bug would. (The value is handed over as is: the wire would refuse 10**400 before a check could see it.)"""
+    return ScriptedSession({"value": CallResult(CallStatus.OK, value=value),
+                            "machinery_bug": grader_bug("child_arguments() missing 1 required positional argument: 'confine'",
+                                                         TypeError)})
 
 
 def verdicts(tmp_path, value, hidden=False):
     checks = tmp_path / "x_checks.py"
     checks.write_text(CHECKS)
-    plugin = GradingPlugin(SubmissionProxy(AnswerSession(value)), seed=1, hidden_checks=checks if hidden else None,
+    plugin = GradingPlugin(SubmissionProxy(answering(value)), seed=1, hidden_checks=checks if hidden else None,
                            reference_path=None)
     ini = resources.files("grader").joinpath("checks.ini")
     with contextlib.redirect_stdout(io.StringIO()):

@@ -110,9 +110,9 @@ def not_importable(status: CallStatus = CallStatus.RAISED, detail: str = "", err
     return CallResult(CallStatus.NOT_IMPORTABLE, error=error, detail=detail, import_status=status)
 
 
-def grader_bug(message: str = "the sandbox's machinery broke") -> BaseException:
+def grader_bug(message: str = "the sandbox's machinery broke", kind: type[Exception] = RuntimeError) -> BaseException:
     """An answer that makes the session itself raise, as a bug of the grader would."""
-    return RuntimeError(message)
+    return kind(message)
 
 
 @dataclass
