@@ -385,3 +385,64 @@ def test_a_process_left_running_never_meets_the_next_child(tmp_path, probe):
         session.close()
     finally:
         launcher.close()
+
+
+TAMPERER = textwrap.dedent('''
+    import ctypes, os, signal
+
+    class _Limit(ctypes.Structure):
+        _fields_ = [("cur", ctypes.c_ulong), ("max", ctypes.c_ulong)]
+
+    def tamper():
+        """Lower the limits, priority and CPU set of every process it can name, and stop them."""
+        libc = ctypes.CDLL(None, use_errno=True)
+        me = os.getpid()
+        named = {os.getppid(), 1} | {int(entry) for entry in os.listdir("/proc") if entry.isdigit()}
+        changed = []
+        for pid in sorted(named - {me}):
+            for resource, value in ((7, 4), (2, 1 << 20)):   # RLIMIT_NOFILE, RLIMIT_DATA
+                if libc.prlimit(pid, resource, ctypes.byref(_Limit(value, value)), None) == 0:
+                    changed.append(f"prlimit {pid}")
+            for action in (lambda: os.setpriority(os.PRIO_PROCESS, pid, 19),
+                           lambda: os.sched_setaffinity(pid, {0}),
+                           lambda: os.kill(pid, signal.SIGSTOP)):
+                try:
+                    action()
+                    changed.append(f"{action.__code__.co_names[-1]} {pid}")
+                except OSError:
+                    pass
+        return changed
+
+    def own_state():
+        import resource
+        return {"nofile": resource.getrlimit(resource.RLIMIT_NOFILE),
+                "data": resource.getrlimit(resource.RLIMIT_DATA),
+                "nice": os.getpriority(os.PRIO_PROCESS, 0),
+                "cpus": sorted(os.sched_getaffinity(0))}
+''')
+
+
+@needs_bwrap
+def test_a_child_cannot_reach_the_template_to_change_what_later_children_inherit(tmp_path):
+    """Red-team finding: a child of the same uid lowered the template's RLIMIT_DATA (every later
+    student 0/30, blamed), RLIMIT_NOFILE (grader failures) or its nice value and CPU set. In its own
+    pid namespace it can only name itself and our init."""
+    path = tmp_path / "tamperer.py"
+    path.write_text(TAMPERER)
+    fresh = ZygoteLauncher()
+    try:
+        with SandboxSession(path, Limits(), fresh) as session:
+            expected = session.call("own_state").value
+    finally:
+        fresh.close()
+    launcher = ZygoteLauncher()
+    try:
+        with SandboxSession(path, Limits(), launcher) as session:
+            session.call("tamper")
+            template = launcher._zygote.host_pid
+        for _ in range(2):
+            with SandboxSession(path, Limits(), launcher) as session:
+                assert session.call("own_state").value == expected
+        assert launcher._zygote.host_pid == template, "the template had to be replaced"
+    finally:
+        launcher.close()

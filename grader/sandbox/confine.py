@@ -1,8 +1,10 @@
 """What a sandboxed process does to itself before the student's code runs.
 
-`private_rooms` gives a child forked from the warm template its own user, mount and IPC namespaces
-with fresh, empty tmpfs mounts where it may write, so nothing an earlier child left (files, System V
-IPC objects) is visible to it and nothing it leaves outlives it. `lock_down` then drops every
+`private_rooms` gives a child forked from the warm template its own user, mount, IPC and pid
+namespaces with fresh, empty tmpfs mounts where it may write, so nothing an earlier child left
+(files, System V IPC objects, processes) is visible to it and nothing it leaves outlives it; in its
+own pid namespace the student's code cannot name the template or bubblewrap's init, so it cannot
+signal them or change their limits, priority or CPU affinity (`in_own_pid_namespace`). `lock_down` then drops every
 capability, sets no_new_privs and loads the seccomp filter, so the student's code can neither undo
 this nor reach anything beyond it (no ptrace of the template or bubblewrap's init, no new namespaces).
 Everything here runs inside the sandbox and uses only system calls through ctypes.
@@ -12,12 +14,17 @@ from __future__ import annotations
 
 import ctypes
 import os
+import signal
+import struct
+from typing import Callable, NoReturn
 
 from grader.sandbox import seccomp
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
+PR_SET_PDEATHSIG = 1
 MS_RDONLY = 0x1
 MS_NOSUID = 0x2
 MS_NODEV = 0x4
@@ -62,13 +69,15 @@ def _mount_points() -> list[str]:
 
 
 def private_rooms(writable_dirs: tuple[str, ...], size_bytes: int) -> None:
-    """New user, mount and IPC namespaces; a fresh tmpfs on each writable folder.
+    """New user, mount, IPC and pid namespaces; a fresh tmpfs on each writable folder.
+
+    The pid namespace takes effect for the children forked afterwards (`in_own_pid_namespace`).
 
     Read-only binds that sit under a writable folder (a virtual environment under /tmp) are bound
     again on top of the fresh tmpfs, through a file descriptor opened before it covered them.
     """
     uid, gid = os.getuid(), os.getgid()
-    _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWIPC), "unshare")
+    _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWPID), "unshare")
     # A template's child inherits "not dumpable", which makes /proc/self root's: writable again only for the maps.
     _libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
     try:
@@ -118,3 +127,69 @@ def lock_down() -> None:
         seccomp.install()
     except OSError as exc:
         raise ConfinementFailed(f"seccomp: {exc}") from None
+
+
+def in_own_pid_namespace(run: Callable[[], None], keep_fds: tuple[int, ...]) -> NoReturn:
+    """Run `run` as pid 2 of the pid namespace `private_rooms` made, under an init of ours as pid 1.
+
+    The init reaps orphans and, when the student's process ends, ends too, which makes the kernel kill
+    whatever else is left in the namespace. Each level passes the exact wait status up (through a
+    pipe: an init cannot die of a signal it sends itself), and this process ends the same way, so the
+    grader sees the student's own exit code or signal. `keep_fds` (the call channel) are closed in
+    every process but the student's, so the grader sees the channel close when that process dies.
+    """
+    status_read, status_write = os.pipe()
+    init = os.fork()
+    if init == 0:
+        os.close(status_read)
+        _die_with_parent()
+        worker = os.fork()
+        if worker == 0:
+            os.close(status_write)
+            try:
+                run()
+            finally:
+                os._exit(0)
+        _close(keep_fds)
+        os.write(status_write, struct.pack("i", _reap_until(worker)))
+        os._exit(0)
+    os.close(status_write)
+    _close(keep_fds)
+    _reap_until(init)
+    with os.fdopen(status_read, "rb") as stream:
+        data = stream.read(4)
+    _exit_as(struct.unpack("i", data)[0] if len(data) == 4 else signal.SIGKILL)
+
+
+def _die_with_parent() -> None:
+    parent = os.getppid()
+    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:   # the parent died before the line above
+        os._exit(1)
+
+
+def _close(fds: tuple[int, ...]) -> None:
+    for fd in fds:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+
+
+def _reap_until(pid: int) -> int:
+    """Reap every child (an init adopts orphans) until `pid` ends; its wait status."""
+    while True:
+        try:
+            done, status = os.waitpid(-1, 0)
+        except ChildProcessError:
+            return signal.SIGKILL
+        if done == pid:
+            return status
+
+
+def _exit_as(status: int) -> NoReturn:
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        signal.signal(number, signal.SIG_DFL)
+        os.kill(os.getpid(), number)
+    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)

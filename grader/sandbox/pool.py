@@ -233,6 +233,12 @@ class ZygoteLauncher:
             for fd in (stdout_write, stderr_write, source_fd):
                 os.close(fd)
         zygote.served += 1
+        if not isinstance(reply.get("pid"), int):
+            zygote.broken = True
+            for fd in (stdout_read, stderr_read):
+                os.close(fd)
+            guard.close()
+            raise ZygoteError(f"the template did not fork a child: {reply}")
         host_pid = zygote._host_pid_of(reply["pid"], zygote.process.pid)
         handle = ZygoteChild(zygote, reply["pid"], host_pid, os.fdopen(stdout_read, "rb"), os.fdopen(stderr_read, "rb"))
         # The child waits for the go-ahead before importing anything: join its cgroup first.

@@ -67,11 +67,16 @@ def _run_child(message: dict, fds: list[int], control: socket.socket) -> None:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         child.limit_resources(message["data_mb"], message["cpu_seconds"], message["file_mb"])
         child.confine_or_exit(rooms=lambda: confine.private_rooms(WRITABLE_DIRS, message["scratch_bytes"]))
-        scratch = f"/scratch/work-{os.getpid()}"
+        scratch = "/scratch/work"
         os.mkdir(scratch, 0o700)
         os.chdir(scratch)
         os.environ["HOME"] = os.environ["TMPDIR"] = scratch
-        child.serve(message["path"], request_fd, response_fd, source=source)
+        # Joined to its cgroup only now (the grader does it before the go-ahead), so every process
+        # below, the pid namespace's init and the student's process, is inside the cgroup too.
+        if child.await_go_ahead(request_fd):
+            confine.in_own_pid_namespace(
+                lambda: child.serve(message["path"], request_fd, response_fd, source=source, go_ahead_received=True),
+                keep_fds=(request_fd, response_fd))
     finally:
         os._exit(0)
 
@@ -107,6 +112,7 @@ def _probe_private_rooms() -> str | None:
         try:
             confine.private_rooms(WRITABLE_DIRS, 1 << 20)
             confine.lock_down()
+            confine.in_own_pid_namespace(lambda: None, keep_fds=())
         except BaseException as exc:  # noqa: BLE001 - reported to the grader, which falls back to cold children
             os.write(write_fd, str(exc).encode(errors="replace")[:500])
             os._exit(1)
