@@ -21,6 +21,7 @@ from grader.manifest import MANIFEST_NAME, find_course
 from grader.outcomes import Status
 from grader.render import render
 from grader.sandbox.launchers import WeakIsolationRefused, choose_launcher
+from grader.similarity import command as similarity
 
 DESCRIPTION = """\
 Grade exercises of the course "Introduction to Deep Learning & Neural Networks with Keras".
@@ -32,7 +33,9 @@ Grade exercises of the course "Introduction to Deep Learning & Neural Networks w
   grade batch SUBMISSIONS --exercise ID --out DIR
                                           grade a folder (or zip) of submissions in parallel,
                                           resumably; writes feedback, a gradebook, CSV, Gradescope
-                                          results and an HTML report (grade batch --help)
+                                          results and an HTML report (grade batch --help);
+                                          --similarity also shows which submissions look copied
+  grade similarity OUT --exercise ID      compare a graded batch's submissions pair by pair, offline
   grade release OUT                       the student bundle: exercises, public checks, grader;
                                           nothing from solutions/
   grade gradescope ID --out autograder.zip
@@ -106,6 +109,7 @@ def _batch_parser() -> argparse.ArgumentParser:
                                                   "and the batch's secret key, OUT/seed.key)")
     parser.add_argument("--allow-weak-isolation", action="store_true",
                         help="grade in plain child processes when bubblewrap is unavailable (not recommended)")
+    similarity.add_options(parser, flag=True)
     return parser
 
 
@@ -237,7 +241,9 @@ def _run_batch(argv: list[str]) -> ExitCode:
 
         summary = run_batch(course.manifest_path, exercise.id, entries, options.out, jobs=max(1, options.jobs),
                             strong=strong, seed=options.seed, on_progress=advance)
-    paths = write_exports(options.out, exercise)
+    sections = similarity.similarity_sections(options.out, exercise, options.similarity_threshold, console) \
+        if options.similarity else []
+    paths = write_exports(options.out, exercise, sections)
     console.print(f"{summary.total} students: {summary.graded} graded, {summary.unchanged} unchanged since the last run, "
                   f"{summary.problems} without a gradable file, {summary.grader_failures} grader failures "
                   f"({summary.retried} retried) in {summary.wall_s:.1f} s", markup=False)
@@ -334,7 +340,7 @@ def _run_nbgrader_grade(argv: list[str]) -> ExitCode:
 
 SUBCOMMANDS = {"validate": _run_validate, "batch": _run_batch, "release": _run_release,
                "gradescope": _run_gradescope, "notebooks": _run_notebooks, "nbgrader": _run_nbgrader,
-               "nbgrader-grade": _run_nbgrader_grade}
+               "nbgrader-grade": _run_nbgrader_grade, "similarity": similarity.run_command}
 
 
 DEBUG_VARIABLE = "GRADER_DEBUG"

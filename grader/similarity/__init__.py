@@ -1,0 +1,11 @@
+"""Which submissions of a batch look copied, found offline (no code leaves the machine).
+
+One job per module, in the order the data flows:
+  sources    a submission (.py or notebook code cells) and the code every student was given, as text
+  normalise  text -> tokens without comments, docstrings, layout or the author's names
+  fingerprint tokens -> winnowed K-gram hashes, with the given code masked
+  compare    fingerprints of a batch -> an index -> the pairs above the threshold and their passages
+  export     pairs -> OUT/similarity.csv;  report: pairs -> the section of OUT/report.html
+  batch      OUT of `grade batch` -> documents -> the above;  command: the command-line options
+Only `command` is imported by the CLI at start-up; numpy and scipy load when a comparison runs.
+"""

@@ -1,0 +1,95 @@
+"""Similarity for a graded batch: find what each student handed in, compare, write OUT/similarity.csv.
+
+The batch's feedback files name the file each student was graded on and its sha256; that file is
+compared only if it is still there unchanged, so the report never pairs a grade with other code. When
+the submissions moved, `submissions` (a folder collected as `grade batch` collects it) is used instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from grader.batch.collect import collect
+from grader.batch.gradebook import Gradebook
+from grader.batch.runner import GRADEBOOK_NAME
+from grader.course import Exercise
+from grader.similarity.compare import SimilarityOptions, SimilarityResult, compare
+from grader.similarity.export import similarity_csv
+from grader.similarity.sources import Document, SourceError, given_code, read_document
+
+CSV_NAME = "similarity.csv"
+
+
+class NothingToCompare(ValueError):
+    """OUT holds no graded batch of this exercise; the message says what to run first."""
+
+
+def _graded_files(out: Path, exercise: Exercise) -> dict[str, tuple[str, str] | str]:
+    """student -> (path graded, its sha256), or why there is none, for every student with a feedback file."""
+    if not (out / GRADEBOOK_NAME).is_file():
+        raise NothingToCompare(f"{out} holds no {GRADEBOOK_NAME}: grade the batch first "
+                               f"(grade batch SUBMISSIONS --exercise {exercise.id} --out {out})")
+    gradebook = Gradebook(out / GRADEBOOK_NAME)
+    try:
+        latest = gradebook.latest(exercise.id)
+    finally:
+        gradebook.close()
+    if not latest:
+        raise NothingToCompare(f"{out / GRADEBOOK_NAME} has no grades for {exercise.id}")
+    files: dict[str, tuple[str, str] | str] = {}
+    for student, attempt in latest.items():
+        if not attempt.feedback_path:
+            continue   # nothing was handed in (or the grader failed twice): nothing to compare
+        try:
+            submission = json.loads((out / attempt.feedback_path).read_text(encoding="utf-8"))["submission"]
+            files[student] = (str(submission["path"]), str(submission["sha256"]))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            files[student] = f"its feedback file {attempt.feedback_path} cannot be read ({exc})"
+    return files
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def gather(out: Path, exercise: Exercise, submissions: Path | None = None) -> tuple[list[Document], dict[str, str]]:
+    """The documents to compare, and student -> why theirs is not compared."""
+    files = _graded_files(out, exercise)
+    moved = {entry.student: entry.path for entry in collect(submissions, exercise)} if submissions else {}
+    documents, skipped = [], {}
+    max_bytes = exercise.limits.max_file_kib * 1024
+    for student, found in sorted(files.items()):
+        if isinstance(found, str):
+            skipped[student] = found
+            continue
+        recorded, sha = found
+        path = moved.get(student) if submissions else Path(recorded)
+        try:
+            if path is None or not path.is_file():
+                raise SourceError(f"the graded file is not at {path or recorded} any more"
+                                  + ("" if submissions else "; pass --submissions with the folder that holds it"))
+            if _sha256(path) != sha:
+                raise SourceError(f"{path} changed since it was graded; grade the batch again first")
+            documents.append(read_document(student, path, max_bytes))
+        except (SourceError, OSError) as exc:
+            skipped[student] = str(exc)
+    return documents, skipped
+
+
+def run_similarity(out: Path, exercise: Exercise, options: SimilarityOptions = SimilarityOptions(),
+                   submissions: Path | None = None) -> tuple[SimilarityResult, dict[str, Document]]:
+    """Compare the batch in OUT and write OUT/similarity.csv; the documents are returned for the report."""
+    documents, skipped = gather(out, exercise, submissions)
+    result = compare(documents, given_code(exercise), options, skipped)
+    by_student = {document.student: document for document in documents}
+    path = out / CSV_NAME
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(similarity_csv(result, by_student), encoding="utf-8")
+    temporary.replace(path)
+    return result, by_student

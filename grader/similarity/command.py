@@ -1,0 +1,90 @@
+"""`grade batch ... --similarity` and `grade similarity OUT --exercise ID`: the options and what they run.
+
+Kept out of grader/cli.py so that the command line gains one flag and one call; numpy and scipy are
+imported only when a comparison runs, so `grade EXERCISE_DIR` stays as quick to start as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from grader.errors import UsageError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from grader.course import Exercise
+
+DEFAULT_THRESHOLD = 0.5
+
+
+def _threshold(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number; give a share such as 0.5") from None
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{value:g} is not a share: give a number above 0 and at most 1, such as 0.5")
+    return value
+
+
+def add_options(parser: argparse.ArgumentParser, *, flag: bool) -> None:
+    """The similarity options of a parser; `flag` adds --similarity itself (for `grade batch`)."""
+    if flag:
+        parser.add_argument("--similarity", action="store_true",
+                            help="also compare every pair of submissions, offline: OUT/similarity.csv and a section "
+                                 "of OUT/report.html with the pairs that look copied")
+    parser.add_argument("--similarity-threshold", *([] if flag else ["--threshold"]), type=_threshold, default=DEFAULT_THRESHOLD, metavar="SHARE",
+                        help="report pairs sharing at least this share of the smaller submission's fingerprints "
+                             f"(default {DEFAULT_THRESHOLD}; independent correct solutions of exercise 02 score "
+                             "at most 0.3)")
+
+
+def similarity_sections(out: Path, exercise: Exercise, threshold: float, console: Console,
+                        submissions: Path | None = None) -> list[str]:
+    """Compare the batch in OUT, write OUT/similarity.csv, say what was found; the report's section."""
+    from grader.similarity.batch import CSV_NAME, NothingToCompare, run_similarity
+    from grader.similarity.compare import SimilarityOptions
+    from grader.similarity.report import similarity_section
+
+    try:
+        result, documents = run_similarity(out, exercise, SimilarityOptions(threshold=threshold), submissions)
+    except NothingToCompare as exc:
+        raise UsageError(str(exc)) from None
+    console.print(f"similarity: {result.compared} submissions compared, {len(result.pairs)} pairs at or above "
+                  f"{threshold:g}, {len(result.skipped)} not compared: {out / CSV_NAME}", markup=False)
+    for pair in result.pairs[:5]:
+        console.print(f"  {pair.score:.0%}  {pair.a}  {pair.b}", markup=False)
+    return [similarity_section(result, documents)]
+
+
+def run_command(argv: list[str]) -> int:
+    """`grade similarity OUT --exercise ID`: compare a batch graded earlier and rewrite its report."""
+    from rich.console import Console
+
+    from grader.batch.exports import write_exports
+    from grader.cli import _course_parser, _exercise
+    from grader.exitcodes import ExitCode
+    from grader.manifest import find_course
+
+    parser = _course_parser("grade similarity", "Compare every pair of a graded batch's submissions (offline) and "
+                            "write OUT/similarity.csv and the similarity section of OUT/report.html.")
+    parser.add_argument("out", metavar="OUT", type=Path, help="the --out folder of `grade batch`")
+    parser.add_argument("--exercise", required=True, help="the exercise id the batch graded, e.g. 02_backprop")
+    parser.add_argument("--submissions", metavar="FOLDER", type=Path,
+                        help="where the submissions are now, if they moved since grading (default: the files the "
+                             "feedback names)")
+    add_options(parser, flag=False)
+    options = parser.parse_args(argv)
+    exercise = _exercise(find_course(options.course), options.exercise)
+    if not options.out.is_dir():
+        raise UsageError(f"there is no folder {options.out}; give the --out folder of `grade batch`")
+    if options.submissions is not None and not options.submissions.is_dir():
+        raise UsageError(f"there is no folder {options.submissions}")
+    console = Console(stderr=True, highlight=False)
+    sections = similarity_sections(options.out, exercise, options.similarity_threshold, console, options.submissions)
+    paths = write_exports(options.out, exercise, sections)
+    console.print(f"report: {paths.report}", markup=False)
+    return ExitCode.OK

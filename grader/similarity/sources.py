@@ -1,0 +1,94 @@
+"""The code that is compared: a student's file or notebook, and the code every student was given.
+
+A notebook is compared on all its code cells (not only what grading keeps: a copied training loop is a
+copy too), joined in order, with each line remembered as "cell N, line M" so that the instructor can find
+it in Jupyter. The code every student has (the stub, its notebook, the README's examples) is returned
+as texts to mask, because sharing it says nothing about who wrote what.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.course import Exercise
+from grader.notebook import KEEP_ALL, NotebookError, notebook_source
+
+_FENCED = re.compile(r"^(`{3,}|~{3,})[^\n]*\n(.*?)^\1", re.MULTILINE | re.DOTALL)
+_INLINE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
+
+
+class SourceError(ValueError):
+    """A submission that cannot be compared; the message says why in plain words."""
+
+
+@dataclass(frozen=True)
+class Document:
+    """One student's code as compared, and where its lines came from."""
+
+    student: str
+    text: str
+    cells: dict[int, tuple[int, int]] = field(default_factory=dict)   # notebooks: line -> (cell, line in cell)
+
+    def label(self, line: int) -> str:
+        """One line as the student knows it: "12", or "3:5" (cell 3, line 5) in a notebook."""
+        cell = self.cells.get(line)
+        return f"{cell[0]}:{cell[1]}" if cell else str(line)
+
+    def where(self, first: int, last: int) -> str:
+        """Lines `first`..`last` as the student knows them: "12-20", or "cell 3: 1-9" in a notebook."""
+        if not self.cells:
+            return f"{first}-{last}"
+        start, end = self.cells.get(first), self.cells.get(last)
+        if start is None or end is None:
+            return f"{first}-{last}"
+        if start[0] == end[0]:
+            return f"cell {start[0]}: {start[1]}-{end[1]}"
+        return f"cell {start[0]}: {start[1]}-cell {end[0]}: {end[1]}"
+
+
+def read_document(student: str, path: Path, max_bytes: int) -> Document:
+    """The student's code from a .py file or a notebook's code cells; SourceError when it cannot be read."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise SourceError(f"{path} cannot be read ({exc.strerror or exc})") from None
+    if size > max_bytes:
+        raise SourceError(f"the file is larger than {max_bytes // 1024} KiB, the course's limit; it was not compared")
+    if path.suffix == ".ipynb":
+        try:
+            source = notebook_source(path, KEEP_ALL)
+        except NotebookError as exc:
+            raise SourceError(f"the notebook cannot be read: {exc}") from None
+        return Document(student, source.text, dict(source.cell_of_line))
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"{path} cannot be read ({exc.strerror or exc})") from None
+    return Document(student, data.decode("utf-8", "replace"))
+
+
+def readme_code(markdown: str) -> list[str]:
+    """Every fenced block and every inline code span of a README: what students may paste from it."""
+    blocks = [match.group(2) for match in _FENCED.finditer(markdown)]
+    rest = _FENCED.sub("", markdown)
+    return blocks + [match.group(2).strip() for match in _INLINE.finditer(rest)]
+
+
+def given_code(exercise: Exercise) -> list[str]:
+    """The code every student of this exercise was given: the stub, the stub's notebook, the README's code."""
+    texts: list[str] = []
+    stub = exercise.stub_path
+    if stub.is_file():
+        texts.append(stub.read_text(encoding="utf-8", errors="replace"))
+    notebook = stub.with_suffix(".ipynb")
+    if notebook.is_file():
+        try:
+            texts.append(notebook_source(notebook, KEEP_ALL).text)
+        except NotebookError:
+            pass   # a damaged stub notebook: the .py stub still masks the same code
+    readme = exercise.exercise_dir / "README.md"
+    if readme.is_file():
+        texts.extend(readme_code(readme.read_text(encoding="utf-8", errors="replace")))
+    return texts

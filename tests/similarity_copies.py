@@ -1,0 +1,77 @@
+"""How students disguise a copy, as functions: rename the variables, reformat, reorder the functions.
+
+Used by tests/test_similarity.py and benchmarks/similarity_scale.py. The disguised code still runs and
+grades as the original: names of the top-level functions and their parameters (the exercise's API) stay.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import random
+import tokenize
+
+
+def local_names(source: str) -> list[str]:
+    """Names the author chose inside the functions (assigned, looped over, nested parameters), sorted."""
+    tree = ast.parse(source)
+    api = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            api |= {arg.arg for arg in node.args.args + node.args.kwonlyargs}
+    stored = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
+    return sorted(stored - api - {"_"})
+
+
+def rename(source: str, seed: int = 0) -> str:
+    """The same code with every local name replaced (consistently, attributes and strings untouched)."""
+    rng = random.Random(seed)
+    mapping = {name: f"{rng.choice(['val', 'tmp', 'my', 'res', 'q'])}_{index}_{rng.randrange(1000)}"
+               for index, name in enumerate(local_names(source))}
+    lines = source.splitlines(keepends=True)
+    edits: list[tuple[int, int, int, str]] = []
+    previous = ""
+    for item in tokenize.generate_tokens(io.StringIO(source).readline):
+        if item.type == tokenize.NAME and item.string in mapping and previous != ".":
+            edits.append((item.start[0], item.start[1], item.end[1], mapping[item.string]))
+        if item.type not in (tokenize.NL, tokenize.COMMENT):
+            previous = item.string
+    for row, start, end, new in sorted(edits, reverse=True):
+        line = lines[row - 1]
+        lines[row - 1] = line[:start] + new + line[end:]
+    return "".join(lines)
+
+
+def reformat(source: str) -> str:
+    """The same code with a new header, comments on every def, and blank lines doubled."""
+    out = ['"""My own solution, written from scratch."""\n', "# -*- coding: utf-8 -*-\n"]
+    for line in source.splitlines(keepends=True):
+        if line.startswith("def "):
+            out.append(f"# {line.split('(')[0][4:]}: see the lecture notes\n")
+        out.append("\n" if not line.strip() else line.rstrip() + "  \n")
+        if not line.strip():
+            out.append("\n")
+    return "".join(out)
+
+
+def reorder(source: str, seed: int = 0) -> str:
+    """The same module with its top-level functions in another order (imports stay first)."""
+    tree = ast.parse(source)
+    lines = source.splitlines(keepends=True)
+    chunks, head_end = [], 0
+    for node in tree.body:
+        first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+        if isinstance(node, ast.FunctionDef):
+            chunks.append("".join(lines[first - 1:node.end_lineno]))
+        elif not chunks:
+            head_end = node.end_lineno
+    order = list(range(len(chunks)))
+    while order == sorted(order) and len(order) > 1:
+        random.Random(seed).shuffle(order)
+        seed += 1
+    return "".join(lines[:head_end]) + "\n\n" + "\n\n".join(chunks[i] for i in order)
+
+
+def disguise(source: str, seed: int = 0) -> str:
+    """All three at once: what a determined copier hands in."""
+    return reformat(reorder(rename(source, seed), seed))
