@@ -68,7 +68,7 @@ def test_a_second_failure_is_recorded_as_the_graders_and_regraded_next_run(tmp_p
     feedback = read_feedback(out / "feedback" / "cy.json")
     assert feedback.status.value == "grader_failed" and "a check's helper broke" in (feedback.grader_error or "")
     paths = write_exports(out, EXERCISE)
-    row = next(csv.DictReader(paths.csv.open()))
+    row = next(csv.DictReader(paths.csv.read_text().splitlines()))
     assert row["status"] == "grader_failed" and row["total"] == "0" and "helper broke" in row["note"]
     again, attempts, _ = batch(tmp_path, {"cy": [REFERENCE]})
     assert again.unchanged == 0 and again.graded == 1 and attempts == {"cy": 1}
