@@ -34,8 +34,8 @@ def _body_source(source: str, function: ast.FunctionDef) -> str:
     """The reference function's body without its docstring, dedented."""
     lines = source.splitlines()
     body = function.body
-    if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant) \
-            and isinstance(body[0].value.value, str):
+    first = body[0] if body else None
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
         body = body[1:]
     if not body:
         return "pass"
@@ -61,7 +61,7 @@ def solution_source(exercise: Exercise) -> str:
     helpers = [node for node in ast.parse(reference).body
                if isinstance(node, (ast.FunctionDef, ast.Assign)) and getattr(node, "name", None) not in _functions(stub)]
     if helpers:   # reference-only helpers go inside a solution region too
-        extra = "\n\n".join(ast.get_source_segment(reference, node) for node in helpers)
+        extra = "\n\n".join(ast.get_source_segment(reference, node) or "" for node in helpers)
         lines += ["", "### BEGIN SOLUTION", extra, "### END SOLUTION"]
     return "\n".join(lines) + "\n"
 

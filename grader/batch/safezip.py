@@ -114,9 +114,10 @@ def extract(archive: Path, target: Path) -> list[Skipped]:
             relative = _member_path(member.filename)
             reason = _refusal(member, relative, written)
             if reason is None:
+                assert relative is not None   # _refusal refuses a path that leaves the folder
                 reason, size = _copy(bundle, member, target.joinpath(*relative.parts), budget)
                 budget -= size
-            if reason is None:
+            if reason is None and relative is not None:
                 written.add(relative)
             else:
                 skipped.append(Skipped(member.filename, reason))

@@ -95,7 +95,7 @@ def run(root: Path, exercise_id: str) -> ExitCode:
         return _fail_closed(results, f"only {launcher.isolation.mode} isolation is available")
     submission, problem = find_submission(root / "submission", exercise)
     if submission is None:
-        write_json_atomically(results_document(problem), results)
+        write_json_atomically(results_document(problem or "nothing to grade was submitted"), results)
         return ExitCode.OK
     os.chdir(root / "results")   # nothing of the course is anyone's working folder while grading
     feedback = grade(exercise, submission, launcher=launcher)
