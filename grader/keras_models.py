@@ -82,10 +82,6 @@ def layers(value: Any, what: str) -> list[LayerInfo]:
     return found
 
 
-def model_class(value: Any, what: str) -> str:
-    return str(architecture(value, what).get("class_name", ""))
-
-
 def input_shape(value: Any) -> list | None:
     return value.input_shape if isinstance(value, ModelDescription) else None
 
