@@ -419,7 +419,8 @@ def test_batch_refuses_weak_isolation_unless_asked(tmp_path, monkeypatch, capsys
 def test_the_report_renders_in_a_browser(tmp_path):
     submissions = write_submissions(tmp_path / "subs", HONEST)
     out = tmp_path / "out"
-    assert run_grade("batch", submissions, "--exercise", "02_backprop", "--out", out, "--allow-weak-isolation").returncode == 0
+    assert run_grade("batch", submissions, "--exercise", "02_backprop", "--out", out, "--allow-weak-isolation",
+                     "--similarity").returncode == 0
     screenshot = tmp_path / "report.png"
     browser = subprocess.run(
         ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -432,6 +433,9 @@ def test_the_report_renders_in_a_browser(tmp_path):
          f"--user-data-dir={tmp_path / 'profile2'}", "--dump-dom", (out / "report.html").as_uri()],
         capture_output=True, text=True, timeout=120).stdout
     assert dom.count("<rect") >= 11 + 14 and "Most frequent hints" in dom
+    # alice, bob and carol are the reference with one line changed: the similarity section pairs them, side by side
+    similar = dom.split('<section id="similarity">')[1].split("</section>")[0]
+    assert similar.count("<details") == 3 and similar.count('<mark class="c0">') >= 6 and "dave" not in similar
 
 
 @pytest.mark.slow

@@ -22,7 +22,7 @@ MAX_LINE_CHARS = 200
 COLOURS = 6
 
 STYLE = """<style>
-#similarity .sbs { display: grid; grid-template-columns: 1fr 1fr; gap: 0.5rem; }
+#similarity .sbs { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 0.5rem; }
 #similarity pre { font-size: 0.72rem; line-height: 1.25; overflow-x: auto; background: #f7f7f7; padding: 0.4rem;
   margin: 0; white-space: pre; }
 #similarity .ln { color: #888; display: inline-block; min-width: 3.2em; user-select: none; }

@@ -45,7 +45,7 @@ class Document:
             return f"{first}-{last}"
         if start[0] == end[0]:
             return f"cell {start[0]}: {start[1]}-{end[1]}"
-        return f"cell {start[0]}: {start[1]}-cell {end[0]}: {end[1]}"
+        return f"cell {start[0]}: {start[1]} to cell {end[0]}: {end[1]}"
 
 
 def read_document(student: str, path: Path, max_bytes: int) -> Document:
