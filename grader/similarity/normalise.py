@@ -11,7 +11,6 @@ bracket) is read up to the error and resumed on the next line: a broken copy is 
 from __future__ import annotations
 
 import builtins
-import io
 import keyword
 import token
 import tokenize
@@ -46,7 +45,12 @@ class _Raw:
 
 def _tokenize_from(lines: list[str], first: int, out: list[_Raw]) -> int | None:
     """Append the tokens of lines[first:] to `out`; the 0-based line to resume after on an error, else None."""
-    reader = io.StringIO("".join(lines[first:])).readline
+    cursor = iter(range(first, len(lines)))   # O(1) per line: a file with an error on every line stays linear
+
+    def reader() -> str:
+        index = next(cursor, None)
+        return "" if index is None else lines[index]
+
     try:
         for item in tokenize.generate_tokens(reader):
             out.append(_Raw(item.type, item.string, item.start[0] + first))
