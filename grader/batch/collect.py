@@ -95,8 +95,8 @@ def _candidate(folder: Path, root: Path, exercise: Exercise) -> tuple[Path | Non
                   f"name the one to grade {exercise.entry}")
 
 
-def _entry(item: Path, root: Path, exercise: Exercise) -> tuple[Path | None, str | None] | None:
-    """What to grade for one top-level item, or why nothing; None for items that are not submissions."""
+def _entry(item: Path, root: Path, exercise: Exercise) -> tuple[Path | None, str | None]:
+    """What to grade for one top-level item, or why there is nothing to grade."""
     if item.is_symlink():
         return None, _link_problem(item, root)
     if item.is_dir():

@@ -117,8 +117,8 @@ def extract(archive: Path, target: Path) -> list[Skipped]:
                 assert relative is not None   # _refusal refuses a path that leaves the folder
                 reason, size = _copy(bundle, member, target.joinpath(*relative.parts), budget)
                 budget -= size
-            if reason is None and relative is not None:
-                written.add(relative)
-            else:
+                if reason is None:
+                    written.add(relative)
+            if reason is not None:
                 skipped.append(Skipped(member.filename, reason))
     return skipped
