@@ -13,7 +13,8 @@ import numpy as np
 
 from grader.outcomes import Outcome
 
-__all__ = ["Hint", "CheckFailed", "SubmissionFailure", "fail", "as_number", "as_array", "close", "show", "as_pair", "public_checks_of"]
+__all__ = ["Hint", "CheckFailed", "SubmissionFailure", "fail", "as_number", "as_array", "close", "gives", "show", "as_pair",
+           "public_checks_of"]
 
 
 @dataclass(frozen=True)
@@ -138,3 +139,23 @@ def load_module(path, name: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def gives(call: Any, want: Any, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
+    """Whether `call()` (a call into the submission) answers `want`: numbers, sequences of numbers, or a dict
+    of them. A call that fails or returns something unreadable does not. Checks use it to find the root of
+    a cascade: the function a failing one depends on, when that one is wrong too."""
+    try:
+        got = call()
+    except (CheckFailed, SubmissionFailure):
+        return False
+    if type(want) is dict:
+        return type(got) is dict and got.keys() == want.keys() and all(_close_any(got[k], want[k], rtol, atol) for k in want)
+    return _close_any(got, want, rtol, atol)
+
+
+def _close_any(got: Any, want: Any, rtol: float, atol: float) -> bool:
+    try:
+        return close(got, want, rtol, atol)
+    except (TypeError, ValueError):
+        return False

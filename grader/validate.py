@@ -1,8 +1,9 @@
 """`grade validate`: prove the course is consistent before students ever see it.
 
 Every reference solution must earn full marks (under more than one seed), every untouched stub
-must earn 0 without a grader failure, every feedback document must be schema-valid, and
-course.yaml must agree with the checks' points (which every grading checks).
+must earn 0 without a grader failure, every feedback document must be schema-valid,
+course.yaml must agree with the checks' points (which every grading checks), and every case file
+(solutions/NN/cases/<name>.py) must be graded as the YAML beside it says.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator
 
+from grader.cases import CaseFileError, cases_of, mismatches
 from grader.course import Course, Exercise
 from grader.engine import grade
 from grader.feedback import Feedback, schema_errors
@@ -67,6 +69,24 @@ def _validate_exercise(course: Course, exercise: Exercise, launcher: Launcher | 
         yield finding(False, f"the untouched stub earns {stub.score:g} points (passes {', '.join(passed)})")
     else:
         yield finding(True, f"the untouched stub earns 0/{stub.max_score:g} without a grader failure")
+    yield from _case_findings(finding, exercise, launcher)
+
+
+def _case_findings(finding, exercise: Exercise, launcher: Launcher | None) -> Iterator[Finding]:
+    """Each named mistake and hostile variant is graded as its expected verdict says."""
+    try:
+        cases = cases_of(exercise)
+    except CaseFileError as exc:
+        yield finding(False, f"a case file is malformed: {exc}")
+        return
+    for case in cases:
+        feedback = grade(exercise, case.path, launcher=launcher)
+        yield from _schema_finding(finding, feedback, f"case {case.name}")
+        problems = mismatches(case, feedback)
+        if problems:
+            yield finding(False, f"case {case.name} ({case.mistake}) is not graded as expected: {'; '.join(problems)}")
+        else:
+            yield finding(True, f"case {case.name} is graded as expected ({feedback.score:g}/{feedback.max_score:g})")
 
 
 def _schema_finding(finding, feedback: Feedback, what: str) -> Iterator[Finding]:

@@ -4,9 +4,10 @@ You may read these. They run against your file through `grade exercises/02_backp
 checks with random inputs run as well when your work is graded.
 """
 
+import numpy as np
 import pytest
 
-from grader.checklib import Hint, as_number, as_pair, close, fail, show
+from grader.checklib import Hint, as_number, as_pair, close, fail, gives, show
 
 # The lecture's worked example.
 X, T, LEARNING_RATE = 0.1, 0.25, 0.4
@@ -20,6 +21,8 @@ AFTER_3 = {"w1": 0.1488379513974157, "b1": 0.38837951397415704, "w2": 0.38177511
 
 # ----------------------------------------------------------------------------- named mistakes
 
+SIGMOID_SIGN = Hint("sigmoid-sign", "The sigmoid is 1 / (1 + e^(-z)), with a minus sign in the exponent; yours "
+                    "gives 1 - sigmoid(z).")
 GRADIENT_SIGN = Hint("gradient-sign", "The sign of your gradient is flipped. dE/da2 = -(t - a2) = a2 - t: "
                      "when the output is too large, the gradient is positive.")
 MISSING_DERIVATIVE = Hint("missing-sigmoid-derivative", "A sigmoid derivative a(1 - a) is missing. Every sigmoid between the "
@@ -34,6 +37,17 @@ UPDATE_SIGN = Hint("update-sign", "Your update moves the parameters along the gr
 UPDATE_NO_RATE = Hint("update-without-learning-rate", "The learning rate is missing from your update: p - learning_rate * g.")
 ERROR_NO_HALF = Hint("error-missing-half", "The error of this exercise is E = 1/2 * (t - a2)^2; the factor 1/2 is missing.")
 OUTPUT_NOT_ACTIVATED = Hint("output-not-activated", "The second neuron must apply the sigmoid too: a2 = sigmoid(w2 * a1 + b2).")
+INCOMPLETE_DERIVATIVE = Hint("incomplete-sigmoid-derivative", "The sigmoid's derivative is a(1 - a), two factors; "
+                             "your gradient has only one of them (a, or 1 - a) where a2(1 - a2) or a1(1 - a1) belongs.")
+
+# Cascades: a check whose function uses another one that is wrong says so, so the student fixes the root first.
+USES_SIGMOID = Hint("uses-wrong-sigmoid", "Your sigmoid() gives wrong values (see its check), and forward() uses it: "
+                    "fix sigmoid first; this may then pass too.")
+USES_FORWARD = Hint("uses-wrong-forward", "Your forward() gives wrong a1 or a2 (see its check), and the gradients need "
+                    "them: fix forward first; this may then pass too.")
+TRAIN_USES = {name: Hint(f"train-uses-wrong-{name}", f"Your {name}() is wrong (see its check), and train() uses it: "
+                                                   f"fix {name} first; train may then pass too.")
+              for name in ("forward", "error", "gradients", "update")}
 TRAIN_ERROR_AFTER_UPDATE = Hint("train-error-after-update", "Record the error at the current parameters before updating them: "
                                 "the first error in the list is the error of the starting parameters.")
 
@@ -52,7 +66,38 @@ def gradient_mistake(name, got, want, a1, a2, x, w2):
         return MISSING_INPUT
     if name in ("w1", "b1") and close(got, want / w2, rtol=1e-4):
         return MISSING_W2
+    return incomplete_derivative(name, got, want, a1, a2)
+
+
+def incomplete_derivative(name, got, want, a1, a2):
+    """The gradient with only one factor of a sigmoid's derivative a(1 - a)."""
+    variants = [want / a2, want / (1 - a2)] + ([want / a1, want / (1 - a1)] if name in ("w1", "b1") else [])
+    return INCOMPLETE_DERIVATIVE if any(close(got, v, rtol=1e-4) for v in variants) else None
+
+
+def forward_root(submission, x, p, want):
+    """USES_FORWARD when the student's forward() is wrong for these inputs."""
+    return None if gives(lambda: submission.forward(x, p["w1"], p["b1"], p["w2"], p["b2"]), list(want)) else USES_FORWARD
+
+
+def train_root(submission, x, t, p, learning_rate, forward, error, gradients, update):
+    """The first function train() depends on that is wrong at its starting point, as a hint; None if all are right.
+    `forward` ... `update` are the right values at the starting parameters `p`."""
+    args = (x, p["w1"], p["b1"], p["w2"], p["b2"])
+    if not gives(lambda: submission.forward(*args), list(forward)):
+        return TRAIN_USES["forward"]
+    if not gives(lambda: submission.error(t, forward[1]), error):
+        return TRAIN_USES["error"]
+    if not gives(lambda: submission.gradients(x, t, *args[1:]), gradients):
+        return TRAIN_USES["gradients"]
+    if not gives(lambda: submission.update(dict(p), dict(gradients), learning_rate), update):
+        return TRAIN_USES["update"]
     return None
+
+
+def sigmoid_root(submission, zs):
+    """USES_SIGMOID when the student's sigmoid() is wrong at one of the weighted sums `zs`."""
+    return None if all(gives(lambda: submission.sigmoid(z), 1 / (1 + np.exp(-z))) for z in zs) else USES_SIGMOID
 
 
 def update_mistake(got, params, grads, learning_rate):
@@ -92,7 +137,8 @@ def test_sigmoid_worked_example(submission):
     """sigmoid(0.415) is 0.6023, as in the lecture"""
     got = as_number(submission.sigmoid(0.415), "sigmoid(0.415)")
     if not close(got, A1, rtol=1e-6):
-        fail(f"sigmoid(0.415) returned {show(got)}; the lecture computes 0.6023 (1 / (1 + e^-0.415))")
+        fail(f"sigmoid(0.415) returned {show(got)}; the lecture computes 0.6023 (1 / (1 + e^-0.415))",
+             SIGMOID_SIGN if close(got, 1 - A1) else None)
     got = as_number(submission.sigmoid(0.0), "sigmoid(0.0)")
     if not close(got, 0.5):
         fail(f"sigmoid(0) returned {show(got)}; it must be exactly 0.5")
@@ -103,11 +149,11 @@ def test_forward_worked_example(submission):
     """forward() gives a1 = 0.6023 and a2 = 0.7153 for the lecture's network"""
     a1, a2 = read_pair(submission.forward(X, PARAMS["w1"], PARAMS["b1"], PARAMS["w2"], PARAMS["b2"]), "forward(0.1, 0.15, 0.4, 0.45, 0.65)")
     if not close(a1, A1):
-        fail(f"a1 is {show(a1)}, expected 0.6023 = sigmoid(0.15 * 0.1 + 0.4)")
+        fail(f"a1 is {show(a1)}, expected 0.6023 = sigmoid(0.15 * 0.1 + 0.4)", sigmoid_root(submission, [0.415]))
     if close(a2, PARAMS["w2"] * A1 + PARAMS["b2"]):
         fail(f"a2 is {show(a2)}, expected 0.7153", OUTPUT_NOT_ACTIVATED)
     if not close(a2, A2):
-        fail(f"a2 is {show(a2)}, expected 0.7153 = sigmoid(0.45 * a1 + 0.65)")
+        fail(f"a2 is {show(a2)}, expected 0.7153 = sigmoid(0.45 * a1 + 0.65)", sigmoid_root(submission, [0.415, 0.45 * A1 + 0.65]))
 
 
 @pytest.mark.points(1)
@@ -126,7 +172,7 @@ def test_gradients_worked_example(submission):
     got = read_dict(submission.gradients(X, T, PARAMS["w1"], PARAMS["b1"], PARAMS["w2"], PARAMS["b2"]), "gradients(0.1, 0.25, 0.15, 0.4, 0.45, 0.65)", list(GRADS))
     for name in ("w2", "b2", "w1", "b1"):
         if not close(got[name], GRADS[name], rtol=1e-5):
-            hint = gradient_mistake(name, got[name], GRADS[name], A1, A2, X, PARAMS["w2"])
+            hint = forward_root(submission, X, PARAMS, (A1, A2)) or gradient_mistake(name, got[name], GRADS[name], A1, A2, X, PARAMS["w2"])
             fail(f"dE/d{name} is {show(got[name])}, expected {GRADS[name]:.6g}", hint)
 
 
@@ -142,11 +188,13 @@ def test_update_worked_example(submission):
 def test_train_worked_example(submission):
     """three epochs of training from the lecture's start record three shrinking errors"""
     params, errors = read_training(submission.train(X, T, dict(PARAMS), LEARNING_RATE, 3), "train(0.1, 0.25, params, 0.4, 3)")
+    right = close(errors, ERRORS_3, rtol=1e-6) and all(close(params[k], AFTER_3[k], rtol=1e-6) for k in PARAMS)
+    root = None if right else train_root(submission, X, T, PARAMS, LEARNING_RATE, (A1, A2), E, GRADS, UPDATED)
     if len(errors) != 3:
-        fail(f"train(..., epochs=3) recorded {len(errors)} errors; with no threshold it runs all 3 epochs")
-    if close(errors[:2], ERRORS_3[1:], rtol=1e-6):
+        fail(f"train(..., epochs=3) recorded {len(errors)} errors; with no threshold it runs all 3 epochs", root)
+    if root is None and close(errors[:2], ERRORS_3[1:], rtol=1e-6):
         fail(f"the errors are {show(errors)}, expected {show(ERRORS_3)}", TRAIN_ERROR_AFTER_UPDATE)
     if not close(errors, ERRORS_3, rtol=1e-6):
-        fail(f"the errors are {show(errors)}, expected {show(ERRORS_3)}")
+        fail(f"the errors are {show(errors)}, expected {show(ERRORS_3)}", root)
     if not all(close(params[k], AFTER_3[k], rtol=1e-6) for k in PARAMS):
-        fail(f"after 3 epochs the params are {show(params)}, expected {show(AFTER_3)}")
+        fail(f"after 3 epochs the params are {show(params)}, expected {show(AFTER_3)}", root)
