@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from grade_throughput import MISTAKES, PeakMemory  # noqa: E402
-from grader.feedback import schema_errors  # noqa: E402
+from grader.feedback.model import schema_errors  # noqa: E402
 
 HOSTILE = [
     "\n\ndef train(x, t, params, learning_rate, epochs, threshold=None):\n    import os\n    os._exit(0)\n",

@@ -30,8 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from grader.engine import grade  # noqa: E402
-from grader.manifest import load_course  # noqa: E402
+from grader.grading.engine import grade  # noqa: E402
+from grader.course.manifest import load_course  # noqa: E402
 from grader.sandbox.guard import process_tree  # noqa: E402
 from grader.sandbox.launchers import BwrapLauncher  # noqa: E402
 
@@ -140,7 +140,7 @@ def _preload(exercise_id: str) -> str:
 
 def _warm_worker_init(exercise_id: str) -> None:
     global _WORKER_LAUNCHER, _WORKER_EXERCISE
-    from grader.sandbox.pool import ZygoteLauncher
+    from grader.sandbox.warm import ZygoteLauncher
 
     _WORKER_EXERCISE = exercise_id
     _WORKER_LAUNCHER = ZygoteLauncher(preload=_preload(exercise_id))
@@ -187,7 +187,7 @@ def main() -> int:
                         lambda: engine_sequential(paths, BwrapLauncher(), exercise_id)))
 
         def warm_sequential():
-            from grader.sandbox.pool import ZygoteLauncher
+            from grader.sandbox.warm import ZygoteLauncher
             launcher = ZygoteLauncher(preload=_preload(exercise_id))
             try:
                 return engine_sequential(paths, launcher, exercise_id)

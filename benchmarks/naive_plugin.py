@@ -11,7 +11,7 @@ import zlib
 import numpy as np
 import pytest
 
-from grader import wire
+from grader.sandbox import wire
 
 
 def _plain(value):

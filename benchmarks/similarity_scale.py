@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from similarity_copies import disguise, rename, reorder  # noqa: E402
-from grader.manifest import load_course  # noqa: E402
+from grader.course.manifest import load_course  # noqa: E402
 from grader.similarity.compare import SimilarityOptions, compare  # noqa: E402
 from grader.similarity.fingerprint import boilerplate_grams, fingerprint  # noqa: E402
 from grader.similarity.normalise import normalise  # noqa: E402

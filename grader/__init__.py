@@ -1,12 +1,12 @@
 """Auto-grader for the course *Introduction to Deep Learning & Neural Networks with Keras*.
 
-Kept light on purpose: the sandboxed child imports `grader.wire` through this package.
+Kept light on purpose: the sandboxed child imports `grader.sandbox.wire` through this package.
 """
 
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from grader.feedback import Feedback
+    from grader.feedback.model import Feedback
 
 __version__ = "0.1.0"
 __all__ = ["__version__", "check"]
@@ -14,6 +14,6 @@ __all__ = ["__version__", "check"]
 
 def check(exercise_id: str, notebook=None, show: bool = True) -> "Feedback":
     """Grade your saved notebook from inside Jupyter: `from grader import check; check("02_backprop")`."""
-    from grader.jupyter import check as _check
+    from grader.notebooks.jupyter import check as _check
 
     return _check(exercise_id, notebook, show)

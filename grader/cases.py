@@ -26,9 +26,9 @@ from typing import Any
 
 import yaml
 
-from grader.course import Exercise
-from grader.feedback import Feedback
-from grader.outcomes import Outcome
+from grader.course.model import Exercise
+from grader.feedback.model import Feedback
+from grader.feedback.outcomes import Outcome
 
 CASES_DIR = "cases"
 KINDS = ("mistake", "hostile")

@@ -12,14 +12,14 @@ from pathlib import Path
 
 from rich.console import Console
 
-from grader.course import Course, Exercise
-from grader.engine import grade
+from grader.course.model import Course, Exercise
+from grader.grading.engine import grade
 from grader.errors import GraderError, UsageError
 from grader.exitcodes import ExitCode, help_text
-from grader.feedback import write_json_atomically
-from grader.manifest import MANIFEST_NAME, find_course
-from grader.outcomes import Status
-from grader.render import render
+from grader.feedback.model import write_json_atomically
+from grader.course.manifest import MANIFEST_NAME, find_course
+from grader.feedback.outcomes import Status
+from grader.views.terminal import render
 from grader.sandbox.launchers import WeakIsolationRefused, choose_launcher
 from grader.similarity import command as similarity
 
@@ -166,14 +166,14 @@ def _run_grade(argv: list[str]) -> ExitCode:
         if options.json:
             write_json_atomically(feedback.to_dict(), Path(options.json))
     if options.gradescope:
-        from grader.exports.gradescope import to_gradescope
+        from grader.views.gradescope import to_gradescope
 
         write_json_atomically(to_gradescope(feedback), Path(options.gradescope))
     return ExitCode.GRADER_FAILED if feedback.status is Status.GRADER_FAILED else ExitCode.OK
 
 
 def _run_validate(argv: list[str]) -> ExitCode:
-    from grader.validate import validate_course
+    from grader.grading.validate import validate_course
 
     options = _validate_parser().parse_args(argv)
     course = find_course(options.course)
@@ -200,7 +200,7 @@ def _run_batch(argv: list[str]) -> ExitCode:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     from grader.batch.collect import collect
-    from grader.batch.exports import write_exports
+    from grader.batch.outputs import write_exports
     from grader.batch.runner import run_batch
     from grader.batch.safezip import extract
     from grader.sandbox.launchers import BwrapLauncher, WeakIsolationRefused, choose_launcher
@@ -254,7 +254,7 @@ def _run_batch(argv: list[str]) -> ExitCode:
 
 
 def _run_release(argv: list[str]) -> ExitCode:
-    from grader.release import build_release
+    from grader.bundles.release import build_release
 
     parser = _course_parser("grade release", "Build the student bundle (no solutions/).")
     parser.add_argument("out", metavar="OUT", type=Path, help="an empty or new folder")
@@ -269,7 +269,7 @@ def _run_release(argv: list[str]) -> ExitCode:
 
 
 def _run_gradescope(argv: list[str]) -> ExitCode:
-    from grader.release import build_gradescope
+    from grader.bundles.release import build_gradescope
 
     parser = _course_parser("grade gradescope", "Build a Gradescope autograder zip.")
     parser.add_argument("exercise", metavar="ID")
@@ -282,7 +282,7 @@ def _run_gradescope(argv: list[str]) -> ExitCode:
 
 
 def _run_notebooks(argv: list[str]) -> ExitCode:
-    from grader.notebooks_build import stale_notebooks, write_notebooks
+    from grader.notebooks.builder import stale_notebooks, write_notebooks
 
     parser = _course_parser("grade notebooks", "Generate the exercises' notebooks.")
     parser.add_argument("--check", action="store_true", help="only check that the notebooks match their sources")
@@ -300,7 +300,7 @@ def _run_notebooks(argv: list[str]) -> ExitCode:
 
 
 def _run_nbgrader(argv: list[str]) -> ExitCode:
-    from grader.nbgrader_export import export_assignment
+    from grader.notebooks.nbgrader_export import export_assignment
 
     parser = _course_parser("grade nbgrader", "Export an nbgrader source assignment.")
     parser.add_argument("exercise", metavar="ID")
@@ -315,7 +315,7 @@ def _run_nbgrader(argv: list[str]) -> ExitCode:
 
 
 def _run_nbgrader_grade(argv: list[str]) -> ExitCode:
-    from grader.nbgrader_grade import grade_submitted
+    from grader.notebooks.nbgrader_grade import grade_submitted
 
     parser = _course_parser("grade nbgrader-grade", "Grade the submitted notebooks of an nbgrader course in the "
                             "sandbox and record each check's score in nbgrader's gradebook (instead of nbgrader autograde).")

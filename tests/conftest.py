@@ -56,7 +56,7 @@ def grade_source(tmp_path):
 
 
 def reference_source(exercise: str) -> str:
-    from grader.manifest import load_course
+    from grader.course.manifest import load_course
 
     return load_course(ROOT / "course.yaml").exercise(exercise).reference_path.read_text(encoding="utf-8")
 
@@ -96,8 +96,8 @@ def reference_script(exercise: str) -> dict:
     """A script answering every function as the exercise's reference solution does (computed here)."""
     import inspect
 
-    from grader.checklib import load_module
-    from grader.manifest import load_course
+    from grader.grading.checklib import load_module
+    from grader.course.manifest import load_course
     from grader.sandbox.fake import compute
 
     path = load_course(ROOT / "course.yaml").exercise(exercise).reference_path
@@ -109,8 +109,8 @@ def reference_script(exercise: str) -> dict:
 def scripted_grading(exercise: str = "02_backprop", changes: dict | None = None, **launcher_options):
     """A real grading of `exercise` (real checks, plugin and engine) with the sandbox swapped for a script:
     the reference's answers, with `changes` replacing some. Takes milliseconds; no process starts."""
-    from grader.engine import grade
-    from grader.manifest import load_course
+    from grader.grading.engine import grade
+    from grader.course.manifest import load_course
     from grader.sandbox.fake import ScriptedLauncher
 
     course_exercise = load_course(ROOT / "course.yaml").exercise(exercise)

@@ -21,8 +21,8 @@ from conftest import ROOT, reference_source, run_grade
 from grader.batch.collect import collect, student_id
 from grader.batch.safezip import UnsafeArchive, extract
 from grader.errors import UsageError
-from grader.feedback import schema_errors
-from grader.manifest import load_course
+from grader.feedback.model import schema_errors
+from grader.course.manifest import load_course
 from grader.sandbox.launchers import bwrap_problem
 
 EXERCISE = load_course(ROOT / "course.yaml").exercise("02_backprop")
@@ -228,15 +228,15 @@ def test_one_bad_archive_member_never_stops_the_others(tmp_path):
 
 
 def test_csv_cells_never_start_a_formula():
-    from grader.exports.csv_export import grades_csv, students_csv, text_cell
+    from grader.views.csv_table import grades_csv, students_csv, text_cell
 
     for text in ("=1+2", "+1", "-1", "@SUM(1,1)", "\tx", "\rx", " =1", "＝1"):
         assert text_cell(text).startswith("'"), text
     assert text_cell("alice") == "alice" and text_cell("x\ud800") == "x\ufffd"
-    from grader.exports.rows import StudentRow
-    from grader.feedback import Feedback, OutputTail, SubmissionInfo
-    from grader.outcomes import Outcome, Status
-    from grader.results import CheckResult
+    from grader.views.rows import StudentRow
+    from grader.feedback.model import Feedback, OutputTail, SubmissionInfo
+    from grader.feedback.outcomes import Outcome, Status
+    from grader.feedback.results import CheckResult
     from grader.sandbox.fake import SCRIPTED
 
     checks = (CheckResult("public/a", "a", "public", 3.0, Outcome.PASSED, "correct"),
@@ -256,7 +256,7 @@ def test_csv_cells_never_start_a_formula():
 def test_a_huge_file_is_refused_by_its_size_and_hashed_in_bounded_memory(tmp_path):
     import tracemalloc
 
-    from grader.engine import file_sha256, inspect_file
+    from grader.grading.engine import file_sha256, inspect_file
 
     big = tmp_path / "big.py"
     with open(big, "wb") as stream:
@@ -278,7 +278,7 @@ def test_a_huge_file_is_refused_by_its_size_and_hashed_in_bounded_memory(tmp_pat
 
 def test_the_seed_needs_the_key_and_the_batch_key_is_private_and_kept(tmp_path):
     from grader.batch.runner import SEED_KEY_NAME, seed_key
-    from grader.engine import course_key, seed_for
+    from grader.grading.engine import course_key, seed_for
 
     sha = hashlib.sha256(b"x = 1").hexdigest()
     key = seed_key(tmp_path)
@@ -296,10 +296,10 @@ def test_the_seed_needs_the_key_and_the_batch_key_is_private_and_kept(tmp_path):
 
 
 def test_feedback_with_a_lone_surrogate_is_written_as_utf8():
-    from grader.engine import _printable
-    from grader.feedback import Feedback, OutputTail, SubmissionInfo
-    from grader.outcomes import Outcome, Status
-    from grader.results import CheckResult
+    from grader.grading.engine import _printable
+    from grader.feedback.model import Feedback, OutputTail, SubmissionInfo
+    from grader.feedback.outcomes import Outcome, Status
+    from grader.feedback.results import CheckResult
     from grader.sandbox.launchers import PlainProcessLauncher
 
     check = CheckResult("public/a", "a", "public", 1.0, Outcome.ERROR, "`sigmoid` raised ValueError: \ud800")

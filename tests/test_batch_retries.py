@@ -12,11 +12,11 @@ from pathlib import Path
 
 from conftest import ROOT, reference_script
 from grader.batch.collect import StudentEntry
-from grader.batch.exports import write_exports
+from grader.batch.outputs import write_exports
 from grader.batch.gradebook import Gradebook
 from grader.batch.runner import GRADEBOOK_NAME, in_process_pool, run_batch
-from grader.feedback import read_feedback
-from grader.manifest import load_course
+from grader.feedback.model import read_feedback
+from grader.course.manifest import load_course
 from grader.sandbox.fake import ScriptedLauncher, grader_bug
 
 EXERCISE = load_course(ROOT / "course.yaml").exercise("02_backprop")

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from grader.checklib import CheckFailed, as_array, as_number, close, show
+from grader.grading.checklib import CheckFailed, as_array, as_number, close, show
 
 
 @pytest.mark.parametrize("value, expected", [(1, 1.0), (0.5, 0.5), (np.array([0.25]), 0.25), (np.array(2.0), 2.0), ([3.0], 3.0)])
@@ -42,7 +42,7 @@ def test_show_keeps_messages_short():
 
 
 def test_as_pair_names_the_expected_shape():
-    from grader.checklib import as_pair
+    from grader.grading.checklib import as_pair
 
     assert as_pair((1, 2), "f()", "(a, b)") == (1, 2)
     assert as_pair([1, 2], "f()", "(a, b)") == (1, 2)

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from conftest import ROOT, reference_source, run_grade
-from grader.feedback import schema_errors
+from grader.feedback.model import schema_errors
 
 
 def test_reference_solutions_earn_full_marks(grade_source):
@@ -177,7 +177,7 @@ def test_an_unreadable_file_is_graded_as_broken(tmp_path):
         path.chmod(0o644)
         path.unlink()
         path.mkdir()
-    from grader.engine import inspect_file
+    from grader.grading.engine import inspect_file
 
     info, refusal = inspect_file(path, 2048)
     assert refusal is not None and "cannot be read" in refusal and info.sha256 == ""

@@ -8,8 +8,8 @@ from grader import cli
 from grader.batch.safezip import UnsafeArchive
 from grader.errors import CourseInvalid, GraderError, UsageError
 from grader.exitcodes import ExitCode
-from grader.manifest import CourseNotFound, ManifestError, ManifestProblem
-from grader.nbgrader_grade import NbgraderSetupError
+from grader.course.manifest import CourseNotFound, ManifestError, ManifestProblem
+from grader.notebooks.nbgrader_grade import NbgraderSetupError
 
 
 def _raising(exc: BaseException):

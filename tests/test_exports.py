@@ -9,13 +9,13 @@ import pytest
 from rich.console import Console
 
 from conftest import scripted_grading
-from grader.exports.csv_export import grades_csv
-from grader.exports.gradescope import to_gradescope
-from grader.exports.report import build_report
-from grader.exports.rows import StudentRow
-from grader.jupyter import feedback_html
-from grader.outcomes import Outcome
-from grader.render import OUTCOME_LOOK, render
+from grader.views.csv_table import grades_csv
+from grader.views.gradescope import to_gradescope
+from grader.views.report import build_report
+from grader.views.rows import StudentRow
+from grader.notebooks.jupyter import feedback_html
+from grader.feedback.outcomes import Outcome
+from grader.views.terminal import OUTCOME_LOOK, render
 from grader.sandbox.fake import compute, grader_bug, times_out
 
 

@@ -6,11 +6,11 @@ import json
 import pytest
 
 from conftest import scripted_grading
-from grader.checklib import Hint
-from grader.feedback import (SCHEMA_VERSION, Feedback, FeedbackError, OutputTail, SubmissionInfo, feedback_schema,
+from grader.grading.checklib import Hint
+from grader.feedback.model import (SCHEMA_VERSION, Feedback, FeedbackError, OutputTail, SubmissionInfo, feedback_schema,
                              read_feedback, schema_errors, write_json_atomically)
-from grader.outcomes import Limit, Outcome, Status
-from grader.results import CheckResult
+from grader.feedback.outcomes import Limit, Outcome, Status
+from grader.feedback.results import CheckResult
 from grader.sandbox.fake import compute, crashes, grader_bug, not_importable, out_of_memory, stopped_by, times_out
 from grader.sandbox.launchers import PlainProcessLauncher
 from grader.sandbox.session import CallStatus, ErrorInfo

@@ -128,7 +128,7 @@ def assert_gradescope_format(results: dict) -> None:
 def test_the_bundle_holds_the_course_at_its_root_as_gradescope_extracts_it(bundle):
     with zipfile.ZipFile(bundle) as archive:
         names = set(archive.namelist())
-        assert {"setup.sh", "run_autograder", "course.yaml", "grader/exports/autograder.py",
+        assert {"setup.sh", "run_autograder", "course.yaml", "grader/bundles/autograder.py",
                 "solutions/02_backprop/hidden_checks.py"} <= names
         assert not [name for name in names if name.startswith("source/")]
         assert (archive.getinfo("run_autograder").external_attr >> 16) & 0o111

@@ -21,11 +21,11 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, reference_source
-from grader.engine import grade
-from grader.feedback import schema_errors
-from grader.manifest import load_course
+from grader.grading.engine import grade
+from grader.feedback.model import schema_errors
+from grader.course.manifest import load_course
 from grader.sandbox.launchers import BwrapLauncher, PlainProcessLauncher, bwrap_problem
-from grader.sandbox.pool import ZygoteLauncher
+from grader.sandbox.warm import ZygoteLauncher
 
 EXERCISE = load_course(ROOT / "course.yaml").exercise("02_backprop")
 TRAIN_CHECKS = {"public/train_worked_example", "hidden/train_random", "hidden/train_stops_at_threshold"}

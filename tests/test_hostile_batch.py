@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, reference_source, run_grade
-from grader.feedback import schema_errors
+from grader.feedback.model import schema_errors
 
 REFERENCE = reference_source("02_backprop")
 STUB = (ROOT / "exercises/02_backprop/backprop.py").read_text()

@@ -5,8 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from grader import keras_models, wire
-from grader.checklib import CheckFailed
+from grader.grading import keras_models
+from grader.sandbox import wire
+from grader.grading.checklib import CheckFailed
 
 
 def roundtrip(value, pandas=False):

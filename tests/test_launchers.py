@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from grader.course import Limits
+from grader.course.model import Limits
 from grader.sandbox import launchers
 from grader.sandbox.launchers import BwrapLauncher, PlainProcessLauncher, WeakIsolationRefused, bwrap_problem, choose_launcher
-from grader.sandbox.pool import ZygoteLauncher
+from grader.sandbox.warm import ZygoteLauncher
 from grader.sandbox.session import CallStatus, SandboxSession
 
 needs_bwrap = pytest.mark.skipif(bwrap_problem() is not None, reason=f"needs bubblewrap: {bwrap_problem()}")

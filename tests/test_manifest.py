@@ -3,7 +3,7 @@
 import pytest
 
 from conftest import ROOT, run_grade
-from grader.manifest import ManifestError, find_course_root, load_course
+from grader.course.manifest import ManifestError, find_course_root, load_course
 
 
 def test_the_real_course_loads_in_order():

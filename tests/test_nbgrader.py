@@ -23,7 +23,7 @@ HIDDEN_LINES = [line for line in (ROOT / "solutions/02_backprop/hidden_checks.py
                 if line.startswith("def test_")]
 
 # The red team's two lines: every in-kernel test cell now prints "passed".
-MONKEYPATCH = "import grader.nbgrader_export as e\ne.run_check = lambda *a: print('passed')\n"
+MONKEYPATCH = "import grader.notebooks.nbgrader_export as e\ne.run_check = lambda *a: print('passed')\n"
 
 # Reads the hidden checks and the reference from the course (found beside the grader package, the working
 # folder or its parents, or any process's working folder) and forwards every function to the reference.
@@ -134,7 +134,7 @@ def test_in_kernel_test_cells_give_feedback_that_the_students_own_cells_can_fake
 def grade_cells(released, student):
     from nbgrader.api import Gradebook
 
-    from grader.nbgrader_grade import course_directory
+    from grader.notebooks.nbgrader_grade import course_directory
 
     coursedir = course_directory(released)   # nbgrader's own reading of the export's nbgrader_config.py
     with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:

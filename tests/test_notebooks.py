@@ -7,7 +7,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from conftest import ROOT, reference_source, run_grade
-from grader.notebook import notebook_source
+from grader.notebooks.reader import notebook_source
 
 REFERENCE = reference_source("02_backprop")
 
@@ -139,7 +139,7 @@ def test_check_from_inside_jupyter_grades_the_saved_notebook(tmp_path, monkeypat
     monkeypatch.chdir(ROOT / "exercises" / "02_backprop")
     feedback = check("02_backprop", notebook=path, show=False)
     assert feedback.score == 30
-    from grader.jupyter import feedback_html
+    from grader.notebooks.jupyter import feedback_html
 
     page = feedback_html(feedback)
     assert "<table>" in page and "Total: 30/30" in page
@@ -176,14 +176,14 @@ DEEP_CELLS = {
 @pytest.mark.parametrize("keep", ["definitions", "all"])
 @pytest.mark.parametrize("cell", DEEP_CELLS.values(), ids=DEEP_CELLS.keys())
 def test_a_cell_too_deep_for_the_parser_is_named_in_a_notebook_error(cell, keep):
-    from grader.notebook import NotebookError
+    from grader.notebooks.reader import NotebookError
 
     with pytest.raises(NotebookError, match="cell 2 is too deeply nested for Python to read"):
         notebook_source_of(["def f():\n    return 1", cell], keep=keep)
 
 
 def test_a_file_of_nested_brackets_is_not_a_notebook(tmp_path):
-    from grader.notebook import NotebookError, read_notebook
+    from grader.notebooks.reader import NotebookError, read_notebook
 
     path = tmp_path / "deep.ipynb"
     path.write_text("[" * 100_000 + "]" * 100_000)
@@ -192,7 +192,7 @@ def test_a_file_of_nested_brackets_is_not_a_notebook(tmp_path):
 
 
 def test_a_number_too_long_for_json_is_reported_as_invalid_json(tmp_path):
-    from grader.notebook import NotebookError, read_notebook
+    from grader.notebooks.reader import NotebookError, read_notebook
 
     path = tmp_path / "long.ipynb"
     path.write_text('{"cells": [], "x": ' + "9" * 5000 + "}")

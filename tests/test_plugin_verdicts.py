@@ -12,9 +12,9 @@ from importlib import resources
 
 import pytest
 
-from grader.outcomes import Outcome
-from grader.plugin import INTERNAL_ERROR_MESSAGE, GradingPlugin
-from grader.proxy import SubmissionProxy
+from grader.feedback.outcomes import Outcome
+from grader.grading.plugin import INTERNAL_ERROR_MESSAGE, GradingPlugin
+from grader.grading.proxy import SubmissionProxy
 from grader.sandbox.fake import ScriptedSession, grader_bug
 from grader.sandbox.session import CallResult, CallStatus
 
@@ -87,7 +87,7 @@ def verdicts(tmp_path, value, hidden=False):
     checks.write_text(CHECKS)
     plugin = GradingPlugin(SubmissionProxy(answering(value)), seed=1, hidden_checks=checks if hidden else None,
                            reference_path=None)
-    ini = resources.files("grader").joinpath("checks.ini")
+    ini = resources.files("grader.grading").joinpath("checks.ini")
     with contextlib.redirect_stdout(io.StringIO()):
         pytest.main([str(checks), "-c", str(ini), "--rootdir", str(tmp_path), "-p", "no:cacheprovider", "-q",
                      "--tb=no", "--import-mode=importlib"], plugins=[plugin])

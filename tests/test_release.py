@@ -12,8 +12,8 @@ import pytest
 
 import grader
 from conftest import ROOT, run_grade
-from grader import release
-from grader.manifest import load_course
+from grader.bundles import release
+from grader.course.manifest import load_course
 
 
 def solution_texts():
@@ -110,7 +110,7 @@ def test_the_release_ships_the_grader_that_is_installed_not_a_folder_beside_the_
     out = release.build_release(course, tmp_path / "release")
     package = Path(grader.__file__).parent
     assert (out / "grader" / "cli.py").read_bytes() == (package / "cli.py").read_bytes()
-    assert (out / "grader" / "schemas" / "feedback.schema.json").is_file()
+    assert (out / "grader" / "feedback" / "feedback.schema.json").is_file()
     pyproject = (out / "pyproject.toml").read_text()
     assert 'grade = "grader.cli:main"' in pyproject and "numpy" in pyproject
     assert not (out / "solutions").exists()

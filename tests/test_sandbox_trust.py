@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, reference_source
-from grader.course import Limits
-from grader.engine import grade
-from grader.feedback import schema_errors
-from grader.manifest import load_course
+from grader.course.model import Limits
+from grader.grading.engine import grade
+from grader.feedback.model import schema_errors
+from grader.course.manifest import load_course
 from grader.sandbox import seccomp
 from grader.sandbox.guard import process_tree
 from grader.sandbox.launchers import SANDBOX_UID, BwrapLauncher, bwrap_problem
-from grader.sandbox.pool import ZygoteLauncher
+from grader.sandbox.warm import ZygoteLauncher
 from grader.sandbox.session import SandboxSession
 
 needs_bwrap = pytest.mark.skipif(bwrap_problem() is not None, reason=f"needs bubblewrap: {bwrap_problem()}")

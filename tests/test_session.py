@@ -5,7 +5,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from grader.course import Limits
+from grader.course.model import Limits
 from grader.sandbox.session import CallStatus, RefusedSubmission, SandboxSession
 
 SUBMISSION = """

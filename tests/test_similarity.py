@@ -12,7 +12,7 @@ import pytest
 
 from conftest import ROOT, reference_source, run_grade
 from similarity_copies import disguise, rename, reformat, reorder
-from grader.manifest import load_course
+from grader.course.manifest import load_course
 from grader.similarity.command import DEFAULT_THRESHOLD
 from grader.similarity.compare import SimilarityOptions, compare
 from grader.similarity.export import similarity_csv

@@ -34,8 +34,8 @@ def installed(tmp_path_factory) -> Path:
     assert built.returncode == 0, built.stderr[-2000:]
     wheel = next((work / "dist").glob("keras_course_grader-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
-    for needed in ("grader/batch/runner.py", "grader/exports/gradescope.py", "grader/sandbox/zygote.py",
-                   "grader/schemas/feedback.schema.json", "grader/checks.ini"):
+    for needed in ("grader/batch/runner.py", "grader/views/gradescope.py", "grader/sandbox/zygote.py",
+                   "grader/feedback/feedback.schema.json", "grader/grading/checks.ini"):
         assert needed in names, f"the wheel lacks {needed}"
 
     venv = work / "venv"

@@ -7,7 +7,7 @@ hidden checks with random networks run as well when your work is graded.
 import numpy as np
 import pytest
 
-from grader.checklib import Hint, SubmissionFailure, as_array, as_number, close, fail, show
+from grader.checks import Hint, SubmissionFailure, as_array, as_number, close, fail, show
 
 # ----------------------------------------------------------------------------- named mistakes
 

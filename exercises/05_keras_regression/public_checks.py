@@ -6,10 +6,10 @@ You may read these. Hidden checks use other data, other sizes and a short traini
 import numpy as np
 import pytest
 
-from grader import keras_models
-from grader.checklib import Hint, as_pair, fail, show
-from grader.datasets import CONCRETE_COLUMNS, concrete_arrays
-from grader.wire import Column, Frame
+from grader.checks import keras_models
+from grader.checks import Hint, as_pair, fail, show
+from grader.checks import CONCRETE_COLUMNS, concrete_arrays
+from grader.checks import Column, Frame
 
 PREDICTORS = [name for name in CONCRETE_COLUMNS if name != "Strength"]
 

@@ -6,9 +6,9 @@ You may read these. Hidden checks use other sizes and a short real training run.
 import numpy as np
 import pytest
 
-from grader import keras_models
-from grader.checklib import Hint, as_array, close, fail, show
-from grader.datasets import digits_images
+from grader.checks import keras_models
+from grader.checks import Hint, as_array, close, fail, show
+from grader.checks import digits_images
 
 SIGMOID_OUTPUT = Hint("sigmoid-output-for-several-classes", "With several classes the output layer uses softmax, "
                       "so the outputs are probabilities that sum to 1; sigmoid treats every class on its own.")

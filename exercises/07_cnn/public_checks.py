@@ -6,8 +6,8 @@ You may read these. Hidden checks use other image sizes and a short real trainin
 import numpy as np
 import pytest
 
-from grader import keras_models
-from grader.checklib import Hint, as_array, close, fail
+from grader.checks import keras_models
+from grader.checks import Hint, as_array, close, fail
 
 MISSING_INPUT_SHAPE = Hint("missing-input-shape", "The first Conv2D needs the images' shape: input_shape=(28, 28, 1) "
                            "(height, width, channels), or start with keras.Input(shape=...).")

@@ -6,8 +6,8 @@ You may read these. Hidden checks use random weights, longer sequences and a sho
 import numpy as np
 import pytest
 
-from grader import keras_models
-from grader.checklib import Hint, as_array, as_pair, close, fail, show
+from grader.checks import keras_models
+from grader.checks import Hint, as_array, as_pair, close, fail, show
 
 FORGOT_PREVIOUS = Hint("ignores-previous-output", "A recurrent neuron also weighs its own previous output: "
                        "tanh(W_x @ x_t + W_h @ h_prev + b). Without W_h @ h_prev it has no memory.")

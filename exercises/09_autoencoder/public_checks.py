@@ -6,8 +6,8 @@ You may read these. Hidden checks train your autoencoders briefly and measure wh
 import numpy as np
 import pytest
 
-from grader import keras_models
-from grader.checklib import Hint, as_array, close, fail, show
+from grader.checks import keras_models
+from grader.checks import Hint, as_array, close, fail, show
 
 NO_BOTTLENECK = Hint("no-bottleneck", "The encoder must squeeze the input into fewer units than it has "
                      "(encoding_dim < input_dim); otherwise the network can copy the input and learns nothing.")

@@ -11,7 +11,7 @@ from grader.audit.report import meets_targets, write_report
 from grader.audit.run import ExerciseAudit, audit_exercise
 from grader.errors import UsageError
 from grader.exitcodes import ExitCode
-from grader.manifest import MANIFEST_NAME, find_course
+from grader.course.manifest import MANIFEST_NAME, find_course
 
 COLUMNS = ("mutants", "killed", "equivalent", "survivors", "hinted", "misleading")
 
@@ -30,7 +30,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _launcher(requires: tuple[str, ...]):
-    from grader.sandbox.pool import ZygoteLauncher
+    from grader.sandbox.warm import ZygoteLauncher
 
     return ZygoteLauncher(preload="numpy,tensorflow" if "tensorflow" in requires else "numpy")
 

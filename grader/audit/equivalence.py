@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.course import Exercise
+from grader.course.model import Exercise
 from grader.sandbox.session import CallResult, CallStatus, Launcher, SandboxSession, SessionReport
 
 # Appended to the file under test: each probe starts from the same random state, so functions that

@@ -23,10 +23,10 @@ from grader.audit.equivalence import (Behaviour, Probe, RecordingLauncher, agree
                                       skeleton, stable, widen)
 from grader.audit.mutate import MODEL_LEVEL, Mutant, baseline, mutants
 from grader.cases import Case, cases_of, mismatches
-from grader.checklib import load_module
-from grader.course import Exercise
-from grader.engine import grade
-from grader.outcomes import Status
+from grader.grading.checklib import load_module
+from grader.course.model import Exercise
+from grader.grading.engine import grade
+from grader.feedback.outcomes import Status
 from grader.sandbox.session import Launcher
 
 AUDIT_SEED = 20261121           # mutants are graded with this seed (and the probes recorded under RECORD_SEEDS)
@@ -124,7 +124,7 @@ def record_probes(exercise: Exercise, launcher: Launcher) -> tuple[list[Probe], 
     problems = []
     for seed in RECORD_SEEDS:
         feedback = grade(exercise, exercise.reference_path, seed=seed, launcher=recorder)
-        if feedback.score != feedback.max_score or feedback.status is not Status.GRADED:
+        if feedback.score != feedback.max_score or feedback.status is not Status.GRADED or not feedback.checks:
             problems.append(f"the reference scores {feedback.score:g}/{feedback.max_score:g} under seed {seed}")
     keras = "tensorflow" in exercise.requires
     return widen(recorder.calls, _signatures(exercise), variants=1 if keras else 3), problems
@@ -187,7 +187,7 @@ def audit_exercise(exercise: Exercise, launcher: Launcher, progress: Progress | 
             case_behaviour[case.name] = (case, observe(case.path))
         tell(3 + index, total, f"case {case.name}")
     judge = _Judge(reference, case_behaviour, probes)
-    results = []
+    results: list[MutantResult] = []
     folder = Path(tempfile.mkdtemp(prefix="grader-mutants-"))
     try:
         for index, mutant in enumerate(found):
@@ -195,6 +195,9 @@ def audit_exercise(exercise: Exercise, launcher: Launcher, progress: Progress | 
             tell(3 + len(cases) + index, total, f"{mutant.id} {mutant.function}: {mutant.description}")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    failed = [r.mutant.id for r in results if r.status == Status.GRADER_FAILED.value]
+    if failed:
+        problems.append(f"the grader failed on {len(failed)} mutants ({', '.join(failed[:8])}); they count as survivors")
     tell(total, total, "done")
     return ExerciseAudit(exercise.id, baseline(source), tuple(results), tuple(case_results), len(probes),
                          round(time.monotonic() - started, 1), tuple(problems))
@@ -208,7 +211,7 @@ def _audit_mutant(exercise: Exercise, mutant: Mutant, folder: Path, probes: list
     seen = observe(path)
     differs = differing(reference, seen, probes)
     feedback = grade(exercise, path, seed=AUDIT_SEED, launcher=launcher)
-    killed = feedback.score < feedback.max_score
+    killed = feedback.status is not Status.GRADER_FAILED and feedback.score < feedback.max_score
     if not differs:
         return MutantResult(mutant, equivalent=True, killed=killed, score=feedback.score, max_score=feedback.max_score,
                             status=feedback.status.value)

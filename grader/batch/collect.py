@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.course import Exercise
+from grader.course.model import Exercise
 
 SUBMISSION_SUFFIXES = (".py", ".ipynb")
 _IGNORED = re.compile(r"^(\.|__MACOSX$|__pycache__$|Thumbs\.db$)")

@@ -24,11 +24,11 @@ from typing import Callable
 from grader import __version__
 from grader.batch.collect import StudentEntry
 from grader.batch.gradebook import NO_SUBMISSION, Attempt, Gradebook
-from grader.course import Exercise
-from grader.engine import file_sha256, seed_for
+from grader.course.model import Exercise
+from grader.grading.engine import file_sha256, seed_for
 from grader.errors import UsageError
-from grader.feedback import Feedback, write_json_atomically
-from grader.outcomes import Status
+from grader.feedback.model import Feedback, write_json_atomically
+from grader.feedback.outcomes import Status
 from grader.sandbox.session import Launcher
 
 FEEDBACK_DIR = "feedback"
@@ -64,9 +64,9 @@ _WORKER: dict = {}
 
 
 def _init_worker(manifest: str, exercise_id: str, strong: bool) -> None:
-    from grader.manifest import load_course
+    from grader.course.manifest import load_course
     from grader.sandbox.launchers import PlainProcessLauncher
-    from grader.sandbox.pool import ZygoteLauncher
+    from grader.sandbox.warm import ZygoteLauncher
 
     exercise = load_course(Path(manifest)).exercise(exercise_id)
     preload = "numpy,tensorflow" if "tensorflow" in exercise.requires else "numpy"
@@ -79,7 +79,7 @@ def _use(exercise: Exercise, launcher: Launcher) -> None:
 
 
 def _grade_job(job: Job) -> tuple[Job, Feedback]:
-    from grader.engine import grade
+    from grader.grading.engine import grade
 
     return job, grade(_WORKER["exercise"], Path(job.path), seed=job.seed, launcher=_WORKER["launcher"])
 

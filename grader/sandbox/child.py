@@ -19,7 +19,7 @@ from typing import Callable
 
 import numpy  # noqa: F401  (imported before the submission so its copy of numpy is the real one)
 
-from grader import wire
+from grader.sandbox import wire
 
 MAX_MESSAGE_CHARS = 2000
 SUBMISSION_MODULE = "submission"

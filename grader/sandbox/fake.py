@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union
 
-from grader import wire
-from grader.course import Limits
-from grader.outcomes import Limit
+from grader.sandbox import wire
+from grader.course.model import Limits
+from grader.feedback.outcomes import Limit
 from grader.sandbox.launchers import ChildSpec, Isolation, Spawned
 from grader.sandbox.session import CallResult, CallStatus, ErrorInfo, SessionReport
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import grader
-from grader.course import Limits
+from grader.course.model import Limits
 from grader.sandbox.confine import CONFINEMENT_FAILED  # noqa: F401  (the session recognises it)
 from grader.sandbox.guard import Watchdog, make_guard
 

@@ -21,8 +21,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol
 
-from grader import wire
-from grader.course import Limits
+from grader.sandbox import wire
+from grader.course.model import Limits
 from grader.sandbox.launchers import CGROUP_JOIN_FAILED, ChildSpec, Isolation, PlainProcessLauncher, Spawned
 from grader.sandbox.output import TailBuffer, drain
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from grader.batch.collect import collect
 from grader.batch.gradebook import Gradebook
 from grader.batch.runner import GRADEBOOK_NAME
-from grader.course import Exercise
+from grader.course.model import Exercise
 from grader.similarity.compare import SimilarityOptions, SimilarityResult, compare
 from grader.similarity.export import similarity_csv
 from grader.similarity.sources import Document, SourceError, given_code, read_document

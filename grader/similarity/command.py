@@ -15,7 +15,7 @@ from grader.errors import UsageError
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from grader.course import Exercise
+    from grader.course.model import Exercise
 
 DEFAULT_THRESHOLD = 0.5
 
@@ -64,10 +64,10 @@ def run_command(argv: list[str]) -> int:
     """`grade similarity OUT --exercise ID`: compare a batch graded earlier and rewrite its report."""
     from rich.console import Console
 
-    from grader.batch.exports import write_exports
+    from grader.batch.outputs import write_exports
     from grader.cli import _course_parser, _exercise
     from grader.exitcodes import ExitCode
-    from grader.manifest import find_course
+    from grader.course.manifest import find_course
 
     parser = _course_parser("grade similarity", "Compare every pair of a graded batch's submissions (offline) and "
                             "write OUT/similarity.csv and the similarity section of OUT/report.html.")

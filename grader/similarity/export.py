@@ -7,7 +7,7 @@ ids are chosen by students and a spreadsheet runs a cell that starts with `=`.
 
 from __future__ import annotations
 
-from grader.exports.csv_export import number_cell, text_cell, write_rows
+from grader.views.csv_table import number_cell, text_cell, write_rows
 from grader.similarity.compare import SimilarityResult
 from grader.similarity.sources import Document
 

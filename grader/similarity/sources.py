@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.course import Exercise
-from grader.notebook import KEEP_ALL, NotebookError, notebook_source
+from grader.course.model import Exercise
+from grader.notebooks.reader import KEEP_ALL, NotebookError, notebook_source
 
 _FENCED = re.compile(r"^(`{3,}|~{3,})[^\n]*\n(.*?)^\1", re.MULTILINE | re.DOTALL)
 _INLINE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)

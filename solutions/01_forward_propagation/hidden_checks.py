@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from grader.checklib import Hint, SubmissionFailure, as_array, as_number, close, fail, public_checks_of, show
+from grader.checks import Hint, SubmissionFailure, as_array, as_number, close, fail, public_checks_of, show
 
 public = public_checks_of(__file__)
 

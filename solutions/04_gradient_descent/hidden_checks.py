@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from grader.checklib import as_array, as_number, as_pair, close, fail, public_checks_of, show
+from grader.checks import as_array, as_number, as_pair, close, fail, public_checks_of, show
 
 public = public_checks_of(__file__)
 

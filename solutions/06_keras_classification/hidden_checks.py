@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from grader import keras_models
-from grader.checklib import as_array, as_pair, close, fail, public_checks_of, show
-from grader.datasets import digits_images
+from grader.checks import keras_models
+from grader.checks import as_array, as_pair, close, fail, public_checks_of, show
+from grader.checks import digits_images
 
 public = public_checks_of(__file__)
 

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from grader import keras_models
-from grader.checklib import as_array, as_pair, close, fail, public_checks_of, show
+from grader.checks import keras_models
+from grader.checks import as_array, as_pair, close, fail, public_checks_of, show
 
 public = public_checks_of(__file__)
 

@@ -17,11 +17,11 @@ import nbformat
 from grader.batch.collect import StudentEntry, student_id
 from grader.batch.gradebook import Gradebook as BatchGradebook
 from grader.batch.runner import GRADEBOOK_NAME, run_batch
-from grader.course import Course, Exercise
+from grader.course.model import Course, Exercise
 from grader.errors import UsageError
-from grader.feedback import Feedback, FeedbackError, read_feedback
-from grader.nbgrader_export import exercise_checks, grade_cell_id
-from grader.outcomes import Status
+from grader.feedback.model import Feedback, FeedbackError, read_feedback
+from grader.notebooks.nbgrader_export import exercise_checks, grade_cell_id
+from grader.feedback.outcomes import Status
 
 OUT_DIR = "sandbox_grades"   # under the nbgrader course: feedback JSON, our gradebook, the notebooks graded
 

@@ -5,7 +5,7 @@ reference bodies inside `### BEGIN SOLUTION` / `### END SOLUTION` (nbgrader repl
 `raise NotImplementedError()` for students), and one autograded test cell per check, worth the
 check's points, named `check-<check id>`. The test cells are feedback, not grades: whatever runs
 in the student's kernel can be rewritten by the student's own cells. Grades come from
-`grade nbgrader-grade` (grader/nbgrader_grade.py), which grades the submitted notebooks in the
+`grade nbgrader-grade` (grader/notebooks/nbgrader_grade.py), which grades the submitted notebooks in the
 sandbox and writes each check's score on its test cell in nbgrader's gradebook. A public test
 cell runs its public check in the sandbox for the student; a hidden one holds no check at all.
 """
@@ -22,8 +22,8 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from grader.course import Course, Exercise
-from grader.notebooks_build import readme_sections
+from grader.course.model import Course, Exercise
+from grader.notebooks.builder import readme_sections
 
 
 def _functions(source: str) -> dict[str, ast.FunctionDef]:
@@ -97,7 +97,7 @@ def grade_cell_id(check_id: str) -> str:
 
 PUBLIC_CELL = """# Feedback for you, not your grade: runs this public check on your functions in the grader's sandbox.
 # Your instructor grades the notebook you submit separately, with every check, outside this notebook.
-from grader.nbgrader_export import run_check
+from grader.notebooks.nbgrader_export import run_check
 run_check({exercise!r}, {check!r}, globals())
 """
 
@@ -174,9 +174,9 @@ def run_check(exercise_id: str, check_id: str, namespace: dict) -> None:
     if not check_id.startswith("public/"):
         raise AssertionError(f"{check_id} is not a public check; hidden checks are graded by your instructor")
     import grader
-    from grader.engine import grade
-    from grader.manifest import find_course
-    from grader.outcomes import Outcome
+    from grader.grading.engine import grade
+    from grader.course.manifest import find_course
+    from grader.feedback.outcomes import Outcome
 
     exercise = find_course(Path.cwd(), Path(grader.__file__).resolve().parent.parent).exercise(exercise_id)
     parts = []

@@ -18,7 +18,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from grader.course import Limits
+from grader.course.model import Limits
 from grader.sandbox.guard import Watchdog, process_tree as _tree
 from grader.sandbox.launchers import (SANDBOX_PACKAGE_ROOT, SANDBOX_SUBMISSION_DIR, BwrapLauncher, ChildRlimits, ChildSpec,
                                       Isolation, Spawned, boot_command, guard_for, options_pipe)

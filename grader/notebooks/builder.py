@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from grader.course import Course, Exercise
+from grader.course.model import Course, Exercise
 
 
 def notebook_path(exercise: Exercise) -> Path:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Protocol
 
-from grader.checklib import SubmissionFailure
-from grader.outcomes import Outcome
+from grader.grading.checklib import SubmissionFailure
+from grader.feedback.outcomes import Outcome
 from grader.sandbox.session import CallResult, CallStatus, ErrorInfo, SessionReport
 
 

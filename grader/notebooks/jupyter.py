@@ -9,10 +9,10 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from grader.course import Exercise
-from grader.feedback import Feedback
-from grader.outcomes import Outcome
-from grader.render import OUTCOME_LOOK
+from grader.course.model import Exercise
+from grader.feedback.model import Feedback
+from grader.feedback.outcomes import Outcome
+from grader.views.terminal import OUTCOME_LOOK
 from grader.sandbox.output import printable
 
 
@@ -46,8 +46,8 @@ def _find_notebook(exercise: Exercise, notebook: str | Path | None) -> Path:
 
 def check(exercise_id: str, notebook: str | Path | None = None, show: bool = True) -> Feedback:
     """Grade the saved notebook (or .py file) of an exercise and display the checks; returns the feedback."""
-    from grader.engine import grade
-    from grader.manifest import find_course
+    from grader.grading.engine import grade
+    from grader.course.manifest import find_course
 
     course = find_course(Path.cwd())
     exercise = course.exercise(exercise_id)
@@ -60,7 +60,7 @@ def check(exercise_id: str, notebook: str | Path | None = None, show: bool = Tru
         except ImportError:
             from rich.console import Console
 
-            from grader.render import render
+            from grader.views.terminal import render
 
             render(feedback, Console(highlight=False))
     return feedback

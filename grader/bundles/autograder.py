@@ -19,10 +19,10 @@ import re
 import sys
 from pathlib import Path
 
-from grader.course import Exercise
+from grader.course.model import Exercise
 from grader.exitcodes import ExitCode
-from grader.feedback import write_json_atomically
-from grader.outcomes import Status
+from grader.feedback.model import write_json_atomically
+from grader.feedback.outcomes import Status
 
 ROOT_VARIABLE = "AUTOGRADER_ROOT"
 DEFAULT_ROOT = "/autograder"
@@ -78,9 +78,9 @@ def lock_away(folder: Path) -> None:
 
 
 def run(root: Path, exercise_id: str) -> ExitCode:
-    from grader.engine import grade
-    from grader.exports.gradescope import to_gradescope
-    from grader.manifest import load_course
+    from grader.grading.engine import grade
+    from grader.views.gradescope import to_gradescope
+    from grader.course.manifest import load_course
     from grader.sandbox.launchers import WeakIsolationRefused, choose_launcher
 
     results = root / "results" / "results.json"

@@ -13,10 +13,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from grader._jsonschema import jsonschema
+from grader.feedback._jsonschema import jsonschema
 import yaml
 
-from grader.course import HIDDEN_CHECKS, PUBLIC_CHECKS, Course, Exercise, Limits
+from grader.course.model import HIDDEN_CHECKS, PUBLIC_CHECKS, Course, Exercise, Limits
 from grader.errors import CourseInvalid, UsageError
 
 MANIFEST_NAME = "course.yaml"
@@ -63,7 +63,7 @@ def find_course(*starts: Path) -> Course:
 
 @lru_cache(maxsize=None)
 def course_schema() -> dict[str, Any]:
-    return json.loads(resources.files("grader.schemas").joinpath("course.schema.json").read_text(encoding="utf-8"))
+    return json.loads(resources.files("grader.course").joinpath("course.schema.json").read_text(encoding="utf-8"))
 
 
 def _key_path(parts: list[Any]) -> str:
@@ -145,7 +145,7 @@ def _schema_problems(data: Any, lines: _LineMap) -> list[ManifestProblem]:
         elif error.validator == "pattern":
             fix = "Exercise ids look like 03_activations; entry files like activations.py."
         else:
-            fix = "See grader/schemas/course.schema.json for what is allowed."
+            fix = "See grader/course/course.schema.json for what is allowed."
         problems.append(ManifestProblem(lines.path, lines.line(at), key, error.message, fix))
     return problems
 

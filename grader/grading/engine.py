@@ -28,13 +28,13 @@ from typing import Callable, Protocol, runtime_checkable
 import pytest
 
 from grader import __version__
-from grader.course import Exercise, Limits
-from grader.feedback import Feedback, OutputTail, SubmissionInfo, schema_errors
-from grader.outcomes import Outcome, Status
-from grader.plugin import GradingPlugin
-from grader.notebook import NotebookError, notebook_source
-from grader.proxy import Session, SubmissionProxy, failure_for, line_of_file
-from grader.results import CheckResult
+from grader.course.model import Exercise, Limits
+from grader.feedback.model import Feedback, OutputTail, SubmissionInfo, schema_errors
+from grader.feedback.outcomes import Outcome, Status
+from grader.grading.plugin import GradingPlugin
+from grader.notebooks.reader import NotebookError, notebook_source
+from grader.grading.proxy import Session, SubmissionProxy, failure_for, line_of_file
+from grader.feedback.results import CheckResult
 from grader.sandbox.launchers import Isolation, choose_launcher
 from grader.sandbox.session import Launcher, RefusedSubmission, SandboxSession, SessionReport
 
@@ -142,7 +142,7 @@ def run_checks(exercise: Exercise, proxy: SubmissionProxy, seed: int, include_hi
     files = exercise.check_files() if include_hidden else [exercise.public_checks]
     hidden = exercise.hidden_checks if exercise.hidden_checks in files else None
     plugin = GradingPlugin(proxy, seed, hidden, exercise.reference_path if hidden else None, only)
-    ini = resources.files("grader").joinpath("checks.ini")
+    ini = resources.files("grader.grading").joinpath("checks.ini")
     args = [str(path) for path in files] + [
         "-c", str(ini), "--rootdir", str(exercise.exercise_dir.parent.parent),
         "--noconftest", "--assert=plain", "--import-mode=importlib",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from grader.checklib import Hint
-from grader.outcomes import Limit, Outcome
+from grader.grading.checklib import Hint
+from grader.feedback.outcomes import Limit, Outcome
 
 
 @dataclass(frozen=True)

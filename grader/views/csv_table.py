@@ -12,7 +12,7 @@ import io
 import re
 from typing import Iterable
 
-from grader.exports.rows import StudentRow
+from grader.views.rows import StudentRow
 
 _FORMULA_START = tuple("=+-@\t\r\n") + tuple("＝＋－＠")   # also the full-width forms some spreadsheets accept
 _SURROGATE = re.compile("[\ud800-\udfff]")

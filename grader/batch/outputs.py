@@ -8,12 +8,12 @@ from typing import Iterable
 
 from grader.batch.gradebook import NO_SUBMISSION, Attempt, Gradebook
 from grader.batch.runner import GRADEBOOK_NAME
-from grader.course import Exercise
-from grader.exports.csv_export import grades_csv, students_csv
-from grader.exports.gradescope import to_gradescope
-from grader.exports.report import build_report
-from grader.exports.rows import StudentRow
-from grader.feedback import Feedback, FeedbackError, read_feedback, write_json_atomically, write_text_atomically
+from grader.course.model import Exercise
+from grader.views.csv_table import grades_csv, students_csv
+from grader.views.gradescope import to_gradescope
+from grader.views.report import build_report
+from grader.views.rows import StudentRow
+from grader.feedback.model import Feedback, FeedbackError, read_feedback, write_json_atomically, write_text_atomically
 
 
 @dataclass(frozen=True)

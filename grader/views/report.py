@@ -6,8 +6,8 @@ import html
 from collections import Counter
 from typing import Any, Iterable
 
-from grader.exports.rows import StudentRow
-from grader.outcomes import Outcome, Status
+from grader.views.rows import StudentRow
+from grader.feedback.outcomes import Outcome, Status
 
 BAR_HEIGHT = 22
 CHART_WIDTH = 640

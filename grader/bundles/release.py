@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterator
 
 import grader
-from grader.course import Course, Exercise
+from grader.course.model import Course, Exercise
 
 COURSE_PARTS = ("README.md", "course.yaml", "exercises")   # from the course folder; the grader from its install
 DISTRIBUTION = "keras-course-grader"
@@ -30,14 +30,14 @@ random inputs, run when your work is submitted.
 RUN_AUTOGRADER = """#!/bin/bash
 # Gradescope runs this as root for every submission and reads $root/results/results.json.
 # It grades only inside bubblewrap's sandbox; without it, results.json says grading could not run
-# safely and this exits non-zero (grader/exports/autograder.py). AUTOGRADER_ROOT stands in for
+# safely and this exits non-zero (grader/bundles/autograder.py). AUTOGRADER_ROOT stands in for
 # /autograder in tests.
 set -uo pipefail
 root="$(cd "${{AUTOGRADER_ROOT:-/autograder}}" && pwd)" || exit 2
 mkdir -p "$root/results"
 rm -f "$root/results/results.json"
 cd "$root/results"
-PYTHONPATH="$root/source" python3 -m grader.exports.autograder --root "$root" --exercise {exercise}
+PYTHONPATH="$root/source" python3 -m grader.bundles.autograder --root "$root" --exercise {exercise}
 status=$?
 if [ ! -s "$root/results/results.json" ]; then
     printf '{{"score": 0, "output": "The autograder failed before grading (exit %d); this is not your fault, your instructor will regrade.", "tests": []}}\\n' "$status" \\
@@ -99,7 +99,7 @@ def pyproject_text(course: Course) -> str:
             f'[project]\nname = "{DISTRIBUTION}"\nversion = "{version}"\nrequires-python = ">=3.10"\n'
             f'dependencies = [\n{dependencies}]\n\n[project.scripts]\ngrade = "grader.cli:main"\n\n'
             f'[tool.setuptools.packages.find]\ninclude = ["grader", "grader.*"]\n\n'
-            f'[tool.setuptools.package-data]\n"grader.schemas" = ["*.json"]\n"grader" = ["checks.ini"]\n')
+            f'[tool.setuptools.package-data]\n"grader.course" = ["*.json"]\n"grader.feedback" = ["*.json"]\n"grader.grading" = ["checks.ini"]\n')
 
 
 def build_release(course: Course, out: Path) -> Path:

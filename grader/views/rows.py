@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from grader.feedback import Feedback
+from grader.feedback.model import Feedback
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from grader.checklib import CheckFailed, SubmissionFailure, load_module
-from grader.outcomes import Limit, Outcome
-from grader.proxy import SubmissionProxy
-from grader.results import CheckResult
+from grader.grading.checklib import CheckFailed, SubmissionFailure, load_module
+from grader.feedback.outcomes import Limit, Outcome
+from grader.grading.proxy import SubmissionProxy
+from grader.feedback.results import CheckResult
 
 # What computing with a value can raise: wrong type, size, shape, keys, or numbers out of range. Anything
 # else (NameError, ImportError, RuntimeError, OSError ...) is a bug of the check even after a value arrived.

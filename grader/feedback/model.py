@@ -12,12 +12,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from grader._jsonschema import jsonschema
+from grader.feedback._jsonschema import jsonschema
 
-from grader.checklib import Hint
+from grader.grading.checklib import Hint
 from grader.errors import UsageError
-from grader.outcomes import Limit, Outcome, Status
-from grader.results import CheckResult
+from grader.feedback.outcomes import Limit, Outcome, Status
+from grader.feedback.results import CheckResult
 from grader.sandbox.launchers import Isolation
 
 SCHEMA_VERSION = "1.1"          # 1.1: the outcome internal_error, with the check's internal_error text
@@ -176,7 +176,7 @@ def _check_dict(check: CheckResult, score: float) -> dict[str, Any]:
 
 @lru_cache(maxsize=None)
 def feedback_schema() -> dict[str, Any]:
-    text = resources.files("grader.schemas").joinpath("feedback.schema.json").read_text(encoding="utf-8")
+    text = resources.files("grader.feedback").joinpath("feedback.schema.json").read_text(encoding="utf-8")
     return json.loads(text)
 
 

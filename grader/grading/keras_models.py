@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from grader.checklib import fail
-from grader.wire import ModelDescription
+from grader.grading.checklib import fail
+from grader.sandbox.wire import ModelDescription
 
 LOSS_ALIASES = {
     "mse": "mean_squared_error", "meansquarederror": "mean_squared_error", "mean_squared_error": "mean_squared_error",

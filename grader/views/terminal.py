@@ -8,8 +8,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from grader.feedback import Feedback
-from grader.outcomes import Outcome, Status
+from grader.feedback.model import Feedback
+from grader.feedback.outcomes import Outcome, Status
 from grader.sandbox.output import printable
 
 

@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from grader.outcomes import Outcome
+from grader.feedback.outcomes import Outcome
 
 __all__ = ["Hint", "CheckFailed", "SubmissionFailure", "fail", "as_number", "as_array", "close", "gives", "show", "as_pair",
            "public_checks_of"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from grader.feedback import Feedback
-from grader.outcomes import Outcome, Status
+from grader.feedback.model import Feedback
+from grader.feedback.outcomes import Outcome, Status
 
 _VISIBILITY = {"public": "visible", "hidden": "after_published"}
 

@@ -1,0 +1,1 @@
+"""What is handed out: the student release and the Gradescope autograder bundle."""

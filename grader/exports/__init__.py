@@ -1,1 +1,0 @@
-"""Projections of feedback documents into the formats courses already use."""

@@ -1,0 +1,1 @@
+"""Views of feedback: the terminal table, CSV, Gradescope results, the HTML report."""
