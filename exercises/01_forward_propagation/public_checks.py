@@ -7,7 +7,7 @@ hidden checks with random networks run as well when your work is graded.
 import numpy as np
 import pytest
 
-from grader.checks import Hint, SubmissionFailure, as_array, as_number, close, fail, show
+from grader.checks import Hint, SubmissionFailure, as_array, as_number, close, fail, gives, show
 
 # ----------------------------------------------------------------------------- named mistakes
 
@@ -23,6 +23,11 @@ RELU_SCALAR_ONLY = Hint("relu-scalar-only", "max(0, x) works for one number but 
                         "np.maximum(x, 0) works for both.")
 ARGUMENTS_SWAPPED = Hint("arguments-swapped", "Your function works when its arguments are swapped: keep the "
                          "order of the exercise, predict_with_network(input_data_row, weights).")
+# Cascades: a function that uses a wrong one says so, so the student fixes the root first.
+USES = {name: Hint(f"uses-wrong-{name.replace('_', '-')}", f"Your {name}() gives wrong values (see its check), and {user}() uses it: "
+                                         f"fix {name} first; this may then pass too.")
+        for name, user in (("compute_weighted_sum", "forward_propagate"), ("node_activation", "forward_propagate"),
+                           ("relu", "predict_with_network"))}
 NETWORK_LAYER_NAMES = "network['layer_1'], ..., network['layer_<n>'] and network['output']"
 
 # The labs' two-input network, and what it predicts for inputs [0.5, 0.82].
@@ -66,14 +71,32 @@ def check_network_structure(network, num_inputs, nodes_per_layer, what):
                 fail(f"{where}['weights'] has shape {weights.shape}; a node in this layer has {previous} inputs, "
                      f"so it needs {previous} weights")
             bias = as_array(node["bias"], f"{where}['bias']")
-            if bias.size != 1:
-                fail(f"{where}['bias'] should be one number (as in the lab, an array of size 1), but it has {bias.size}")
+            if bias.shape != (1,):
+                fail(f"{where}['bias'] should be an array holding one number, as in the lab "
+                     f"(np.random.uniform(size=1)), but it is {show(node['bias'])}")
             if not np.all(np.isfinite(weights)) or not np.all(np.isfinite(bias)):
                 fail(f"{where} has weights or a bias that are not finite numbers")
         previous = count
 
 
-def predict_mistake(row, weights, got, want):
+def forward_root(submission, network, inputs):
+    """USES[...] when compute_weighted_sum or node_activation is wrong on the first node of `network`."""
+    node = next(iter(next(iter(network.values())).values()))
+    inputs = np.asarray(inputs, dtype=float)
+    z = float(np.sum(inputs * node["weights"]) + node["bias"][0])
+    if not gives(lambda: as_number(submission.compute_weighted_sum(inputs, node["weights"], node["bias"]), "z"), z):
+        return USES["compute_weighted_sum"]
+    if not all(gives(lambda: submission.node_activation(v), 1 / (1 + np.exp(-v))) for v in (z, -1.5, 0.7)):
+        return USES["node_activation"]
+    return None
+
+
+def relu_root(submission, values):
+    """USES['relu'] when relu is wrong on one of the hidden nodes' weighted sums."""
+    return None if all(gives(lambda: submission.relu(float(v)), max(float(v), 0.0)) for v in values) else USES["relu"]
+
+
+def predict_mistake(row, weights, got, want, submission=None):
     """Name the mistake in predict_with_network, calling variants where it helps."""
     hidden = [max(float(np.sum(row * weights[f"node_{i}"])), 0.0) for i in (0, 1)]
     linear_hidden = [float(np.sum(row * weights[f"node_{i}"])) for i in (0, 1)]
@@ -81,7 +104,7 @@ def predict_mistake(row, weights, got, want):
         return RELU_ON_OUTPUT
     if close(got, float(np.dot(linear_hidden, weights["output"]))) and not close(got, float(np.dot(hidden, weights["output"]))):
         return NO_RELU_HIDDEN
-    return None
+    return relu_root(submission, linear_hidden) if submission is not None else None
 
 
 def call_predict(submission, row, weights, want):
@@ -136,7 +159,8 @@ def test_forward_propagate_small_network(submission):
     if got.shape != (1,):
         fail(f"forward_propagate should return a list with one value per output node (here 1), but it returned {show(got)}")
     if not close(got, SMALL_OUTPUT, atol=1e-4, rtol=0):
-        fail(f"forward_propagate(network, [0.5, 0.82]) returned {show(got)}, expected [0.8820]")
+        fail(f"forward_propagate(network, [0.5, 0.82]) returned {show(got)}, expected [0.8820]",
+             forward_root(submission, SMALL_NETWORK, SMALL_INPUTS))
 
 
 @pytest.mark.points(1)
@@ -167,4 +191,4 @@ def test_predict_with_network_course_examples(submission):
         got = call_predict(submission, row, weights, want)
         if not close(got, want):
             fail(f"predict_with_network({show(row)}, {show(weights)}) returned {show(got)}, expected {want:g}",
-                 predict_mistake(row, weights, got, want))
+                 predict_mistake(row, weights, got, want, submission))
