@@ -20,6 +20,7 @@ from typing import Callable
 import numpy  # noqa: F401  (imported before the submission so its copy of numpy is the real one)
 
 from grader.sandbox import wire
+from grader.sandbox import bundle, lab
 
 MAX_MESSAGE_CHARS = 2000
 SUBMISSION_MODULE = "submission"
@@ -80,6 +81,18 @@ def _import_submission(path: str, source: bytes | None = None):
     sys.modules[SUBMISSION_MODULE] = module
     exec(compile(text, path, "exec"), module.__dict__)
     return module
+
+
+def _entry(path: str, source: bytes | None) -> tuple[str, bytes | None]:
+    """A bundle's entry module (its helper modules made importable from memory); a plain file as it is."""
+    if not bundle.is_bundle(path):
+        return path, source
+    if source is None:
+        with open(path, "rb") as stream:
+            source = stream.read()
+    unpacked = bundle.unpack(path, source)
+    bundle.install(unpacked.helpers)
+    return unpacked.entry_path, unpacked.entry_text.encode("utf-8")
 
 
 def _flush() -> None:
@@ -176,6 +189,8 @@ def serve(submission_path: str, requests: int, responses: int, source: bytes | N
     # The submission's folder goes last, so a file named numpy.py there shadows nothing.
     sys.path.append(os.path.dirname(submission_path))
     try:
+        lab.install()   # course lab code: Keras 2 spellings, the course's data offline, no-network messages
+        submission_path, source = _entry(submission_path, source)
         module = _import_submission(submission_path, source)
     except BaseException as exc:  # noqa: BLE001
         status = _failure_status(exc)
