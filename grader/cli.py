@@ -21,6 +21,7 @@ from grader.course.manifest import MANIFEST_NAME, find_course
 from grader.feedback.outcomes import Status
 from grader.views.terminal import render
 from grader.sandbox.launchers import WeakIsolationRefused, choose_launcher
+from grader.audit import command as audit
 from grader.similarity import command as similarity
 
 DESCRIPTION = """\
@@ -36,6 +37,8 @@ Grade exercises of the course "Introduction to Deep Learning & Neural Networks w
                                           results and an HTML report (grade batch --help);
                                           --similarity also shows which submissions look copied
   grade similarity OUT --exercise ID      compare a graded batch's submissions pair by pair, offline
+  grade audit [EXERCISE ...]              grade mutants of the reference solutions: how many lose
+                                          points, get a hint naming their mistake, or a misleading one
   grade release OUT                       the student bundle: exercises, public checks, grader;
                                           nothing from solutions/
   grade gradescope ID --out autograder.zip
@@ -48,7 +51,8 @@ Grade exercises of the course "Introduction to Deep Learning & Neural Networks w
                                           grade an nbgrader course's submitted notebooks in the
                                           sandbox and write the scores into nbgrader's gradebook
 
-A submission may be a .py file or a Jupyter notebook (.ipynb).
+A submission may be a .py file, a Jupyter notebook (.ipynb), or a folder or .zip holding one of them
+with helper modules beside it. Only what the graded functions need runs (--all-cells runs everything).
 
 Your code runs in a separate process; the checks never share a process with it.
 """
@@ -68,8 +72,12 @@ def _grade_parser() -> argparse.ArgumentParser:
     parser.add_argument("exercise", metavar="EXERCISE_DIR",
                         help="the exercise folder, e.g. exercises/02_backprop (or just its id, 02_backprop)")
     parser.add_argument("--submission", metavar="FILE", type=Path,
-                        help="the .py file or .ipynb notebook to grade (default: the exercise's file in EXERCISE_DIR, "
-                             "or its notebook if that was saved more recently)")
+                        help="the .py file or .ipynb notebook to grade, or a folder or .zip holding it with helper "
+                             "modules (default: the exercise's file in EXERCISE_DIR, or its notebook if that was "
+                             "saved more recently)")
+    parser.add_argument("--all-cells", action="store_true",
+                        help="run every cell (every top-level statement of a .py file), not only what the graded "
+                             "functions need")
     parser.add_argument("--json", metavar="PATH", help="also write the feedback document as JSON to PATH ('-' for stdout only)")
     parser.add_argument("--seed", type=int, help="seed of the hidden checks' random inputs (default: derived from the file "
                                                   "and the hidden checks, which your code cannot read)")
@@ -151,13 +159,14 @@ def _run_grade(argv: list[str]) -> ExitCode:
     options = _grade_parser().parse_args(argv)
     _, exercise = _resolve_exercise(options.exercise)
     submission = options.submission or _default_submission(exercise)
-    if not submission.is_file():
+    if not submission.is_file() and not submission.is_dir():
         raise UsageError(f"there is no file {submission} to grade")
     try:
         launcher = choose_launcher(allow_weak=options.allow_weak_isolation)
     except WeakIsolationRefused as exc:
         raise UsageError(str(exc)) from None
-    feedback = grade(exercise, submission, seed=options.seed, include_hidden=not options.public_only, launcher=launcher)
+    feedback = grade(exercise, submission, seed=options.seed, include_hidden=not options.public_only, launcher=launcher,
+                     cells="all" if options.all_cells else None)
     if options.json == "-":
         json.dump(feedback.to_dict(), sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
@@ -340,7 +349,8 @@ def _run_nbgrader_grade(argv: list[str]) -> ExitCode:
 
 SUBCOMMANDS = {"validate": _run_validate, "batch": _run_batch, "release": _run_release,
                "gradescope": _run_gradescope, "notebooks": _run_notebooks, "nbgrader": _run_nbgrader,
-               "nbgrader-grade": _run_nbgrader_grade, "similarity": similarity.run_command}
+               "nbgrader-grade": _run_nbgrader_grade, "similarity": similarity.run_command,
+               "audit": audit.run_command}
 
 
 DEBUG_VARIABLE = "GRADER_DEBUG"

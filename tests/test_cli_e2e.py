@@ -98,7 +98,8 @@ def test_prints_and_warnings_do_not_fail_checks(grade_source):
               .replace("def error(t, a2):\n", "def error(t, a2):\n    warnings.warn('careful')\n    print('E computed')\n"))
     document = grade_source("02_backprop", source).document
     assert document["score"] == 30
-    assert "training..." in document["output"]["stdout_tail"]
+    assert "E computed" in document["output"]["stdout_tail"]
+    assert "training..." not in document["output"]["stdout_tail"]   # top-level code the functions do not need is left out
     assert "careful" in document["output"]["stderr_tail"]
 
 
@@ -108,8 +109,8 @@ def test_prints_and_warnings_do_not_fail_checks(grade_source):
     (b"def f():\x00 pass\n", "NUL"),
     (b"x = '\xff\xfe'\n", "UTF-8"),
     ("x = 1\n" * 4_000_000, "at most"),
-    ("import tensorflow_is_not_here\n", "ModuleNotFoundError"),
-    ("raise SystemExit(0)\n", "sys.exit"),
+    ("import tensorflow_is_not_here\ndef sigmoid(z):\n    return tensorflow_is_not_here.sigmoid(z)\n", "ModuleNotFoundError"),
+    ("RATE = exit(0)\ndef sigmoid(z):\n    return RATE\n", "sys.exit"),
 ])
 def test_malformed_files_are_graded_as_broken(grade_source, content, message):
     run = grade_source("02_backprop", content)

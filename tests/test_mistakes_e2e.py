@@ -106,9 +106,9 @@ def test_activation_mistake_is_named(grade_source, mistake, old, new, check_id, 
 
 GRADIENT_DESCENT_MISTAKES = [
     ("slope without the factor 2", "slope = 2 * input_data * error", "slope = input_data * error",
-     "public/error_slope_and_mse_course_example", "slope-missing-factor-2"),
+     "public/slope_course_example", "slope-missing-factor-2"),
     ("error as target minus prediction", "error = preds - target", "error = target - preds",
-     "hidden/error_slope_and_mse_random", "error-sign"),
+     "hidden/error_random", "error-sign"),
     ("update along the slope", "return weights - learning_rate * get_slope(input_data, target, weights)",
      "return weights + learning_rate * get_slope(input_data, target, weights)",
      "hidden/gradient_descent_step_random", "update-sign"),

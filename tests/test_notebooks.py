@@ -81,17 +81,20 @@ def test_unusable_notebooks_are_graded_as_broken_with_a_clear_message(tmp_path, 
     assert run.document["status"] == "submission_broken" and words in run.document["message"]
 
 
-def test_definitions_mode_keeps_imports_functions_classes_and_constants():
+def test_definitions_mode_keeps_what_the_functions_read_and_names_what_it_left_out():
     source = notebook_source_of([
         "import numpy as np\nLEARNING_RATE = 0.4\nweights = np.array([1, 2])\nmodel = build()\nmodel.fit(x, y)",
         "%%time\ntrain()",
-        "def f():\n    return 1\nprint(f())\nclass A:\n    pass\n!ls",
+        "def f():\n    return LEARNING_RATE * weights\nprint(f())\nclass A:\n    pass\n!ls",
     ])
     assert "LEARNING_RATE = 0.4" in source.text and "weights = np.array([1, 2])" in source.text
+    assert "import numpy as np" in source.text
     assert "model = build()" not in source.text and "model.fit" not in source.text and "train()" not in source.text
     assert "def f():" in source.text and "class A:" in source.text and "print(f())" not in source.text
     assert source.function_cells == {"f": 3, "A": 3}
-    assert source.dropped_cells == (2,)
+    assert [(item.where(), item.why) for item in source.left_out] == [
+        ("cell 1, lines 4-5", "trains a model and computes model, which nothing graded reads"),
+        ("cell 3, line 3", "prints or shows a value")]
 
 
 def notebook_source_of(cells, keep="definitions"):

@@ -71,15 +71,25 @@ def read_history(value, what, iterations):
     return ws, costs
 
 
-@pytest.mark.points(4)
-def test_error_slope_and_mse_course_example(submission):
-    """inputs [1, 2, 3], weights [0, 2, 1], target 0: error 7, slope [14, 28, 42], mse 49"""
+@pytest.mark.points(1)
+def test_error_course_example(submission):
+    """get_error: inputs [1, 2, 3], weights [0, 2, 1], target 0 give the error 7"""
     error = as_number(submission.get_error(INPUT, TARGET, WEIGHTS), "get_error([1, 2, 3], 0, [0, 2, 1])")
     if not close(error, 7.0):
         fail(f"get_error returned {show(error)}, expected 7 = (0*1 + 2*2 + 1*3) - 0", SLOPE_SIGN if close(error, -7.0) else None)
+
+
+@pytest.mark.points(2)
+def test_slope_course_example(submission):
+    """get_slope: the same example gives the slope [14, 28, 42] = 2 * input * error"""
     slope = as_array(submission.get_slope(INPUT, TARGET, WEIGHTS), "get_slope([1, 2, 3], 0, [0, 2, 1])")
     if not close(slope, [14.0, 28.0, 42.0]):
         fail(f"get_slope returned {show(slope)}, expected [14, 28, 42] = 2 * [1, 2, 3] * 7", slope_mistake(slope, INPUT, 7.0))
+
+
+@pytest.mark.points(1)
+def test_mse_course_example(submission):
+    """get_mse: the same example gives the mean squared error 49"""
     mse = as_number(submission.get_mse(INPUT, TARGET, WEIGHTS), "get_mse([1, 2, 3], 0, [0, 2, 1])")
     if not close(mse, 49.0):
         fail(f"get_mse returned {show(mse)}, expected 49", MSE_NOT_MEAN)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from grader.checks import keras_models
+from grader.checks import call_as_in_the_lab
 from grader.checks import Hint, as_pair, fail, show
 from grader.checks import CONCRETE_COLUMNS, concrete_arrays
 from grader.checks import Column, Frame
@@ -133,5 +134,8 @@ def test_normalize_predictors(submission):
 
 @pytest.mark.points(4)
 def test_regression_model_as_in_the_lab(submission):
-    """regression_model(8): Dense 50 ReLU, Dense 50 ReLU, Dense 1, adam, mean squared error"""
-    check_regression_model(submission.regression_model(8), 8, "regression_model(8)")
+    """regression_model(8): Dense 50 ReLU, Dense 50 ReLU, Dense 1, adam, mean squared error
+
+    A lab's `regression_model()` without arguments is called as the lab calls it: the lab's data has 8 predictors."""
+    model, (n_cols,) = call_as_in_the_lab(submission, "regression_model", (8,))
+    check_regression_model(model, n_cols, "regression_model(8)")

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from grader.checks import keras_models
+from grader.checks import call_as_in_the_lab
 from grader.checks import Hint, as_array, close, fail, show
 from grader.checks import digits_images
 
@@ -86,8 +87,12 @@ def test_one_hot_labels(submission):
 
 @pytest.mark.points(4)
 def test_classification_model_as_in_the_lab(submission):
-    """classification_model(64, 10): Dense 64 ReLU, Dense 100 ReLU, Dense 10 softmax, adam, cross-entropy, accuracy"""
-    check_classifier(submission.classification_model(64, 10), 64, 10, "classification_model(64, 10)")
+    """classification_model(64, 10): Dense 64 ReLU, Dense 100 ReLU, Dense 10 softmax, adam, cross-entropy, accuracy
+
+    A lab's `classification_model()` without arguments is called as the lab calls it and judged for MNIST's
+    784 pixels and 10 classes, the sizes of the lab's data."""
+    model, (num_pixels, num_classes) = call_as_in_the_lab(submission, "classification_model", (64, 10), (784, 10))
+    check_classifier(model, num_pixels, num_classes, f"classification_model({num_pixels}, {num_classes})")
 
 
 @pytest.mark.points(2)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from grader.checks import keras_models
+from grader.checks import call_as_in_the_lab
 from grader.checks import Hint, as_array, close, fail
 
 MISSING_INPUT_SHAPE = Hint("missing-input-shape", "The first Conv2D needs the images' shape: input_shape=(28, 28, 1) "
@@ -73,12 +74,13 @@ def test_reshape_for_conv(submission):
 @pytest.mark.points(4)
 def test_convolutional_model_as_in_the_lab(submission):
     """convolutional_model((28, 28, 1), 10): Conv2D 16 5x5, MaxPooling 2x2, Flatten, Dense 100, Dense 10 softmax"""
-    check_conv_model(submission.convolutional_model((28, 28, 1), 10), (28, 28, 1), 10, ONE_BLOCK, [16], [(5, 5)],
-                     "convolutional_model((28, 28, 1), 10)")
+    model, _ = call_as_in_the_lab(submission, "convolutional_model", ((28, 28, 1), 10))
+    check_conv_model(model, (28, 28, 1), 10, ONE_BLOCK, [16], [(5, 5)], "convolutional_model((28, 28, 1), 10)")
 
 
 @pytest.mark.points(4)
 def test_two_convolution_blocks(submission):
     """convolutional_model_two_blocks adds Conv2D 8 2x2 and a second pooling layer"""
-    check_conv_model(submission.convolutional_model_two_blocks((28, 28, 1), 10), (28, 28, 1), 10, TWO_BLOCKS,
-                     [16, 8], [(5, 5), (2, 2)], "convolutional_model_two_blocks((28, 28, 1), 10)")
+    model, _ = call_as_in_the_lab(submission, "convolutional_model_two_blocks", ((28, 28, 1), 10))
+    check_conv_model(model, (28, 28, 1), 10, TWO_BLOCKS, [16, 8], [(5, 5), (2, 2)],
+                     "convolutional_model_two_blocks((28, 28, 1), 10)")

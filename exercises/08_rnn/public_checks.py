@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from grader.checks import keras_models
+from grader.checks import call_as_in_the_lab
 from grader.checks import Hint, as_array, as_pair, close, fail, show
 
 FORGOT_PREVIOUS = Hint("ignores-previous-output", "A recurrent neuron also weighs its own previous output: "
@@ -91,4 +92,5 @@ def test_windows_for_next_value(submission):
 @pytest.mark.points(3)
 def test_lstm_model(submission):
     """lstm_model(10, 1, 16): LSTM 16 taking (10, 1), Dense 1, adam, mean squared error"""
-    check_lstm_model(submission.lstm_model(10, 1, 16), 10, 1, 16, "lstm_model(10, 1, 16)")
+    model, _ = call_as_in_the_lab(submission, "lstm_model", (10, 1, 16))
+    check_lstm_model(model, 10, 1, 16, "lstm_model(10, 1, 16)")

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from grader.checks import keras_models
+from grader.checks import call_as_in_the_lab
 from grader.checks import Hint, as_array, close, fail, show
 
 NO_BOTTLENECK = Hint("no-bottleneck", "The encoder must squeeze the input into fewer units than it has "
@@ -44,8 +45,12 @@ def check_autoencoder(model, input_dim, encoding_dim, what):
 
 @pytest.mark.points(4)
 def test_autoencoder_shape(submission):
-    """autoencoder_model(64, 16): encoder Dense 16 ReLU, decoder Dense 64 sigmoid, compiled"""
-    check_autoencoder(submission.autoencoder_model(64, 16), 64, 16, "autoencoder_model(64, 16)")
+    """autoencoder_model(64, 16): encoder Dense 16 ReLU, decoder Dense 64 sigmoid, compiled
+
+    A lab's `autoencoder_model()` without arguments is called as the lab calls it and judged for MNIST's 784
+    pixels and the lab's 32-value code."""
+    model, (input_dim, encoding_dim) = call_as_in_the_lab(submission, "autoencoder_model", (64, 16), (784, 32))
+    check_autoencoder(model, input_dim, encoding_dim, f"autoencoder_model({input_dim}, {encoding_dim})")
 
 
 @pytest.mark.points(3)

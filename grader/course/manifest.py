@@ -184,6 +184,7 @@ def load_course(path: Path) -> Course:
             exercise_dir=root / "exercises" / exercise_id, solution_dir=root / "solutions" / exercise_id,
             manifest_line=lines.line((*at, "points")) or 0,
             cells=entry.get("cells", "definitions"),
+            lab_names=tuple(entry.get("lab_names", {}).items()),
         )
         problems += _missing_files(exercise, path, lines, at)
         exercises.append(exercise)

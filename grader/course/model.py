@@ -35,7 +35,8 @@ class Exercise:
     exercise_dir: Path
     solution_dir: Path
     manifest_line: int = 0   # line of this exercise's `points` in course.yaml, for error messages
-    cells: str = "definitions"   # from a notebook, keep only definitions, or run "all" code cells
+    cells: str = "definitions"   # keep what the graded functions need ("definitions"), or run "all" of the file
+    lab_names: tuple[tuple[str, str], ...] = ()   # (name, lab name): a lab's second `def lab name` is graded as name
 
     @property
     def stub_path(self) -> Path:

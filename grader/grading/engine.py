@@ -32,7 +32,7 @@ from grader.course.model import Exercise, Limits
 from grader.feedback.model import Feedback, OutputTail, SubmissionInfo, schema_errors
 from grader.feedback.outcomes import Outcome, Status
 from grader.grading.plugin import GradingPlugin
-from grader.notebooks.reader import NotebookError, notebook_source
+from grader.labcode.handin import prepare
 from grader.grading.proxy import Session, SubmissionProxy, failure_for, line_of_file
 from grader.feedback.results import CheckResult
 from grader.sandbox.launchers import Isolation, choose_launcher
@@ -186,41 +186,37 @@ def _forget_check_modules(files: list[Path]) -> None:
 
 
 def grade(exercise: Exercise, submission: Path, *, seed: int | None = None, launcher: Launcher | None = None,
-          include_hidden: bool = True, only: str | None = None) -> Feedback:
-    """Grade `submission` as `exercise`. Never raises for anything the submission does.
+          include_hidden: bool = True, only: str | None = None, cells: str | None = None) -> Feedback:
+    """Grade `submission` (a .py file, a notebook, or a folder or zip with helper modules) as `exercise`.
+    Never raises for anything the submission does. `cells="all"` runs every statement of the file.
 
     Without a `seed`, the seed is keyed with the course's key (a batch passes seeds keyed with its own)."""
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     clock = time.monotonic()
     launcher = launcher or choose_launcher()
     submission = Path(submission)
-    info, refusal = inspect_file(submission, exercise.limits.max_file_kib)
+    hidden_run = include_hidden and exercise.hidden_checks.is_file()
+    workspace = Path(tempfile.mkdtemp(prefix="grader-submission-"))
+    try:
+        prepared = prepare(exercise, submission, workspace, inspect_file, cells)
+    except Exception as exc:  # noqa: BLE001 - a grader bug must still produce a document
+        shutil.rmtree(workspace, ignore_errors=True)
+        return grader_failure(exercise, SubmissionInfo(str(submission), "", 0), seed or 0, launcher, started_at,
+                              _seconds_since(clock), f"{type(exc).__name__}: {exc}", hidden_run)
+    info, refusal, locate = prepared.info, prepared.refusal, prepared.locate
     if seed is None:
         seed = seed_for(course_key(exercise), exercise.id, info.sha256)
-    hidden_run = include_hidden and exercise.hidden_checks.is_file()
-    workspace = None
     try:
-        locate: Callable[[int], str] = line_of_file
-        defined_in: Callable[[str], str | None] = lambda name: None
-        module_path = submission
-        if refusal is None and submission.suffix == ".ipynb":
-            workspace = Path(tempfile.mkdtemp(prefix="grader-notebook-"))
-            try:
-                source = notebook_source(submission, exercise.cells)
-            except NotebookError as exc:
-                refusal = str(exc)
-            else:
-                module_path = workspace / exercise.entry
-                module_path.write_text(source.text, encoding="utf-8")
-                locate = source.locate
-                defined_in = lambda name: f"cell {source.function_cells[name]}" if name in source.function_cells else None
-        session = _open_session(module_path, exercise.limits, launcher, clock + exercise.limits.total_seconds, refusal)
+        session = _open_session(prepared.module_path or submission, exercise.limits, launcher,
+                                clock + exercise.limits.total_seconds, refusal)
+        proxy = SubmissionProxy(session, locate, prepared.defined_in, prepared.expected, prepared.submitted)
         try:
-            run = run_checks(exercise, SubmissionProxy(session, locate, defined_in), seed, include_hidden, only)
+            run = run_checks(exercise, proxy, seed, include_hidden, only)
         finally:
             report = session.close()
         deadline_reached = time.monotonic() - clock >= exercise.limits.total_seconds
         status, message = _status(run, report, deadline_reached, locate)
+        message = " ".join([message, *prepared.notes])
         feedback = Feedback(
             exercise=exercise.id, exercise_title=exercise.title, status=status, message=message,
             checks=run.results, submission=info, seed=seed, isolation=report.isolation,
@@ -237,8 +233,7 @@ def grade(exercise: Exercise, submission: Path, *, seed: int | None = None, laun
         return grader_failure(exercise, info, seed, launcher, started_at, _seconds_since(clock),
                               f"{type(exc).__name__}: {exc}", hidden_run)
     finally:
-        if workspace is not None:
-            shutil.rmtree(workspace, ignore_errors=True)
+        shutil.rmtree(workspace, ignore_errors=True)
 
 
 def _open_session(module_path: Path, limits: Limits, launcher: Launcher, deadline: float,

@@ -125,6 +125,8 @@ class GradingPlugin:
         place = self._proxy.where_defined() if result.outcome is not Outcome.PASSED else None
         if place and result.internal_error is None:
             result = replace(result, message=f"{result.message} ({place})")
+        if self._proxy.notes and result.internal_error is None:
+            result = replace(result, message=f"{result.message} ({'; '.join(self._proxy.notes)})")
         return result
 
     def _judge(self, item: pytest.Item, call: pytest.CallInfo) -> CheckResult:

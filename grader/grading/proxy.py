@@ -6,9 +6,11 @@ outcome and a message a beginner can act on; checks never handle sandbox details
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable, Protocol
 
-from grader.grading.checklib import SubmissionFailure
+from grader.grading.checklib import Hint, SubmissionFailure
+from grader.labcode.signatures import Signature
 from grader.feedback.outcomes import Outcome
 from grader.sandbox.session import CallResult, CallStatus, ErrorInfo, SessionReport
 
@@ -28,12 +30,16 @@ def line_of_file(line: int) -> str:
 
 class SubmissionProxy:
     def __init__(self, session: Session, locate: Callable[[int], str] = line_of_file,
-                 defined_in: Callable[[str], str | None] = lambda name: None) -> None:
+                 defined_in: Callable[[str], str | None] = lambda name: None,
+                 expected: dict[str, Signature] | None = None, submitted: dict[str, Signature] | None = None) -> None:
         self._session = session
         self._locate = locate
         self._defined_in = defined_in
+        self._expected = expected or {}    # the exercise's signatures (its stub)
+        self._submitted = submitted or {}  # the student's, as graded (None when defined in a helper module)
         self.called: list[str] = []     # the functions the current check called, newest last
         self.answered: list[str] = []   # those that returned a value: the check now holds the student's data
+        self.notes: list[str] = []      # how this check called the submission, when that is worth saying
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
         if name.startswith("_"):
@@ -56,6 +62,15 @@ class SubmissionProxy:
         """Each check starts holding nothing from the submission."""
         self.called.clear()
         self.answered.clear()
+        self.notes.clear()
+
+    def signature_of(self, name: str) -> Signature | None:
+        """The student's function as written (from the graded source), if it is defined there."""
+        return self._submitted.get(name)
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
 
     def where_defined(self) -> str | None:
         """Where the last function this check called is defined (a notebook cell), if that is known."""
@@ -73,7 +88,27 @@ class SubmissionProxy:
             return result.value, result.args_after or []
         failure = failure_for(name, result, self._locate)
         failure.limit = result.limit
+        if failure.hint is None:
+            failure.hint = signature_hint(result, self._expected.get(name), self._submitted.get(name))
         raise failure
+
+
+_ARGUMENT_MISMATCH = re.compile(r"positional argument|required (keyword-only )?argument|unexpected keyword argument|"
+                                r"takes no arguments|takes \d+ positional")
+
+
+def signature_hint(result: CallResult, expected: Signature | None, submitted: Signature | None) -> Hint | None:
+    """A call that failed on its arguments, before any line of the student's ran: show both signatures."""
+    error = result.error
+    if result.status is not CallStatus.RAISED or error is None or error.type != "TypeError" or error.line is not None \
+            or expected is None or not _ARGUMENT_MISMATCH.search(error.message):
+        return None
+    if submitted is not None and submitted.parameters == expected.parameters:
+        return None
+    yours = f"; yours is `{submitted.shown()}`" if submitted is not None else ""
+    lab = (" A lab's builder that takes no arguments reads the notebook's globals; give it these parameters, so "
+           "the checks can try other sizes.") if submitted is not None and submitted.takes_nothing else ""
+    return Hint("signature-mismatch", f"The checks call `{expected.shown()}`, as the exercise's README says{yours}.{lab}")
 
 
 def _where(error: ErrorInfo | None, locate: Callable[[int], str]) -> str:

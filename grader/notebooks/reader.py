@@ -1,44 +1,27 @@
 """Turn a Jupyter notebook into the Python module that is graded, and remember where each line came from.
 
 Students submit notebooks that also print, plot, `!pip install` and train for 100 epochs at the top
-level. By default only what defines things is kept (imports, functions, classes, constant
-assignments), so grading runs the functions, not the lab; an exercise can ask for every cell.
-IPython magics and shell lines are dropped either way. Nothing here executes the notebook: it is
-read as data (nbformat) and parsed (ast).
+level. By default only what the graded functions need is kept (`grader.labcode.program`), so grading
+runs the functions, not the lab; an exercise or the student can ask for every cell. IPython magics and
+shell lines are dropped either way. Nothing here executes the notebook: it is read as data (nbformat)
+and parsed (ast).
 """
 
 from __future__ import annotations
 
 import ast
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 
-KEEP_DEFINITIONS = "definitions"
-KEEP_ALL = "all"
+from grader.labcode.program import (KEEP_ALL, KEEP_NEEDED, Cell, GradedModule, UnreadableCell, build_module,
+                                    parse_cell)
 
-# Calls that only build a constant; an assignment from anything else may train a model.
-_PURE_CALLS = {"array", "asarray", "zeros", "ones", "arange", "linspace", "full", "eye", "dict", "list", "tuple",
-               "set", "range", "float", "int", "str", "bool", "frozenset", "around", "round"}
-
-
-_BUILTIN_NAMES = set(dir(__import__("builtins")))
+KEEP_DEFINITIONS = KEEP_NEEDED   # course.yaml's "definitions": what the graded functions need
+KEEP_ALL = KEEP_ALL
 
 
 class NotebookError(ValueError):
     """The notebook cannot be graded; the message says why in plain words."""
-
-
-@dataclass(frozen=True)
-class NotebookSource:
-    text: str
-    cell_of_line: dict[int, tuple[int, int]] = field(default_factory=dict)   # module line -> (cell number, line in cell)
-    function_cells: dict[str, int] = field(default_factory=dict)            # function name -> cell number
-    dropped_cells: tuple[int, ...] = ()
-
-    def locate(self, line: int) -> str:
-        cell = self.cell_of_line.get(line)
-        return f"cell {cell[0]}, line {cell[1]}" if cell else f"line {line}"
 
 
 def _strip_magics(lines: list[str]) -> list[str]:
@@ -54,77 +37,6 @@ def _strip_magics(lines: list[str]) -> list[str]:
         else:
             kept.append(line)
     return kept
-
-
-def _is_constant(node: ast.AST, known: set[str]) -> bool:
-    """Only pure constructors, and only names already defined by what is kept."""
-    for child in ast.walk(node):
-        if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load) \
-                and child.id not in known and child.id not in _BUILTIN_NAMES:
-            return False
-        if isinstance(child, ast.Call):
-            function = child.func
-            name = function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", "")
-            if name not in _PURE_CALLS:
-                return False
-        elif isinstance(child, (ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr, ast.Lambda)):
-            return False
-    return True
-
-
-def _bound_names(node: ast.stmt) -> set[str]:
-    if isinstance(node, (ast.Import, ast.ImportFrom)):
-        return {(alias.asname or alias.name).split(".")[0] for alias in node.names}
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return {node.name}
-    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-    return {name.id for target in targets for name in ast.walk(target) if isinstance(name, ast.Name)}
-
-
-def _defines(node: ast.stmt, known: set[str]) -> bool:
-    if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return True
-    if isinstance(node, (ast.Assign, ast.AnnAssign)):
-        value = node.value
-        return value is not None and _is_constant(value, known)
-    return False
-
-
-def _parse_cell(source: str, number: int) -> ast.Module | None:
-    """The cell's syntax tree, or None on a syntax error (kept, so the student sees Python's own message).
-
-    Source Python cannot even parse (thousands of nested brackets or operators: `1+1+...+1`, `----1`)
-    makes the parser raise RecursionError or MemoryError; that is the notebook's problem, said in plain words.
-    """
-    try:
-        return ast.parse(source)
-    except SyntaxError:
-        return None
-    except (RecursionError, MemoryError):
-        raise NotebookError(f"cell {number} is too deeply nested for Python to read (an expression with thousands "
-                            "of nested brackets or chained operators); split it into smaller steps") from None
-    except ValueError:   # NUL characters, on Python versions that report them this way
-        raise NotebookError(f"cell {number} contains a NUL character, which Python code cannot hold; "
-                            "delete it and save the notebook again") from None
-
-
-def _definitions_only(source: str, known: set[str], number: int) -> str | None:
-    """The cell with its non-defining statements blanked out (line numbers kept), or None if it does not parse.
-
-    `known` holds the names defined by what was kept so far; it grows as definitions are kept.
-    """
-    tree = _parse_cell(source, number)
-    if tree is None:
-        return None
-    lines = source.splitlines()
-    keep = [False] * len(lines)
-    for node in tree.body:
-        if _defines(node, known):
-            known |= _bound_names(node)
-            start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-            for number in range(start, (node.end_lineno or node.lineno) + 1):
-                keep[number - 1] = True
-    return "\n".join(line if keep[i] else "" for i, line in enumerate(lines))
 
 
 def read_notebook(path: Path):
@@ -149,46 +61,45 @@ def read_notebook(path: Path):
         raise NotebookError(f"the file is not a Jupyter notebook nbformat can read ({type(exc).__name__}: {exc})") from None
 
 
-def notebook_source(path: Path, keep: str = KEEP_DEFINITIONS) -> NotebookSource:
-    """The module to grade, built from the notebook's code cells in order."""
+NotebookSource = GradedModule
+
+
+def notebook_cells(path: Path) -> list[Cell]:
+    """The notebook's code cells, numbered as Jupyter shows them among all cells, with magics blanked out.
+    The cell that grades the notebook from inside Jupyter is not part of the submission."""
     notebook = read_notebook(path)
-    parts: list[str] = []
-    cell_of_line: dict[int, tuple[int, int]] = {}
-    function_cells: dict[str, int] = {}
-    dropped: list[int] = []
-    line = 1
-    code_cells = 0
-    known: set[str] = set()
+    cells = []
     for number, cell in enumerate(notebook.cells, start=1):
         if cell.get("cell_type") != "code":
             continue
-        code_cells += 1
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else str(source)
         if "from grader import check" in source:
-            dropped.append(number)   # the cell that grades the notebook from inside Jupyter
             continue
-        body = "\n".join(_strip_magics(source.splitlines()))
-        if keep == KEEP_DEFINITIONS:
-            kept = _definitions_only(body, known, number)
-            body = body if kept is None else kept
-        if not body.strip():
-            dropped.append(number)
-            continue
-        tree = _parse_cell(body, number)
-        for node in tree.body if tree is not None else ():
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                function_cells[node.name] = number
-        header = f"# ---- notebook cell {number} ----"
-        parts.append(header)
-        line += 1
-        for offset, text in enumerate(body.splitlines(), start=1):
-            parts.append(text)
-            cell_of_line[line] = (number, offset)
-            line += 1
-    if code_cells == 0:
+        cells.append(Cell(number, "\n".join(_strip_magics(source.splitlines()))))
+    if not cells:
         raise NotebookError("the notebook has no code cells: write your functions in code cells and save it")
-    text = "\n".join(parts) + "\n"
-    if not any(part.strip() and not part.startswith("# ---- notebook cell") for part in parts):
-        raise NotebookError("the notebook's code cells define nothing to grade (no imports, functions or classes)")
-    return NotebookSource(text, cell_of_line, function_cells, tuple(dropped))
+    return cells
+
+
+def notebook_source(path: Path, keep: str = KEEP_DEFINITIONS, targets: set[str] | None = None,
+                    lab_names: dict[str, str] | None = None) -> NotebookSource:
+    """The module to grade, built from the notebook's code cells in order. Without `targets` (the functions
+    the checks call), every function and class the notebook defines is one."""
+    cells = notebook_cells(path)
+    try:
+        if targets is None:
+            targets = {name for cell in cells for name in defined_names(cell)}
+        module = build_module(cells, targets, keep, lab_names)
+    except UnreadableCell as exc:
+        raise NotebookError(str(exc)) from None
+    if not module.kept_anything:
+        raise NotebookError("the notebook's code cells define nothing to grade (none of the functions "
+                            f"{', '.join(sorted(targets)) or 'the exercise asks for'})")
+    return module
+
+
+def defined_names(cell: Cell) -> set[str]:
+    tree = parse_cell(cell.source, cell.number)
+    return {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))} \
+        if tree is not None else set()

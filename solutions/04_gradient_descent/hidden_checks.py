@@ -8,22 +8,39 @@ from grader.checks import as_array, as_number, as_pair, close, fail, public_chec
 public = public_checks_of(__file__)
 
 
-@pytest.mark.points(4)
-def test_error_slope_and_mse_random(submission, rng):
-    """get_error, get_slope and get_mse for random inputs, weights and targets"""
+def random_examples(rng):
+    """(input_data, target, weights, error) for two sizes: each of the three checks draws its own."""
     for size in (2, 4):
         input_data = np.round(rng.uniform(-3, 3, size), 2)
         weights = np.round(rng.uniform(-2, 2, size), 2)
         target = float(np.round(rng.uniform(-5, 5), 2))
-        error = float((weights * input_data).sum() - target)
+        yield input_data, target, weights, float((weights * input_data).sum() - target)
+
+
+@pytest.mark.points(1)
+def test_error_random(submission, rng):
+    """get_error for random inputs, weights and targets"""
+    for input_data, target, weights, error in random_examples(rng):
         got = as_number(submission.get_error(input_data, target, weights), "get_error(...)")
         if not close(got, error):
             fail(f"get_error({show(input_data)}, {target:g}, {show(weights)}) returned {show(got)}, expected {error:.6g}",
                  public.SLOPE_SIGN if close(got, -error) else None)
+
+
+@pytest.mark.points(2)
+def test_slope_random(submission, rng):
+    """get_slope for random inputs, weights and targets"""
+    for input_data, target, weights, error in random_examples(rng):
         slope = as_array(submission.get_slope(input_data, target, weights), "get_slope(...)")
         if not close(slope, 2 * input_data * error):
             fail(f"get_slope({show(input_data)}, {target:g}, {show(weights)}) returned {show(slope)}, expected "
                  f"{show(2 * input_data * error)}", public.slope_mistake(slope, input_data, error))
+
+
+@pytest.mark.points(1)
+def test_mse_random(submission, rng):
+    """get_mse for random inputs, weights and targets"""
+    for input_data, target, weights, error in random_examples(rng):
         mse = as_number(submission.get_mse(input_data, target, weights), "get_mse(...)")
         if not close(mse, error ** 2):
             fail(f"get_mse returned {show(mse)}, expected {error ** 2:.6g}", public.MSE_NOT_MEAN)

@@ -1,0 +1,105 @@
+"""A submission handed in as a folder (or a zip of one): the entry file and the helper modules beside it.
+
+Bounded like any archive: at most MAX_FILES files and the exercise's file size limit in total; links are
+not followed; a zip is unpacked with the batch's safe extraction under the same bounds. Helper modules
+travel into the sandbox as text inside one read-only bundle (`grader.sandbox.bundle`); nothing here
+runs them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.batch.safezip import UnsafeArchive, extract
+
+MAX_FILES = 64
+_IGNORED = ("__pycache__", "__MACOSX", ".ipynb_checkpoints")
+
+
+class FolderRefused(ValueError):
+    """The folder or zip cannot be graded; the message says why in plain words."""
+
+
+@dataclass(frozen=True)
+class Folder:
+    entry: Path
+    helpers: dict[str, tuple[str, str]]   # module name -> (file relative to the folder, source text)
+    sha256: str
+    bytes: int
+
+
+def _files(folder: Path) -> list[Path]:
+    found = []
+    for root, folders, files in os.walk(folder, followlinks=False):
+        folders[:] = sorted(f for f in folders if not f.startswith(".") and f not in _IGNORED)
+        found += [Path(root, name) for name in sorted(files) if not name.startswith(".")]
+        if len(found) > MAX_FILES:
+            raise FolderRefused(f"the folder holds more than {MAX_FILES} files; hand in your code and its helper modules only")
+    return found
+
+
+def _module_name(relative: Path) -> str | None:
+    parts = list(relative.with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts) if parts and all(part.isidentifier() for part in parts) else None
+
+
+def _entry(files: list[Path], folder: Path, entry: str) -> Path:
+    top = [path for path in files if path.parent == folder]
+    stem = Path(entry).stem
+    for name in (entry, f"{stem}.ipynb"):
+        if folder / name in top:
+            return folder / name
+    for suffix in (".ipynb", ".py"):
+        candidates = [path for path in top if path.suffix == suffix]
+        if len(candidates) == 1:
+            return candidates[0]
+    names = ", ".join(path.name for path in top if path.suffix in (".py", ".ipynb")) or "none"
+    raise FolderRefused(f"the folder does not say which file to grade (its .py and .ipynb files: {names}); "
+                        f"name it {entry} or {stem}.ipynb")
+
+
+def open_folder(folder: Path, entry: str, max_kib: int) -> Folder:
+    files = _files(folder)
+    limit = max_kib * 1024
+    digest, total, helpers = hashlib.sha256(), 0, {}
+    chosen = _entry(files, folder, entry)
+    for path in files:
+        status = os.lstat(path)
+        if not stat.S_ISREG(status.st_mode):
+            continue   # links and devices are never followed
+        total += status.st_size
+        if total > limit:
+            raise FolderRefused(f"the folder's files add up to more than {max_kib / 1024:g} MB; hand in your code "
+                                "and its helper modules only")
+        relative = path.relative_to(folder)
+        if path.suffix not in (".py", ".ipynb"):
+            continue
+        data = path.read_bytes()[:limit + 1]
+        digest.update(f"{relative.as_posix()}\n{len(data)}\n".encode())
+        digest.update(data)
+        name = _module_name(relative) if path.suffix == ".py" and path != chosen else None
+        if name is None:
+            continue
+        try:
+            helpers[name] = (relative.as_posix(), data.decode("utf-8-sig"))
+        except UnicodeDecodeError:
+            raise FolderRefused(f"{relative.as_posix()} is not UTF-8 text; save it as UTF-8") from None
+    return Folder(chosen, helpers, digest.hexdigest(), total)
+
+
+def open_zip(archive: Path, workspace: Path, entry: str, max_kib: int) -> Folder:
+    target = workspace / "unzipped"
+    target.mkdir()
+    try:
+        extract(archive, target, max_files=MAX_FILES, max_total_bytes=max_kib * 1024)
+    except UnsafeArchive as exc:
+        raise FolderRefused(str(exc).replace(str(archive), "the zip")) from None
+    tops = [path for path in target.iterdir() if not path.name.startswith(".") and path.name not in _IGNORED]
+    root = tops[0] if len(tops) == 1 and tops[0].is_dir() else target   # a zip of one folder: that folder
+    return open_folder(root, entry, max_kib)

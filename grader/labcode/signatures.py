@@ -1,0 +1,58 @@
+"""Functions' parameter lists read with `ast`: the exercise's (from its stub) and the student's, so a
+mismatch can be shown side by side and a lab's zero-argument builder can be called as the lab calls it."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Signature:
+    name: str
+    parameters: tuple[str, ...]   # as written: "n_cols", "epochs=100", "*args"
+    takes_any: bool               # *args or **kwargs
+
+    @property
+    def takes_nothing(self) -> bool:
+        return not self.parameters
+
+    def shown(self) -> str:
+        return f"{self.name}({', '.join(self.parameters)})"
+
+
+def _parameters(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, ...]:
+    arguments = node.args
+    positional = arguments.posonlyargs + arguments.args
+    defaults = [None] * (len(positional) - len(arguments.defaults)) + list(arguments.defaults)
+    shown = [a.arg if d is None else f"{a.arg}={ast.unparse(d)}" for a, d in zip(positional, defaults)]
+    if arguments.vararg:
+        shown.append(f"*{arguments.vararg.arg}")
+    elif arguments.kwonlyargs:
+        shown.append("*")
+    shown += [a.arg if d is None else f"{a.arg}={ast.unparse(d)}" for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults)]
+    if arguments.kwarg:
+        shown.append(f"**{arguments.kwarg.arg}")
+    return tuple(text if len(text) <= 40 else text[:37] + "..." for text in shown)
+
+
+def signatures(source: str) -> dict[str, Signature]:
+    """The top-level functions of `source` (the last definition of a name wins, as in Python)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    found = {}
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            found[node.name] = Signature(node.name, _parameters(node),
+                                         node.args.vararg is not None or node.args.kwarg is not None)
+    return found
+
+
+def signatures_of_file(path: Path) -> dict[str, Signature]:
+    try:
+        return signatures(path.read_text(encoding="utf-8"))
+    except OSError:
+        return {}
