@@ -1,0 +1,90 @@
+"""`grade audit`: mutants are deterministic and compile, case files parse strictly, hints are judged by the
+cases that declare them, and one small exercise is audited end to end (01, about 20 s on 2 cores)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import ROOT, run_grade
+from grader.audit.equivalence import Answer, Probe
+from grader.audit.mutate import MODEL_LEVEL, baseline, mutants
+from grader.audit.run import _Judge
+from grader.cases import Case, CaseFileError, ExpectedCheck, load_case
+
+
+def test_mutants_are_deterministic_distinct_and_compile():
+    source = (ROOT / "solutions/02_backprop/backprop.py").read_text()
+    first, again = mutants(source), mutants(source)
+    assert [m.source for m in first] == [m.source for m in again]
+    assert len({m.source for m in first}) == len(first) and baseline(source) not in {m.source for m in first}
+    for mutant in first:
+        compile(mutant.source, mutant.id, "exec")
+    families = {m.operator for m in first}
+    assert {"operator", "constant", "sign", "operand", "statement", "off-by-one", "comparison"} <= families
+    assert any(m.description == "Sub -> Add" and m.function == "update" for m in first)
+
+
+def test_derivative_swaps_and_model_level_mutants():
+    activations = mutants((ROOT / "solutions/03_activations/activations.py").read_text())
+    assert any(m.description == "sigmoid -> sigmoid_derivative" for m in activations)
+    keras = mutants((ROOT / "solutions/05_keras_regression/keras_regression.py").read_text(), MODEL_LEVEL)
+    descriptions = {m.description for m in keras}
+    assert {"'relu' -> 'sigmoid'", "'adam' -> 'sgd'", "50 -> 100"} <= descriptions
+    assert any(d.startswith("delete `model.add(Dense") for d in descriptions)
+    assert all(m.operator in MODEL_LEVEL for m in keras)
+
+
+def _case(tmp_path, text: str, source: str = "x = 1\n"):
+    (tmp_path / "c.py").write_text(source)
+    (tmp_path / "c.yaml").write_text(text)
+    return load_case(tmp_path / "c.yaml")
+
+
+def test_case_files_are_read_strictly(tmp_path):
+    case = _case(tmp_path, "kind: mistake\nmistake: m\nstatus: graded\nscore: [0, 3]\n"
+                           "checks:\n  public/a: {outcome: [failed, error], hint: h}\nroots: {h: f}\n")
+    assert case.score == (0.0, 3.0) and case.checks["public/a"] == ExpectedCheck(("failed", "error"), "h")
+    assert case.roots == {"h": "f"} and case.hints == {"h"}
+    for broken in ("kind: joke\nmistake: m\nstatus: graded\nscore: 0\n", "mistake: m\n",
+                   "kind: mistake\nmistake: m\nstatus: graded\nscore: 0\nchecks:\n  a: {outcome: nonsense}\n"):
+        with pytest.raises(CaseFileError):
+            _case(tmp_path, broken)
+
+
+def _behaves(*values):
+    return tuple(Answer(True, v) for v in values)
+
+
+def test_a_hint_is_honest_only_for_the_mistake_its_cases_declare():
+    probes = [Probe("f", (1.0,)), Probe("g", (1.0,))]
+    reference = _behaves(1.0, 2.0)
+    case = Case("c", ROOT, "mistake", "f doubles", "graded", (0.0,),
+                {"public/f": ExpectedCheck(("failed",), "f-twice"), "public/g": ExpectedCheck(("failed",), "g-wrong")},
+                {"g-wrong": "g"})
+    judge = _Judge(reference, {"c": (case, _behaves(2.0, 2.0))}, probes)
+    assert judge.honest("f-twice", _behaves(2.0, 2.0), {"f"})            # the same mistake
+    assert not judge.honest("f-twice", _behaves(3.0, 2.0), {"f"})        # f is wrong, but not that way
+    assert judge.honest("g-wrong", _behaves(1.0, 5.0), {"g"})            # a root hint: g is wrong
+    assert not judge.honest("g-wrong", _behaves(2.0, 2.0), {"f"})        # g is right: misleading
+    assert not judge.honest("unknown", _behaves(2.0, 2.0), {"f"})        # a hint no case declares
+
+
+@pytest.mark.slow
+def test_audit_of_one_exercise_end_to_end(tmp_path):
+    """The CI audit: 01_forward_propagation, ~80 mutants, about 20 s with the warm sandbox on 2 cores."""
+    run = run_grade("audit", "01_forward_propagation", "--out", tmp_path, timeout=600)
+    assert run.returncode in (0, 1), run.stderr
+    assert "01_forward_propagation" in run.stdout and "mutants" in run.stdout
+    document = json.loads((tmp_path / "audit.json").read_text())
+    [exercise] = document["exercises"]
+    figures = exercise["figures"]
+    assert figures["mutants"] == len(exercise["mutants"]) > 50
+    assert figures["killed"] + figures["equivalent"] + figures["survivors"] == figures["mutants"]
+    assert figures["kill_rate"] >= 0.99 and figures["case_failures"] == 0 and not exercise["problems"]
+    assert figures["hinted"] > 0
+    assert all(m["diff"].startswith("--- reference") for m in exercise["mutants"])
+    page = (tmp_path / "audit.html").read_text()
+    assert "<script" not in page and "01_forward_propagation" in page
+    assert run.returncode == (0 if exercise["meets_targets"] else 1)
