@@ -24,19 +24,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from grade_throughput import MISTAKES, PeakMemory  # noqa: E402
+from grade_throughput import PeakMemory  # noqa: E402
+from grader.cases import cases_of  # noqa: E402
+from grader.course.manifest import load_course  # noqa: E402
 from grader.feedback.model import schema_errors  # noqa: E402
 
-HOSTILE = [
-    "\n\ndef train(x, t, params, learning_rate, epochs, threshold=None):\n    import os\n    os._exit(0)\n",
-    "\n\nclass Equal(float):\n    def __eq__(self, other): return True\n\ndef error(t, a2):\n    return Equal(0)\n",
-    "\nimport numpy\nnumpy.allclose = lambda *a, **k: True\nprint('30 passed')\n",
-    "\n\ndef sigmoid(z):\n    import ctypes\n    ctypes.string_at(0)\n",
-    "\n\ndef train(*args, **kwargs):\n    while True:\n        pass\n",
-    "\n\ndef update(params, grads, learning_rate):\n    hoard = []\n    while True:\n        hoard.append(bytearray(2**26))\n",
-    "\nimport os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        break\n",
-    "\n\ndef error(t, a2):\n    import sys\n    sys.stdout.write('\\x1b[2J' + 'x' * 10**6)\n    return 0.5 * (t - a2) ** 2\n",
-]
+EXERCISE_ID = "02_backprop"
 
 
 def main() -> int:
@@ -44,7 +37,10 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=500)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     options = parser.parse_args()
-    reference = (ROOT / "solutions/02_backprop/backprop.py").read_text()
+    exercise = load_course(ROOT / "course.yaml").exercise(EXERCISE_ID)
+    reference = exercise.reference_path.read_text()
+    mistakes = [case.source() for case in cases_of(exercise, "mistake")]   # solutions/02_backprop/cases
+    hostile = [case.source() for case in cases_of(exercise, "hostile")]
     with tempfile.TemporaryDirectory(prefix="batch-scale-") as folder:
         submissions = Path(folder) / "submissions"
         submissions.mkdir()
@@ -54,10 +50,9 @@ def main() -> int:
             if roll < 6:
                 source, kind = reference + f"\n# {index}\n", "correct"
             elif roll < 9:
-                old, new = MISTAKES[index % len(MISTAKES)]
-                source, kind = reference.replace(old, new, 1) + f"\n# {index}\n", "buggy"
+                source, kind = mistakes[index % len(mistakes)] + f"\n# {index}\n", "buggy"
             else:
-                source, kind = reference + HOSTILE[(index // 10) % len(HOSTILE)] + f"\n# {index}\n", "hostile"
+                source, kind = hostile[(index // 10) % len(hostile)] + f"\n# {index}\n", "hostile"
             student = f"student{index:04d}"
             (submissions / f"{student}.py").write_text(source)
             kinds[student] = kind

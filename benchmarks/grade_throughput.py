@@ -46,25 +46,21 @@ KERAS_HOSTILE = [
     "\n\ndef fit_regression_model(*args, **kwargs):\n    import os\n    os._exit(0)\n",
     "\n\ndef normalize(predictors):\n    import ctypes\n    ctypes.string_at(0)\n",
 ]
-MISTAKES = [
-    ("params[name] - learning_rate * grads[name]", "params[name] + learning_rate * grads[name]"),
-    ("delta2 = -(t - a2) * a2 * (1 - a2)", "delta2 = -(t - a2)"),
-    ("delta1 = delta2 * w2 * a1 * (1 - a1)", "delta1 = delta2 * w2"),
-    ("return 0.5 * (t - a2) ** 2", "return (t - a2) ** 2"),
-    ("a2 = sigmoid(w2 * a1 + b2)", "a2 = w2 * a1 + b2"),
-]
-HOSTILE = [
-    "\n\ndef train(x, t, params, learning_rate, epochs, threshold=None):\n    import os\n    os._exit(0)\n",
-    "\n\nclass Equal(float):\n    def __eq__(self, other): return True\n\ndef error(t, a2):\n    return Equal(0)\n",
-    "\nimport numpy\nnumpy.allclose = lambda *a, **k: True\nprint('30 passed')\n",
-    "\n\ndef sigmoid(z):\n    import ctypes\n    ctypes.string_at(0)\n",
-]
+# 02's named mistakes and attacks are its case files (solutions/02_backprop/cases), each with its expected verdict.
+from grader.cases import cases_of  # noqa: E402
+QUICK_ATTACKS = ("hostile_exits_the_process", "hostile_lying_equality", "hostile_patches_numpy_and_prints_a_pass",
+                 "hostile_segfault")   # attacks that end on their own: loops and bombs measure the limits, not speed
 
 
 def make_submissions(folder: Path, count: int, seed: int = 7, exercise_id: str = EXERCISE_ID) -> list[Path]:
     exercise = load_course(ROOT / "course.yaml").exercise(exercise_id)
     reference = exercise.reference_path.read_text()
-    mistakes, hostile = (MISTAKES, HOSTILE) if exercise_id == EXERCISE_ID else (KERAS_MISTAKES, KERAS_HOSTILE)
+    if exercise_id == EXERCISE_ID:
+        mistakes = [case.source() for case in cases_of(exercise, "mistake")]
+        hostile = [case.source() for case in cases_of(exercise, "hostile") if case.name in QUICK_ATTACKS]
+    else:
+        mistakes = [reference.replace(old, new, 1) for old, new in KERAS_MISTAKES]
+        hostile = [reference + code for code in KERAS_HOSTILE]
     chooser = random.Random(seed)
     paths = []
     for index in range(count):
@@ -72,10 +68,9 @@ def make_submissions(folder: Path, count: int, seed: int = 7, exercise_id: str =
         if roll < 6:
             source = reference + f"\n# student {index}\n"
         elif roll < 9:
-            old, new = chooser.choice(mistakes)
-            source = reference.replace(old, new, 1) + f"\n# student {index}\n"
+            source = chooser.choice(mistakes) + f"\n# student {index}\n"
         else:
-            source = reference + chooser.choice(hostile) + f"\n# student {index}\n"
+            source = chooser.choice(hostile) + f"\n# student {index}\n"
         path = folder / f"student_{index:04d}" / exercise.entry
         path.parent.mkdir()
         path.write_text(source)
