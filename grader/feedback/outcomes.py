@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from enum import Enum
 
+from grader.course.model import Limit  # noqa: F401  (defined with the limits it names; part of this closed set)
+
 
 class Outcome(str, Enum):
     """What happened to one check. Only PASSED earns points."""
@@ -27,15 +29,3 @@ class Status(str, Enum):
     SUBMISSION_BROKEN = "submission_broken"  # the file could not be loaded (syntax error, not UTF-8, too large ...)
     TIMED_OUT = "timed_out"                  # the whole grading hit its wall-clock limit
     GRADER_FAILED = "grader_failed"          # our fault, not the student's: score 0, please report
-
-
-class Limit(str, Enum):
-    """A resource limit of the sandbox that can stop a submission's call; named in the check's feedback."""
-
-    WALL_TIME = "wall_time"          # one call's wall-clock time
-    GRADING_TIME = "grading_time"    # the whole grading's wall-clock time
-    CPU_TIME = "cpu_time"
-    MEMORY = "memory"
-    PROCESSES = "processes"          # processes and threads of the child's tree
-    FILE_SIZE = "file_size"          # the largest file the child may write
-    SCRATCH_SPACE = "scratch_space"  # the child's private writable space

@@ -14,6 +14,9 @@ import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
+
+from grader.course.model import Limit
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 WATCH_INTERVAL_S = 0.05
@@ -21,7 +24,7 @@ WATCH_INTERVAL_S = 0.05
 
 @dataclass
 class LimitHit:
-    limit: str     # "memory" or "processes"
+    limit: Limit   # MEMORY or PROCESSES
     detail: str
 
 
@@ -91,12 +94,12 @@ class CgroupV1:
         except (OSError, ValueError):
             return None
         if (kills and kills[0] > 0) or failures > 0:
-            return LimitHit("memory", "it used more memory than allowed and was killed")
+            return LimitHit(Limit.MEMORY, "it used more memory than allowed and was killed")
         if self.pids_dir is not None:
             try:
                 events = (self.pids_dir / "pids.events").read_text()
                 if any(line.startswith("max ") and int(line.split()[1]) > 0 for line in events.splitlines()):
-                    return LimitHit("processes", "it tried to start more processes than allowed")
+                    return LimitHit(Limit.PROCESSES, "it tried to start more processes than allowed")
             except (OSError, ValueError):
                 pass
         return None
@@ -155,11 +158,11 @@ class CgroupV2:
         try:
             events = dict(line.split() for line in (self.dir / "memory.events").read_text().splitlines())
             if int(events.get("oom_kill", 0)) > 0 or int(events.get("max", 0)) > 0:
-                return LimitHit("memory", "it used more memory than allowed and was killed")
+                return LimitHit(Limit.MEMORY, "it used more memory than allowed and was killed")
             if (self.dir / "pids.events").exists():
                 pid_events = dict(line.split() for line in (self.dir / "pids.events").read_text().splitlines())
                 if int(pid_events.get("max", 0)) > 0:
-                    return LimitHit("processes", "it tried to start more processes than allowed")
+                    return LimitHit(Limit.PROCESSES, "it tried to start more processes than allowed")
         except (OSError, ValueError):
             return None
         return None
@@ -232,9 +235,9 @@ class Watchdog:
             while not self._stop.wait(WATCH_INTERVAL_S):
                 pids = process_tree(pid)
                 if len(pids) > self.max_processes:
-                    self._hit = LimitHit("processes", f"it started more than {self.max_processes} processes")
+                    self._hit = LimitHit(Limit.PROCESSES, f"it started more than {self.max_processes} processes")
                 elif sum(_resident_bytes(p) for p in pids) > self.memory_bytes:
-                    self._hit = LimitHit("memory", f"it used more than {self.memory_bytes // 2**20} MB of memory")
+                    self._hit = LimitHit(Limit.MEMORY, f"it used more than {self.memory_bytes // 2**20} MB of memory")
                 if self._hit:
                     kill()
                     return
@@ -255,7 +258,19 @@ class Watchdog:
 _UNAVAILABLE: set[type] = set()   # guard kinds that cannot work in this process; not tried again
 
 
-def make_guard(memory_bytes: int, max_processes: int):
+class Guard(Protocol):
+    """What the session needs of a memory and process guard, whichever mechanism it uses."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def procs_files(self) -> list[Path]: ...
+    def limit_hit(self) -> LimitHit | None: ...
+    def kill_all(self) -> None: ...
+    def close(self) -> None: ...
+
+
+def make_guard(memory_bytes: int, max_processes: int) -> Guard:
     """The strongest guard available: cgroup v2, cgroup v1, else the watchdog."""
     for kind in (CgroupV2, CgroupV1):
         if kind in _UNAVAILABLE:

@@ -16,11 +16,13 @@ import sys
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import IO, Protocol
 
 import grader
 from grader.course.model import Limits
+from grader.errors import UsageError
 from grader.sandbox.confine import CONFINEMENT_FAILED  # noqa: F401  (the session recognises it)
-from grader.sandbox.guard import Watchdog, make_guard
+from grader.sandbox.guard import Guard, Watchdog, make_guard
 
 SANDBOX_PACKAGE_ROOT = "/opt/grader"   # where the grader package is bound inside the sandbox
 
@@ -69,13 +71,26 @@ class ChildSpec:
 
 @dataclass
 class Spawned:
-    process: subprocess.Popen
-    guard: object
+    process: ChildProcess
+    guard: Guard
     isolation: Isolation
 
 
-class WeakIsolationRefused(Exception):
-    """Batch grading asked for real isolation and this machine cannot provide it."""
+class ChildProcess(Protocol):
+    """A started child: a Popen, or a handle on a child the warm template forked."""
+
+    pid: int
+    returncode: int | None
+    stdout: IO[bytes] | None
+    stderr: IO[bytes] | None
+
+    def poll(self) -> int | None: ...
+    def wait(self, timeout: float | None = None) -> int: ...
+    def kill(self) -> None: ...
+
+
+class WeakIsolationRefused(UsageError):
+    """Real isolation was required (a batch, or any grading as root) and this machine cannot provide it."""
 
 
 def scrubbed_environment(home: str) -> dict[str, str]:
@@ -133,7 +148,7 @@ def _join_cgroups(command: list[str], procs_files: list[Path]) -> list[str]:
     return ["/bin/sh", "-c", script, "sh", *map(str, procs_files), "--", *command]
 
 
-def guard_for(limits: Limits):
+def guard_for(limits: Limits) -> Guard:
     return make_guard(limits.memory_mb * 2**20, limits.max_processes)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from typing import BinaryIO
+from typing import IO
 
 _CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -41,8 +41,10 @@ class TailBuffer:
         return self.total > self.limit
 
 
-def drain(stream: BinaryIO, buffer: TailBuffer) -> threading.Thread:
+def drain(stream: IO[bytes] | None, buffer: TailBuffer) -> threading.Thread:
     """Read `stream` until EOF on a daemon thread, so a chatty child never blocks on a full pipe."""
+    if stream is None:
+        raise ValueError("drain needs the child's pipe; start it with stdout and stderr as PIPE")
     fd = stream.fileno()
 
     def run() -> None:

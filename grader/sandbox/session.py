@@ -21,9 +21,11 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol
 
+from grader.course.model import Limit, Limits
 from grader.sandbox import wire
-from grader.course.model import Limits
-from grader.sandbox.launchers import CGROUP_JOIN_FAILED, ChildSpec, Isolation, PlainProcessLauncher, Spawned
+from grader.sandbox.guard import Guard
+from grader.sandbox.launchers import (CGROUP_JOIN_FAILED, ChildProcess, ChildSpec, Isolation, PlainProcessLauncher,
+                                      Spawned)
 from grader.sandbox.output import TailBuffer, drain
 
 
@@ -58,7 +60,7 @@ class CallResult:
     error: ErrorInfo | None = None
     detail: str = ""
     import_status: CallStatus | None = None   # with NOT_IMPORTABLE: what went wrong during import
-    limit: str | None = None                  # which limit stopped the call: wall_time, cpu_time, memory, processes ...
+    limit: Limit | None = None                # which limit stopped the call
 
     @property
     def ok(self) -> bool:
@@ -86,8 +88,8 @@ class Launcher(Protocol):
 
 @dataclass
 class _Child:
-    process: subprocess.Popen
-    guard: object
+    process: ChildProcess
+    guard: Guard
     request_fd: int
     response_fd: int
 
@@ -125,7 +127,7 @@ class SandboxSession:
         if self._import_failure is not None:
             return self._import_failure
         if self._budget.remaining() <= 0:
-            return CallResult(CallStatus.DEADLINE, detail="the time for grading this submission is used up", limit="grading_time")
+            return CallResult(CallStatus.DEADLINE, detail="the time for grading this submission is used up", limit=Limit.GRADING_TIME)
         if self._child is None:
             failure = self._start_child()
             if failure is not None:
@@ -201,7 +203,7 @@ class SandboxSession:
         if ready.get("ready") is True:
             return None
         self._kill_child()
-        status = {"memory": CallStatus.MEMORY, "exited": CallStatus.EXITED}.get(ready.get("status"), CallStatus.RAISED)
+        status = {"memory": CallStatus.MEMORY, "exited": CallStatus.EXITED}.get(str(ready.get("status")), CallStatus.RAISED)
         return self._not_importable(status, "", _error_info(ready.get("error")))
 
     def _not_importable(self, status: CallStatus, detail: str, error: ErrorInfo | None = None) -> CallResult:
@@ -244,8 +246,8 @@ class SandboxSession:
             self._kill_child()
             if budget_out:
                 return CallResult(CallStatus.TIMEOUT, detail="the time for grading this submission ran out during this call",
-                                  limit="grading_time")
-            return CallResult(CallStatus.TIMEOUT, detail=f"the call did not finish within {call_limit:g} s", limit="wall_time")
+                                  limit=Limit.GRADING_TIME)
+            return CallResult(CallStatus.TIMEOUT, detail=f"the call did not finish within {call_limit:g} s", limit=Limit.WALL_TIME)
         except wire.ChannelClosed:
             return self._lost_child(self._death_detail())
         except wire.WireError as exc:
@@ -277,8 +279,8 @@ class SandboxSession:
         if hit is not None and status in ("raised", "memory"):
             # The code caught the failure of fork() or of an allocation: the limit still caused it.
             self._kill_child()
-            if hit.limit == "memory":
-                return CallResult(CallStatus.MEMORY, error=error, detail=hit.detail, limit="memory")
+            if hit.limit is Limit.MEMORY:
+                return CallResult(CallStatus.MEMORY, error=error, detail=hit.detail, limit=Limit.MEMORY)
             return CallResult(CallStatus.CRASHED, error=error, detail=hit.detail, limit=hit.limit)
         try:
             known = CallStatus(status)
@@ -288,7 +290,7 @@ class SandboxSession:
             known = CallStatus.PROTOCOL
         if known is CallStatus.MEMORY:
             self._kill_child()  # a process that hit its memory limit is not trusted to be sane afterwards
-            return CallResult(known, error=error, limit="memory")
+            return CallResult(known, error=error, limit=Limit.MEMORY)
         return CallResult(known, error=error)
 
     def _lost_child(self, detail: str) -> CallResult:
@@ -297,14 +299,14 @@ class SandboxSession:
         signal_number = self._signal_of(child.process.poll()) if child else None
         hit = child.guard.limit_hit() if child else None
         self._kill_child()
-        if hit is not None and hit.limit == "memory":
-            return CallResult(CallStatus.MEMORY, detail=hit.detail, limit="memory")
+        if hit is not None and hit.limit is Limit.MEMORY:
+            return CallResult(CallStatus.MEMORY, detail=hit.detail, limit=Limit.MEMORY)
         if hit is not None:
             return CallResult(CallStatus.CRASHED, detail=hit.detail, limit=hit.limit)
         if signal_number == signal.SIGXCPU:
-            return CallResult(CallStatus.TIMEOUT, detail="it used up its CPU time allowance", limit="cpu_time")
+            return CallResult(CallStatus.TIMEOUT, detail="it used up its CPU time allowance", limit=Limit.CPU_TIME)
         if signal_number == signal.SIGXFSZ:
-            return CallResult(CallStatus.CRASHED, detail="it wrote a file larger than allowed", limit="file_size")
+            return CallResult(CallStatus.CRASHED, detail="it wrote a file larger than allowed", limit=Limit.FILE_SIZE)
         return CallResult(CallStatus.CRASHED, detail=detail)
 
     def _signal_of(self, returncode: int | None) -> int | None:

@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -81,8 +82,9 @@ class ZygoteChild:
         deadline = None if timeout is None else time.monotonic() + timeout
         while self.poll() is None:
             if deadline is not None and time.monotonic() > deadline:
-                raise subprocess.TimeoutExpired("zygote child", timeout)
+                raise subprocess.TimeoutExpired("zygote child", timeout or 0.0)
             time.sleep(0.002)
+        assert self.returncode is not None
         return self.returncode
 
     def kill(self) -> None:
@@ -119,7 +121,7 @@ class _Zygote:
         self.host_pid = self._host_pid_of(hello["pid"], self.process.pid)
         self.rooms_problem: str | None = hello.get("rooms_problem")
 
-    def request(self, message: dict | None, fds: list[int] = (), timeout: float = CONTROL_TIMEOUT_S) -> dict:
+    def request(self, message: dict | None, fds: Sequence[int] = (), timeout: float = CONTROL_TIMEOUT_S) -> dict:
         try:
             if message is not None:
                 self.control.sendmsg([json.dumps(message).encode()],

@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> None:
             _reply(control, {"pid": pid})
         elif command == "poll":
             statuses.update(_reap())
-            status = statuses.get(message.get("pid"))
+            status = statuses.get(int(message.get("pid") or 0))
             _reply(control, {"returncode": None if status is None else _returncode(status)})
         elif command == "clean":
             killed = _clean(own_pid, statuses)
@@ -192,4 +192,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
