@@ -22,7 +22,7 @@ _AGES = np.array([1, 3, 7, 14, 28, 56, 90, 180, 270, 365])
 def concrete_arrays(rows: int = 300, seed: int = 0) -> dict[str, np.ndarray]:
     """The columns of a generated concrete data set, by name, in the lab's order."""
     rng = np.random.default_rng(seed)
-    data = {name: np.round(rng.uniform(low, high, rows), 1) for name, (low, high) in _RANGES.items()}
+    data: dict[str, np.ndarray] = {name: np.round(rng.uniform(low, high, rows), 1) for name, (low, high) in _RANGES.items()}
     data["Blast Furnace Slag"] *= rng.random(rows) < 0.55   # many mixes use none
     data["Fly Ash"] *= rng.random(rows) < 0.45
     data["Superplasticizer"] *= rng.random(rows) < 0.65

@@ -12,7 +12,7 @@ import json
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -77,7 +77,8 @@ def layers(value: Any, what: str) -> list[LayerInfo]:
         kind = str(layer.get("class_name", ""))
         if kind == "InputLayer":
             continue
-        layer_config = layer.get("config") if isinstance(layer.get("config"), dict) else {}
+        given = layer.get("config")
+        layer_config: dict = given if isinstance(given, dict) else {}
         found.append(LayerInfo(kind, str(layer_config.get("name", "")), layer_config))
     return found
 
@@ -122,7 +123,7 @@ def metric_names(value: Any) -> list[str]:
     return names
 
 
-_ACTIVATIONS = {
+_ACTIVATIONS: dict[str | None, Callable[[np.ndarray], np.ndarray]] = {
     None: lambda z: z, "linear": lambda z: z, "relu": lambda z: np.maximum(z, 0),
     "sigmoid": lambda z: 1 / (1 + np.exp(-z)), "tanh": np.tanh,
     "softmax": lambda z: _softmax(z),
@@ -423,7 +424,8 @@ def forward(value: Any, inputs: np.ndarray, what: str, budget: Budget = BUDGET) 
         elif kind == "Dense":
             outputs = _activation(layer, what)(outputs @ step.weights[0] + step.weights[1])
         elif kind == "Conv2D":
-            outputs = _activation(layer, what)(_conv2d(outputs, *step.weights, config, deadline))
+            kernel, bias = step.weights
+            outputs = _activation(layer, what)(_conv2d(outputs, kernel, bias, config, deadline))
         elif kind == "LSTM":
             outputs = _lstm(outputs, step.weights, config, deadline)
         elif kind == "SimpleRNN":
