@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -22,6 +23,7 @@ from grader.feedback.outcomes import Status
 from grader.views.terminal import render
 from grader.sandbox.launchers import WeakIsolationRefused, choose_launcher
 from grader.audit import command as audit
+from grader.cluster.connect import add_options as cluster_options
 from grader.similarity import command as similarity
 
 DESCRIPTION = """\
@@ -118,6 +120,7 @@ def _batch_parser() -> argparse.ArgumentParser:
     parser.add_argument("--allow-weak-isolation", action="store_true",
                         help="grade in plain child processes when bubblewrap is unavailable (not recommended)")
     similarity.add_options(parser, flag=True)
+    cluster_options(parser)
     return parser
 
 
@@ -212,13 +215,16 @@ def _run_batch(argv: list[str]) -> ExitCode:
     from grader.batch.outputs import write_exports
     from grader.batch.runner import run_batch
     from grader.batch.safezip import extract
+    from grader.cluster.connect import connected, target_of, workers_note
     from grader.sandbox.launchers import BwrapLauncher, WeakIsolationRefused, choose_launcher
 
     options = _batch_parser().parse_args(argv)
     course = find_course(options.course)
     exercise = _exercise(course, options.exercise)
-    try:
-        strong = isinstance(choose_launcher(require_strong=True, allow_weak=options.allow_weak_isolation), BwrapLauncher)
+    cluster = target_of(options)
+    try:   # on a cluster, the workers' bubblewrap matters, not this machine's
+        strong = not options.allow_weak_isolation if cluster else \
+            isinstance(choose_launcher(require_strong=True, allow_weak=options.allow_weak_isolation), BwrapLauncher)
     except WeakIsolationRefused as exc:
         raise UsageError(str(exc)) from None
     console = Console(stderr=True, highlight=False)
@@ -242,14 +248,21 @@ def _run_batch(argv: list[str]) -> ExitCode:
         console.print("[yellow]Grading without bubblewrap: submissions run as plain processes (--allow-weak-isolation).[/yellow]")
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("ETA"), TimeRemainingColumn())
-    with Progress(*columns, console=console, transient=False) as progress:
+    with contextlib.ExitStack() as stack, Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task(f"grading {exercise.id}", total=None)
 
         def advance(total: int, done: int, student: str) -> None:
             progress.update(task, total=total, completed=done, description=f"grading {exercise.id} ({student})")
 
+        dispatch, where = None, None
+        if cluster is not None:
+            from grader.cluster.dispatch import cluster_dispatch, cluster_where
+
+            client = stack.enter_context(connected(cluster))
+            console.print(f"grading on {cluster.address}: {workers_note(client)}", markup=False)
+            dispatch, where = cluster_dispatch(client, course, exercise, strong), cluster_where(cluster.address)
         summary = run_batch(course.manifest_path, exercise.id, entries, options.out, jobs=max(1, options.jobs),
-                            strong=strong, seed=options.seed, on_progress=advance)
+                            strong=strong, seed=options.seed, on_progress=advance, dispatch=dispatch, where=where)
     sections = similarity.similarity_sections(options.out, exercise, options.similarity_threshold, console) \
         if options.similarity else []
     paths = write_exports(options.out, exercise, sections)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from grader.errors import UsageError
 
@@ -27,7 +28,8 @@ CREATE TABLE IF NOT EXISTS attempts (
     seed INTEGER,
     duration_s REAL,
     grader_version TEXT,
-    graded_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    graded_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    graded_on TEXT
 );
 CREATE INDEX IF NOT EXISTS attempts_by_student ON attempts (exercise, student, id);
 CREATE TABLE IF NOT EXISTS students (
@@ -36,10 +38,17 @@ CREATE TABLE IF NOT EXISTS students (
 );
 """
 
-VERSION = 1   # 1: attempts and students as above. 0: the same tables, written before gradebooks had a version.
+VERSION = 2   # 2: attempts say where they were graded (graded_on). 1: without it. 0: 1 before gradebooks had a version.
+
+
+
+def _add_graded_on(db: sqlite3.Connection) -> None:
+    if "graded_on" not in {row[1] for row in db.execute("PRAGMA table_info(attempts)")}:
+        db.execute("ALTER TABLE attempts ADD COLUMN graded_on TEXT")
+
 
 # What brings a gradebook of version N to N + 1; version 0 differs from 1 only by its missing stamp.
-MIGRATIONS: dict[int, str] = {0: ""}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {0: lambda db: None, 1: _add_graded_on}
 
 NO_SUBMISSION = "no_submission"
 
@@ -62,6 +71,7 @@ class Attempt:
     duration_s: float | None = None
     grader_version: str | None = None
     graded_at: str | None = None
+    graded_on: str | None = None   # this machine, or the cluster's address: the report says where grades came from
 
 
 class Gradebook:
@@ -86,17 +96,19 @@ class Gradebook:
         if version > VERSION:
             raise GradebookError(f"{self.path} is a gradebook of version {version}, written by a newer grader (this one "
                                  f"reads versions up to {VERSION}); grade with that grader, or choose another --out")
+        fresh = self._db.execute("SELECT name FROM sqlite_master WHERE name = 'attempts'").fetchone() is None
         with self._db:
-            for step in range(version, VERSION):
-                self._db.executescript(MIGRATIONS[step])
+            for step in range(version, VERSION if not fresh else version):   # a new file gets the tables as they are
+                MIGRATIONS[step](self._db)
 
     def record(self, attempt: Attempt) -> None:
         with self._db:
             self._db.execute(
                 "INSERT INTO attempts (student, exercise, sha256, status, score, max_score, feedback_path, problem, "
-                "seed, duration_s, grader_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "seed, duration_s, grader_version, graded_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (attempt.student, attempt.exercise, attempt.sha256, attempt.status, attempt.score, attempt.max_score,
-                 attempt.feedback_path, attempt.problem, attempt.seed, attempt.duration_s, attempt.grader_version))
+                 attempt.feedback_path, attempt.problem, attempt.seed, attempt.duration_s, attempt.grader_version,
+                 attempt.graded_on))
 
     def name(self, student: str, submitted_as: str) -> None:
         """Remember which file or folder name a student id stands for (the id is derived from that name)."""
@@ -111,7 +123,7 @@ class Gradebook:
         """The newest attempt of every student for this exercise."""
         rows = self._db.execute(
             "SELECT student, exercise, sha256, status, score, max_score, feedback_path, problem, seed, duration_s, "
-            "grader_version, graded_at FROM attempts WHERE id IN "
+            "grader_version, graded_at, graded_on FROM attempts WHERE id IN "
             "(SELECT MAX(id) FROM attempts WHERE exercise = ? GROUP BY student) ORDER BY student", (exercise,))
         return {row[0]: Attempt(*row) for row in rows}
 

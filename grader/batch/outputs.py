@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -13,6 +14,7 @@ from grader.views.csv_table import grades_csv, students_csv
 from grader.views.gradescope import to_gradescope
 from grader.views.report import build_report
 from grader.views.rows import StudentRow
+from grader.views.where import where_section
 from grader.feedback.model import Feedback, FeedbackError, read_feedback, write_json_atomically, write_text_atomically
 
 
@@ -56,5 +58,6 @@ def write_exports(out: Path, exercise: Exercise, sections: Iterable[str] = ()) -
     for row in rows:
         if row.feedback is not None:
             write_json_atomically(to_gradescope(row.feedback), paths.gradescope / row.student / "results.json")
-    write_text_atomically(build_report(exercise.id, exercise.title, rows, sections), paths.report)
+    graded_on = where_section(Counter(attempt.graded_on for attempt in latest.values() if attempt.status != NO_SUBMISSION))
+    write_text_atomically(build_report(exercise.id, exercise.title, rows, [graded_on, *sections]), paths.report)
     return paths

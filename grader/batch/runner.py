@@ -12,6 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import secrets
+import socket
 import time
 from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
@@ -65,13 +66,20 @@ _WORKER: dict = {}
 
 def _init_worker(manifest: str, exercise_id: str, strong: bool) -> None:
     from grader.course.manifest import load_course
+
+    exercise = load_course(Path(manifest)).exercise(exercise_id)
+    _use(exercise, batch_launcher(exercise, strong))
+
+
+def batch_launcher(exercise: Exercise, strong: bool) -> Launcher:
+    """A worker's launcher: a warm template (with TensorFlow imported once for Keras exercises), or plain
+    children when the instructor allowed weak isolation."""
     from grader.sandbox.launchers import PlainProcessLauncher
     from grader.sandbox.warm import ZygoteLauncher
 
-    exercise = load_course(Path(manifest)).exercise(exercise_id)
     preload = "numpy,tensorflow" if "tensorflow" in exercise.requires else "numpy"
-    _use(exercise, ZygoteLauncher(preload=preload) if strong else PlainProcessLauncher(
-        reason="batch grading without bubblewrap, as the instructor asked (--allow-weak-isolation)"))
+    return ZygoteLauncher(preload=preload) if strong else PlainProcessLauncher(
+        reason="batch grading without bubblewrap, as the instructor asked (--allow-weak-isolation)")
 
 
 def _use(exercise: Exercise, launcher: Launcher) -> None:
@@ -147,25 +155,49 @@ def plan(entries: list[StudentEntry], gradebook: Gradebook, exercise_id: str, ou
     return jobs
 
 
+Dispatch = Callable[[list[Job], "Recorder"], None]   # grade every job, handing each result to the recorder once
+
+
+@dataclass
+class Recorder:
+    """The batch's one writer: every result becomes a feedback file and a gradebook row as it arrives,
+    wherever it was graded, so resuming after a crash works the same for every dispatch."""
+
+    exercise_id: str
+    gradebook: Gradebook
+    out: Path
+    summary: BatchSummary
+    where: str
+    progress: Callable[[str], None] = lambda student: None
+
+    def feedback(self, job: Job, feedback: Feedback) -> None:
+        _record(job, self.exercise_id, feedback, self.gradebook, self.out, self.summary, self.where)
+        self.progress(job.student)
+
+    def failure(self, job: Job, why: str) -> None:
+        _record_failure(job, self.exercise_id, self.gradebook, self.summary, why, self.where)
+        self.progress(job.student)
+
+
+def local_where(workers: int) -> str:
+    return f"this machine ({socket.gethostname()}), {workers} worker process{'es' if workers != 1 else ''}"
+
+
 def run_batch(manifest: Path, exercise_id: str, entries: list[StudentEntry], out: Path, *, jobs: int,
               strong: bool, seed: int | None = None, on_progress: Callable[[int, int, str], None] | None = None,
-              pool: PoolFactory | None = None) -> BatchSummary:
+              pool: PoolFactory | None = None, dispatch: Dispatch | None = None, where: str | None = None) -> BatchSummary:
+    """Grade what is missing or stale; `dispatch` grades elsewhere (a cluster), by default a local process pool."""
     started = time.monotonic()
-    make_pool = pool or process_pool(manifest, exercise_id, strong, jobs)
+    dispatch = dispatch or pool_dispatch(pool or process_pool(manifest, exercise_id, strong, jobs), max(1, jobs))
     out.mkdir(parents=True, exist_ok=True)
     gradebook = Gradebook(out / GRADEBOOK_NAME)
     summary = BatchSummary(total=len(entries))
     try:
         todo = plan(entries, gradebook, exercise_id, out, summary, seed_key(out), seed)
-        done = 0
-        tries: Counter = Counter()
-        pending = list(todo)
-        while pending:
-            pending = _grade_with_pool(pending, make_pool, exercise_id, max(1, jobs), gradebook, out, summary, tries,
-                                       lambda student: on_progress and on_progress(len(todo), _count(summary), student))
-            done += 1
-            if done > 3 + len(todo):   # every job can break a pool at most once more than it is retried
-                break
+        recorder = Recorder(exercise_id, gradebook, out, summary, where or local_where(max(1, jobs)),
+                            lambda student: on_progress and on_progress(len(todo), _count(summary), student))
+        if todo:
+            dispatch(todo, recorder)
     finally:
         gradebook.close()
     summary.wall_s = time.monotonic() - started
@@ -176,11 +208,26 @@ def _count(summary: BatchSummary) -> int:
     return summary.graded + summary.grader_failures
 
 
-def _grade_with_pool(pending: list[Job], make_pool: PoolFactory, exercise_id: str, workers: int,
-                     gradebook: Gradebook, out: Path, summary: BatchSummary, tries: Counter,
-                     progress: Callable[[str], None]) -> list[Job]:
+def pool_dispatch(make_pool: PoolFactory, workers: int) -> Dispatch:
+    """Grade in local pools: a pool that breaks (a worker died) is replaced and its jobs graded again."""
+
+    def dispatch(todo: list[Job], recorder: Recorder) -> None:
+        tries: Counter = Counter()
+        pending, rounds = list(todo), 0
+        while pending:
+            pending = _grade_with_pool(pending, make_pool, workers, recorder, tries)
+            rounds += 1
+            if rounds > 3 + len(todo):   # every job can break a pool at most once more than it is retried
+                break
+
+    return dispatch
+
+
+def _grade_with_pool(pending: list[Job], make_pool: PoolFactory, workers: int, recorder: Recorder,
+                     tries: Counter) -> list[Job]:
     """Grade with one pool until done or until the pool breaks; return the jobs still to grade."""
     queue = list(pending)
+    summary = recorder.summary
     with make_pool() as pool:
         running: dict[Future, Job] = {}
 
@@ -210,38 +257,44 @@ def _grade_with_pool(pending: list[Job], make_pool: PoolFactory, exercise_id: st
                         queue.append(job)
                         continue
                     feedback = None
-                if feedback is None or (feedback.status is Status.GRADER_FAILED and tries[job.student] == 0):
-                    if feedback is not None:
-                        tries[job.student] += 1
-                        summary.retried += 1
-                        queue.append(job)
-                        continue
-                    _record_failure(job, exercise_id, gradebook, summary, "the worker grading it died twice")
+                if feedback is None:
+                    recorder.failure(job, "the worker grading it died twice")
+                elif retry_grader_failure(feedback, job, tries, summary):
+                    queue.append(job)
                 else:
-                    _record(job, exercise_id, feedback, gradebook, out, summary)
-                progress(job.student)
+                    recorder.feedback(job, feedback)
             submit_more()
     return []
 
 
+def retry_grader_failure(feedback: Feedback, job: Job, tries: Counter, summary: BatchSummary) -> bool:
+    """Whether to grade this job once more: the grader failed, and it was the job's first try."""
+    if feedback.status is not Status.GRADER_FAILED or tries[job.student] > 0:
+        return False
+    tries[job.student] += 1
+    summary.retried += 1
+    return True
+
+
 def _record(job: Job, exercise_id: str, feedback: Feedback, gradebook: Gradebook, out: Path,
-            summary: BatchSummary) -> None:
+            summary: BatchSummary, where: str) -> None:
     path = out / FEEDBACK_DIR / f"{job.student}.json"
     try:
         write_json_atomically(feedback.to_dict(), path)
     except (OSError, ValueError) as exc:   # this student's feedback only; the batch goes on
-        _record_failure(job, exercise_id, gradebook, summary, f"its feedback could not be written ({exc})")
+        _record_failure(job, exercise_id, gradebook, summary, f"its feedback could not be written ({exc})", where)
         return
     gradebook.record(Attempt(job.student, exercise_id, job.sha256, feedback.status.value, feedback.score,
                              feedback.max_score, str(path.relative_to(out)), feedback.grader_error,
-                             feedback.seed, feedback.duration_s, feedback.grader_version))
+                             feedback.seed, feedback.duration_s, feedback.grader_version, graded_on=where))
     if feedback.status is Status.GRADER_FAILED:
         summary.grader_failures += 1
     else:
         summary.graded += 1
 
 
-def _record_failure(job: Job, exercise_id: str, gradebook: Gradebook, summary: BatchSummary, why: str) -> None:
+def _record_failure(job: Job, exercise_id: str, gradebook: Gradebook, summary: BatchSummary, why: str,
+                    where: str) -> None:
     gradebook.record(Attempt(job.student, exercise_id, job.sha256, Status.GRADER_FAILED.value, 0.0, 0.0,
-                             problem=why, grader_version=__version__))
+                             problem=why, grader_version=__version__, graded_on=where))
     summary.grader_failures += 1

@@ -156,8 +156,10 @@ def _limits(defaults: dict, overrides: dict) -> Limits:
     return Limits(**{name: value for name, value in merged.items() if name in names})
 
 
-def load_course(path: Path) -> Course:
-    """Load and check a course.yaml, or raise ManifestError listing every problem found."""
+def load_course(path: Path, files_of: str | None = None) -> Course:
+    """Load and check a course.yaml, or raise ManifestError listing every problem found.
+
+    `files_of`: check the files of this exercise only (a cluster worker's copy of the course holds one)."""
     path = Path(path).resolve()
     data, lines = _parse(path)
     problems = list(lines.duplicates) + _schema_problems(data, lines)
@@ -186,7 +188,8 @@ def load_course(path: Path) -> Course:
             cells=entry.get("cells", "definitions"),
             lab_names=tuple(entry.get("lab_names", {}).items()),
         )
-        problems += _missing_files(exercise, path, lines, at)
+        if files_of is None or files_of == exercise_id:
+            problems += _missing_files(exercise, path, lines, at)
         exercises.append(exercise)
     if problems:
         raise ManifestError(problems)

@@ -1,0 +1,65 @@
+"""`grade batch --cluster`: its options, and the connection to the scheduler they describe."""
+
+from __future__ import annotations
+
+import argparse
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from grader.cluster.address import ClusterTarget, TlsFiles, cluster_target
+from grader.errors import UsageError
+
+CONNECT_TIMEOUT_S = 30
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("grading on a Dask cluster (README: 'Grading on a Dask cluster')")
+    group.add_argument("--cluster", metavar="ADDRESS",
+                       help="grade on this Dask scheduler's workers (tls://HOST:8786; tcp:// only to this machine or "
+                            "with --private-network) instead of local processes")
+    group.add_argument("--tls-ca-file", type=Path, metavar="PEM", help="the CA that signed the cluster's certificates")
+    group.add_argument("--tls-cert", type=Path, metavar="PEM", help="this machine's client certificate")
+    group.add_argument("--tls-key", type=Path, metavar="PEM", help="the client certificate's private key")
+    group.add_argument("--private-network", action="store_true",
+                       help="allow plain tcp:// to another machine: only people you trust can reach this network")
+
+
+def target_of(options: argparse.Namespace) -> ClusterTarget | None:
+    """The cluster the options name (None: grade locally), or a UsageError."""
+    tls_given = [options.tls_ca_file, options.tls_cert, options.tls_key]
+    if not options.cluster:
+        if any(tls_given) or options.private_network:
+            raise UsageError("--tls-* and --private-network go with --cluster ADDRESS")
+        return None
+    if any(tls_given) and not all(tls_given):
+        raise UsageError("TLS needs all three of --tls-ca-file, --tls-cert and --tls-key")
+    tls = TlsFiles(options.tls_ca_file, options.tls_cert, options.tls_key) if all(tls_given) else None
+    return cluster_target(options.cluster, tls, options.private_network)
+
+
+@contextmanager
+def connected(target: ClusterTarget) -> Iterator:
+    """A `distributed.Client` of the scheduler, closed afterwards (tasks still running are then dropped)."""
+    from distributed import Client
+
+    try:
+        client = Client(target.address, security=target.security(), timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise UsageError(f"cannot reach the Dask scheduler at {target.address} ({type(exc).__name__}: {exc})") from None
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def workers_note(client) -> str:
+    """One line about the workers; a warning when a worker runs several threads (it grades one at a time)."""
+    threads = client.nthreads()
+    note = f"{len(threads)} workers, {sum(threads.values())} threads"
+    if any(count > 1 for count in threads.values()):
+        note += ("; a worker process grades one submission at a time, so start workers with --nthreads 1 "
+                 "(and --nworkers N for N cores)")
+    if not threads:
+        note += "; tasks wait until workers join"
+    return note

@@ -1,0 +1,282 @@
+"""`grade batch --cluster` on a real Dask cluster (a scheduler and two workers on 127.0.0.1, no mocks).
+
+The same 40 submissions of 02_backprop are graded by a local batch and on the cluster with the same seed
+key; grades, feedback documents and exports must agree. Then a worker is killed mid-batch, and then the
+client itself, and nothing may be lost or doubled. The rules about addresses and the checks on what a
+worker answers are unit tests at the end.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, reference_source
+from dask_cluster import LocalCluster
+from grader.batch.runner import Job
+from grader.cases import cases_of
+from grader.cluster.address import TlsFiles, cluster_target
+from grader.cluster.dispatch import NotItsFeedback, accept
+from grader.cluster.payload import SentFile, UnsafeItem, WorkItem, materialize, submission_files
+from grader.course.manifest import load_course
+from grader.errors import UsageError
+from grader.sandbox.launchers import bwrap_problem
+
+EXERCISE = load_course(ROOT / "course.yaml").exercise("02_backprop")
+QUICK_ATTACKS = ("hostile_exits_the_process", "hostile_lying_equality", "hostile_patches_numpy_and_prints_a_pass",
+                 "hostile_segfault")
+needs_bwrap = pytest.mark.skipif(bwrap_problem() is not None, reason=f"bubblewrap unavailable: {bwrap_problem()}")
+
+
+def write_submissions(folder: Path) -> Path:
+    """41 students: 27 correct, 8 with a named mistake, 4 hostile, the stub, and one without a Python file."""
+    folder.mkdir(parents=True)
+    reference = reference_source("02_backprop")
+    mistakes = [case.source() for case in cases_of(EXERCISE, "mistake")][:8]
+    attacks = [case.source() for case in cases_of(EXERCISE, "hostile") if case.name in QUICK_ATTACKS]
+    sources = [reference + f"\n# {index}\n" for index in range(27)] + mistakes + attacks
+    for index, source in enumerate(sources):
+        (folder / f"student{index:02d}.py").write_text(source)
+    shutil.copy(EXERCISE.stub_path, folder / "stub.py")
+    (folder / "notes.txt").write_text("I could not do it")
+    return folder
+
+
+def batch(submissions: Path, out: Path, *extra: str, wait: bool = True) -> subprocess.Popen | subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "grader", "batch", str(submissions), "--exercise", EXERCISE.id, "--out", str(out),
+               *extra]
+    if wait:
+        return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def rows(out: Path) -> dict[str, int]:
+    with sqlite3.connect(out / "gradebook.sqlite") as db:
+        return dict(db.execute("SELECT student, COUNT(*) FROM attempts GROUP BY student"))
+
+
+def wait_for_rows(out: Path, count: int, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and process.poll() is None:
+        if (out / "gradebook.sqlite").is_file() and sum(rows(out).values()) >= count:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"the batch ended or stalled before {count} rows: {process.poll()}")
+
+
+def feedback_documents(out: Path) -> dict[str, dict]:
+    """Every feedback document without its timings (the one thing two gradings of a file may not share)."""
+    documents = {}
+    for path in sorted((out / "feedback").glob("*.json")):
+        document = json.loads(path.read_text())
+        del document["timing"]
+        for check in document["checks"]:
+            del check["duration_s"]
+        documents[path.stem] = document
+    return documents
+
+
+def exports(out: Path) -> dict[str, object]:
+    gradescope = {}
+    for path in sorted((out / "gradescope").glob("*/results.json")):
+        document = json.loads(path.read_text())
+        document.pop("execution_time", None)
+        gradescope[path.parent.name] = document
+    report = re.sub(r'<section id="graded-on">.*?</section>', "", (out / "report.html").read_text(), flags=re.S)
+    return {"csv": (out / "grades.csv").read_text(), "students": (out / "students.csv").read_text(),
+            "gradescope": gradescope, "report": report}
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    started = LocalCluster(tmp_path_factory.mktemp("dask")).start(workers=2)
+    yield started
+    started.stop()
+
+
+@pytest.fixture(scope="module")
+def local(tmp_path_factory):
+    """The 40 submissions graded by a local batch: what every cluster run must reproduce."""
+    folder = tmp_path_factory.mktemp("local")
+    submissions = write_submissions(folder / "submissions")
+    out = folder / "out"
+    result = batch(submissions, out, "--jobs", "2")
+    assert result.returncode == 0, result.stderr
+    return submissions, out
+
+
+def cluster_out(local, tmp_path: Path) -> Path:
+    """A fresh OUT holding the local run's seed key, so hidden inputs are the same."""
+    out = tmp_path / "out"
+    out.mkdir()
+    shutil.copy(local[1] / "seed.key", out / "seed.key")
+    return out
+
+
+def started_batch(cluster, local, tmp_path: Path, rows_first: int) -> tuple[Path, subprocess.Popen]:
+    """A cluster batch of the local run's submissions, running, once it has recorded `rows_first` rows."""
+    out = cluster_out(local, tmp_path)
+    process = batch(local[0], out, "--cluster", cluster.address, wait=False)
+    try:
+        wait_for_rows(out, rows_first, process)
+    except BaseException:
+        process.kill()
+        process.communicate()
+        raise
+    return out, process
+
+
+@pytest.mark.slow
+@needs_bwrap
+def test_the_cluster_grades_exactly_as_a_local_batch(cluster, local, tmp_path):
+    submissions, local_out = local
+    out = cluster_out(local, tmp_path)
+    result = batch(submissions, out, "--cluster", cluster.address)
+    assert result.returncode == 0, result.stderr
+    said = " ".join(result.stderr.split())
+    assert f"grading on {cluster.address}: 2 workers, 2 threads" in said
+    assert "41 students: 40 graded" in said and "1 without a gradable file" in said and "(0 retried)" in said
+    assert feedback_documents(out) == feedback_documents(local_out)
+    assert len(feedback_documents(out)) == 40
+    assert exports(out) == exports(local_out)
+    grades = {row["student"]: row for row in csv.DictReader((out / "grades.csv").read_text().splitlines())}
+    assert grades["student00"]["total"] == "30" and grades["stub"]["total"] == "0"
+    assert grades["notes"]["status"] == "no_submission"
+    report = (out / "report.html").read_text()
+    assert f"40 on the Dask cluster at {cluster.address}" in report
+    assert "on this machine" in (local_out / "report.html").read_text()
+    document = json.loads((out / "feedback" / "student00.json").read_text())
+    assert document["submission"]["path"] == str(submissions / "student00.py")   # the instructor's path, not the worker's
+    assert document["isolation"]["strong"] is True
+
+
+@pytest.mark.slow
+@needs_bwrap
+def test_a_worker_killed_mid_batch_loses_nothing_and_its_tasks_count_as_retried(cluster, local, tmp_path):
+    submissions, local_out = local
+    out, process = started_batch(cluster, local, tmp_path, rows_first=6)
+    try:
+        cluster.kill_worker(0)
+        _, stderr = process.communicate(timeout=600)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        cluster.workers[0] = cluster.add_worker()
+    assert process.returncode == 0, stderr
+    retried = int(re.search(r"\((\d+) retried\)", " ".join(stderr.split())).group(1))
+    assert retried >= 1
+    assert set(rows(out).values()) == {1} and len(rows(out)) == 41   # every student once, no one twice or never
+    assert feedback_documents(out) == feedback_documents(local_out)
+    assert exports(out)["csv"] == exports(local_out)["csv"]
+
+
+@pytest.mark.slow
+@needs_bwrap
+def test_a_killed_client_resumes_where_it_stopped(cluster, local, tmp_path):
+    submissions, local_out = local
+    out, process = started_batch(cluster, local, tmp_path, rows_first=10)
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=30)
+    before = rows(out)
+    assert 10 <= sum(before.values()) < 41 and set(before.values()) == {1}
+    result = batch(submissions, out, "--cluster", cluster.address)
+    assert result.returncode == 0, result.stderr
+    graded_before = sum(1 for student in before if student != "notes")
+    assert f"{40 - graded_before} graded, {graded_before} unchanged since the last run" in " ".join(result.stderr.split())
+    assert set(rows(out).values()) == {1} and len(rows(out)) == 41
+    assert feedback_documents(out) == feedback_documents(local_out)
+    assert exports(out) == exports(local_out)
+
+
+# ---------------------------------------------------------------- addresses and TLS
+
+def tls_files(tmp_path: Path) -> TlsFiles:
+    for name in ("ca.pem", "cert.pem", "key.pem"):
+        (tmp_path / name).write_text("-")
+    return TlsFiles(tmp_path / "ca.pem", tmp_path / "cert.pem", tmp_path / "key.pem")
+
+
+@pytest.mark.parametrize("address", ["tcp://127.0.0.1:8786", "localhost:8786", "tcp://[::1]:8786"])
+def test_plain_tcp_is_allowed_to_this_machine(address):
+    assert cluster_target(address, None, private_network=False).address.startswith("tcp://")
+
+
+@pytest.mark.parametrize("address", ["tcp://10.0.0.5:8786", "scheduler.example.edu:8786", "tcp://0.0.0.0:8786"])
+def test_plain_tcp_to_another_machine_is_refused_unless_the_network_is_said_to_be_private(address):
+    with pytest.raises(UsageError, match="refusing plain tcp:// to another machine.*--private-network"):
+        cluster_target(address, None, private_network=False)
+    assert cluster_target(address, None, private_network=True).tls is None
+
+
+def test_tls_needs_certificates_and_certificates_need_tls(tmp_path):
+    with pytest.raises(UsageError, match="needs --tls-ca-file"):
+        cluster_target("tls://10.0.0.5:8786", None, private_network=True)
+    with pytest.raises(UsageError, match="address the scheduler as tls://10.0.0.5:8786"):
+        cluster_target("tcp://10.0.0.5:8786", tls_files(tmp_path), private_network=False)
+    target = cluster_target("tls://10.0.0.5:8786", tls_files(tmp_path), private_network=False)
+    assert target.address == "tls://10.0.0.5:8786" and target.tls is not None
+    with pytest.raises(UsageError, match="no such TLS file"):
+        cluster_target("tls://10.0.0.5:8786", TlsFiles(tmp_path / "x", tmp_path / "y", tmp_path / "z"), False)
+
+
+@pytest.mark.parametrize("address", ["ws://127.0.0.1:8786", "tcp://127.0.0.1", "tcp://127.0.0.1:8786/x"])
+def test_other_schemes_and_malformed_addresses_are_refused(address):
+    with pytest.raises(UsageError, match="--cluster"):
+        cluster_target(address, None, private_network=True)
+
+
+def test_the_command_refuses_plain_tcp_to_another_machine_before_connecting(tmp_path):
+    (tmp_path / "subs").mkdir()
+    result = batch(tmp_path / "subs", tmp_path / "out", "--cluster", "tcp://192.0.2.1:8786")
+    assert result.returncode != 0 and "refusing plain tcp:// to another machine" in result.stderr
+    assert not (tmp_path / "out" / "gradebook.sqlite").exists()
+
+
+# ---------------------------------------------------------------- what travels, and what comes back
+
+def test_a_folder_travels_as_its_regular_files_and_an_oversized_file_as_its_size(tmp_path):
+    folder = tmp_path / "ann"
+    (folder / "helpers").mkdir(parents=True)
+    (folder / "backprop.py").write_text("x = 1\n")
+    (folder / "helpers" / "maths.py").write_text("y = 2\n")
+    (folder / "link.py").symlink_to("/etc/passwd")
+    (folder / "big.py").write_bytes(b"#" * 5000)
+    sent = submission_files(folder, budget=100)
+    assert [(item.path, item.size, item.data) for item in sent] == [
+        ("backprop.py", 6, b"x = 1\n"), ("big.py", 5000, None), ("helpers/maths.py", 6, None)]
+    (tmp_path / "worker").mkdir()
+    copy = materialize(WorkItem("c", "02_backprop", "ann", sent, 1, True), tmp_path / "worker")
+    assert (copy / "big.py").stat().st_size == 5000 and (copy / "backprop.py").read_text() == "x = 1\n"
+    assert not (copy / "link.py").exists()
+
+
+@pytest.mark.parametrize("name, path", [("..", ""), ("a/b", ""), ("ann", "../escape.py"), ("ann", "/etc/x")])
+def test_a_work_item_cannot_name_a_path_outside_its_folder(tmp_path, name, path):
+    files = (SentFile(path, 1, b"x"),) if path else (SentFile("", 1, b"x"), SentFile("b.py", 1, b"y"))
+    with pytest.raises(UnsafeItem):
+        materialize(WorkItem("c", "02_backprop", name, files, 1, True), tmp_path)
+
+
+def test_a_workers_answer_is_accepted_only_as_the_feedback_of_the_job_sent(local):
+    submissions, out = local
+    data = (out / "feedback" / "student00.json").read_bytes()
+    document = json.loads(data)
+    job = Job("student00", "/elsewhere/student00.py", document["submission"]["sha256"], document["seed"])
+    assert accept(data, job, EXERCISE).submission.path == "/elsewhere/student00.py"
+    for wrong in (Job(job.student, job.path, job.sha256, job.seed + 1), Job(job.student, job.path, "0" * 64, job.seed)):
+        with pytest.raises(NotItsFeedback, match="another exercise, seed or file"):
+            accept(data, wrong, EXERCISE)
+    document["score"] = 1000
+    for answer in (json.dumps(document).encode(), b"not json", {"score": 30}):
+        with pytest.raises(NotItsFeedback):
+            accept(answer, job, EXERCISE)
