@@ -88,3 +88,27 @@ class LocalCluster:
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait()
+
+
+LEAF_EXTENSIONS = ("basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
+                   "extendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n")
+
+
+def make_certificates(folder: Path) -> dict[str, Path]:
+    """A CA, a certificate for the cluster and one for the instructor: the README's openssl commands."""
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)
+
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "365", "-subj", "/CN=grader-ca",
+            "-keyout", "ca-key.pem", "-out", "ca.pem",
+            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    (folder / "leaf.ext").write_text(LEAF_EXTENSIONS)
+    for who in ("cluster", "instructor"):
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={who}", "-keyout", f"{who}-key.pem",
+                "-out", f"{who}.csr")
+        openssl("x509", "-req", "-in", f"{who}.csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial",
+                "-days", "365", "-extfile", "leaf.ext", "-out", f"{who}.pem")
+    return {name: folder / name for name in ("ca.pem", "cluster.pem", "cluster-key.pem", "instructor.pem",
+                                             "instructor-key.pem")}

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, reference_source
-from dask_cluster import LocalCluster
+from dask_cluster import LocalCluster, make_certificates
 from grader.batch.runner import Job
 from grader.cases import cases_of
 from grader.cluster.address import TlsFiles, cluster_target
@@ -196,6 +196,37 @@ def test_a_killed_client_resumes_where_it_stopped(cluster, local, tmp_path):
     assert set(rows(out).values()) == {1} and len(rows(out)) == 41
     assert feedback_documents(out) == feedback_documents(local_out)
     assert exports(out) == exports(local_out)
+
+
+@pytest.mark.slow
+@needs_bwrap
+def test_a_tls_cluster_grades_for_the_holder_of_a_certificate_its_ca_signed(local, tmp_path):
+    """The README's openssl commands, a TLS scheduler and worker, and the instructor's certificate."""
+    pems = make_certificates(tmp_path / "certs")
+    cluster = LocalCluster(tmp_path / "dask", scheme="tls", security=(
+        "--tls-ca-file", str(pems["ca.pem"]), "--tls-cert", str(pems["cluster.pem"]),
+        "--tls-key", str(pems["cluster-key.pem"])))
+    submissions = tmp_path / "submissions"
+    submissions.mkdir()
+    for name in ("student00.py", "student30.py", "stub.py"):
+        shutil.copy(local[0] / name, submissions / name)
+    try:
+        cluster.start(workers=1)
+        assert cluster.address.startswith("tls://127.0.0.1:")
+        out = cluster_out(local, tmp_path)
+        refused = batch(submissions, out, "--cluster", cluster.address)
+        assert refused.returncode != 0 and "needs --tls-ca-file" in refused.stderr
+        result = batch(submissions, out, "--cluster", cluster.address, "--tls-ca-file", str(pems["ca.pem"]),
+                       "--tls-cert", str(pems["instructor.pem"]), "--tls-key", str(pems["instructor-key.pem"]))
+    finally:
+        cluster.stop()
+    assert result.returncode == 0, result.stderr
+    assert "3 students: 3 graded" in " ".join(result.stderr.split())
+    graded, local_documents = feedback_documents(out), feedback_documents(local[1])
+    assert graded["student00"]["submission"]["path"] == str(submissions / "student00.py")
+    for student, document in graded.items():   # the same files, copied to another folder
+        document["submission"]["path"] = local_documents[student]["submission"]["path"]
+    assert graded == {student: local_documents[student] for student in ("student00", "student30", "stub")}
 
 
 # ---------------------------------------------------------------- addresses and TLS
