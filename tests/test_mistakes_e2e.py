@@ -1,131 +1,88 @@
-"""End to end: the real `grade` command on the reference with one named mistake each.
+"""End to end: the real `grade` command on every named mistake of the numpy exercises, read from their case
+files (solutions/NN/cases/<name>.py beside <name>.yaml), as a student would run it.
 
-Each case asserts the score, which checks fail, and that the hint names the mistake.
+Each case must be graded exactly as its YAML says (status, score, every check's outcome and hint), the
+checks it fails must score 0, and the mistakes these tests have always named keep their hint.
 """
 
 import pytest
 
-from conftest import assert_mistake_named
+from conftest import ROOT, run_grade
+from grader.cases import cases_of, mismatches
+from grader.course.manifest import load_course
+from grader.feedback.model import Feedback
 
-BACKPROP_MISTAKES = [
-    # (what the student got wrong, old text, new text, check that must fail, expected hint id)
-    ("update with the wrong sign", "params[name] - learning_rate * grads[name]",
-     "params[name] + learning_rate * grads[name]", "hidden/update_random", "update-sign"),
-    ("gradient with the wrong sign", "delta2 = -(t - a2) * a2 * (1 - a2)",
-     "delta2 = (t - a2) * a2 * (1 - a2)", "hidden/gradients_output_neuron_random", "gradient-sign"),
-    ("missing sigmoid derivative at the output", "delta2 = -(t - a2) * a2 * (1 - a2)",
-     "delta2 = -(t - a2)", "hidden/gradients_output_neuron_random", "missing-sigmoid-derivative"),
-    ("missing a1(1-a1) for the first neuron", "delta1 = delta2 * w2 * a1 * (1 - a1)",
-     "delta1 = delta2 * w2", "hidden/gradients_first_neuron_random", "missing-sigmoid-derivative"),
-    ("dE/dw2 without the input a1", '"w2": delta2 * a1', '"w2": delta2',
-     "hidden/gradients_output_neuron_random", "missing-input-factor"),
-    ("forgetting w2 on the way back", "delta1 = delta2 * w2 * a1 * (1 - a1)",
-     "delta1 = delta2 * a1 * (1 - a1)", "hidden/gradients_first_neuron_random", "missing-w2-factor"),
-    ("forgetting the bias", "a1 = sigmoid(w1 * x + b1)\n    a2 = sigmoid(w2 * a1 + b2)",
-     "a1 = sigmoid(w1 * x)\n    a2 = sigmoid(w2 * a1)", "hidden/forward_random", "forgot-bias"),
-    ("weight and bias swapped", "a1 = sigmoid(w1 * x + b1)\n    a2 = sigmoid(w2 * a1 + b2)",
-     "a1 = sigmoid(b1 * x + w1)\n    a2 = sigmoid(b2 * a1 + w2)", "hidden/forward_random", "swapped-weight-and-bias"),
-    ("output neuron without sigmoid", "a2 = sigmoid(w2 * a1 + b2)", "a2 = w2 * a1 + b2",
-     "hidden/forward_random", "output-not-activated"),
-    ("error without the 1/2", "return 0.5 * (t - a2) ** 2", "return (t - a2) ** 2",
-     "hidden/error_random", "error-missing-half"),
-    ("x and t swapped in gradients", "a1, a2 = forward(x, w1, b1, w2, b2)\n    delta2 = -(t - a2)",
-     "a1, a2 = forward(t, w1, b1, w2, b2)\n    delta2 = -(x - a2)", "hidden/gradients_output_neuron_random",
-     "swapped-input-and-target"),
-    ("update changes its input", "return {name: params[name] - learning_rate * grads[name] for name in params}",
-     "for name in params:\n        params[name] = params[name] - learning_rate * grads[name]\n    return dict(params)",
-     "hidden/update_random", "update-mutates-input"),
-    ("error recorded after the update", "        current = error(t, a2)\n        errors.append(current)\n"
-     "        if threshold is not None and current <= threshold:\n            break\n"
-     "        params = update(params, gradients(x, t, params[\"w1\"], params[\"b1\"], params[\"w2\"], params[\"b2\"]), learning_rate)",
-     "        params = update(params, gradients(x, t, params[\"w1\"], params[\"b1\"], params[\"w2\"], params[\"b2\"]), learning_rate)\n"
-     "        _, a2 = forward(x, params[\"w1\"], params[\"b1\"], params[\"w2\"], params[\"b2\"])\n"
-     "        current = error(t, a2)\n        errors.append(current)\n"
-     "        if threshold is not None and current <= threshold:\n            break",
-     "hidden/train_random", "train-error-after-update"),
-    ("threshold ignored", "if threshold is not None and current <= threshold:", "if False:",
-     "hidden/train_stops_at_threshold", "train-threshold-ignored"),
+NUMPY_EXERCISES = ("01_forward_propagation", "02_backprop", "03_activations", "04_gradient_descent")
+COURSE = load_course(ROOT / "course.yaml")
+MISTAKES = [(exercise, case) for exercise in NUMPY_EXERCISES for case in cases_of(COURSE.exercise(exercise), "mistake")]
+
+# The mistakes these tests named before the case files existed: (exercise, case, a check it fails, the hint there).
+NAMED = [
+    ("02_backprop", "update_with_the_wrong_sign", "hidden/update_random", "update-sign"),
+    ("02_backprop", "gradient_with_the_wrong_sign", "hidden/gradients_output_neuron_random", "gradient-sign"),
+    ("02_backprop", "missing_sigmoid_derivative_at_the_output", "hidden/gradients_output_neuron_random",
+     "missing-sigmoid-derivative"),
+    ("02_backprop", "missing_a1_1_a1_for_the_first_neuron", "hidden/gradients_first_neuron_random",
+     "missing-sigmoid-derivative"),
+    ("02_backprop", "de_dw2_without_the_input_a1", "hidden/gradients_output_neuron_random", "missing-input-factor"),
+    ("02_backprop", "forgetting_w2_on_the_way_back", "hidden/gradients_first_neuron_random", "missing-w2-factor"),
+    ("02_backprop", "forgetting_the_bias", "hidden/forward_random", "forgot-bias"),
+    ("02_backprop", "weight_and_bias_swapped", "hidden/forward_random", "swapped-weight-and-bias"),
+    ("02_backprop", "output_neuron_without_sigmoid", "hidden/forward_random", "output-not-activated"),
+    ("02_backprop", "error_without_the_1_2", "hidden/error_random", "error-missing-half"),
+    ("02_backprop", "x_and_t_swapped_in_gradients", "hidden/gradients_output_neuron_random", "swapped-input-and-target"),
+    ("02_backprop", "update_changes_its_input", "hidden/update_random", "update-mutates-input"),
+    ("02_backprop", "error_recorded_after_the_update", "hidden/train_random", "train-error-after-update"),
+    ("02_backprop", "threshold_ignored", "hidden/train_stops_at_threshold", "train-threshold-ignored"),
+    ("01_forward_propagation", "forgetting_the_bias", "hidden/weighted_sum_random", "forgot-bias"),
+    ("01_forward_propagation", "sigmoid_with_e_z", "hidden/node_activation_random", "sigmoid-sign"),
+    ("01_forward_propagation", "relu_on_the_output_node", "hidden/predict_with_network_random", "relu-on-output"),
+    ("01_forward_propagation", "relu_only_for_numbers", "hidden/relu_random_arrays", "relu-scalar-only"),
+    ("01_forward_propagation", "arguments_swapped", "hidden/predict_with_network_random", "arguments-swapped"),
+    ("01_forward_propagation", "no_relu_on_the_hidden_nodes", "hidden/predict_with_network_random", "missing-relu"),
+    ("03_activations", "softmax_without_subtracting_the_max", "public/softmax_vector_matrix_and_large_values",
+     "unstable-softmax"),
+    ("03_activations", "softmax_over_the_whole_matrix", "hidden/softmax_random_matrices_and_huge_values",
+     "softmax-wrong-axis"),
+    ("03_activations", "sigmoid_derivative_of_the_activated_value", "public/sigmoid_and_its_derivative",
+     "derivative-takes-z"),
+    ("03_activations", "relu_derivative_returns_relu", "public/relu_and_its_derivative", "relu-derivative-is-slope"),
+    ("03_activations", "vanishing_gradient_without_the_input_x", "hidden/first_layer_gradient_random_chains",
+     "chain-rule-factors"),
+    ("03_activations", "leaky_relu_ignores_alpha", "hidden/leaky_relu_random_alpha", "leaky-relu-alpha"),
+    ("03_activations", "relu_for_numbers_only", "public/relu_and_its_derivative", "scalar-only"),
+    ("04_gradient_descent", "slope_without_the_factor_2", "public/slope_course_example", "slope-missing-factor-2"),
+    ("04_gradient_descent", "error_as_target_minus_prediction", "hidden/error_random", "error-sign"),
+    ("04_gradient_descent", "update_along_the_slope", "hidden/gradient_descent_step_random", "update-sign"),
+    ("04_gradient_descent", "sgd_steps_along_the_slope", "hidden/sgd_learns", "update-sign"),
+    ("04_gradient_descent", "fit_line_steps_along_the_slope", "public/learning_rates_too_large_and_too_small",
+     "update-sign"),
+    ("04_gradient_descent", "history_without_the_start", "public/fit_z_equals_2x_from_zero", "history-includes-start"),
 ]
 
 
+@pytest.mark.parametrize("exercise, case_name, check_id, hint_id", NAMED, ids=[f"{n[0][:2]}-{n[1]}" for n in NAMED])
+def test_named_mistakes_keep_their_case_and_hint(exercise, case_name, check_id, hint_id):
+    """Each mistake these tests always named still has a case file whose YAML names it at that check."""
+    [case] = [case for case in cases_of(COURSE.exercise(exercise), "mistake") if case.name == case_name]
+    expected = case.checks[check_id]
+    assert expected.hint == hint_id
+    assert set(expected.outcomes) <= {"failed", "error"}
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("mistake, old, new, check_id, hint_id", BACKPROP_MISTAKES, ids=[m[0] for m in BACKPROP_MISTAKES])
-def test_backprop_mistake_is_named(grade_source, mistake, old, new, check_id, hint_id):
-    document = assert_mistake_named(grade_source, "02_backprop", old, new, check_id, hint_id, ("failed",)).document
+@pytest.mark.parametrize("exercise, case", MISTAKES, ids=[f"{e[:2]}-{c.name}" for e, c in MISTAKES])
+def test_named_mistake_is_graded_as_its_case_file_says(exercise, case):
+    run = run_grade(f"exercises/{exercise}", "--submission", case.path, "--json", "-")
+    assert run.returncode == 0, run.stderr
+    document = run.document
+    assert mismatches(case, Feedback.from_dict(document)) == []
     assert document["status"] == "graded"
     assert 0 < document["score"] < document["max_score"]
-
-
-FORWARD_MISTAKES = [
-    ("forgetting the bias", "return np.sum(inputs * weights) + bias", "return np.sum(inputs * weights)",
-     "hidden/weighted_sum_random", "forgot-bias"),
-    ("sigmoid with e^(+z)", "1.0 / (1.0 + np.exp(-1 * weighted_sum))", "1.0 / (1.0 + np.exp(weighted_sum))",
-     "hidden/node_activation_random", "sigmoid-sign"),
-    ("relu on the output node", 'return (hidden_layer_outputs * weights["output"]).sum()',
-     'return relu((hidden_layer_outputs * weights["output"]).sum())', "hidden/predict_with_network_random", "relu-on-output"),
-    ("relu only for numbers", "return np.maximum(x, 0)", "return max(x, 0)", "hidden/relu_random_arrays", "relu-scalar-only"),
-    ("arguments swapped", "def predict_with_network(input_data_row, weights):",
-     "def predict_with_network(weights, input_data_row):", "hidden/predict_with_network_random", "arguments-swapped"),
-    ("no relu on the hidden nodes", 'node_0_output = relu((input_data_row * weights["node_0"]).sum())\n'
-     '    node_1_output = relu((input_data_row * weights["node_1"]).sum())',
-     'node_0_output = (input_data_row * weights["node_0"]).sum()\n    node_1_output = (input_data_row * weights["node_1"]).sum()',
-     "hidden/predict_with_network_random", "missing-relu"),
-]
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("mistake, old, new, check_id, hint_id", FORWARD_MISTAKES, ids=[m[0] for m in FORWARD_MISTAKES])
-def test_forward_propagation_mistake_is_named(grade_source, mistake, old, new, check_id, hint_id):
-    run = assert_mistake_named(grade_source, "01_forward_propagation", old, new, check_id, hint_id)
-    assert run.document["score"] < run.document["max_score"]
-
-
-ACTIVATION_MISTAKES = [
-    ("softmax without subtracting the max", "shifted = np.exp(z - z.max(axis=-1, keepdims=True))", "shifted = np.exp(z)",
-     "public/softmax_vector_matrix_and_large_values", "unstable-softmax"),
-    ("softmax over the whole matrix", "return shifted / shifted.sum(axis=-1, keepdims=True)", "return shifted / shifted.sum()",
-     "hidden/softmax_random_matrices_and_huge_values", "softmax-wrong-axis"),
-    ("sigmoid derivative of the activated value", "    s = sigmoid(z)\n    return s * (1 - s)",
-     "    return z * (1 - z)", "public/sigmoid_and_its_derivative", "derivative-takes-z"),
-    ("relu derivative returns relu", 'return np.where(np.asarray(z) > 0, 1.0, 0.0)', "return relu(z)",
-     "public/relu_and_its_derivative", "relu-derivative-is-slope"),
-    ("vanishing gradient without the input x", "gradient = x * slopes[0]", "gradient = slopes[0]",
-     "hidden/first_layer_gradient_random_chains", "chain-rule-factors"),
-    ("leaky relu ignores alpha", "return np.where(z > 0, z, alpha * z)", "return np.where(z > 0, z, 0.01 * z)",
-     "hidden/leaky_relu_random_alpha", "leaky-relu-alpha"),
-    ("relu for numbers only", "return np.maximum(np.asarray(z, dtype=float), 0)", "return max(z, 0)",
-     "public/relu_and_its_derivative", "scalar-only"),
-]
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("mistake, old, new, check_id, hint_id", ACTIVATION_MISTAKES, ids=[m[0] for m in ACTIVATION_MISTAKES])
-def test_activation_mistake_is_named(grade_source, mistake, old, new, check_id, hint_id):
-    assert_mistake_named(grade_source, "03_activations", old, new, check_id, hint_id)
-
-
-GRADIENT_DESCENT_MISTAKES = [
-    ("slope without the factor 2", "slope = 2 * input_data * error", "slope = input_data * error",
-     "public/slope_course_example", "slope-missing-factor-2"),
-    ("error as target minus prediction", "error = preds - target", "error = target - preds",
-     "hidden/error_random", "error-sign"),
-    ("update along the slope", "return weights - learning_rate * get_slope(input_data, target, weights)",
-     "return weights + learning_rate * get_slope(input_data, target, weights)",
-     "hidden/gradient_descent_step_random", "update-sign"),
-    ("sgd steps along the slope", "w = w - learning_rate * slope", "w = w + learning_rate * slope",
-     "hidden/sgd_learns", "update-sign"),
-    ("fit_line steps along the slope", "w = w - learning_rate * gradient", "w = w + learning_rate * gradient",
-     "public/learning_rates_too_large_and_too_small", "update-sign"),
-    ("history without the start", "ws, costs = [w], [float(np.mean((z - w * x) ** 2))]", "ws, costs = [], []",
-     "public/fit_z_equals_2x_from_zero", "history-includes-start"),
-]
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("mistake, old, new, check_id, hint_id", GRADIENT_DESCENT_MISTAKES,
-                         ids=[m[0] for m in GRADIENT_DESCENT_MISTAKES])
-def test_gradient_descent_mistake_is_named(grade_source, mistake, old, new, check_id, hint_id):
-    assert_mistake_named(grade_source, "04_gradient_descent", old, new, check_id, hint_id)
+    for check_id, expected in case.checks.items():
+        check = run.check(check_id)
+        assert check["outcome"] in expected.outcomes and check["score"] == 0, check
+        assert check.get("hint_id") == expected.hint, check
 
 
 def test_hard_coding_the_worked_example_earns_only_public_points(grade_source):

@@ -96,15 +96,30 @@ def relu_root(submission, values):
     return None if all(gives(lambda: submission.relu(float(v)), max(float(v), 0.0)) for v in values) else USES["relu"]
 
 
+# A network where relu matters twice over: node_1's weighted sum is -37 (relu makes it 0), the output is 52;
+# without relu on the hidden nodes it is -207; with the output weights negated the right output is -52.
+PROBE_ROW = np.array([3.0, 5.0])
+PROBE_WEIGHTS = {"node_0": np.array([2.0, 4.0]), "node_1": np.array([-4.0, -5.0]), "output": np.array([2.0, 7.0])}
+
+
 def predict_mistake(row, weights, got, want, submission=None):
-    """Name the mistake in predict_with_network, calling variants where it helps."""
+    """Name the mistake in predict_with_network. The pattern seen on one network can be a coincidence (small
+    integers), so each hint is confirmed by calling the submission on a second network where it shows for sure."""
+    if submission is None:
+        return None
     hidden = [max(float(np.sum(row * weights[f"node_{i}"])), 0.0) for i in (0, 1)]
     linear_hidden = [float(np.sum(row * weights[f"node_{i}"])) for i in (0, 1)]
-    if want < 0 and close(got, 0.0):
+    root = relu_root(submission, linear_hidden)
+    if root is not None:
+        return root          # a wrong relu first: it explains whatever the network does with it
+    negated = dict(PROBE_WEIGHTS, output=-PROBE_WEIGHTS["output"])
+    if want < 0 and close(got, 0.0) and gives(lambda: submission.predict_with_network(PROBE_ROW, negated), 0.0) \
+            and gives(lambda: submission.predict_with_network(PROBE_ROW, PROBE_WEIGHTS), 52.0):
         return RELU_ON_OUTPUT
-    if close(got, float(np.dot(linear_hidden, weights["output"]))) and not close(got, float(np.dot(hidden, weights["output"]))):
+    if close(got, float(np.dot(linear_hidden, weights["output"]))) and not close(got, float(np.dot(hidden, weights["output"]))) \
+            and gives(lambda: submission.predict_with_network(PROBE_ROW, PROBE_WEIGHTS), -207.0):
         return NO_RELU_HIDDEN
-    return relu_root(submission, linear_hidden) if submission is not None else None
+    return None
 
 
 def call_predict(submission, row, weights, want):

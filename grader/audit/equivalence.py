@@ -20,6 +20,7 @@ import numpy as np
 
 from grader.course.model import Exercise
 from grader.sandbox.session import CallResult, CallStatus, Launcher, SandboxSession, SessionReport
+from grader.sandbox.wire import Column, Frame, ModelDescription
 
 # Appended to the file under test: each probe starts from the same random state, so functions that
 # draw random numbers (initialize_network, a Keras model's initial weights) are compared fairly.
@@ -178,9 +179,20 @@ def same(a: Any, b: Any, rtol: float = 1e-7, atol: float = 1e-10) -> bool:
         return bool(np.allclose(x, y, rtol=rtol, atol=atol, equal_nan=True))
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
         return len(a) == len(b) and all(same(x, y, rtol, atol) for x, y in zip(a, b))
-    if hasattr(a, "__dataclass_fields__") and type(a) is type(b):   # a Keras model description
+    if isinstance(a, Frame) and isinstance(b, Frame):               # a table: its columns, in order, and their values
+        return a.columns == b.columns and all(_same_values(a.data[c], b.data[c], rtol, atol) for c in a.columns)
+    if isinstance(a, Column) and isinstance(b, Column):
+        return a.name == b.name and _same_values(a.values, b.values, rtol, atol)
+    if isinstance(a, ModelDescription) and isinstance(b, ModelDescription):
         return _same_model(a, b)
     return type(a) is type(b) and a == b
+
+
+def _same_values(a: np.ndarray, b: np.ndarray, rtol: float, atol: float) -> bool:
+    """A column's values: numbers within the tolerance, anything else (text) exactly."""
+    if _numeric(a) is not None and _numeric(b) is not None:
+        return same(a, b, rtol, atol)
+    return bool(np.shape(a) == np.shape(b) and np.array_equal(np.asarray(a, dtype=object), np.asarray(b, dtype=object)))
 
 
 def _same_model(a: Any, b: Any) -> bool:

@@ -25,7 +25,8 @@ def test_step_and_linear_random(submission, rng):
 def test_sigmoid_random(submission, rng, reference):
     """sigmoid and sigmoid_derivative on random arrays and matrices"""
     for z in (values(rng), values(rng, (3, 4))):
-        public.expect(submission, "sigmoid", z, reference.sigmoid(z))
+        public.expect(submission, "sigmoid", z, reference.sigmoid(z),
+                      hint_for=lambda got, z=z: public.SIGMOID_SIGN if close(got, reference.sigmoid(-z)) else None)
         public.expect(submission, "sigmoid_derivative", z, reference.sigmoid_derivative(z),
                       hint_for=lambda got, z=z: public.DERIVATIVE_OF_ACTIVATED if close(got, z * (1 - z)) else None)
 
@@ -65,12 +66,14 @@ def test_leaky_relu_random_alpha(submission, rng):
 @pytest.mark.points(4)
 def test_softmax_random_matrices_and_huge_values(submission, rng):
     """softmax is right row by row for random matrices, including rows of values near ±1000"""
-    public.check_softmax_rows(submission, values(rng, (4, 5)))
-    huge = values(rng, (3, 4), 3.0) + np.array([[1000.0], [-1000.0], [500.0]])
-    public.check_softmax_rows(submission, huge)
     vector = values(rng, 6)
     shifted = np.exp(vector - vector.max())
     public.expect(submission, "softmax", vector, shifted / shifted.sum())
+    public.check_softmax_rows(submission, values(rng, (4, 5)))
+    # Rows near ±1000 and 500, and one spanning more than 709 (e^(z - min(z)) overflows there).
+    huge = values(rng, (4, 4), 3.0) + np.array([[1000.0], [-1000.0], [500.0], [0.0]])
+    huge[3] += np.array([-400.0, 0.0, 400.0, 10.0])
+    public.check_softmax_rows(submission, huge)
 
 
 @pytest.mark.points(3)
@@ -85,7 +88,13 @@ def test_first_layer_gradient_random_chains(submission, rng, reference):
         want = reference.first_layer_gradient(x, weights, biases, activation)
         if not close(got, want, rtol=1e-6, atol=1e-15):
             fail(f"first_layer_gradient(x={x}, weights={weights}, biases={biases}, '{activation}') returned "
-                 f"{show(got)}, expected {show(want)}", public.chain_mistake(got, x, weights, biases, activation))
+                 f"{show(got)}, expected {show(want)}", public.chain_mistake(got, x, weights, biases, activation, submission))
+    # The documented default: activation="sigmoid".
+    got = as_number(submission.first_layer_gradient(x, weights, biases), "first_layer_gradient(x, weights, biases)")
+    want = reference.first_layer_gradient(x, weights, biases, "sigmoid")
+    if not close(got, want, rtol=1e-6, atol=1e-15):
+        fail(f"first_layer_gradient(x={x}, weights={weights}, biases={biases}) without an activation returned {show(got)}, "
+             f"expected {show(want)}: the default is activation='sigmoid'")
 
 
 @pytest.mark.points(2)
@@ -99,4 +108,4 @@ def test_sigmoid_gradient_shrinks_like_a_quarter_per_layer(submission, rng):
         if not close(got, want, rtol=1e-6, atol=0):
             fail(f"through {n} sigmoid neurons with weights 1 and biases {biases}, the gradient is {show(got)}; "
                  f"expected {want:.6g}, the product of the {n} slopes s(z)(1 - s(z)), each at most 0.25 "
-                 f"(so at most 0.25^{n} = {0.25 ** n:.3g})", public.chain_mistake(got, 1.0, weights, biases, "sigmoid"))
+                 f"(so at most 0.25^{n} = {0.25 ** n:.3g})", public.chain_mistake(got, 1.0, weights, biases, "sigmoid", submission))

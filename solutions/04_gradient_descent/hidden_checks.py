@@ -34,7 +34,8 @@ def test_slope_random(submission, rng):
         slope = as_array(submission.get_slope(input_data, target, weights), "get_slope(...)")
         if not close(slope, 2 * input_data * error):
             fail(f"get_slope({show(input_data)}, {target:g}, {show(weights)}) returned {show(slope)}, expected "
-                 f"{show(2 * input_data * error)}", public.slope_mistake(slope, input_data, error))
+                 f"{show(2 * input_data * error)}",
+                 public.slope_mistake(slope, input_data, error) or public.error_root(submission, input_data, target, weights, error))
 
 
 @pytest.mark.points(1)
@@ -43,7 +44,8 @@ def test_mse_random(submission, rng):
     for input_data, target, weights, error in random_examples(rng):
         mse = as_number(submission.get_mse(input_data, target, weights), "get_mse(...)")
         if not close(mse, error ** 2):
-            fail(f"get_mse returned {show(mse)}, expected {error ** 2:.6g}", public.MSE_NOT_MEAN)
+            fail(f"get_mse({show(input_data)}, {target:g}, {show(weights)}) returned {show(mse)}, expected {error ** 2:.6g}",
+                 public.mse_mistake(submission, mse, input_data, target, weights, error))
 
 
 @pytest.mark.points(2)
@@ -63,13 +65,20 @@ def test_fit_line_random_data(submission, rng, reference):
     z = slope_true * x
     edge = 1 / np.mean(x ** 2)
     rate, w0, iterations = float(edge * rng.uniform(0.1, 0.9)), float(np.round(rng.uniform(-2, 2), 2)), int(rng.integers(3, 9))
-    ws, costs = public.read_history(submission.fit_line(list(x), list(z), w0, rate, iterations), "fit_line(...)", iterations)
     want_ws, want_costs = reference.fit_line(x, z, w0, rate, iterations)
+    ws, costs = public.read_history(submission.fit_line(list(x), list(z), w0, rate, iterations), "fit_line(...)", iterations,
+                                    want_ws)
     if not close(ws, want_ws, rtol=1e-6, atol=1e-9):
         fail(f"fit_line on random data (true slope {slope_true}, w0={w0}, rate={rate:.4g}) gave weights {show(list(ws))}, "
-             f"expected {show(want_ws)}", public.UPDATE_SIGN if abs(ws[-1] - slope_true) > abs(w0 - slope_true) else None)
+             f"expected {show(want_ws)}", public.uphill(ws, x, z, w0, rate))
     if not close(costs, want_costs, rtol=1e-6, atol=1e-9):
-        fail(f"the costs are {show(list(costs))}, expected {show(want_costs)}", public.MSE_NOT_MEAN)
+        fail(f"the costs are {show(list(costs))}, expected {show(want_costs)}", public.cost_mistake(ws, costs, x, z))
+    # The documented defaults: w0=0.0, learning_rate=0.1, iterations=10 (|x| <= 2, so 0.1 is below the edge).
+    want_ws, want_costs = reference.fit_line(x, z)
+    ws, costs = public.read_history(submission.fit_line(list(x), list(z)), "fit_line(x, z) with its defaults", 10, want_ws)
+    if not close(ws, want_ws, rtol=1e-6, atol=1e-9) or not close(costs, want_costs, rtol=1e-6, atol=1e-9):
+        fail(f"fit_line(x, z) without w0, learning_rate and iterations gave weights {show(list(ws))}, expected "
+             f"{show(want_ws)}: the defaults are w0=0.0, learning_rate=0.1, iterations=10")
 
 
 @pytest.mark.points(2)
@@ -80,7 +89,8 @@ def test_learning_rate_edge_random(submission, rng):
     if not close(edge, 1 / np.mean(x ** 2)):
         fail(f"largest_stable_learning_rate({show(x)}) returned {show(edge)}, expected {1 / np.mean(x ** 2):.6g}")
     rate = float(1.2 / np.mean(x ** 2))
-    ws, _ = public.read_history(submission.fit_line(list(x), list(2 * x), 0.0, rate, 6), "fit_line(...)", 6)
+    ws, _ = public.read_history(submission.fit_line(list(x), list(2 * x), 0.0, rate, 6), "fit_line(...)", 6,
+                                public.descend(x, 2 * x, 0.0, rate, 6))
     public.check_descent(ws, x, 2 * x, 0.0, rate, f"with a learning rate of {rate:.4g}, just above the edge, "
                          "the weights run away from 2")
 
@@ -88,10 +98,11 @@ def test_learning_rate_edge_random(submission, rng):
 @pytest.mark.points(5)
 def test_sgd_random_batches_and_seed(submission, rng, reference):
     """sgd shuffles with the seed, updates once per mini-batch, and records one error per epoch"""
-    rows, features = int(rng.integers(8, 20)), int(rng.integers(2, 4))
+    batch, epochs, seed, rate = int(rng.integers(2, 5)), int(rng.integers(2, 5)), int(rng.integers(0, 1000)), 0.05
+    features = int(rng.integers(2, 4))
+    rows = batch * int(rng.integers(3, 6)) + 1      # the last batch of every epoch is one row: it must be used too
     X = np.round(rng.normal(0, 1, (rows, features)), 3)
     y = X @ np.round(rng.normal(0, 1, features), 2)
-    batch, epochs, seed, rate = int(rng.integers(2, 5)), int(rng.integers(2, 5)), int(rng.integers(0, 1000)), 0.05
     weights, history = as_pair(submission.sgd(X, y, np.zeros(features), rate, epochs, batch, seed), "sgd",
                                "(weights, history)")
     weights, history = as_array(weights, "sgd(...)[0]", (features,)), as_array(history, "sgd(...)[1]")
@@ -106,6 +117,11 @@ def test_sgd_random_batches_and_seed(submission, rng, reference):
              "rng.permutation(n) at the start of every epoch")
     if not close(history, want_history, rtol=1e-6, atol=1e-9):
         fail(f"the errors per epoch are {show(list(history))}, expected {show(want_history)}")
+    # The documented default seed=0.
+    weights, _ = as_pair(submission.sgd(X, y, np.zeros(features), rate, epochs, batch), "sgd", "(weights, history)")
+    want_weights, _ = reference.sgd(X, y, np.zeros(features), rate, epochs, batch, 0)
+    if not close(as_array(weights, "sgd(...)[0]", (features,)), want_weights, rtol=1e-6, atol=1e-9):
+        fail(f"sgd(...) without a seed returned weights {show(weights)}, expected {show(want_weights)}: the default is seed=0")
 
 
 @pytest.mark.points(2)
