@@ -354,3 +354,13 @@ def test_a_lab_style_keras_notebook_grades_as_the_lab_wrote_it(tmp_path, exercis
         assert run.check("public/two_convolution_blocks")["outcome"] == "passed"
     failing = [c for c in document["checks"] if c["outcome"] != "passed"]
     assert all(c.get("hint_id") == "signature-mismatch" or "no function named" in c["message"] for c in failing), failing
+
+
+def test_long_files_are_sliced_in_one_pass_and_very_long_ones_run_whole():
+    appends = "".join(f"history.append({i})\nlast_{i} = history[-1]\n" for i in range(2400))
+    module = build_module([Cell(SCRIPT_CELL, "history = []\n" + appends + "def model_builder():\n    return history\n")],
+                          {"model_builder"})
+    assert module.text.count("history.append(") == 2400 and "last_0 =" not in module.text and module.notes == ()
+    longer = build_module([Cell(SCRIPT_CELL, "x = 0\n" * 5001 + "def model_builder():\n    return 1\n")], {"model_builder"})
+    assert longer.text.count("x = 0") == 5001 and longer.left_out == ()
+    assert longer.notes == ("your code has more than 5000 top-level statements, so all of it runs, as with --all-cells",)

@@ -57,22 +57,6 @@ def _root(node: ast.AST) -> str | None:
     return node.id if isinstance(node, ast.Name) else None
 
 
-def _mutated(node: ast.AST) -> set[str]:
-    """Names whose object the statement changes in place."""
-    names = set()
-    for child in ast.walk(node):
-        if isinstance(child, (ast.Subscript, ast.Attribute)) and isinstance(child.ctx, (ast.Store, ast.Del)):
-            names.add(_root(child.value))
-        elif isinstance(child, ast.AugAssign) and isinstance(child.target, ast.Name):
-            names.add(child.target.id)
-        elif isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute):
-            in_place = any(k.arg == "inplace" for k in child.keywords)
-            if child.func.attr in MUTATING_METHODS or in_place:
-                names.add(_root(child.func.value))
-    names.discard(None)
-    return names
-
-
 def function_free_names(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> set[str]:
     """Globals a function's body may read: every name it loads minus its parameters and its own locals."""
     arguments = node.args
@@ -115,17 +99,39 @@ def statement_names(node: ast.stmt) -> StatementNames:
     if isinstance(node, (ast.Import, ast.ImportFrom)):
         names = frozenset(_imported_name(alias) for alias in node.names if alias.name != "*")
         return StatementNames(names, frozenset(), frozenset(), frozenset())
-    reads = _loads(node)
-    later = set()
-    for child in ast.walk(node):
-        if isinstance(child, ast.Lambda):
-            later |= function_free_names(child)
+    reads, stores, mutated, later = _scan(node)
     if isinstance(node, (ast.Assign, ast.AnnAssign)) and getattr(node, "value", None) is not None:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         binds = {name for target in targets for name in _direct_names(target)}
-        return StatementNames(frozenset(binds), frozenset(_mutated(node) - binds), frozenset(reads), frozenset(later))
-    touched = _stores(node) | _mutated(node)
-    return StatementNames(frozenset(), frozenset(touched), frozenset(reads), frozenset(later))
+        return StatementNames(frozenset(binds), frozenset(mutated - binds), frozenset(reads), frozenset(later))
+    return StatementNames(frozenset(), frozenset(stores | mutated), frozenset(reads), frozenset(later))
+
+
+def _scan(node: ast.stmt) -> tuple[set[str], set[str], set[str], set[str]]:
+    """One walk over a statement: the names it loads, stores, changes in place, and its lambdas' globals."""
+    loads, stores, mutated, later = set(), set(), set(), set()
+    for child in ast.walk(node):
+        if isinstance(child, ast.Name):
+            (loads if isinstance(child.ctx, ast.Load) else stores).add(child.id)
+        elif isinstance(child, (ast.Subscript, ast.Attribute)) and isinstance(child.ctx, (ast.Store, ast.Del)):
+            mutated.add(_root(child.value))
+        elif isinstance(child, ast.AugAssign) and isinstance(child.target, ast.Name):
+            mutated.add(child.target.id)
+        elif isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute):
+            if child.func.attr in MUTATING_METHODS or any(k.arg == "inplace" for k in child.keywords):
+                mutated.add(_root(child.func.value))
+        elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            stores.add(child.name)
+        elif isinstance(child, (ast.Import, ast.ImportFrom)):
+            stores |= {_imported_name(alias) for alias in child.names if alias.name != "*"}
+        elif isinstance(child, ast.ExceptHandler) and child.name:
+            stores.add(child.name)
+        elif isinstance(child, (ast.MatchAs, ast.MatchStar)) and child.name:
+            stores.add(child.name)
+        elif isinstance(child, ast.Lambda):
+            later |= function_free_names(child)
+    mutated.discard(None)
+    return loads, stores, mutated, later
 
 
 def _direct_names(target: ast.expr) -> set[str]:

@@ -17,6 +17,7 @@ from grader.labcode.slicing import Piece, backward_slice, pieces_of
 KEEP_NEEDED = "definitions"   # course.yaml's word for "what the graded functions need"
 KEEP_ALL = "all"
 SCRIPT_CELL = 0               # a .py file is one cell without a number
+MAX_STATEMENTS = 5000         # beyond this many top-level statements a file runs whole (reading it stays cheap)
 
 
 class UnreadableCell(ValueError):
@@ -133,11 +134,11 @@ def _left_out(pieces: list[Piece], kept: set[int]) -> list[LeftOut]:
         by_cell.setdefault(piece.cell, []).append(index)
     result = []
     for cell, indexes in by_cell.items():
-        dropped = [i for i in indexes if i not in kept and not _is_docstring(pieces[i].node)]
+        dropped = {i for i in indexes if i not in kept and not _is_docstring(pieces[i].node)}
         if not dropped:
             continue
         if not any(i in kept for i in indexes) and cell != SCRIPT_CELL:
-            result.append(LeftOut(cell, None, summarize([pieces[i].node for i in dropped])))
+            result.append(LeftOut(cell, None, summarize([pieces[i].node for i in sorted(dropped)])))
             continue
         run: list[int] = []
         for i in indexes + [-1]:
@@ -158,6 +159,10 @@ def build_module(cells: list[Cell], targets: set[str], keep: str = KEEP_NEEDED,
     trees = [parse_cell(cell.source, cell.number) for cell in cells]
     notes = _rename_redefinitions(cells, trees, lab_names or {}) if keep == KEEP_NEEDED else []
     pieces = [piece for cell, tree in zip(cells, trees) if tree is not None for piece in pieces_of(tree, cell.number)]
+    if keep != KEEP_ALL and len(pieces) > MAX_STATEMENTS:
+        notes.append(f"your code has more than {MAX_STATEMENTS} top-level statements, so all of it runs, "
+                     "as with --all-cells")
+        keep = KEEP_ALL
     kept = set(range(len(pieces))) if keep == KEEP_ALL else backward_slice(pieces, targets)
     notes += _reuse_notes(pieces, targets)
     kept_lines: dict[int, set[int]] = {}

@@ -22,16 +22,23 @@ class Signature:
         return f"{self.name}({', '.join(self.parameters)})"
 
 
+def _default(node: ast.expr) -> str:
+    try:
+        return ast.unparse(node)
+    except (RecursionError, ValueError):   # a default nested far too deep to print
+        return "..."
+
+
 def _parameters(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, ...]:
     arguments = node.args
     positional = arguments.posonlyargs + arguments.args
     defaults = [None] * (len(positional) - len(arguments.defaults)) + list(arguments.defaults)
-    shown = [a.arg if d is None else f"{a.arg}={ast.unparse(d)}" for a, d in zip(positional, defaults)]
+    shown = [a.arg if d is None else f"{a.arg}={_default(d)}" for a, d in zip(positional, defaults)]
     if arguments.vararg:
         shown.append(f"*{arguments.vararg.arg}")
     elif arguments.kwonlyargs:
         shown.append("*")
-    shown += [a.arg if d is None else f"{a.arg}={ast.unparse(d)}" for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults)]
+    shown += [a.arg if d is None else f"{a.arg}={_default(d)}" for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults)]
     if arguments.kwarg:
         shown.append(f"**{arguments.kwarg.arg}")
     return tuple(text if len(text) <= 40 else text[:37] + "..." for text in shown)

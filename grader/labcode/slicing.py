@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 import builtins
+from bisect import bisect_left
+from functools import cached_property
 from dataclasses import dataclass
 
 from grader.labcode.names import StatementNames, statement_names
@@ -25,7 +27,11 @@ class Piece:
     first: int      # first line in its cell, decorators included
     last: int
     node: ast.stmt
-    names: StatementNames
+
+    @cached_property
+    def names(self) -> StatementNames:
+        """Read only when slicing: a file that runs whole never pays for it."""
+        return statement_names(self.node)
 
     @property
     def is_import(self) -> bool:
@@ -44,38 +50,44 @@ def pieces_of(tree: ast.Module, cell: int) -> list[Piece]:
     pieces = []
     for node in tree.body:
         first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-        pieces.append(Piece(cell, first, node.end_lineno or node.lineno, node, statement_names(node)))
+        pieces.append(Piece(cell, first, node.end_lineno or node.lineno, node))
     return pieces
 
 
 def backward_slice(pieces: list[Piece], targets: set[str]) -> set[int]:
     """Indexes of the pieces the targets need. Modules are never "changed in place" (`np.sort(x)` is not
-    part of `np`), so only binding statements count for names that an import defines."""
+    part of `np`), so only binding statements count for names that an import defines.
+
+    Linear in the size of the file: each name's binding and changing statements are listed once, and a
+    walk back through them stops where an earlier walk already went (a 2 MB file cannot make it quadratic).
+    """
     imported = {name for piece in pieces if piece.is_import for name in piece.names.binds}
+    entries: dict[str, list[int]] = {}
+    for index, piece in enumerate(pieces):
+        names = piece.names
+        for name in names.binds | (names.touches - imported):
+            entries.setdefault(name, []).append(index)
     kept: set[int] = set()
-    seen: set[tuple[str, int]] = set()
+    walked: set[tuple[str, int]] = set()
     unresolved: set[str] = set()
     work = [(name, len(pieces)) for name in targets]
     while work:
         name, before = work.pop()
-        if (name, before) in seen:
-            continue
-        seen.add((name, before))
-        found = False
-        for index in range(before - 1, -1, -1):
-            names = pieces[index].names
-            touched = name in names.touches and name not in imported
-            if name not in names.binds and not touched:
-                continue
-            found = True
+        found = entries.get(name, [])
+        position = bisect_left(found, before) - 1
+        if position < 0 and name not in _BUILTINS:
+            unresolved.add(name)
+        while position >= 0 and (name, position) not in walked:
+            walked.add((name, position))
+            index = found[position]
             if index not in kept:
                 kept.add(index)
+                names = pieces[index].names
                 work += [(used, index) for used in names.reads_now]
                 work += [(used, len(pieces)) for used in names.reads_later]
-            if name in names.binds:
+            if name in pieces[index].names.binds:
                 break
-        if not found and name not in _BUILTINS:
-            unresolved.add(name)
+            position -= 1
     kept |= {index for index, piece in enumerate(pieces) if piece.is_future}
     if unresolved:   # a name nothing defines may come from `from module import *`
         kept |= {index for index, piece in enumerate(pieces) if piece.is_star_import}
