@@ -37,7 +37,8 @@ Grade exercises of the course "Introduction to Deep Learning & Neural Networks w
                                           grade a folder (or zip) of submissions in parallel,
                                           resumably; writes feedback, a gradebook, CSV, Gradescope
                                           results and an HTML report (grade batch --help);
-                                          --similarity also shows which submissions look copied
+                                          --similarity also shows which submissions look copied;
+                                          --cluster tls://HOST:8786 grades on a Dask cluster's workers
   grade similarity OUT --exercise ID      compare a graded batch's submissions pair by pair, offline
   grade audit [EXERCISE ...]              grade mutants of the reference solutions: how many lose
                                           points, get a hint naming their mistake, or a misleading one
