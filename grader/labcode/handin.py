@@ -95,8 +95,8 @@ def prepare(exercise: Exercise, submission: Path, workspace: Path, inspect: Insp
         module = _graded_module(entry, set(expected), keep, dict(exercise.lab_names))
     except NotebookError as exc:
         return Prepared(info, str(exc), expected=expected)
-    if folder is None:
-        module_path = workspace / exercise.entry
+    if folder is None:   # a script keeps its own name in the sandbox, a notebook becomes the exercise's module
+        module_path = workspace / (entry.name if entry.suffix == ".py" else exercise.entry)
         module_path.write_text(module.text, encoding="utf-8")
     else:
         data = bundle.encode(exercise.entry, module.text, folder.helpers)
