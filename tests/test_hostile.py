@@ -331,7 +331,9 @@ def test_hostile_submission_earns_nothing_it_did_not_compute(hostile, mode, tmp_
     before = fingerprint(ROOT)
 
     try:
-        feedback = grade(EXERCISE, submission, launcher=launcher)
+        # cells="all": every statement runs, as it would for an attacker who makes it reachable from a
+        # graded function; the sandbox, not the slicing, must stop it.
+        feedback = grade(EXERCISE, submission, launcher=launcher, cells="all")
     finally:
         listener.close()
     document = feedback.to_dict()

@@ -293,7 +293,8 @@ def _scores(feedback) -> dict[str, float]:
 @needs_bwrap
 def test_a_hostile_student_in_a_warm_template_changes_nothing_for_the_next_ones(tmp_path):
     """One template grades a hostile file first, then a spy, the stub and a correct file: each gets
-    exactly what it gets alone in a fresh template, and the spy finds nothing the hostile one left."""
+    exactly what it gets alone in a fresh template, and the spy finds nothing the hostile one left.
+    Every statement runs (cells="all"): an attacker can always make its code reachable from a graded function."""
     reference = reference_source("02_backprop")
     files = {
         "hostile": reference + PLANTER,
@@ -308,14 +309,14 @@ def test_a_hostile_student_in_a_warm_template_changes_nothing_for_the_next_ones(
 
     shared = ZygoteLauncher()
     try:
-        together = {name: grade(EXERCISE, path, seed=7, launcher=shared) for name, path in paths.items()}
+        together = {name: grade(EXERCISE, path, seed=7, launcher=shared, cells="all") for name, path in paths.items()}
     finally:
         shared.close()
     alone = {}
     for name in ("spy", "stub", "correct"):
         fresh = ZygoteLauncher()
         try:
-            alone[name] = grade(EXERCISE, paths[name], seed=7, launcher=fresh)
+            alone[name] = grade(EXERCISE, paths[name], seed=7, launcher=fresh, cells="all")
         finally:
             fresh.close()
 
