@@ -71,6 +71,23 @@ def test_a_hint_is_honest_only_for_the_mistake_its_cases_declare():
     assert not judge.honest("unknown", _behaves(2.0, 2.0), {"f"})        # a hint no case declares
 
 
+def test_tables_and_columns_compare_by_their_values_not_as_models():
+    """05's functions return tables (Frame) and columns: the audit compares them column by column."""
+    import numpy as np
+
+    from grader.audit.equivalence import same
+    from grader.sandbox.wire import Column, Frame
+
+    def table(values):
+        return Frame(("x", "name"), {"x": np.asarray(values, dtype=float), "name": np.array(["a", "b"])})
+
+    assert same(table([1.0, 2.0]), table([1.0, 2.0]))
+    assert not same(table([1.0, 2.0]), table([1.0, 2.5]))
+    assert not same(table([1.0, 2.0]), Frame(("name", "x"), table([1.0, 2.0]).data))
+    assert same(Column("y", np.arange(3.0)), Column("y", np.arange(3.0)))
+    assert not same(Column("y", np.arange(3.0)), Column("z", np.arange(3.0)))
+
+
 @pytest.mark.slow
 def test_audit_of_one_exercise_end_to_end(tmp_path):
     """The CI audit: 01_forward_propagation, ~80 mutants, about 20 s with the warm sandbox on 2 cores."""
