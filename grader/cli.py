@@ -11,20 +11,39 @@ import traceback
 from dataclasses import replace
 from pathlib import Path
 
-from rich.console import Console
+from typing import TYPE_CHECKING
 
-from grader.course.model import Course, Exercise
-from grader.grading.engine import grade
+from grader.course.model import MANIFEST_NAME, Course, Exercise
 from grader.errors import GraderError, UsageError
 from grader.exitcodes import ExitCode, help_text
-from grader.feedback.model import write_json_atomically
-from grader.course.manifest import MANIFEST_NAME, find_course
 from grader.feedback.outcomes import Status
-from grader.views.terminal import render
-from grader.sandbox.launchers import WeakIsolationRefused, choose_launcher
-from grader.audit import command as audit
-from grader.cluster.connect import add_options as cluster_options
-from grader.similarity import command as similarity
+from grader.sandbox.launchers import WeakIsolationRefused, choose_launcher, start_bwrap_probe
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+# Each command imports what only it needs when it runs: a student's `grade` starts its sandbox before pytest,
+# rich and the other commands' modules are loaded (see README, Speed).
+
+
+def find_course(start: Path) -> Course:
+    """The course holding `start` (the manifest and its schema are imported on first use)."""
+    from grader.course.manifest import find_course as find
+
+    return find(start)
+
+
+def write_json_atomically(document: dict, path: Path) -> None:
+    from grader.feedback.model import write_json_atomically as write
+
+    write(document, path)
+
+
+def _console(**options) -> Console:
+    """rich's console, imported on first use."""
+    from rich.console import Console
+
+    return Console(**options)
 
 DESCRIPTION = """\
 Grade exercises of the course "Introduction to Deep Learning & Neural Networks with Keras".
@@ -120,6 +139,9 @@ def _batch_parser() -> argparse.ArgumentParser:
                                                   "and the batch's secret key, OUT/seed.key)")
     parser.add_argument("--allow-weak-isolation", action="store_true",
                         help="grade in plain child processes when bubblewrap is unavailable (not recommended)")
+    from grader.cluster.connect import add_options as cluster_options
+    from grader.similarity import command as similarity
+
     similarity.add_options(parser, flag=True)
     cluster_options(parser)
     return parser
@@ -161,6 +183,7 @@ def _default_submission(exercise: Exercise) -> Path:
 
 def _run_grade(argv: list[str]) -> ExitCode:
     options = _grade_parser().parse_args(argv)
+    start_bwrap_probe()   # checking bubblewrap runs while the course is read
     _, exercise = _resolve_exercise(options.exercise)
     submission = options.submission or _default_submission(exercise)
     if not submission.is_file() and not submission.is_dir():
@@ -169,13 +192,17 @@ def _run_grade(argv: list[str]) -> ExitCode:
         launcher = choose_launcher(allow_weak=options.allow_weak_isolation)
     except WeakIsolationRefused as exc:
         raise UsageError(str(exc)) from None
+    from grader.grading.engine import grade
+
     feedback = grade(exercise, submission, seed=options.seed, include_hidden=not options.public_only, launcher=launcher,
                      cells="all" if options.all_cells else None)
     if options.json == "-":
         json.dump(feedback.to_dict(), sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        render(feedback, Console(highlight=False))
+        from grader.views.terminal import render
+
+        render(feedback, _console(highlight=False))
         if options.json:
             write_json_atomically(feedback.to_dict(), Path(options.json))
     if options.gradescope:
@@ -195,7 +222,7 @@ def _run_validate(argv: list[str]) -> ExitCode:
         if unknown:
             raise UsageError(f"no exercise {', '.join(unknown)} in {course.manifest_path}")
         course = replace(course, exercises=tuple(e for e in course.exercises if e.id in options.exercise))
-    console = Console(highlight=False)
+    console = _console(highlight=False)
     console.print(f"Validating {len(course.exercises)} exercises of {course.manifest_path}")
     findings = validate_course(course)
     for finding in findings:
@@ -218,6 +245,7 @@ def _run_batch(argv: list[str]) -> ExitCode:
     from grader.batch.safezip import extract
     from grader.cluster.connect import connected, target_of, workers_note
     from grader.sandbox.launchers import BwrapLauncher, WeakIsolationRefused, choose_launcher
+    from grader.similarity import command as similarity
 
     options = _batch_parser().parse_args(argv)
     course = find_course(options.course)
@@ -228,7 +256,7 @@ def _run_batch(argv: list[str]) -> ExitCode:
             isinstance(choose_launcher(require_strong=True, allow_weak=options.allow_weak_isolation), BwrapLauncher)
     except WeakIsolationRefused as exc:
         raise UsageError(str(exc)) from None
-    console = Console(stderr=True, highlight=False)
+    console = _console(stderr=True, highlight=False)
     source = options.submissions
     if not source.exists():
         raise UsageError(f"there is no folder or zip archive {source}")
@@ -363,8 +391,15 @@ def _run_nbgrader_grade(argv: list[str]) -> ExitCode:
 
 SUBCOMMANDS = {"validate": _run_validate, "batch": _run_batch, "release": _run_release,
                "gradescope": _run_gradescope, "notebooks": _run_notebooks, "nbgrader": _run_nbgrader,
-               "nbgrader-grade": _run_nbgrader_grade, "similarity": similarity.run_command,
-               "audit": audit.run_command}
+               "nbgrader-grade": _run_nbgrader_grade, "similarity": lambda argv: _command("similarity", argv),
+               "audit": lambda argv: _command("audit", argv)}
+
+
+def _command(package: str, argv: list[str]) -> ExitCode:
+    """A command whose package has a `command` module with `run_command`, imported when it runs."""
+    import importlib
+
+    return importlib.import_module(f"grader.{package}.command").run_command(argv)
 
 
 DEBUG_VARIABLE = "GRADER_DEBUG"

@@ -16,10 +16,9 @@ from typing import Any
 from grader.feedback._jsonschema import jsonschema
 import yaml
 
-from grader.course.model import HIDDEN_CHECKS, PUBLIC_CHECKS, Course, Exercise, Limits
+from grader.course.model import HIDDEN_CHECKS, MANIFEST_NAME, PUBLIC_CHECKS, Course, Exercise, Limits
 from grader.errors import CourseInvalid, UsageError
 
-MANIFEST_NAME = "course.yaml"
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 PUBLIC_CHECKS = "public_checks.py"
 HIDDEN_CHECKS = "hidden_checks.py"
+MANIFEST_NAME = "course.yaml"
 
 
 class Limit(str, Enum):

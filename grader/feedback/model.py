@@ -20,8 +20,8 @@ from grader.feedback.outcomes import Limit, Outcome, Status
 from grader.feedback.results import CheckResult
 from grader.sandbox.launchers import Isolation
 
-SCHEMA_VERSION = "1.1"          # 1.1: the outcome internal_error, with the check's internal_error text
-OLDEST_READABLE_VERSION = "1.0"  # 1.0 documents are 1.1 documents that never use internal_error
+SCHEMA_VERSION = "1.2"          # 1.1: the outcome internal_error; 1.2: timing.student_s and timing.grader_s
+OLDEST_READABLE_VERSION = "1.0"  # older documents are newer ones that never use what came later
 
 
 class FeedbackError(UsageError):
@@ -60,6 +60,8 @@ class Feedback:
     grader_version: str
     hidden_checks_run: bool
     grader_error: str | None = None
+    student_s: float | None = None   # of duration_s, the time the submission's own code ran (None before 1.2)
+    grader_s: float | None = None    # the rest: the grader's own work (preparing, sandbox, checks, wire)
 
     @property
     def max_score(self) -> float:
@@ -87,7 +89,7 @@ class Feedback:
             "hidden_checks_run": self.hidden_checks_run,
             "isolation": {"mode": self.isolation.mode, "strong": self.isolation.strong,
                           "memory_limit": self.isolation.memory_limit, "notes": list(self.isolation.notes)},
-            "timing": {"started_at": self.started_at, "duration_s": round(self.duration_s, 3)},
+            "timing": self._timing(),
             "output": {"stdout_tail": self.output.stdout, "stderr_tail": self.output.stderr,
                        "stdout_bytes": self.output.stdout_bytes, "stderr_bytes": self.output.stderr_bytes,
                        "truncated": self.output.truncated},
@@ -97,6 +99,14 @@ class Feedback:
         if self.grader_error:
             document["grader_error"] = self.grader_error
         return document
+
+    def _timing(self) -> dict[str, Any]:
+        timing: dict[str, Any] = {"started_at": self.started_at, "duration_s": round(self.duration_s, 3)}
+        if self.student_s is not None:
+            timing["student_s"] = round(self.student_s, 3)
+        if self.grader_s is not None:
+            timing["grader_s"] = round(self.grader_s, 3)
+        return timing
 
     @classmethod
     def from_dict(cls, document: Any) -> Feedback:
@@ -118,6 +128,7 @@ class Feedback:
                               output["stderr_bytes"], output["truncated"]),
             grader_version=document["grader_version"], hidden_checks_run=document["hidden_checks_run"],
             grader_error=document.get("grader_error"),
+            student_s=timing.get("student_s"), grader_s=timing.get("grader_s"),
         )
         if (feedback.score, feedback.max_score) != (document["score"], document["max_score"]):
             raise FeedbackError(f"the feedback document says {document['score']:g}/{document['max_score']:g} but its "

@@ -11,45 +11,25 @@ import contextlib
 import dataclasses
 import hashlib
 import hmac
-import io
 import os
 import re
 import shutil
 import stat
-import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from importlib import resources
 from pathlib import Path
 from typing import Callable, Protocol, runtime_checkable
-
-import pytest
 
 from grader import __version__
 from grader.course.model import Exercise, Limits
 from grader.feedback.model import Feedback, OutputTail, SubmissionInfo, schema_errors
 from grader.feedback.outcomes import Outcome, Status
-from grader.grading.plugin import GradingPlugin
+from grader.grading.checkrun import CheckRun
 from grader.labcode.handin import prepare
 from grader.grading.proxy import Session, SubmissionProxy, failure_for, line_of_file
-from grader.feedback.results import CheckResult
 from grader.sandbox.launchers import Isolation, choose_launcher
 from grader.sandbox.session import Launcher, RefusedSubmission, SandboxSession, SessionReport
-
-
-# pytest plugins checks never need; not loading them saves about a third of pytest's overhead per grading.
-_UNUSED_PLUGINS = [argument for name in (
-    "doctest", "junitxml", "pastebin", "nose", "logging", "faulthandler", "legacypath", "tmpdir", "monkeypatch",
-    "recwarn", "setuponly", "setupplan", "unittest", "debugging", "threadexception", "unraisableexception",
-    "python_path", "lsof", "pytester") for argument in ("-p", f"no:{name}")]
-
-
-@dataclass(frozen=True)
-class CheckRun:
-    results: tuple[CheckResult, ...]
-    problems: tuple[str, ...] = field(default_factory=tuple)   # grader-side failures, for grader_error
 
 
 @runtime_checkable
@@ -138,51 +118,52 @@ def _printable(value):
 
 def run_checks(exercise: Exercise, proxy: SubmissionProxy, seed: int, include_hidden: bool,
                only: str | None = None) -> CheckRun:
-    """Run the exercise's check files under pytest in this process and collect the verdicts."""
+    """Run the exercise's check files in this process and collect the verdicts: with this process's
+    collected suite when the checks can be rerun item by item, else with a fresh pytest run."""
     files = exercise.check_files() if include_hidden else [exercise.public_checks]
     hidden = exercise.hidden_checks if exercise.hidden_checks in files else None
-    plugin = GradingPlugin(proxy, seed, hidden, exercise.reference_path if hidden else None, only)
-    ini = resources.files("grader.grading").joinpath("checks.ini")
-    args = [str(path) for path in files] + [
-        "-c", str(ini), "--rootdir", str(exercise.exercise_dir.parent.parent),
-        "--noconftest", "--assert=plain", "--import-mode=importlib",
-        "-p", "no:cacheprovider", "-p", "no:stepwise", "-p", "no:warnings", *_UNUSED_PLUGINS,
-        "--capture=sys", "-q", "--no-header", "--tb=no",
-    ]
-    pytest_output = io.StringIO()
-    previous = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
-    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    try:
-        with contextlib.redirect_stdout(pytest_output), contextlib.redirect_stderr(pytest_output):
-            exit_code = pytest.main(args, plugins=[plugin])
-    finally:
-        _forget_check_modules(files)
-        if previous is None:
-            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
-        else:
-            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = previous
+    reference = exercise.reference_path if hidden else None
+    rootdir = exercise.exercise_dir.parent.parent
+    from grader.grading.suite import suite_for   # pytest, imported only now: the sandbox is already starting
 
+    suite = suite_for(files, hidden, reference, rootdir, only)
+    if suite is not None:
+        run = suite.run(proxy, seed)
+    else:
+        run = _run_fresh_pytest(files, hidden, reference, rootdir, proxy, seed, only)
+    problems = list(run.problems)
+    if not run.collected:
+        problems.append(f"no checks were found in {', '.join(map(str, files))}")
+    problems += [f"check {result.id} broke: {result.internal_error}" for result in run.results if result.internal_error]
+    if include_hidden and hidden is not None and only is None:
+        total = sum(points for _, points in run.collected)
+        if abs(total - exercise.points) > 1e-9:
+            problems.append(f"the checks of {exercise.id} are worth {total:g} points but course.yaml (line "
+                            f"{exercise.manifest_line}) says {exercise.points:g}; make them agree")
+    return CheckRun(run.results, tuple(problems), run.collected)
+
+
+def _run_fresh_pytest(files: list[Path], hidden: Path | None, reference: Path | None, rootdir: Path,
+                      proxy: SubmissionProxy, seed: int, only: str | None) -> CheckRun:
+    """One `pytest.main` for one submission: for checks a suite cannot rerun, and to report collection errors."""
+    import pytest
+
+    from grader.grading.plugin import GradingPlugin
+    from grader.grading.suite import forget_check_modules, pytest_arguments, quiet_pytest, seed_global_generators
+
+    plugin = GradingPlugin(proxy, seed, hidden, reference, only)
+    seed_global_generators(seed)
+    forget_check_modules(files)
+    try:
+        with quiet_pytest() as pytest_output:
+            exit_code = pytest.main(pytest_arguments(files, rootdir, "sys"), plugins=[plugin])
+    finally:
+        forget_check_modules(files)
     problems = list(plugin.collection_errors)
     if exit_code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERRUPTED) \
             and not (only and not plugin.collected):
         problems.append(f"pytest stopped with {exit_code!r}: {pytest_output.getvalue()[-1500:]}")
-    if not plugin.collected:
-        problems.append(f"no checks were found in {', '.join(map(str, files))}")
-    problems += [f"check {result.id} broke: {result.internal_error}" for result in plugin.results if result.internal_error]
-    if include_hidden and hidden is not None and only is None:
-        total = sum(points for _, points in plugin.collected)
-        if abs(total - exercise.points) > 1e-9:
-            problems.append(f"the checks of {exercise.id} are worth {total:g} points but course.yaml (line "
-                            f"{exercise.manifest_line}) says {exercise.points:g}; make them agree")
-    return CheckRun(tuple(plugin.results), tuple(problems))
-
-
-def _forget_check_modules(files: list[Path]) -> None:
-    """Check modules are imported fresh for every grading, so exercises never see each other's."""
-    paths = {str(path) for path in files} | {str(path.resolve()) for path in files}
-    for name, module in list(sys.modules.items()):
-        if getattr(module, "__file__", None) in paths:
-            del sys.modules[name]
+    return CheckRun(tuple(plugin.results), tuple(problems), tuple(plugin.collected))
 
 
 def grade(exercise: Exercise, submission: Path, *, seed: int | None = None, launcher: Launcher | None = None,
@@ -209,6 +190,8 @@ def grade(exercise: Exercise, submission: Path, *, seed: int | None = None, laun
     try:
         session = _open_session(prepared.module_path or submission, exercise.limits, launcher,
                                 clock + exercise.limits.total_seconds, refusal)
+        if isinstance(session, SandboxSession):
+            session.start()   # the child boots and imports the file while the checks are collected
         proxy = SubmissionProxy(session, locate, prepared.defined_in, prepared.expected, prepared.submitted)
         try:
             run = run_checks(exercise, proxy, seed, include_hidden, only)
@@ -217,12 +200,15 @@ def grade(exercise: Exercise, submission: Path, *, seed: int | None = None, laun
         deadline_reached = time.monotonic() - clock >= exercise.limits.total_seconds
         status, message = _status(run, report, deadline_reached, locate)
         message = " ".join([message, *prepared.notes])
+        duration_s = _seconds_since(clock)
+        student_s = round(min(report.student_s, duration_s), 3)
         feedback = Feedback(
             exercise=exercise.id, exercise_title=exercise.title, status=status, message=message,
             checks=run.results, submission=info, seed=seed, isolation=report.isolation,
-            started_at=started_at, duration_s=_seconds_since(clock), output=_output(report),
+            started_at=started_at, duration_s=duration_s, output=_output(report),
             grader_version=__version__, hidden_checks_run=hidden_run,
             grader_error="; ".join(run.problems)[:4000] if run.problems else None,
+            student_s=student_s, grader_s=round(duration_s - student_s, 3),
         )
         feedback = _printable(feedback)
         invalid = schema_errors(feedback.to_dict())

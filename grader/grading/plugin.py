@@ -31,24 +31,35 @@ INTERNAL_ERROR_MESSAGE = "this check could not judge your answer because of a pr
 
 
 class GradingPlugin:
-    def __init__(self, proxy: SubmissionProxy, seed: int, hidden_checks: Path | None,
+    """Fixtures and report listeners for grading with the check files' collected items.
+
+    Collection state (which checks exist, their points) lives as long as the plugin; everything about one
+    submission (the proxy, the seed, the reference module, the verdicts) is reset by `begin`, so a plugin
+    kept for a worker's whole batch hands no student anything of the previous one.
+    """
+
+    def __init__(self, proxy: SubmissionProxy | None, seed: int, hidden_checks: Path | None,
                  reference_path: Path | None, only: str | None = None) -> None:
         self._only = only
         self._visibility: dict[str, str] = {}
-        self._proxy = proxy
-        self._seed = seed
         self._hidden_checks = hidden_checks.resolve() if hidden_checks else None
         self._reference_path = reference_path
-        self._reference: ModuleType | None = None
-        self.results: list[CheckResult] = []
         self.collected: list[tuple[str, float]] = []
         self.collection_errors: list[str] = []
+        self.begin(proxy, seed)
+
+    def begin(self, proxy: SubmissionProxy | None, seed: int) -> None:
+        """Start one submission's grading: its proxy and seed, a fresh reference module, no verdicts yet."""
+        self._proxy = proxy
+        self._seed = seed
+        self._reference: ModuleType | None = None
+        self.results: list[CheckResult] = []
 
     # ------------------------------------------------------------------ fixtures
 
     @pytest.fixture
     def submission(self) -> SubmissionProxy:
-        return self._proxy
+        return self._current()
 
     @pytest.fixture
     def seed(self) -> int:
@@ -85,7 +96,8 @@ class GradingPlugin:
         self.collected = [(self.check_id(item), self.points(item)) for item in items]
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        self._proxy.start_check()
+        if self._proxy is not None:
+            self._proxy.start_check()
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Any:
@@ -95,6 +107,11 @@ class GradingPlugin:
         return report
 
     # ------------------------------------------------------------------ helpers
+
+    def _current(self) -> SubmissionProxy:
+        if self._proxy is None:
+            raise RuntimeError("no submission is being graded")
+        return self._proxy
 
     def visibility(self, item: pytest.Item) -> str:
         path = str(item.path)
@@ -122,11 +139,11 @@ class GradingPlugin:
 
     def _verdict(self, item: pytest.Item, call: pytest.CallInfo) -> CheckResult:
         result = self._judge(item, call)
-        place = self._proxy.where_defined() if result.outcome is not Outcome.PASSED else None
+        place = self._current().where_defined() if result.outcome is not Outcome.PASSED else None
         if place and result.internal_error is None:
             result = replace(result, message=f"{result.message} ({place})")
-        if self._proxy.notes and result.internal_error is None:
-            result = replace(result, message=f"{result.message} ({'; '.join(self._proxy.notes)})")
+        if self._current().notes and result.internal_error is None:
+            result = replace(result, message=f"{result.message} ({'; '.join(self._current().notes)})")
         return result
 
     def _judge(self, item: pytest.Item, call: pytest.CallInfo) -> CheckResult:
@@ -152,7 +169,7 @@ class GradingPlugin:
     def _caused_by_returned_value(self, exc: BaseException) -> bool:
         """Whether the student's data can have caused `exc`: the check already holds a value the submission
         returned, the exception is one a value can cause, and it did not come out of the proxy's own machinery."""
-        if not self._proxy.answered or not isinstance(exc, _VALUE_ERRORS):
+        if not self._current().answered or not isinstance(exc, _VALUE_ERRORS):
             return False
         if isinstance(exc, AttributeError) and isinstance(getattr(exc, "obj", None), ModuleType):
             return False   # a misspelt module attribute (np.alclose) is the check's bug, whatever the data
@@ -160,7 +177,7 @@ class GradingPlugin:
 
     def _unusable_value_message(self, exc: BaseException, visibility: str) -> str:
         """Hidden checks name only the exception's type: its text may quote the check's own values."""
-        name = self._proxy.answered[-1]
+        name = self._current().answered[-1]
         what = type(exc).__name__ if visibility == "hidden" else _exception_text(exc)
         return (f"`{name}` returned a value this check cannot compute with ({what}). Return what the exercise asks "
                 "for: numbers of a sensible size (not inf, NaN or huge integers), and lists, arrays or dicts of "

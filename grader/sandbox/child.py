@@ -13,6 +13,7 @@ import importlib.util
 import linecache
 import os
 import sys
+import time
 import traceback
 import types
 from typing import Callable
@@ -118,12 +119,15 @@ def _answer(module, request: dict, submission_path: str) -> dict:
         return {"status": "missing", "error": {"type": "AttributeError", "message": f"no function named {name!r}"}}
     args = wire.decode(request.get("args", []), pandas=True)
     kwargs = wire.decode(request.get("kwargs", {"dict": []}), pandas=True)
+    started = time.perf_counter()
     try:
         value = function(*args, **kwargs)
     except BaseException as exc:  # noqa: BLE001 - every failure of the submission is data
-        return {"status": _failure_status(exc), "error": _describe(exc, submission_path)}
+        return {"status": _failure_status(exc), "error": _describe(exc, submission_path),
+                "elapsed": time.perf_counter() - started}
+    elapsed = time.perf_counter() - started
     try:
-        answer = {"status": "ok", "value": wire.encode(value)}
+        answer = {"status": "ok", "value": wire.encode(value), "elapsed": elapsed}
         if request.get("return_args"):
             answer["args_after"] = wire.encode(list(args))
     except wire.Unsupported as exc:
@@ -191,12 +195,14 @@ def serve(submission_path: str, requests: int, responses: int, source: bytes | N
     try:
         lab.install()   # course lab code: Keras 2 spellings, the course's data offline, no-network messages
         submission_path, source = _entry(submission_path, source)
+        started = time.perf_counter()
         module = _import_submission(submission_path, source)
     except BaseException as exc:  # noqa: BLE001
         status = _failure_status(exc)
         _send(responses, {"ready": False, "status": status, "error": _describe(exc, submission_path)})
         return
-    _send(responses, {"ready": True})
+    # How long the student's own code ran: the grader believes it only up to the time it measured itself.
+    _send(responses, {"ready": True, "elapsed": time.perf_counter() - started})
 
     while True:
         try:

@@ -339,9 +339,42 @@ def _python_dirs() -> tuple[str, ...]:
     return tuple(str(folder) for folder in kept)
 
 
-@functools.lru_cache(maxsize=None)
-def bwrap_problem() -> str | None:
-    """None when bubblewrap can start Python here as the sandbox will; otherwise why not, in plain words."""
+@dataclass
+class _Probe:
+    """bubblewrap starting Python as the sandbox will, running in the background until its answer is needed."""
+
+    launcher: BwrapLauncher
+    process: subprocess.Popen
+
+    def problem(self) -> str | None:
+        try:
+            _, stderr = self.process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.communicate()
+            return "bubblewrap could not run (it did not finish within 30 s)"
+        if self.process.returncode == 0:
+            return None
+        detail = stderr.strip()[:300]
+        if self.launcher.identity.drop_to is not None:
+            return (f"the grader runs as root, and bubblewrap could not start Python as uid "
+                    f"{self.launcher.identity.drop_to[0]} ({detail or f'exit code {self.process.returncode}'})")
+        return f"bubblewrap cannot create namespaces here ({detail})"
+
+
+_started_probe: _Probe | str | None = None
+
+
+def start_bwrap_probe() -> None:
+    """Begin checking bubblewrap now, so a single grading does not wait for it later (`bwrap_problem`)."""
+    global _started_probe
+    cache = getattr(bwrap_problem, "cache_info", None)
+    if _started_probe is None and cache is not None and cache().currsize == 0:
+        _started_probe = _begin_probe()
+
+
+def _begin_probe() -> _Probe | str:
+    """A probe under way, or the problem already found without starting one."""
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         return "bubblewrap (bwrap) is not installed"
@@ -355,20 +388,24 @@ def bwrap_problem() -> str | None:
                     f"code as an unprivileged user")
     read_fd = options_pipe(launcher.sandbox_options(Limits(), None))
     try:
-        completed = subprocess.run(launcher.command(read_fd, [sys.executable, "-I", "-S", "-c", "pass"]),
-                                   capture_output=True, text=True, timeout=30, pass_fds=(read_fd,),
-                                   cwd=launcher.identity.cwd(Path(tempfile.gettempdir())))
-    except (OSError, subprocess.TimeoutExpired) as exc:
+        process = subprocess.Popen(launcher.command(read_fd, [sys.executable, "-I", "-S", "-c", "pass"]),
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                   text=True, pass_fds=(read_fd,), cwd=launcher.identity.cwd(Path(tempfile.gettempdir())))
+    except OSError as exc:
         return f"bubblewrap could not run ({exc})"
     finally:
         os.close(read_fd)
-    if completed.returncode != 0:
-        detail = completed.stderr.strip()[:300]
-        if launcher.identity.drop_to is not None:
-            return (f"the grader runs as root, and bubblewrap could not start Python as uid "
-                    f"{launcher.identity.drop_to[0]} ({detail or f'exit code {completed.returncode}'})")
-        return f"bubblewrap cannot create namespaces here ({detail})"
-    return None
+    return _Probe(launcher, process)
+
+
+@functools.lru_cache(maxsize=None)
+def bwrap_problem() -> str | None:
+    """None when bubblewrap can start Python here as the sandbox will; otherwise why not, in plain words."""
+    global _started_probe
+    probe, _started_probe = _started_probe, None
+    if probe is None:
+        probe = _begin_probe()
+    return probe if isinstance(probe, str) else probe.problem()
 
 
 def choose_launcher(require_strong: bool = False, allow_weak: bool = False):

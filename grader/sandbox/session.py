@@ -77,6 +77,7 @@ class SessionReport:
     truncated: bool
     children_started: int
     import_failure: CallResult | None
+    student_s: float = 0.0   # time the submission's own code ran (importing it, its calls), as far as we can tell
 
 
 class Launcher(Protocol):
@@ -92,6 +93,13 @@ class _Child:
     guard: Guard
     request_fd: int
     response_fd: int
+
+
+@dataclass(frozen=True)
+class _Launched:
+    started: float
+    deadline: float
+    go_ahead_failed: bool = False
 
 
 @dataclass
@@ -119,6 +127,8 @@ class SandboxSession:
         self._import_failure: CallResult | None = None
         self._children_started = 0
         self._drains: list = []
+        self._student_s = 0.0
+        self._launched: _Launched | None = None   # a child given the go-ahead, not yet heard from
 
     # ------------------------------------------------------------------ public
 
@@ -128,7 +138,7 @@ class SandboxSession:
             return self._import_failure
         if self._budget.remaining() <= 0:
             return CallResult(CallStatus.DEADLINE, detail="the time for grading this submission is used up", limit=Limit.GRADING_TIME)
-        if self._child is None:
+        if self._child is None or self._launched is not None:
             failure = self._start_child()
             if failure is not None:
                 self._import_failure = failure
@@ -155,6 +165,7 @@ class SandboxSession:
             truncated=self._stdout.truncated or self._stderr.truncated,
             children_started=self._children_started,
             import_failure=self._import_failure,
+            student_s=self._student_s,
         )
 
     def __enter__(self) -> "SandboxSession":
@@ -165,8 +176,25 @@ class SandboxSession:
 
     # ------------------------------------------------------------------ child lifecycle
 
+    def start(self) -> None:
+        """Start the child now, so that it boots and imports the submission while the checks are collected.
+        Whatever goes wrong here happens again, and is reported, on the first call."""
+        if self._child is not None or self._import_failure is not None or self._budget.remaining() <= 0:
+            return
+        try:
+            self._launch()
+        except Exception:  # noqa: BLE001 - the first call starts a child afresh and reports its failure
+            self._launched = None
+            self._kill_child()
+
     def _start_child(self) -> CallResult | None:
-        """Start a child and wait for it to import the submission; a failure is final for the session."""
+        """Start a child (unless `start` did) and wait for it to import the submission; a failure is final."""
+        if self._launched is None:
+            self._launch()
+        return self._await_ready()
+
+    def _launch(self) -> None:
+        """Spawn a child and give it the go-ahead to import the submission."""
         request_read, request_write = os.pipe()
         response_read, response_write = os.pipe()
         spec = ChildSpec(self.submission, self._scratch, request_read, response_write, self.limits)
@@ -184,15 +212,29 @@ class SandboxSession:
         self._children_started += 1
         self._child = _Child(process, spawned.guard, request_write, response_read)
         self._drains += [drain(process.stdout, self._stdout), drain(process.stderr, self._stderr)]
-
-        deadline = time.monotonic() + min(self.limits.call_seconds, max(self._budget.remaining(), 0))
+        started = time.monotonic()
+        deadline = started + min(self.limits.call_seconds, max(self._budget.remaining(), 0))
         try:
             wire.write_frame(request_write, {"import": True})
+            self._launched = _Launched(started, deadline)
+        except OSError:   # the child died before reading the go-ahead
+            self._launched = _Launched(started, deadline, go_ahead_failed=True)
+
+    def _await_ready(self) -> CallResult | None:
+        """Wait for the launched child to import the submission; a failure is final for the session."""
+        launched, self._launched = self._launched, None
+        assert launched is not None and self._child is not None
+        started, deadline, response_read = launched.started, launched.deadline, self._child.response_fd
+        try:
+            if launched.go_ahead_failed:
+                raise wire.ChannelClosed("the child died before the go-ahead")
             ready = wire.read_frame(response_read, deadline)
         except wire.FrameTimeout:
+            self._count_student_time(started, None)
             self._kill_child()
             return self._not_importable(CallStatus.TIMEOUT, f"importing your file took longer than {self.limits.call_seconds:g} s")
         except (wire.ChannelClosed, OSError):  # OSError: the child died before reading the go-ahead
+            self._count_student_time(started, None)
             lost = self._lost_child(self._death_detail())
             if lost.status is CallStatus.CRASHED and lost.limit is None:
                 return self._not_importable(CallStatus.CRASHED, f"the process died while importing your file ({lost.detail})")
@@ -200,11 +242,20 @@ class SandboxSession:
         except wire.WireError as exc:
             self._kill_child()
             return self._not_importable(CallStatus.PROTOCOL, f"sent malformed data while importing ({exc})")
+        self._count_student_time(started, ready.get("elapsed"))
         if ready.get("ready") is True:
             return None
         self._kill_child()
         status = {"memory": CallStatus.MEMORY, "exited": CallStatus.EXITED}.get(str(ready.get("status")), CallStatus.RAISED)
         return self._not_importable(status, "", _error_info(ready.get("error")))
+
+    def _count_student_time(self, started: float, reported: object) -> None:
+        """The child says how long the student's code ran; it is believed up to the time measured here, and
+        a child that gave no answer (it hung, crashed or lied about its type) spent all of it."""
+        measured = time.monotonic() - started
+        if isinstance(reported, (int, float)) and not isinstance(reported, bool) and 0 <= reported < measured:
+            measured = float(reported)   # NaN fails both comparisons
+        self._student_s += measured
 
     def _not_importable(self, status: CallStatus, detail: str, error: ErrorInfo | None = None) -> CallResult:
         return CallResult(CallStatus.NOT_IMPORTABLE, error=error, detail=detail, import_status=status)
@@ -232,6 +283,7 @@ class SandboxSession:
             return None   # died after its last answer (for example by killing its parent): start afresh
         # A fresh random id per request: code in the child cannot answer a request before it is made.
         request["id"] = secrets.token_hex(8)
+        started = time.monotonic()
         try:
             wire.write_frame(child.request_fd, request)
         except OSError:
@@ -242,6 +294,7 @@ class SandboxSession:
         try:
             answer = wire.read_frame(child.response_fd, deadline)
         except wire.FrameTimeout:
+            self._count_student_time(started, None)
             budget_out = self._budget.remaining() <= 0
             self._kill_child()
             if budget_out:
@@ -249,6 +302,7 @@ class SandboxSession:
                                   limit=Limit.GRADING_TIME)
             return CallResult(CallStatus.TIMEOUT, detail=f"the call did not finish within {call_limit:g} s", limit=Limit.WALL_TIME)
         except wire.ChannelClosed:
+            self._count_student_time(started, None)
             return self._lost_child(self._death_detail())
         except wire.WireError as exc:
             self._kill_child()
@@ -256,6 +310,7 @@ class SandboxSession:
         if answer.get("id") != request["id"]:
             self._kill_child()
             return None
+        self._count_student_time(started, answer.get("elapsed"))
         result = self._interpret(answer)
         if self._child is not None and select.select([child.response_fd], [], [], 0)[0]:
             self._kill_child()   # more frames than answers: the next call gets a clean process
@@ -339,6 +394,7 @@ class SandboxSession:
         return f"exited with code {returncode}"
 
     def _kill_child(self) -> None:
+        self._launched = None
         child, self._child = self._child, None
         if child is None:
             return

@@ -11,6 +11,7 @@ from __future__ import annotations
 import array
 import json
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -41,6 +42,49 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
 
 
+class _Liveness:
+    """Whether a process (not our child) still runs: a pidfd polled without a round trip or a read of /proc,
+    which a session asks before every call; /proc where pidfds are missing."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        try:
+            self._fd: int | None = os.pidfd_open(pid)
+        except (AttributeError, OSError):
+            self._fd = None
+
+    def alive(self) -> bool:
+        if self._fd is None:
+            return _alive(self.pid)
+        return not select.select([self._fd], [], [], 0)[0]   # readable once the process has exited
+
+    def wait(self, seconds: float) -> None:
+        """Until the process exits, at most `seconds`."""
+        if self._fd is None:
+            time.sleep(min(seconds, 0.002))
+        else:
+            select.select([self._fd], [], [], max(seconds, 0))
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def __del__(self) -> None:
+        self.close()
+
+
+def _inner_pid(host_pid: int) -> int | None:
+    """A process's pid in the innermost pid namespace it belongs to, from its NSpid line."""
+    try:
+        for line in Path(f"/proc/{host_pid}/status").read_text().splitlines():
+            if line.startswith("NSpid:"):
+                return int(line.split()[-1])
+    except (OSError, ValueError):
+        pass
+    return None
+
+
 class ZygoteChild:
     """A Popen look-alike for a child forked by the template (it is not our child, so we ask)."""
 
@@ -52,13 +96,14 @@ class ZygoteChild:
         self.stderr = stderr
         self.returncode: int | None = None
         self._cleaned = False
+        self._liveness = _Liveness(host_pid)
 
     def _running(self) -> bool:
-        """Cheap: this process and its template both exist and are not zombies (no round trip).
+        """Cheap: this process and its template both still run (no round trip).
 
         A child whose template died is as good as dead: its namespace is being torn down.
         """
-        return _alive(self.pid) and _alive(self._zygote.host_pid)
+        return self._liveness.alive() and self._zygote.liveness.alive()
 
     def poll(self) -> int | None:
         if self.returncode is None and self._running():
@@ -71,11 +116,8 @@ class ZygoteChild:
             if self.returncode is None and not Path(f"/proc/{self.pid}").exists():
                 self.returncode = -signal.SIGKILL   # reaped when the template cleaned up for a later child
         if self.returncode is not None and not self._cleaned:
-            self._cleaned = True
-            try:
-                self._zygote.request({"command": "clean"})
-            except ZygoteError:
-                pass
+            self._cleaned = True   # a poll that finds the child gone makes the template clean up after it
+            self._liveness.close()
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
@@ -83,7 +125,7 @@ class ZygoteChild:
         while self.poll() is None:
             if deadline is not None and time.monotonic() > deadline:
                 raise subprocess.TimeoutExpired("zygote child", timeout or 0.0)
-            time.sleep(0.002)
+            self._liveness.wait(0.05 if deadline is None else min(0.05, deadline - time.monotonic()))
         assert self.returncode is not None
         return self.returncode
 
@@ -119,6 +161,7 @@ class _Zygote:
         if not hello.get("ready"):
             raise ZygoteError(f"the template did not start: {hello}")
         self.host_pid = self._host_pid_of(hello["pid"], self.process.pid)
+        self.liveness = _Liveness(self.host_pid)
         self.rooms_problem: str | None = hello.get("rooms_problem")
 
     def request(self, message: dict | None, fds: Sequence[int] = (), timeout: float = CONTROL_TIMEOUT_S) -> dict:
@@ -135,6 +178,18 @@ class _Zygote:
             self.broken = True
             raise ZygoteError(f"the template exited; {self.stderr.text()[-500:]}")
         return json.loads(data)
+
+    def child_host_pid(self, inner_pid: int) -> int:
+        """The host pid of a child the template forked: among the template's children first (a read or two),
+        else anywhere in the sandbox's tree."""
+        try:
+            children = Path(f"/proc/{self.host_pid}/task/{self.host_pid}/children").read_text().split()
+        except OSError:
+            children = []
+        for pid in map(int, children):
+            if _inner_pid(pid) == inner_pid:
+                return pid
+        return self._host_pid_of(inner_pid, self.process.pid)
 
     @staticmethod
     def _host_pid_of(inner_pid: int, ancestor: int) -> int:
@@ -153,6 +208,7 @@ class _Zygote:
         return not self.broken and self.process.poll() is None
 
     def close(self) -> None:
+        self.liveness.close()
         try:
             self.control.close()
         finally:
@@ -172,6 +228,7 @@ class ZygoteLauncher:
         self.restart_after = restart_after
         self._zygote: _Zygote | None = None
         self.cold_because: str | None = None
+        self.prepared_spawns = 0   # children the template had confined ahead of time (all but each template's first)
         self.isolation = Isolation(
             mode="bwrap-warm", strong=True, memory_limit="cgroup",
             notes=("bubblewrap namespaces: no network, no view of the course, other submissions or $HOME",
@@ -235,13 +292,14 @@ class ZygoteLauncher:
             for fd in (stdout_write, stderr_write, source_fd):
                 os.close(fd)
         zygote.served += 1
+        self.prepared_spawns += reply.get("prepared") is True
         if not isinstance(reply.get("pid"), int):
             zygote.broken = True
             for fd in (stdout_read, stderr_read):
                 os.close(fd)
             guard.close()
             raise ZygoteError(f"the template did not fork a child: {reply}")
-        host_pid = zygote._host_pid_of(reply["pid"], zygote.process.pid)
+        host_pid = zygote.child_host_pid(reply["pid"])
         handle = ZygoteChild(zygote, reply["pid"], host_pid, os.fdopen(stdout_read, "rb"), os.fdopen(stderr_read, "rb"))
         # The child waits for the go-ahead before importing anything: join its cgroup first.
         for procs in guard.procs_files:

@@ -8,12 +8,19 @@ tmpfs mounts where it may write (the rest of the root is read-only), then drops 
 and loads the seccomp filter: nothing one submission leaves behind is visible to the next, and no
 child can reach the template or bubblewrap's init. Between submissions the template kills every
 other process in its pid namespace.
+
+The next child is prepared while the current submission is graded: forked, given its private rooms
+and locked down ahead of time, it waits for one submission only (its descriptors and limits arrive
+over a socket of its own), so that work is off the grading's critical path. A prepared child has run
+no student code and can reach no other child: it is spared by the cleaning and handed exactly one
+submission, after the cleaning has killed whatever earlier children left behind.
 """
 
 from __future__ import annotations
 
 import argparse
 import array
+import contextlib
 import ctypes
 import json
 import os
@@ -21,6 +28,7 @@ import signal
 import socket
 import sys
 import time
+from dataclasses import dataclass
 
 from grader.sandbox import child, confine
 
@@ -52,44 +60,106 @@ def _reply(sock: socket.socket, message: dict) -> None:
     sock.send(json.dumps(message).encode())
 
 
-def _run_child(message: dict, fds: list[int], control: socket.socket) -> None:
-    """In the forked child: become a fresh session with its own output and scratch, then serve."""
+@dataclass
+class _Prepared:
+    """A child forked ahead of time, confined in rooms of `scratch_bytes`, waiting for one submission."""
+
+    pid: int
+    jobs: socket.socket
+    scratch_bytes: int
+
+
+def _enter_rooms(control: socket.socket, scratch_bytes: int) -> None:
+    """In a forked child: a session of its own, private rooms, no privileges, an empty working folder."""
+    control.close()
+    os.setsid()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    child.confine_or_exit(rooms=lambda: confine.private_rooms(WRITABLE_DIRS, scratch_bytes))
+    scratch = "/scratch/work"
+    os.mkdir(scratch, 0o700)
+    os.chdir(scratch)
+    os.environ["HOME"] = os.environ["TMPDIR"] = scratch
+
+
+def _serve_submission(message: dict, fds: list[int]) -> None:
+    """In a confined child: take the submission's output and bytes, set its limits, wait, serve it."""
     request_fd, response_fd, stdout_fd, stderr_fd, source_fd = fds
+    os.dup2(stdout_fd, 1)
+    os.dup2(stderr_fd, 2)
+    with os.fdopen(source_fd, "rb") as stream:
+        source = stream.read(message["max_bytes"] + 1)
+    for fd in (stdout_fd, stderr_fd):
+        os.close(fd)
+    child.limit_resources(message["data_mb"], message["cpu_seconds"], message["file_mb"])
+    # Joined to its cgroup only now (the grader does it before the go-ahead), so every process
+    # below, the pid namespace's init and the student's process, is inside the cgroup too.
+    if child.await_go_ahead(request_fd):
+        confine.in_own_pid_namespace(
+            lambda: child.serve(message["path"], request_fd, response_fd, source=source, go_ahead_received=True),
+            keep_fds=(request_fd, response_fd))
+
+
+def _run_child(message: dict, fds: list[int], control: socket.socket) -> None:
+    """In a child forked for this submission now (no prepared one could take it)."""
     try:
-        control.close()
-        os.setsid()
-        os.dup2(stdout_fd, 1)
-        os.dup2(stderr_fd, 2)
-        with os.fdopen(source_fd, "rb") as stream:
-            source = stream.read(message["max_bytes"] + 1)
-        for fd in (stdout_fd, stderr_fd):
-            os.close(fd)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        child.limit_resources(message["data_mb"], message["cpu_seconds"], message["file_mb"])
-        child.confine_or_exit(rooms=lambda: confine.private_rooms(WRITABLE_DIRS, message["scratch_bytes"]))
-        scratch = "/scratch/work"
-        os.mkdir(scratch, 0o700)
-        os.chdir(scratch)
-        os.environ["HOME"] = os.environ["TMPDIR"] = scratch
-        # Joined to its cgroup only now (the grader does it before the go-ahead), so every process
-        # below, the pid namespace's init and the student's process, is inside the cgroup too.
-        if child.await_go_ahead(request_fd):
-            confine.in_own_pid_namespace(
-                lambda: child.serve(message["path"], request_fd, response_fd, source=source, go_ahead_received=True),
-                keep_fds=(request_fd, response_fd))
+        _enter_rooms(control, message["scratch_bytes"])
+        _serve_submission(message, fds)
     finally:
         os._exit(0)
 
 
-def _clean(own_pid: int, statuses: dict[int, int]) -> int:
-    """Kill every process of the namespace but init and this one, and reap them.
+def _prepare(control: socket.socket, scratch_bytes: int) -> _Prepared:
+    """Fork the next child now and let it confine itself while the current submission is graded."""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            ours.close()
+            _enter_rooms(control, scratch_bytes)
+            try:
+                message, fds = _receive(theirs)
+            except (EOFError, OSError, ValueError):
+                os._exit(0)   # the template went away, or replaced this child: it never ran anything
+            theirs.close()
+            if len(fds) == 5:
+                _serve_submission(message, fds)
+        finally:
+            os._exit(0)
+    theirs.close()
+    return _Prepared(pid, ours, scratch_bytes)
+
+
+def _hand_over(prepared: _Prepared, message: dict, fds: list[int]) -> bool:
+    """Give the prepared child this one submission; False when it cannot take it (then it is gone)."""
+    try:
+        alive = os.waitpid(prepared.pid, os.WNOHANG)[0] == 0
+    except ChildProcessError:   # already reaped: it died on its own
+        alive = False
+    try:
+        if alive and prepared.scratch_bytes == message["scratch_bytes"]:
+            prepared.jobs.sendmsg([json.dumps(message).encode()],
+                                  [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))])
+            return True
+    except OSError:
+        pass
+    finally:
+        prepared.jobs.close()
+    if alive:   # not reaped yet, so its pid cannot belong to anyone else
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(prepared.pid, signal.SIGKILL)
+    return False
+
+
+def _clean(own_pid: int, statuses: dict[int, int], spare: int | None = None) -> int:
+    """Kill every process of the namespace but init, this one and the prepared child, and reap them.
 
     Files need no wiping: each child wrote only to tmpfs mounts of its own mount namespace, which
     vanish with its last process.
     """
     killed = 0
-    for _ in range(20):
-        victims = [int(entry) for entry in os.listdir("/proc") if entry.isdigit() and int(entry) not in (1, own_pid)]
+    pause = 0.0005
+    for _ in range(40):   # at most about 0.2 s: a process being torn down can take a moment to vanish
+        victims = [int(entry) for entry in os.listdir("/proc") if entry.isdigit() and int(entry) not in (1, own_pid, spare)]
         if not victims:
             break
         for pid in victims:
@@ -99,7 +169,8 @@ def _clean(own_pid: int, statuses: dict[int, int]) -> int:
             except ProcessLookupError:
                 pass
         statuses.update(_reap())
-        time.sleep(0.005)
+        time.sleep(pause)
+        pause = min(pause * 2, 0.005)
     return killed
 
 
@@ -160,7 +231,12 @@ def main(argv: list[str] | None = None) -> None:
     control = socket.socket(fileno=options.control_fd)
     own_pid = os.getpid()
     statuses: dict[int, int] = {}
-    _reply(control, {"ready": True, "pid": own_pid, "rooms_problem": _probe_private_rooms()})
+    rooms_problem = _probe_private_rooms()
+    _reply(control, {"ready": True, "pid": own_pid, "rooms_problem": rooms_problem})
+    prepared: _Prepared | None = None
+
+    def spared() -> int | None:
+        return prepared.pid if prepared is not None else None
 
     while True:
         try:
@@ -170,21 +246,33 @@ def main(argv: list[str] | None = None) -> None:
             return
         command = message.get("command")
         if command == "spawn" and len(fds) == 5:
-            _clean(own_pid, statuses)   # whatever an earlier child left running never meets the next one
-            pid = os.fork()
-            if pid == 0:
-                _run_child(message, fds, control)
+            # Whatever an earlier child left running never meets the next one.
+            _clean(own_pid, statuses, spare=spared())
+            handed = prepared is not None and _hand_over(prepared, message, fds)
+            if handed:
+                assert prepared is not None
+                pid = prepared.pid
+            else:
+                pid = os.fork()
+                if pid == 0:
+                    _run_child(message, fds, control)
+            prepared = None
             for fd in fds:
                 os.close(fd)
-            _reply(control, {"pid": pid})
+            _reply(control, {"pid": pid, "prepared": handed})
+            if rooms_problem is None:
+                prepared = _prepare(control, message["scratch_bytes"])
         elif command == "poll":
             statuses.update(_reap())
             status = statuses.get(int(message.get("pid") or 0))
             _reply(control, {"returncode": None if status is None else _returncode(status)})
+            if status is not None:   # the child is gone: clean up after it while the grader goes on
+                _clean(own_pid, statuses, spare=spared())
+                statuses.clear()
         elif command == "clean":
-            killed = _clean(own_pid, statuses)
+            _reply(control, {"cleaning": True})
+            _clean(own_pid, statuses, spare=spared())
             statuses.clear()
-            _reply(control, {"killed": killed})
         else:
             for fd in fds:
                 os.close(fd)

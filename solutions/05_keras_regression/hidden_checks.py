@@ -35,11 +35,13 @@ def test_regression_model_other_sizes(submission, rng):
 @pytest.mark.points(5)
 def test_fit_regression_model_learns(submission, rng):
     """fit_regression_model trains with a validation split and returns the trained model and its history"""
-    frame = public.concrete_frame(300, int(rng.integers(1, 10**6)))
+    # Few epochs over more rows: Keras spends most of a small fit on each epoch, not on each batch, so 3 epochs
+    # over 4000 rows train the reference as far as 40 over 300 did (about 0.24 of the variance) in a third of the time.
+    frame = public.concrete_frame(4000, int(rng.integers(1, 10**6)))
     predictors = Frame(tuple(public.PREDICTORS), {
         name: (frame.data[name] - frame.data[name].mean()) / frame.data[name].std() for name in public.PREDICTORS})
     target = frame.data["Strength"]
-    epochs = 40
+    epochs = 3
     model, history = as_pair(submission.fit_regression_model(predictors, public.Column("Strength", target), epochs=epochs),
                              "fit_regression_model", "(model, history.history)")
     if type(history) is not dict or "loss" not in history:

@@ -1,0 +1,101 @@
+"""The warm template prepares the next child while the current submission is graded (fork, private rooms,
+lock-down ahead of time); each prepared child serves exactly one submission, sees only its bytes, and one
+that cannot be used is replaced by a child forked on the spot."""
+
+from __future__ import annotations
+
+import os
+import signal
+import textwrap
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from grader.course.model import Limits
+from grader.sandbox.launchers import bwrap_problem
+from grader.sandbox.session import SandboxSession
+from grader.sandbox.warm import ZygoteLauncher
+
+needs_bwrap = pytest.mark.skipif(bwrap_problem() is not None, reason=f"needs bubblewrap: {bwrap_problem()}")
+
+STUDENT = textwrap.dedent('''
+    import os
+
+    MARK = "{mark}"
+
+    def look():
+        """What this child can see: its own mark, its scratch and /tmp."""
+        return {{"mark": MARK, "scratch": sorted(os.listdir(".")), "tmp": sorted(os.listdir("/tmp"))}}
+
+    def leave():
+        open("left-by-{mark}", "w").write("{mark}")
+        open("/tmp/left-by-{mark}", "w").write("{mark}")
+        return True
+''')
+
+
+def student(tmp_path: Path, mark: str) -> Path:
+    path = tmp_path / f"{mark}.py"
+    path.write_text(STUDENT.format(mark=mark))
+    return path
+
+
+def template_children(launcher: ZygoteLauncher) -> list[int]:
+    zygote = launcher._zygote
+    assert zygote is not None
+    return [int(pid) for pid in Path(f"/proc/{zygote.host_pid}/task/{zygote.host_pid}/children").read_text().split()]
+
+
+def wait_until_dead(pid: int) -> None:
+    for _ in range(500):
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+                return
+        except OSError:
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"{pid} did not die")
+
+
+@needs_bwrap
+def test_each_submission_gets_a_child_prepared_for_it_alone(tmp_path):
+    launcher = ZygoteLauncher()
+    try:
+        seen, pids = [], []
+        for mark in ("a", "b", "c", "d"):
+            with SandboxSession(student(tmp_path, mark), Limits(), launcher) as session:
+                assert session.call("leave").value is True
+                seen.append(session.call("look").value)
+                pids.append(session._child.process.pid)
+        assert launcher.prepared_spawns == 3, "only the template's first child may be forked on the spot"
+    finally:
+        launcher.close()
+    assert len(set(pids)) == 4
+    for mark, view in zip("abcd", seen):
+        assert view["mark"] == mark
+        assert view["scratch"] == [f"left-by-{mark}"] and view["tmp"] == [f"left-by-{mark}"], view
+
+
+@needs_bwrap
+def test_a_prepared_child_that_died_or_does_not_fit_is_replaced(tmp_path):
+    launcher = ZygoteLauncher()
+    try:
+        with SandboxSession(student(tmp_path, "a"), Limits(), launcher) as session:
+            assert session.call("look").value["mark"] == "a"
+        for pid in template_children(launcher):   # the child prepared for the next submission
+            os.kill(pid, signal.SIGKILL)
+            wait_until_dead(pid)
+        with SandboxSession(student(tmp_path, "b"), Limits(), launcher) as session:
+            assert session.call("look").value["mark"] == "b"
+        assert launcher.prepared_spawns == 0
+        roomier = replace(Limits(), scratch_mb=Limits().scratch_mb * 2)   # its rooms were made for other limits
+        with SandboxSession(student(tmp_path, "c"), roomier, launcher) as session:
+            assert session.call("look").value["mark"] == "c"
+        assert launcher.prepared_spawns == 0
+        with SandboxSession(student(tmp_path, "d"), roomier, launcher) as session:
+            assert session.call("look").value["mark"] == "d"
+        assert launcher.prepared_spawns == 1
+    finally:
+        launcher.close()
