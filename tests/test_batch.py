@@ -78,11 +78,11 @@ def test_collect_finds_one_submission_per_student_and_names_problems(tmp_path):
     (tmp_path / "heidi.txt").write_text("not python")
     (tmp_path / ".DS_Store").write_text("")
     entries = {entry.student: entry for entry in collect(tmp_path, EXERCISE)}
-    assert entries["alice"].path.name == "alice.py"
-    assert entries["bob"].path.name == "backprop.py"
-    assert entries["carol"].path.name == "mine.py"
-    assert "several candidate files" in entries["dave"].problem
-    assert "no .py file" in entries["erin"].problem
+    assert entries["alice"].path.name == "alice.py" and entries["alice"].sha256 == ""   # a file is hashed when planning
+    assert entries["bob"].path == tmp_path / "bob" and entries["bob"].sha256   # a folder: backprop.py, notes.py a helper
+    assert entries["carol"].path == tmp_path / "carol"                          # its one .py file is the entry
+    assert "does not say which file to grade (its .py and .ipynb files: a.py, b.py)" in entries["dave"].problem
+    assert "(its .py and .ipynb files: none)" in entries["erin"].problem
     assert "symbolic link" in entries["frank"].problem
     assert "symbolic link" in entries["grace"].problem
     assert "not a Python file" in entries["heidi"].problem

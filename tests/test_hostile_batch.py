@@ -97,7 +97,7 @@ def test_a_batch_survives_every_hostile_file_and_grades_everyone_else(hostile_fo
     assert not (out / "feedback" / f"{names['mallory.py']}.json").exists()
     huge = feedback(out, names["huge.py"])
     assert huge["status"] == "submission_broken" and "1200.0 MB" in huge["message"] and huge["score"] == 0
-    assert grades[names["=1+2+cmd.txt"]]["note"] == "'=1+2+cmd.txt is not a Python file (.py) or notebook (.ipynb)"
+    assert grades[names["=1+2+cmd.txt"]]["note"] == "'=1+2+cmd.txt is not a Python file (.py), notebook (.ipynb) or zip"
     assert_no_formula_cells(out / "grades.csv")
     assert_no_formula_cells(out / "students.csv")
 

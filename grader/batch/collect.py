@@ -1,5 +1,8 @@
 """Find each student's submission in a folder (or an extracted archive): one entry per student.
 
+A student's file is graded as it is; a student's folder (or zip) is graded as single `grade` grades one:
+its entry file with the helper modules beside it, bounded and hashed by `grader.labcode.folder`.
+
 A student's id comes from their own file or folder name alone, so it never changes when other students
 are added and never collides: a name that is already safe for file names is its own id; any other name
 keeps its readable part and gets `~` and a hash of the exact name (`~` never occurs in a safe name).
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.course.model import Exercise
+from grader.labcode.folder import FolderRefused, is_folder_submission, opened
 
 SUBMISSION_SUFFIXES = (".py", ".ipynb")
 _IGNORED = re.compile(r"^(\.|__MACOSX$|__pycache__$|Thumbs\.db$)")
@@ -31,6 +35,10 @@ class StudentEntry:
     path: Path | None
     problem: str | None = None
     submitted_as: str = ""
+    sha256: str = ""   # a folder's or zip's, as grading records it; "" for a file (hashed when planning)
+
+
+Item = tuple[str, Path | None, str | None, str]   # name handed in, what to grade, problem, sha256
 
 
 def _raw(name: str) -> bytes:
@@ -75,37 +83,36 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
-def _candidate(folder: Path, root: Path, exercise: Exercise) -> tuple[Path | None, str | None]:
-    files = _files(folder)
-    links = [p for p in files if p.is_symlink()]
-    if links:
-        return None, _link_problem(links[0], root)
-    python = [p for p in files if p.suffix in SUBMISSION_SUFFIXES and p.is_file()]
-    notebook_name = Path(exercise.entry).stem + ".ipynb"
-    named = [p for p in python if p.name in (exercise.entry, notebook_name)]
-    if len(named) == 1:
-        return named[0], None
-    if len(named) > 1:
-        return None, f"several files named {exercise.entry}: {', '.join(shown(str(p.relative_to(folder))) for p in named)}"
-    if len(python) == 1:
-        return python[0], None
-    if not python:
-        return None, f"no .py file (expected {exercise.entry})"
-    return None, (f"several candidate files ({', '.join(shown(p.name) for p in python[:5])}); "
-                  f"name the one to grade {exercise.entry}")
+def _folder(path: Path, exercise: Exercise) -> tuple[Path | None, str | None, str]:
+    """A folder or zip as single `grade` reads it (its entry file and the helper modules beside it, bounded
+    alike), with the sha256 its feedback will record; or why it cannot be graded."""
+    try:
+        with opened(path, exercise.entry, exercise.limits.max_file_kib) as folder:
+            return path, None, folder.sha256
+    except FolderRefused as exc:
+        return None, str(exc), ""
 
 
-def _entry(item: Path, root: Path, exercise: Exercise) -> tuple[Path | None, str | None]:
-    """What to grade for one top-level item, or why there is nothing to grade."""
+def _entry(item: Path, root: Path, exercise: Exercise) -> tuple[Path | None, str | None, str]:
+    """What to grade for one top-level item (and, for a folder or zip, its sha256), or why there is nothing to grade.
+    A link anywhere inside a student's folder is reported: it could name another student's files."""
     if item.is_symlink():
-        return None, _link_problem(item, root)
+        return None, _link_problem(item, root), ""
     if item.is_dir():
-        return _candidate(item, root, exercise)
+        files = _files(item)
+        links = [p for p in files if p.is_symlink()]
+        if links:
+            return None, _link_problem(links[0], root), ""
+        if len(files) == 1 and files[0].suffix.lower() == ".zip" and files[0].is_file():
+            return _folder(files[0], exercise)   # an LMS's folder holding the student's own zip
+        return _folder(item, exercise)
     if not item.is_file():
-        return None, f"{shown(item.name)} is not a regular file"
+        return None, f"{shown(item.name)} is not a regular file", ""
     if item.suffix in SUBMISSION_SUFFIXES:
-        return item, None
-    return None, f"{shown(item.name)} is not a Python file (.py) or notebook (.ipynb)"
+        return item, None, ""
+    if is_folder_submission(item):
+        return _folder(item, exercise)
+    return None, f"{shown(item.name)} is not a Python file (.py), notebook (.ipynb) or zip", ""
 
 
 def collect(root: Path, exercise: Exercise, skipped: dict[str, str] | None = None) -> list[StudentEntry]:
@@ -113,31 +120,31 @@ def collect(root: Path, exercise: Exercise, skipped: dict[str, str] | None = Non
 
     `skipped` maps archive members that could not be extracted to the reason, so that the student who
     handed them in is told why, instead of being told there is no file."""
-    found: dict[str, list[tuple[str, Path | None, str | None]]] = {}
+    found: dict[str, list[Item]] = {}
     for item in sorted(root.iterdir()):
         if _IGNORED.match(item.name):
             continue
         try:
             outcome = _entry(item, root, exercise)
         except OSError as exc:
-            outcome = None, f"{shown(item.name)} cannot be read ({exc.strerror or exc})"
+            outcome = None, f"{shown(item.name)} cannot be read ({exc.strerror or exc})", ""
         student = student_id(item.name, not item.is_dir() or item.is_symlink())
         found.setdefault(student, []).append((item.name, *outcome))
     for member, reason in (skipped or {}).items():
         parts = member.replace("\\", "/").split("/")
         if all(parts) and not any(_IGNORED.match(part) for part in parts) and ":" not in parts[0]:
             found.setdefault(student_id(parts[0], len(parts) == 1), []).append(
-                (parts[0], None, f"{shown(member)} in the archive was not extracted: {reason}"))
+                (parts[0], None, f"{shown(member)} in the archive was not extracted: {reason}", ""))
     return [_one_entry(student, found[student]) for student in sorted(found)]
 
 
-def _one_entry(student: str, items: list[tuple[str, Path | None, str | None]]) -> StudentEntry:
+def _one_entry(student: str, items: list[Item]) -> StudentEntry:
     """A student's entry from everything found under their id: exactly one gradable item, or a problem."""
-    names = sorted({shown(name) for name, _, _ in items})
-    gradable = [(name, path) for name, path, problem in items if path is not None and problem is None]
-    problems = [problem for _, path, problem in items if problem is not None]
+    names = sorted({shown(name) for name, _, _, _ in items})
+    gradable = [(path, sha256) for _, path, problem, sha256 in items if path is not None and problem is None]
+    problems = [problem for _, _, problem, _ in items if problem is not None]
     if len(gradable) == 1 and not problems:
-        return StudentEntry(student, gradable[0][1], None, names[0])
+        return StudentEntry(student, gradable[0][0], None, names[0], gradable[0][1])
     if len(items) > 1 and len(names) > 1:
         problems.insert(0, f"several submissions for this student ({', '.join(names)}); keep only one")
     return StudentEntry(student, None, "; ".join(problems) or "nothing to grade", ", ".join(names))

@@ -2,8 +2,9 @@
 
 Workers share no file system with the instructor's machine. The course copy holds course.yaml and this
 exercise's stub, public checks, reference and hidden checks, at the paths the course gives them (hidden
-checks find the public ones beside them). A submission travels as its files: a file, or a folder's
-regular files (links and devices are never followed, as when grading locally). A file beyond what a
+checks find the public ones beside them). A submission travels as its files: a file (a zip too), or
+the regular files of a folder that grading reads (`grader.labcode.folder.walk`: links and devices are
+never followed, hidden files and caches stay here), so the worker grades and hashes what this machine would. A file beyond what a
 submission may be travels as its size alone and is recreated sparse on the worker: the grader refuses
 it by its size before reading it, so the feedback is the one a local run writes.
 """
@@ -11,6 +12,7 @@ it by its size before reading it, so the feedback is the one a local run writes.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import stat
 from dataclasses import dataclass
@@ -18,6 +20,7 @@ from pathlib import Path, PurePosixPath
 
 from grader.course.manifest import MANIFEST_NAME
 from grader.course.model import HIDDEN_CHECKS, PUBLIC_CHECKS, Course, Exercise
+from grader.labcode.folder import MAX_FILES, walk
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,7 @@ def submission_files(path: Path, budget: int) -> tuple[SentFile, ...]:
     if not stat.S_ISDIR(status.st_mode):
         return ()
     sent, total = [], 0
-    for item in sorted(path.rglob("*")):
+    for item in _folder_files(path):
         item_status = os.lstat(item)
         if not stat.S_ISREG(item_status.st_mode):
             continue
@@ -86,6 +89,13 @@ def submission_files(path: Path, budget: int) -> tuple[SentFile, ...]:
         data = _read(item, item_status.st_size) if total <= budget else None
         sent.append(SentFile(item.relative_to(path).as_posix(), item_status.st_size, data))
     return tuple(sent)
+
+
+def _folder_files(folder: Path) -> list[Path]:
+    """The files grading reads from a folder (hidden files and caches stay home), one more than a folder may
+    hold at most, so that the worker refuses an oversized folder as this machine would."""
+    files = list(itertools.islice(walk(folder), MAX_FILES + 1))
+    return sorted(files, key=lambda item: item.relative_to(folder).as_posix())
 
 
 class UnsafeItem(ValueError):

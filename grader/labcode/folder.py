@@ -1,22 +1,28 @@
 """A submission handed in as a folder (or a zip of one): the entry file and the helper modules beside it.
 
 Bounded like any archive: at most MAX_FILES files and the exercise's file size limit in total; links are
-not followed; a zip is unpacked with the batch's safe extraction under the same bounds. Helper modules
-travel into the sandbox as text inside one read-only bundle (`grader.sandbox.bundle`); nothing here
-runs them.
+not followed; a zip is unpacked with the batch's safe extraction under the same bounds, and a zip with a
+member that could not be unpacked (a link, a path leaving the zip) is refused. A folder (or zip) holding
+nothing but one folder is that folder. Helper modules travel into the sandbox as text inside one
+read-only bundle (`grader.sandbox.bundle`); nothing here runs them. Single `grade`, `grade batch`, the
+cluster and the similarity report all open submissions here, so they agree on what a folder holds.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import stat
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from grader.batch.safezip import UnsafeArchive, extract
 
 MAX_FILES = 64
+MAX_NESTING = 8   # folders holding one folder each, descended before giving up
 _IGNORED = ("__pycache__", "__MACOSX", ".ipynb_checkpoints")
 
 
@@ -32,14 +38,35 @@ class Folder:
     bytes: int
 
 
-def _files(folder: Path) -> list[Path]:
-    found = []
+def is_folder_submission(path: Path) -> bool:
+    """Whether grading reads `path` as a folder of files (a folder or a zip) rather than as one file."""
+    return path.is_dir() or path.suffix.lower() == ".zip"
+
+
+def walk(folder: Path) -> Iterator[Path]:
+    """The folder's files as grading sees them (hidden files and caches left out), without following links."""
     for root, folders, files in os.walk(folder, followlinks=False):
         folders[:] = sorted(f for f in folders if not f.startswith(".") and f not in _IGNORED)
-        found += [Path(root, name) for name in sorted(files) if not name.startswith(".")]
+        yield from (Path(root, name) for name in sorted(files) if not name.startswith("."))
+
+
+def _files(folder: Path) -> list[Path]:
+    found = []
+    for path in walk(folder):
+        found.append(path)
         if len(found) > MAX_FILES:
             raise FolderRefused(f"the folder holds more than {MAX_FILES} files; hand in your code and its helper modules only")
     return found
+
+
+def _root(folder: Path) -> Path:
+    """A folder holding nothing but one folder (as zips and LMS exports often do): that folder."""
+    for _ in range(MAX_NESTING):
+        items = [path for path in folder.iterdir() if not path.name.startswith(".") and path.name not in _IGNORED]
+        if len(items) != 1 or items[0].is_symlink() or not items[0].is_dir():
+            break
+        folder = items[0]
+    return folder
 
 
 def _module_name(relative: Path) -> str | None:
@@ -65,6 +92,7 @@ def _entry(files: list[Path], folder: Path, entry: str) -> Path:
 
 
 def open_folder(folder: Path, entry: str, max_kib: int) -> Folder:
+    folder = _root(folder)
     files = _files(folder)
     limit = max_kib * 1024
     digest, total, helpers = hashlib.sha256(), 0, {}
@@ -97,9 +125,20 @@ def open_zip(archive: Path, workspace: Path, entry: str, max_kib: int) -> Folder
     target = workspace / "unzipped"
     target.mkdir()
     try:
-        extract(archive, target, max_files=MAX_FILES, max_total_bytes=max_kib * 1024)
+        skipped = extract(archive, target, max_files=MAX_FILES, max_total_bytes=max_kib * 1024)
     except UnsafeArchive as exc:
         raise FolderRefused(str(exc).replace(str(archive), "the zip")) from None
-    tops = [path for path in target.iterdir() if not path.name.startswith(".") and path.name not in _IGNORED]
-    root = tops[0] if len(tops) == 1 and tops[0].is_dir() else target   # a zip of one folder: that folder
-    return open_folder(root, entry, max_kib)
+    if skipped:   # graded without it, the zip would be judged on less than the student handed in
+        raise FolderRefused(f"{skipped[0].name!r} in the zip cannot be unpacked: {skipped[0].reason}; "
+                            "hand in a zip of your files only")
+    return open_folder(target, entry, max_kib)
+
+
+@contextlib.contextmanager
+def opened(submission: Path, entry: str, max_kib: int) -> Iterator[Folder]:
+    """A folder or zip as grading opens it; a zip is unpacked into a private temporary folder, removed after."""
+    if submission.is_dir():
+        yield open_folder(submission, entry, max_kib)
+        return
+    with tempfile.TemporaryDirectory(prefix="grader-zip-") as workspace:
+        yield open_zip(submission, Path(workspace), entry, max_kib)

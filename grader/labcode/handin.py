@@ -14,7 +14,7 @@ from typing import Callable
 
 from grader.course.model import Exercise
 from grader.feedback.model import SubmissionInfo
-from grader.labcode.folder import Folder, FolderRefused, open_folder, open_zip
+from grader.labcode.folder import Folder, FolderRefused, is_folder_submission, open_folder, open_zip
 from grader.labcode.program import KEEP_ALL, SCRIPT_CELL, Cell, GradedModule, UnreadableCell, build_module
 from grader.labcode.signatures import Signature, signatures, signatures_of_file
 from grader.labcode.spellings import old_spellings
@@ -76,7 +76,7 @@ def prepare(exercise: Exercise, submission: Path, workspace: Path, inspect: Insp
     keep = keep or exercise.cells
     max_kib = exercise.limits.max_file_kib
     folder: Folder | None = None
-    if submission.is_dir() or submission.suffix.lower() == ".zip":
+    if is_folder_submission(submission):
         try:
             folder = open_folder(submission, exercise.entry, max_kib) if submission.is_dir() else \
                 open_zip(submission, workspace, exercise.entry, max_kib)

@@ -1,20 +1,24 @@
 """Similarity for a graded batch: find what each student handed in, compare, write OUT/similarity.csv.
 
-The batch's feedback files name the file each student was graded on and its sha256; that file is
-compared only if it is still there unchanged, so the report never pairs a grade with other code. When
-the submissions moved, `submissions` (a folder collected as `grade batch` collects it) is used instead.
+The batch's feedback files name what each student was graded on and its sha256; it is compared only if
+it is still there unchanged, so the report never pairs a grade with other code. When the submissions
+moved, `submissions` (a folder collected as `grade batch` collects it) is used instead. A folder or zip
+is compared on its entry file, the one grading chose; its helper modules are not compared.
 """
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import json
 from pathlib import Path
+from typing import Iterator
 
 from grader.batch.collect import collect
 from grader.batch.gradebook import Gradebook
 from grader.batch.runner import GRADEBOOK_NAME
 from grader.course.model import Exercise
+from grader.grading.engine import file_sha256
+from grader.labcode.folder import FolderRefused, is_folder_submission, opened
 from grader.similarity.compare import SimilarityOptions, SimilarityResult, compare
 from grader.similarity.export import similarity_csv
 from grader.similarity.sources import Document, SourceError, given_code, read_document
@@ -50,12 +54,17 @@ def _graded_files(out: Path, exercise: Exercise) -> dict[str, tuple[str, str] | 
     return files
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+@contextlib.contextmanager
+def _graded_file(path: Path, exercise: Exercise) -> Iterator[tuple[Path, str]]:
+    """The file grading read (the submission, or a folder's or zip's entry file) and the sha256 it recorded."""
+    if not is_folder_submission(path):
+        yield path, file_sha256(path)
+        return
+    try:
+        with opened(path, exercise.entry, exercise.limits.max_file_kib) as folder:
+            yield folder.entry, folder.sha256
+    except FolderRefused as exc:
+        raise SourceError(f"{path} cannot be read as it was graded: {exc}") from None
 
 
 def gather(out: Path, exercise: Exercise, submissions: Path | None = None) -> tuple[list[Document], dict[str, str]]:
@@ -71,12 +80,13 @@ def gather(out: Path, exercise: Exercise, submissions: Path | None = None) -> tu
         recorded, sha = found
         path = moved.get(student) if submissions else Path(recorded)
         try:
-            if path is None or not path.is_file():
+            if path is None or not (path.is_file() or path.is_dir()):
                 raise SourceError(f"the graded file is not at {path or recorded} any more"
                                   + ("" if submissions else "; pass --submissions with the folder that holds it"))
-            if _sha256(path) != sha:
-                raise SourceError(f"{path} changed since it was graded; grade the batch again first")
-            documents.append(read_document(student, path, max_bytes))
+            with _graded_file(path, exercise) as (file, digest):
+                if digest != sha:
+                    raise SourceError(f"{path} changed since it was graded; grade the batch again first")
+                documents.append(read_document(student, file, max_bytes))
         except (SourceError, OSError) as exc:
             skipped[student] = str(exc)
     return documents, skipped
