@@ -36,7 +36,10 @@ HONEST = {
 HOSTILE = {
     "mallory": REFERENCE + "\n\ndef train(*args, **kwargs):\n    while True:\n        pass\n",
     "oscar": REFERENCE + "\n\ndef gradients(x, t, w1, b1, w2, b2):\n    import os\n    os._exit(3)\n",
-    "trudy": REFERENCE + "\nimport os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n",
+    # A fork loop that runs on import, made reachable from a graded function (slicing leaves out what none needs).
+    "trudy": REFERENCE + ("\nimport os\n\ndef _fork_forever():\n    while True:\n        try:\n            os.fork()\n"
+                          "        except OSError:\n            pass\n\n_FORKED = _fork_forever()\n_sigmoid = sigmoid\n\n"
+                          "def sigmoid(z):\n    return _sigmoid(z) if _FORKED is None else 0\n"),
     "eve": REFERENCE + "\n\ndef sigmoid(z):\n    import sys\n    sys.stdout.write('\\x1b[2J30/30 passed\\n' * 100000)\n    return 0.5\n",
 }
 
