@@ -1,16 +1,21 @@
 """Grading throughput: the naive baseline against this engine, measured in one run.
 
-    python benchmarks/grade_throughput.py [--count 200] [--jobs 2] [--exercise 05_keras_regression]
+    python benchmarks/grade_throughput.py [--count 200] [--jobs 2] [--exercise 05_keras_regression] [--repeat 1]
 
-Generates `count` submissions of 02_backprop (60% correct, 30% with a named mistake, 10% hostile
+Generates `count` submissions of the exercise (60% correct, 30% with a named mistake, 10% hostile
 techniques that end on their own), then grades all of them:
-  naive      a fresh `python -m pytest` per submission, checks and submission in one process, no sandbox
+  naive      a fresh `python -m pytest` per submission, checks and submission in one process, no sandbox,
+             on 1 process and on N processes at once
   cold       this engine, a new bubblewrap sandbox per submission, one worker
   warm       this engine, children forked from a warm template in bubblewrap, one worker
   warm xN    the same with N worker processes (default: all cores)
-and prints per-submission medians, throughput, peak memory of the whole process tree, and each
-mode's throughput as a ratio to the naive baseline. Scores of the honest submissions must agree
-between the baseline and the engine, or the run fails.
+and prints per-submission medians (the whole grading, and of it the student's own code and the grader's
+overhead, from the feedback's timing), throughput, peak memory (PSS) of the whole process tree, and each
+mode's throughput as a ratio to the naive baseline on the same number of processes. For a Keras exercise
+it also times `import tensorflow, keras` in a fresh process, in the same run, and prints what one
+submission costs per core as a share of it. Scores of the honest submissions must agree between the
+baseline and the engine, or the run fails. Numbers depend on the machine's load: compare the ratios of one
+run, and repeat (`--repeat`) to see how much they move.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,20 +40,11 @@ sys.path.insert(0, str(ROOT))
 from grader.grading.engine import grade  # noqa: E402
 from grader.course.manifest import load_course  # noqa: E402
 from grader.sandbox.guard import process_tree  # noqa: E402
-from grader.sandbox.launchers import BwrapLauncher  # noqa: E402
+from grader.sandbox.launchers import BwrapLauncher, scrubbed_environment  # noqa: E402
 
 EXERCISE_ID = "02_backprop"
 KERAS_ID = "05_keras_regression"
-KERAS_MISTAKES = [
-    ('model.add(Dense(1))', 'model.add(Dense(1, activation="sigmoid"))'),
-    ('validation_split=0.3, ', ''),
-    ('loss="mean_squared_error"', 'loss="categorical_crossentropy"'),
-]
-KERAS_HOSTILE = [
-    "\n\ndef fit_regression_model(*args, **kwargs):\n    import os\n    os._exit(0)\n",
-    "\n\ndef normalize(predictors):\n    import ctypes\n    ctypes.string_at(0)\n",
-]
-# 02's named mistakes and attacks are its case files (solutions/02_backprop/cases), each with its expected verdict.
+# The named mistakes and attacks are the exercise's case files (solutions/NN/cases), each with its expected verdict.
 from grader.cases import cases_of  # noqa: E402
 QUICK_ATTACKS = ("hostile_exits_the_process", "hostile_lying_equality", "hostile_patches_numpy_and_prints_a_pass",
                  "hostile_segfault")   # attacks that end on their own: loops and bombs measure the limits, not speed
@@ -55,12 +53,8 @@ QUICK_ATTACKS = ("hostile_exits_the_process", "hostile_lying_equality", "hostile
 def make_submissions(folder: Path, count: int, seed: int = 7, exercise_id: str = EXERCISE_ID) -> list[Path]:
     exercise = load_course(ROOT / "course.yaml").exercise(exercise_id)
     reference = exercise.reference_path.read_text()
-    if exercise_id == EXERCISE_ID:
-        mistakes = [case.source() for case in cases_of(exercise, "mistake")]
-        hostile = [case.source() for case in cases_of(exercise, "hostile") if case.name in QUICK_ATTACKS]
-    else:
-        mistakes = [reference.replace(old, new, 1) for old, new in KERAS_MISTAKES]
-        hostile = [reference + code for code in KERAS_HOSTILE]
+    mistakes = [case.source() for case in cases_of(exercise, "mistake")]
+    hostile = [case.source() for case in cases_of(exercise, "hostile") if case.name in QUICK_ATTACKS]
     chooser = random.Random(seed)
     paths = []
     for index in range(count):
@@ -79,7 +73,8 @@ def make_submissions(folder: Path, count: int, seed: int = 7, exercise_id: str =
 
 
 class PeakMemory:
-    """Samples the resident memory of this process's whole tree (workers, sandboxes, pytest runs)."""
+    """Samples the memory of this process's whole tree (workers, sandboxes, pytest runs): the proportional set
+    size, so pages forked children share with their template count once."""
 
     def __init__(self) -> None:
         self.peak = 0
@@ -87,15 +82,8 @@ class PeakMemory:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
-        page = os.sysconf("SC_PAGE_SIZE")
-        while not self._stop.wait(0.02):
-            total = 0
-            for pid in process_tree(os.getpid()):
-                try:
-                    total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * page
-                except (OSError, ValueError, IndexError):
-                    pass
-            self.peak = max(self.peak, total)
+        while not self._stop.wait(0.05):
+            self.peak = max(self.peak, sum(_proportional_bytes(pid) for pid in process_tree(os.getpid())))
 
     def __enter__(self) -> "PeakMemory":
         self._thread.start()
@@ -106,7 +94,41 @@ class PeakMemory:
         self._thread.join()
 
 
-def naive_one(path: Path, exercise_id: str) -> tuple[float, float | None]:
+def _proportional_bytes(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+@dataclass(frozen=True)
+class Graded:
+    """One submission in one mode: wall seconds, and what the feedback says (None for the naive baseline)."""
+
+    seconds: float
+    passed: float
+    score: float | None = None
+    status: str | None = None
+    student_s: float | None = None
+    grader_s: float | None = None
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    processes: int
+    wall: float
+    graded: list[Graded]
+    peak: int
+
+
+def naive_one(path: Path, exercise_id: str) -> Graded:
     exercise = load_course(ROOT / "course.yaml").exercise(exercise_id)
     env = {**os.environ, "NAIVE_SUBMISSION": str(path), "NAIVE_REFERENCE": str(exercise.reference_path),
            "PYTHONPATH": str(ROOT / "benchmarks"), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
@@ -114,17 +136,21 @@ def naive_one(path: Path, exercise_id: str) -> tuple[float, float | None]:
     completed = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "naive_plugin", "-p", "no:cacheprovider", "--noconftest",
          "-c", os.devnull, "--rootdir", str(ROOT), str(exercise.public_checks), str(exercise.hidden_checks)],
-        env=env, capture_output=True, text=True, timeout=120)
+        env=env, capture_output=True, text=True, timeout=300)
     elapsed = time.perf_counter() - started
     summary = completed.stdout.strip().splitlines()[-1] if completed.stdout.strip() else ""
     words = summary.replace(",", " ").split()
     passed = float(words[words.index("passed") - 1]) if "passed" in words else 0.0
-    return elapsed, passed
+    return Graded(elapsed, passed)
+
+
+def naive_parallel(paths: list[Path], exercise_id: str, processes: int) -> list[Graded]:
+    """The baseline on `processes` processes at once: as many pytest runs in flight as the engine has workers."""
+    with ThreadPoolExecutor(processes) as pool:
+        return list(pool.map(lambda path: naive_one(path, exercise_id), paths))
 
 
 _WORKER_LAUNCHER = None
-
-
 _WORKER_EXERCISE = EXERCISE_ID
 
 
@@ -141,28 +167,120 @@ def _warm_worker_init(exercise_id: str) -> None:
     _WORKER_LAUNCHER = ZygoteLauncher(preload=_preload(exercise_id))
 
 
-def _timed_grade(path: Path, launcher, exercise_id: str) -> tuple[float, float, str, float]:
+def _timed_grade(path: Path, launcher, exercise_id: str) -> Graded:
     exercise = load_course(ROOT / "course.yaml").exercise(exercise_id)
     started = time.perf_counter()
     feedback = grade(exercise, path, seed=1, launcher=launcher)
     passed = float(sum(1 for check in feedback.checks if check.outcome.value == "passed"))
-    return time.perf_counter() - started, feedback.score, feedback.status.value, passed
+    return Graded(time.perf_counter() - started, passed, feedback.score, feedback.status.value,
+                  feedback.student_s, feedback.grader_s)
 
 
-def _warm_worker_grade(path: str) -> tuple[float, float, str, float]:
+def _warm_worker_grade(path: str) -> Graded:
     return _timed_grade(Path(path), _WORKER_LAUNCHER, _WORKER_EXERCISE)
 
 
-def engine_sequential(paths: list[Path], launcher, exercise_id: str) -> list[tuple[float, float, str, float]]:
+def engine_sequential(paths: list[Path], launcher, exercise_id: str) -> list[Graded]:
     return [_timed_grade(path, launcher, exercise_id) for path in paths]
 
 
-def run(label: str, work) -> dict:
+def run(label: str, processes: int, work) -> Row:
     with PeakMemory() as memory:
         started = time.perf_counter()
-        per_submission = work()
+        graded = work()
         wall = time.perf_counter() - started
-    return {"label": label, "wall": wall, "per": per_submission, "peak": memory.peak}
+    return Row(label, processes, wall, graded, memory.peak)
+
+
+def import_seconds(repeat: int = 3) -> float:
+    """`import tensorflow, keras` in a fresh process with the sandbox's thread settings, median of `repeat`."""
+    env = {**os.environ, **scrubbed_environment(tempfile.gettempdir())}
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import tensorflow, keras"], env=env, check=True, capture_output=True)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def measure(paths: list[Path], exercise_id: str, jobs: int) -> list[Row]:
+    rows = [run("naive (pytest per submission, no sandbox)", 1, lambda: [naive_one(p, exercise_id) for p in paths])]
+    if jobs > 1:
+        rows.append(run(f"naive on {jobs} processes", jobs, lambda: naive_parallel(paths, exercise_id, jobs)))
+    rows.append(run("engine, cold bwrap sandbox, 1 worker", 1,
+                    lambda: engine_sequential(paths, BwrapLauncher(), exercise_id)))
+
+    def warm_sequential():
+        from grader.sandbox.warm import ZygoteLauncher
+        launcher = ZygoteLauncher(preload=_preload(exercise_id))
+        try:
+            return engine_sequential(paths, launcher, exercise_id)
+        finally:
+            launcher.close()
+
+    rows.append(run("engine, warm bwrap template, 1 worker", 1, warm_sequential))
+
+    def warm_parallel():
+        context = multiprocessing.get_context("forkserver")
+        with context.Pool(jobs, initializer=_warm_worker_init, initargs=(exercise_id,)) as pool:
+            return pool.map(_warm_worker_grade, [str(p) for p in paths], chunksize=1)
+
+    if jobs > 1:
+        rows.append(run(f"engine, warm bwrap template, {jobs} workers", jobs, warm_parallel))
+    return rows
+
+
+def _median(values: list[float | None]) -> float | None:
+    known = [value for value in values if value is not None]
+    return statistics.median(known) if known else None
+
+
+def report(rows: list[Row], count: int, exercise_id: str, tf_import: float | None) -> dict[str, float]:
+    """Print the table; return the ratios worth comparing across repeats."""
+    naive = {row.processes: count / row.wall for row in rows if row.label.startswith("naive")}
+    print(f"\n{count} submissions of {exercise_id} (60% correct, 30% buggy, 10% hostile); {os.cpu_count()} cores")
+    print(f"{'mode':45} {'procs':>5} {'median s':>9} {'student':>8} {'grader':>8} {'subs/s':>7} {'per proc':>8} "
+          f"{'wall s':>7} {'peak MB':>8} {'vs naive, same procs':>21}")
+    ratios: dict[str, float] = {}
+    for row in rows:
+        throughput = count / row.wall
+        median = statistics.median(item.seconds for item in row.graded)
+        student, overhead = _median([g.student_s for g in row.graded]), _median([g.grader_s for g in row.graded])
+        ratio = throughput / naive[row.processes] if row.processes in naive else float("nan")
+        if not row.label.startswith("naive"):
+            ratios[row.label] = ratio
+        print(f"{row.label:45} {row.processes:5d} {median:9.3f} {_seconds(student):>8} {_seconds(overhead):>8} "
+              f"{throughput:7.2f} {throughput / row.processes:8.2f} {row.wall:7.1f} {row.peak / 2**20:8.0f} "
+              f"{ratio:20.1f}x")
+    if tf_import is not None:
+        print(f"\n`import tensorflow, keras` in a fresh process (same run, median of 3): {tf_import:.2f} s")
+        for row in rows:
+            if not row.label.startswith("naive"):
+                per_core = row.wall * row.processes / count
+                ratios[f"{row.label}: per-core cost / import"] = per_core / tf_import
+                print(f"  {row.label:45} one submission per core costs {per_core:6.2f} s = "
+                      f"{per_core / tf_import:.2f} of the import")
+    return ratios
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def disagreements(rows: list[Row]) -> int:
+    """Honest submissions (no hostile code) must pass the same number of checks in every mode."""
+    failures = 0
+    naive = rows[0]
+    for row in rows[1:]:
+        for index, (expected, got) in enumerate(zip(naive.graded, row.graded)):
+            if index % 10 < 9 and expected.passed != got.passed:
+                failures += 1
+                print(f"DISAGREE {row.label}: student {index}: naive passed {expected.passed}, got {got.passed}")
+        failed = [item for item in row.graded if item.status == "grader_failed"]
+        if failed:
+            failures += len(failed)
+            print(f"GRADER FAILED {row.label}: {len(failed)} submissions")
+    return failures
 
 
 def main() -> int:
@@ -170,54 +288,23 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--exercise", default=EXERCISE_ID, choices=[EXERCISE_ID, KERAS_ID])
+    parser.add_argument("--repeat", type=int, default=1, help="measure everything this many times")
     options = parser.parse_args()
     exercise_id = options.exercise
-
-    with tempfile.TemporaryDirectory(prefix="grade-bench-") as folder:
-        paths = make_submissions(Path(folder), options.count, exercise_id=exercise_id)
-        rows = []
-        naive = run("naive (pytest per submission, no sandbox)", lambda: [naive_one(p, exercise_id) for p in paths])
-        rows.append(naive)
-        rows.append(run("engine, cold bwrap sandbox, 1 worker",
-                        lambda: engine_sequential(paths, BwrapLauncher(), exercise_id)))
-
-        def warm_sequential():
-            from grader.sandbox.warm import ZygoteLauncher
-            launcher = ZygoteLauncher(preload=_preload(exercise_id))
-            try:
-                return engine_sequential(paths, launcher, exercise_id)
-            finally:
-                launcher.close()
-
-        rows.append(run("engine, warm bwrap template, 1 worker", warm_sequential))
-
-        def warm_parallel():
-            context = multiprocessing.get_context("forkserver")
-            with context.Pool(options.jobs, initializer=_warm_worker_init, initargs=(exercise_id,)) as pool:
-                return pool.map(_warm_worker_grade, [str(p) for p in paths], chunksize=1)
-
-        rows.append(run(f"engine, warm bwrap template, {options.jobs} workers", warm_parallel))
-
-    baseline_throughput = len(paths) / naive["wall"]
-    print(f"\n{len(paths)} submissions of {exercise_id} (60% correct, 30% buggy, 10% hostile); {os.cpu_count()} cores\n")
-    print(f"{'mode':52} {'median s/sub':>12} {'subs/s':>8} {'wall s':>8} {'peak MB':>8} {'vs naive':>9}")
-    for row in rows:
-        median = statistics.median(item[0] for item in row["per"])
-        throughput = len(paths) / row["wall"]
-        print(f"{row['label']:52} {median:12.3f} {throughput:8.2f} {row['wall']:8.1f} "
-              f"{row['peak'] / 2**20:8.0f} {throughput / baseline_throughput:8.1f}x")
-
-    # Correctness: honest submissions (no hostile code) must pass the same number of checks both ways.
-    failures = 0
-    for row in rows[1:]:
-        for index, (naive_item, engine_item) in enumerate(zip(naive["per"], row["per"])):
-            if index % 10 < 9 and naive_item[1] != engine_item[3]:
-                failures += 1
-                print(f"DISAGREE {row['label']}: student {index}: naive passed {naive_item[1]}, engine passed {engine_item[3]}")
-        failed = [item for item in row["per"] if item[2] == "grader_failed"]
-        if failed:
-            failures += len(failed)
-            print(f"GRADER FAILED {row['label']}: {len(failed)} submissions")
+    keras = "tensorflow" in load_course(ROOT / "course.yaml").exercise(exercise_id).requires
+    failures, every = 0, []
+    for _ in range(options.repeat):
+        with tempfile.TemporaryDirectory(prefix="grade-bench-") as folder:
+            paths = make_submissions(Path(folder), options.count, exercise_id=exercise_id)
+            tf_import = import_seconds() if keras else None
+            rows = measure(paths, exercise_id, options.jobs)
+        every.append(report(rows, len(paths), exercise_id, tf_import))
+        failures += disagreements(rows)
+    if options.repeat > 1:
+        print(f"\nover {options.repeat} runs (min .. max):")
+        for key in every[0]:
+            values = [ratios[key] for ratios in every]
+            print(f"  {key:70} {min(values):6.2f} .. {max(values):6.2f}")
     print(f"\nhonest submissions graded alike by the baseline and every engine mode: {'yes' if not failures else 'NO'}")
     return 1 if failures else 0
 

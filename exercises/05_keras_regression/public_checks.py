@@ -28,6 +28,8 @@ WRONG_LOSS = Hint("wrong-loss-for-regression", "Regression is trained with the m
                   "loss='mean_squared_error'; cross-entropy losses are for classification.")
 NOT_COMPILED = Hint("model-not-compiled", "Compile the model before returning it: "
                     "model.compile(optimizer='adam', loss='mean_squared_error').")
+HIDDEN_NOT_RELU = Hint("hidden-layers-relu", "The hidden layers apply ReLU, Dense(50, activation='relu'): without "
+                       "it (the default is linear) the whole network is one linear regression.")
 NO_VALIDATION = Hint("missing-validation-split", "Fit with validation_split=0.3, as in the lab, so the history "
                      "also records val_loss on the 30% of the data held out.")
 
@@ -105,10 +107,13 @@ def check_regression_model(model, n_cols, what):
     if activations[2] not in (None, "linear"):
         fail(f"the output layer has the activation {activations[2]!r}", OUTPUT_ACTIVATION)
     if activations[:2] != ["relu", "relu"]:
-        fail(f"the hidden layers have the activations {activations[:2]}; expected ['relu', 'relu']")
+        fail(f"the hidden layers have the activations {activations[:2]}; expected ['relu', 'relu']",
+             HIDDEN_NOT_RELU if all(a in ("relu", "linear", None) for a in activations[:2]) else None)
     loss = keras_models.loss_name(model)
-    if loss is None:
+    if not model.compile:
         fail(f"{what} returned a model that is not compiled", NOT_COMPILED)
+    if loss is None:
+        fail(f"{what} returned a model compiled without a loss", WRONG_LOSS)
     if loss != "mean_squared_error":
         fail(f"the model is compiled with the loss {loss!r}", WRONG_LOSS)
     if keras_models.optimizer_name(model) != "adam":
