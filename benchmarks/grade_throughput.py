@@ -163,8 +163,13 @@ def _warm_worker_init(exercise_id: str) -> None:
     global _WORKER_LAUNCHER, _WORKER_EXERCISE
     from grader.sandbox.warm import ZygoteLauncher
 
+    from grader.grading.engine import collect_checks
+
     _WORKER_EXERCISE = exercise_id
     _WORKER_LAUNCHER = ZygoteLauncher(preload=_preload(exercise_id))
+    exercise = load_course(ROOT / "course.yaml").exercise(exercise_id)
+    _WORKER_LAUNCHER.warm_up(exercise.limits)   # as grade batch's workers do
+    collect_checks(exercise)
 
 
 def _timed_grade(path: Path, launcher, exercise_id: str) -> Graded:

@@ -32,6 +32,15 @@ class DirectSubmission:
         function = getattr(self._module, name)
         return lambda *args, **kwargs: _plain(function(*_student(args), **_student(kwargs)))
 
+    def call(self, name, *args, **kwargs):
+        return getattr(self, name)(*args, **kwargs)
+
+    def signature_of(self, name):
+        return None   # a hand-rolled grader calls every function with the check's arguments
+
+    def note(self, text):
+        pass
+
     def call_with_args(self, name, *args, **kwargs):
         args = _student(list(args))
         return _plain(getattr(self._module, name)(*args, **_student(kwargs))), _plain(args)

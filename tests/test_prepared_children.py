@@ -99,3 +99,30 @@ def test_a_prepared_child_that_died_or_does_not_fit_is_replaced(tmp_path):
         assert launcher.prepared_spawns == 1
     finally:
         launcher.close()
+
+
+def memory_limit_of(guard) -> int:
+    folder = guard.procs_files[0].parent
+    for name in ("memory.limit_in_bytes", "memory.max"):
+        if (folder / name).is_file():
+            return int((folder / name).read_text())
+    raise AssertionError(f"no memory limit in {folder}")
+
+
+@needs_bwrap
+def test_the_next_child_is_in_its_cgroups_before_its_submission_comes_and_only_with_its_own_limits(tmp_path):
+    launcher = ZygoteLauncher()
+    try:
+        for mark, memory_mb in (("a", 512), ("b", 512), ("c", 768), ("d", 768)):
+            limits = replace(Limits(), memory_mb=memory_mb)
+            with SandboxSession(student(tmp_path, mark), limits, launcher) as session:
+                assert session.call("look").value["mark"] == mark
+                guard, pid = session._child.guard, session._child.process.pid
+                if not guard.procs_files:
+                    pytest.skip("no cgroups here: the watchdog guards each child from its spawn")
+                assert all(str(pid) in procs.read_text().split() for procs in guard.procs_files)
+                assert memory_limit_of(guard) == memory_mb * 2**20
+        # b and d found their child already joined; c's child was joined ahead with a's limits and moved.
+        assert launcher.prejoined_spawns == 2
+    finally:
+        launcher.close()

@@ -67,8 +67,11 @@ _WORKER: dict = {}
 def _init_worker(manifest: str, exercise_id: str, strong: bool) -> None:
     from grader.course.manifest import load_course
 
+    from grader.grading.engine import collect_checks
+
     exercise = load_course(Path(manifest)).exercise(exercise_id)
     _use(exercise, batch_launcher(exercise, strong))
+    collect_checks(exercise)   # while the warm template imports numpy or TensorFlow
 
 
 def batch_launcher(exercise: Exercise, strong: bool) -> Launcher:
@@ -77,9 +80,11 @@ def batch_launcher(exercise: Exercise, strong: bool) -> Launcher:
     from grader.sandbox.launchers import PlainProcessLauncher
     from grader.sandbox.warm import ZygoteLauncher
 
-    preload = "numpy,tensorflow" if "tensorflow" in exercise.requires else "numpy"
-    return ZygoteLauncher(preload=preload) if strong else PlainProcessLauncher(
-        reason="batch grading without bubblewrap, as the instructor asked (--allow-weak-isolation)")
+    if not strong:
+        return PlainProcessLauncher(reason="batch grading without bubblewrap, as the instructor asked (--allow-weak-isolation)")
+    launcher = ZygoteLauncher(preload="numpy,tensorflow" if "tensorflow" in exercise.requires else "numpy")
+    launcher.warm_up(exercise.limits)   # the template starts now; the first submission waits only for what is left
+    return launcher
 
 
 def _use(exercise: Exercise, launcher: Launcher) -> None:

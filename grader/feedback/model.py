@@ -191,9 +191,14 @@ def feedback_schema() -> dict[str, Any]:
     return json.loads(text)
 
 
+@lru_cache(maxsize=None)
+def _validator() -> Any:
+    return jsonschema.Draft202012Validator(feedback_schema(), format_checker=jsonschema.FormatChecker())
+
+
 def schema_errors(document: dict[str, Any]) -> list[str]:
     """Every way the document breaks the schema, as 'path: problem' lines (empty when valid)."""
-    validator = jsonschema.Draft202012Validator(feedback_schema(), format_checker=jsonschema.FormatChecker())
+    validator = _validator()
     return [f"/{'/'.join(str(part) for part in error.absolute_path)}: {error.message}"
             for error in sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))]
 

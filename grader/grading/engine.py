@@ -120,10 +120,7 @@ def run_checks(exercise: Exercise, proxy: SubmissionProxy, seed: int, include_hi
                only: str | None = None) -> CheckRun:
     """Run the exercise's check files in this process and collect the verdicts: with this process's
     collected suite when the checks can be rerun item by item, else with a fresh pytest run."""
-    files = exercise.check_files() if include_hidden else [exercise.public_checks]
-    hidden = exercise.hidden_checks if exercise.hidden_checks in files else None
-    reference = exercise.reference_path if hidden else None
-    rootdir = exercise.exercise_dir.parent.parent
+    files, hidden, reference, rootdir = _check_files(exercise, include_hidden)
     from grader.grading.suite import suite_for   # pytest, imported only now: the sandbox is already starting
 
     suite = suite_for(files, hidden, reference, rootdir, only)
@@ -141,6 +138,21 @@ def run_checks(exercise: Exercise, proxy: SubmissionProxy, seed: int, include_hi
             problems.append(f"the checks of {exercise.id} are worth {total:g} points but course.yaml (line "
                             f"{exercise.manifest_line}) says {exercise.points:g}; make them agree")
     return CheckRun(run.results, tuple(problems), run.collected)
+
+
+def _check_files(exercise: Exercise, include_hidden: bool) -> tuple[list[Path], Path | None, Path | None, Path]:
+    """The check files to run, the hidden ones among them, the reference they may use, pytest's rootdir."""
+    files = exercise.check_files() if include_hidden else [exercise.public_checks]
+    hidden = exercise.hidden_checks if exercise.hidden_checks in files else None
+    return files, hidden, exercise.reference_path if hidden else None, exercise.exercise_dir.parent.parent
+
+
+def collect_checks(exercise: Exercise, include_hidden: bool = True) -> None:
+    """Collect the exercise's checks now, for the gradings to come (a batch worker does, while its warm
+    template starts)."""
+    from grader.grading.suite import suite_for
+
+    suite_for(*_check_files(exercise, include_hidden))
 
 
 def _run_fresh_pytest(files: list[Path], hidden: Path | None, reference: Path | None, rootdir: Path,

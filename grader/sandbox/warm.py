@@ -15,6 +15,7 @@ import select
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import replace
@@ -25,6 +26,7 @@ from grader.sandbox.guard import Watchdog, process_tree as _tree
 from grader.sandbox.launchers import (SANDBOX_PACKAGE_ROOT, SANDBOX_SUBMISSION_DIR, BwrapLauncher, ChildRlimits, ChildSpec,
                                       Isolation, Spawned, boot_command, guard_for, options_pipe)
 from grader.sandbox.output import TailBuffer, drain
+from grader.sandbox.prejoin import NextCgroups
 
 CONTROL_TIMEOUT_S = 10.0
 READY_TIMEOUT_S = 120.0
@@ -103,7 +105,8 @@ class ZygoteChild:
 
         A child whose template died is as good as dead: its namespace is being torn down.
         """
-        return self._liveness.alive() and self._zygote.liveness.alive()
+        template = self._zygote.liveness
+        return self._liveness.alive() and (template is None or template.alive())
 
     def poll(self) -> int | None:
         if self.returncode is None and self._running():
@@ -155,16 +158,32 @@ class _Zygote:
             os.close(read_fd)
             theirs.close()
         self._drain = drain(self.process.stderr, self.stderr)
+        self._lock = threading.Lock()
         self.served = 0
         self.broken = False
+        self.ready = False
+        self.host_pid = 0
+        self.liveness: _Liveness | None = None
+        self.rooms_problem: str | None = None
+
+    def wait_ready(self) -> None:
+        """Wait for the template's hello (it imports numpy or TensorFlow first): once."""
+        if self.ready:
+            return
         hello = self.request(None, timeout=READY_TIMEOUT_S)
         if not hello.get("ready"):
+            self.broken = True
             raise ZygoteError(f"the template did not start: {hello}")
         self.host_pid = self._host_pid_of(hello["pid"], self.process.pid)
         self.liveness = _Liveness(self.host_pid)
-        self.rooms_problem: str | None = hello.get("rooms_problem")
+        self.rooms_problem = hello.get("rooms_problem")
+        self.ready = True
 
     def request(self, message: dict | None, fds: Sequence[int] = (), timeout: float = CONTROL_TIMEOUT_S) -> dict:
+        with self._lock:   # one exchange at a time: the next child's cgroups are joined from another thread
+            return self._exchange(message, fds, timeout)
+
+    def _exchange(self, message: dict | None, fds: Sequence[int], timeout: float) -> dict:
         try:
             if message is not None:
                 self.control.sendmsg([json.dumps(message).encode()],
@@ -208,7 +227,8 @@ class _Zygote:
         return not self.broken and self.process.poll() is None
 
     def close(self) -> None:
-        self.liveness.close()
+        if self.liveness is not None:
+            self.liveness.close()
         try:
             self.control.close()
         finally:
@@ -229,6 +249,8 @@ class ZygoteLauncher:
         self._zygote: _Zygote | None = None
         self.cold_because: str | None = None
         self.prepared_spawns = 0   # children the template had confined ahead of time (all but each template's first)
+        self.prejoined_spawns = 0  # of those, children already in their cgroups when their submission came
+        self._next = NextCgroups()
         self.isolation = Isolation(
             mode="bwrap-warm", strong=True, memory_limit="cgroup",
             notes=("bubblewrap namespaces: no network, no view of the course, other submissions or $HOME",
@@ -237,12 +259,23 @@ class ZygoteLauncher:
                    self.bwrap.identity.describe()),
         )
 
+    def warm_up(self, limits: Limits) -> None:
+        """Start the template now, without waiting for it: a batch worker does, so the template imports numpy
+        (or TensorFlow) while the worker imports and collects the checks. The first spawn waits for it."""
+        if self._zygote is None and self.cold_because is None:
+            try:
+                self._zygote = _Zygote(self.bwrap, limits, self.preload)
+            except OSError:
+                pass   # the first spawn starts one and reports what goes wrong
+
     def _template(self, limits: Limits) -> _Zygote:
         zygote = self._zygote
         if zygote is None or not zygote.alive() or zygote.served >= self.restart_after:
             if zygote is not None:
                 zygote.close()
             self._zygote = zygote = _Zygote(self.bwrap, limits, self.preload)
+        if not zygote.ready:
+            zygote.wait_ready()
             if zygote.rooms_problem is not None:
                 self.cold_because = f"a child of the template cannot get a private sandbox ({zygote.rooms_problem})"
                 self.close()
@@ -272,7 +305,8 @@ class ZygoteLauncher:
     def _spawn(self, spec: ChildSpec) -> Spawned:
         limits = spec.limits
         zygote = self._template(limits)
-        guard = guard_for(limits)
+        joined = self._next.take()
+        guard = joined.guard if joined is not None else guard_for(limits)
         rlimits = ChildRlimits.of(limits)
         stdout_read, stdout_write = os.pipe()
         stderr_read, stderr_write = os.pipe()
@@ -301,15 +335,32 @@ class ZygoteLauncher:
             raise ZygoteError(f"the template did not fork a child: {reply}")
         host_pid = zygote.child_host_pid(reply["pid"])
         handle = ZygoteChild(zygote, reply["pid"], host_pid, os.fdopen(stdout_read, "rb"), os.fdopen(stderr_read, "rb"))
-        # The child waits for the go-ahead before importing anything: join its cgroup first.
-        for procs in guard.procs_files:
-            with open(procs, "w") as stream:
-                stream.write(str(host_pid))
+        stale = None
+        if joined is not None and not (reply.get("prepared") is True and joined.fits(zygote, host_pid, limits)):
+            stale, guard = joined.guard, guard_for(limits)
+        # The child waits for the go-ahead before importing anything: it is in its cgroups first.
+        if stale is not None or joined is None:
+            for procs in guard.procs_files:
+                with open(procs, "w") as stream:
+                    stream.write(str(host_pid))
+        else:
+            self.prejoined_spawns += 1
+        if stale is not None:
+            stale.close()   # only now: the child this submission got may have been in it
         if isinstance(guard, Watchdog):
             guard.watch(host_pid, handle.kill)
+        if zygote.rooms_problem is None:
+            self._next.start(zygote, limits, lambda: self._prepared_host_pid(zygote), guard_for)
         return Spawned(handle, guard, replace(self.isolation, memory_limit=guard.kind))
+
+    @staticmethod
+    def _prepared_host_pid(zygote: _Zygote) -> int | None:
+        """The host pid of the child the template prepares for the next submission, once it exists."""
+        pid = zygote.request({"command": "prepared"}).get("pid")
+        return zygote.child_host_pid(pid) if isinstance(pid, int) else None
 
     def close(self) -> None:
         if self._zygote is not None:
             self._zygote.close()
             self._zygote = None
+        self._next.discard()

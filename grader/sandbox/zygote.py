@@ -262,6 +262,8 @@ def main(argv: list[str] | None = None) -> None:
             _reply(control, {"pid": pid, "prepared": handed})
             if rooms_problem is None:
                 prepared = _prepare(control, message["scratch_bytes"])
+        elif command == "prepared":   # so the grader can put it into its cgroups ahead of time
+            _reply(control, {"pid": prepared.pid if prepared is not None else None})
         elif command == "poll":
             statuses.update(_reap())
             status = statuses.get(int(message.get("pid") or 0))
