@@ -447,3 +447,41 @@ def test_a_child_cannot_reach_the_template_to_change_what_later_children_inherit
         assert launcher._zygote.host_pid == template, "the template had to be replaced"
     finally:
         launcher.close()
+
+
+PROC_WRITER = textwrap.dedent('''
+    import os
+
+    def write_others():
+        """Try to change every other process it can see through /proc (the template, its own init, a
+        prepared child): a value that outlived this student would reach the next ones."""
+        me = os.readlink("/proc/self")
+        written = []
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            if pid == me:
+                continue
+            for name, value in (("oom_score_adj", "1000"), ("autogroup", "19"), ("coredump_filter", "0")):
+                try:
+                    with open(f"/proc/{pid}/{name}", "w") as stream:
+                        stream.write(value)
+                    written.append(f"{pid}/{name}")
+                except OSError:
+                    pass
+        return written
+''')
+
+
+@needs_bwrap
+def test_a_child_cannot_change_other_processes_of_the_template_through_proc(tmp_path):
+    """Red-team finding: bubblewrap's init (pid 1 of the template's sandbox, the student's own uid and
+    dumpable) took oom_score_adj 1000 and autogroup nice 19 from one student and kept them for the next.
+    The template is pid 1 itself now, and nothing the child can see but its own processes is dumpable."""
+    path = tmp_path / "writer.py"
+    path.write_text(PROC_WRITER)
+    launcher = ZygoteLauncher()
+    try:
+        for _ in range(2):   # the second child is the one the template prepared while the first ran
+            with SandboxSession(path, Limits(), launcher) as session:
+                assert session.call("write_others").value == []
+    finally:
+        launcher.close()

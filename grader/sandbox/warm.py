@@ -145,7 +145,9 @@ class _Zygote:
     def __init__(self, bwrap: BwrapLauncher, limits: Limits, preload: str) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.control = ours
-        read_fd = options_pipe(bwrap.sandbox_options(limits, submission_fd=None))
+        # --as-pid-1: the template itself is pid 1, so no bubblewrap init of the student's uid stays behind
+        # for children to write /proc/1/oom_score_adj or autogroup into (the template is not dumpable).
+        read_fd = options_pipe(["--as-pid-1", *bwrap.sandbox_options(limits, submission_fd=None)])
         try:
             inner = [*boot_command(SANDBOX_PACKAGE_ROOT, "grader.sandbox.zygote"),
                      "--control-fd", str(theirs.fileno()), "--preload", preload]
