@@ -8,7 +8,7 @@ import pytest
 
 from grader.checks import keras_models
 from grader.checks import call_as_in_the_lab
-from grader.checks import Hint, as_pair, fail, show
+from grader.checks import CheckFailed, Hint, SubmissionFailure, as_pair, fail, show
 from grader.checks import CONCRETE_COLUMNS, concrete_arrays
 from grader.checks import Column, Frame
 
@@ -30,6 +30,8 @@ NOT_COMPILED = Hint("model-not-compiled", "Compile the model before returning it
                     "model.compile(optimizer='adam', loss='mean_squared_error').")
 HIDDEN_NOT_RELU = Hint("hidden-layers-relu", "The hidden layers apply ReLU, Dense(50, activation='relu'): without "
                        "it (the default is linear) the whole network is one linear regression.")
+USES_MODEL = Hint("uses-wrong-regression-model", "Your regression_model() builds a model unlike the lab's (see its "
+                  "check), and fit_regression_model uses it: fix regression_model first; this may then pass too.")
 NO_VALIDATION = Hint("missing-validation-split", "Fit with validation_split=0.3, as in the lab, so the history "
                      "also records val_loss on the 30% of the data held out.")
 
@@ -86,6 +88,25 @@ def check_normalized(submission, frame):
         if not any(np.allclose(values, option, atol=1e-6) for option in options):
             fail(f"the column {name!r} has mean {values.mean():.3g} and standard deviation {values.std():.3g}; "
                  "after normalizing they are 0 and 1", NOT_NORMALIZED)
+
+
+def model_root(submission, n_cols):
+    """USES_MODEL when the student's own regression_model(n_cols) fails the model check (asked here, judged here)."""
+    try:
+        check_regression_model(submission.regression_model(n_cols), n_cols, f"regression_model({n_cols})")
+    except (CheckFailed, SubmissionFailure):
+        return USES_MODEL
+    return None
+
+
+def check_trained_model(submission, model, n_cols, what):
+    """check_regression_model for the model a function trained; a failure without a hint of its own names
+    regression_model when that is where the model went wrong."""
+    try:
+        check_regression_model(model, n_cols, what)
+    except CheckFailed as failure:
+        failure.hint = failure.hint or model_root(submission, n_cols)
+        raise
 
 
 def check_regression_model(model, n_cols, what):

@@ -51,7 +51,7 @@ def test_fit_regression_model_learns(submission, rng):
     if type(history["loss"]) is not list or len(history["loss"]) != epochs:
         fail(f"fit_regression_model(..., epochs={epochs}) should train for {epochs} epochs and return history.history, "
              f"one loss per epoch; its 'loss' is {show(history['loss'])}")
-    public.check_regression_model(model, len(public.PREDICTORS), "fit_regression_model")
+    public.check_trained_model(submission, model, len(public.PREDICTORS), "fit_regression_model")
     # What the model learned is measured here, from the weights it returned; the history is only the
     # submission's own report. Before training, a model of this shape predicts about 0.
     predictions = keras_models.forward(model, predictors.matrix(), "fit_regression_model").reshape(-1)
