@@ -15,7 +15,7 @@ from typing import Callable
 from grader.course.model import Exercise
 from grader.feedback.model import SubmissionInfo
 from grader.labcode.folder import Folder, FolderRefused, is_folder_submission, open_folder, open_zip
-from grader.labcode.program import KEEP_ALL, SCRIPT_CELL, Cell, GradedModule, UnreadableCell, build_module
+from grader.labcode.program import KEEP_ALL, SCRIPT_CELL, Cell, GradedModule, TooLargeToRead, UnreadableCell, build_module
 from grader.labcode.signatures import Signature, signatures, signatures_of_file
 from grader.labcode.spellings import old_spellings
 from grader.notebooks.reader import NotebookError, notebook_source
@@ -53,6 +53,8 @@ def _graded_module(entry: Path, targets: set[str], keep: str, lab_names: dict[st
     text = _script(entry)
     try:
         return build_module([Cell(SCRIPT_CELL, text)], targets, keep, lab_names)
+    except TooLargeToRead:
+        raise
     except UnreadableCell:   # Python's parser gives up: the sandbox reports it, as for any file
         return GradedModule(text)
 
@@ -93,7 +95,7 @@ def prepare(exercise: Exercise, submission: Path, workspace: Path, inspect: Insp
     expected = signatures_of_file(exercise.stub_path)
     try:
         module = _graded_module(entry, set(expected), keep, dict(exercise.lab_names))
-    except NotebookError as exc:
+    except (NotebookError, TooLargeToRead) as exc:
         return Prepared(info, str(exc), expected=expected)
     if folder is None:   # a script keeps its own name in the sandbox, a notebook becomes the exercise's module
         module_path = workspace / (entry.name if entry.suffix == ".py" else exercise.entry)

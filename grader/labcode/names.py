@@ -110,7 +110,10 @@ def statement_names(node: ast.stmt) -> StatementNames:
 def _scan(node: ast.stmt) -> tuple[set[str], set[str], set[str], set[str]]:
     """One walk over a statement: the names it loads, stores, changes in place, and its lambdas' globals."""
     loads, stores, mutated, later = set(), set(), set(), set()
-    for child in ast.walk(node):
+    stack: list[tuple[ast.AST, bool]] = [(node, False)]   # (node, inside a lambda already read)
+    while stack:
+        child, in_lambda = stack.pop()
+        stack.extend((inner, in_lambda or isinstance(child, ast.Lambda)) for inner in ast.iter_child_nodes(child))
         if isinstance(child, ast.Name):
             (loads if isinstance(child.ctx, ast.Load) else stores).add(child.id)
         elif isinstance(child, (ast.Subscript, ast.Attribute)) and isinstance(child.ctx, (ast.Store, ast.Del)):
@@ -128,7 +131,9 @@ def _scan(node: ast.stmt) -> tuple[set[str], set[str], set[str], set[str]]:
             stores.add(child.name)
         elif isinstance(child, (ast.MatchAs, ast.MatchStar)) and child.name:
             stores.add(child.name)
-        elif isinstance(child, ast.Lambda):
+        elif isinstance(child, ast.Lambda) and not in_lambda:
+            # Only the outermost lambda: its free names cover the ones nested in it (their parameters too,
+            # an over-approximation the slice accepts). Reading each nested one again was quadratic in depth.
             later |= function_free_names(child)
     mutated.discard(None)
     return loads, stores, mutated, later

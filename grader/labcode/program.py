@@ -66,6 +66,33 @@ class GradedModule:
         return f"cell {cell}" if cell not in (None, SCRIPT_CELL) else None
 
 
+MAX_PARSED_TOKENS = 100_000   # lab code has a few thousand; ast needs about 1 KB of memory per token
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+
+
+class TooLargeToRead(UnreadableCell):
+    """Past the token budget: refused before anything is parsed, in the sandbox too."""
+
+
+def too_many_tokens(*sources: str) -> bool:
+    """Counted before anything is parsed here, in the grader's own process: 2 MB of `a;` is a million
+    statements, and Python's parser would take about 2 GB for them."""
+    count = 0
+    for source in sources:
+        for _ in _TOKEN.finditer(source):
+            count += 1
+            if count > MAX_PARSED_TOKENS:
+                return True
+    return False
+
+
+def parse_bounded(source: str) -> ast.Module:
+    """ast.parse, for sources within the token budget; raises ValueError past it (as for a NUL byte)."""
+    if too_many_tokens(source):
+        raise ValueError(f"more than {MAX_PARSED_TOKENS} tokens")
+    return ast.parse(source)
+
+
 def parse_cell(source: str, number: int) -> ast.Module | None:
     """The cell's syntax tree, or None on a syntax error (kept whole, so the student sees Python's message)."""
     try:
@@ -156,6 +183,9 @@ def build_module(cells: list[Cell], targets: set[str], keep: str = KEEP_NEEDED,
                  lab_names: dict[str, str] | None = None) -> GradedModule:
     """The graded module's text. Cells that Python cannot parse are kept whole (their error is the student's)."""
     cells = list(cells)
+    if too_many_tokens(*(cell.source for cell in cells)):
+        raise TooLargeToRead(f"your code has more than {MAX_PARSED_TOKENS} tokens (names, numbers, operators), "
+                             "far more than an exercise needs; hand in only the code of this exercise")
     trees = [parse_cell(cell.source, cell.number) for cell in cells]
     notes = _rename_redefinitions(cells, trees, lab_names or {}) if keep == KEEP_NEEDED else []
     pieces = [piece for cell, tree in zip(cells, trees) if tree is not None for piece in pieces_of(tree, cell.number)]

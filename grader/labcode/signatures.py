@@ -7,6 +7,8 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.labcode.program import parse_bounded
+
 
 @dataclass(frozen=True)
 class Signature:
@@ -47,7 +49,7 @@ def _parameters(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, ...]
 def signatures(source: str) -> dict[str, Signature]:
     """The top-level functions of `source` (the last definition of a name wins, as in Python)."""
     try:
-        tree = ast.parse(source)
+        tree = parse_bounded(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return {}
     found = {}

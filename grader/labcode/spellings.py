@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 
+from grader.labcode.program import parse_bounded
 from grader.sandbox.lab.keras2 import today
 
 OPTIMIZERS = {"SGD", "Adam", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "Ftrl"}
@@ -13,7 +14,7 @@ OPTIMIZERS = {"SGD", "Adam", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam"
 def old_spellings(source: str) -> list[str]:
     """"`keras.layers.convolutional` (today `keras.layers`)", "`SGD(lr=...)` (today `learning_rate=`)" ..."""
     try:
-        tree = ast.parse(source)
+        tree = parse_bounded(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     found: dict[str, None] = {}
