@@ -77,13 +77,21 @@ class TooLargeToRead(UnreadableCell):
 def too_many_tokens(*sources: str) -> bool:
     """Counted before anything is parsed here, in the grader's own process: 2 MB of `a;` is a million
     statements, and Python's parser would take about 2 GB for them."""
-    count = 0
+    total = 0
     for source in sources:
-        for _ in _TOKEN.finditer(source):
-            count += 1
-            if count > MAX_PARSED_TOKENS:
-                return True
+        total += _tokens_up_to_budget(source)
+        if total > MAX_PARSED_TOKENS:
+            return True
     return False
+
+
+def _tokens_up_to_budget(source: str) -> int:
+    count = 0
+    for _ in _TOKEN.finditer(source):
+        count += 1
+        if count > MAX_PARSED_TOKENS:
+            break
+    return count
 
 
 def parse_bounded(source: str) -> ast.Module:
@@ -184,7 +192,9 @@ def build_module(cells: list[Cell], targets: set[str], keep: str = KEEP_NEEDED,
     """The graded module's text. Cells that Python cannot parse are kept whole (their error is the student's)."""
     cells = list(cells)
     if too_many_tokens(*(cell.source for cell in cells)):
-        raise TooLargeToRead(f"your code has more than {MAX_PARSED_TOKENS} tokens (names, numbers, operators), "
+        biggest = max(cells, key=lambda cell: _tokens_up_to_budget(cell.source))
+        where = "" if biggest.number == SCRIPT_CELL else f" (most of them in cell {biggest.number})"
+        raise TooLargeToRead(f"your code has more than {MAX_PARSED_TOKENS} tokens (names, numbers, operators){where}, "
                              "far more than an exercise needs; hand in only the code of this exercise")
     trees = [parse_cell(cell.source, cell.number) for cell in cells]
     notes = _rename_redefinitions(cells, trees, lab_names or {}) if keep == KEEP_NEEDED else []
