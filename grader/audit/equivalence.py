@@ -172,8 +172,8 @@ def same(a: Any, b: Any, rtol: float = 1e-7, atol: float = 1e-10) -> bool:
     if type(a) is dict and type(b) is dict:
         return a.keys() == b.keys() and all(same(a[k], b[k], rtol, atol) for k in a)
     numbers = _numeric(a), _numeric(b)
-    if numbers[0] is not None and numbers[1] is not None:
-        x, y = numbers
+    x, y = numbers
+    if x is not None and y is not None:
         if x.shape != y.shape:
             return False
         return bool(np.allclose(x, y, rtol=rtol, atol=atol, equal_nan=True))

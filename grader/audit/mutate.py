@@ -63,7 +63,7 @@ def baseline(source: str) -> str:
 
 
 def _number(node: ast.AST) -> float | int | None:
-    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and type(node.value) is not bool:
         return node.value
     return None
 
@@ -73,14 +73,14 @@ def _constant_changes(node: ast.Constant) -> Iterator[Change]:
     if type(value) is bool:
         yield "constant", f"{value} -> {not value}", ast.Constant(not value)
     elif type(value) is int:
-        for new in ((value * 2, value // 2) if value >= 8 else (value + 1, value - 1)):
-            yield "constant", f"{value} -> {new}", ast.Constant(new)
+        for bigger in ((value * 2, value // 2) if value >= 8 else (value + 1, value - 1)):
+            yield "constant", f"{value} -> {bigger}", ast.Constant(bigger)
     elif type(value) is float:
-        for new in sorted({value + 1.0, value / 2 if value else 1.0} - {value}):
-            yield "constant", f"{value!r} -> {new!r}", ast.Constant(new)
+        for other in sorted({value + 1.0, value / 2 if value else 1.0} - {value}):
+            yield "constant", f"{value!r} -> {other!r}", ast.Constant(other)
     elif type(value) is str:
-        for new in KERAS_NAMES.get(value, ()):
-            yield "model", f"{value!r} -> {new!r}", ast.Constant(new)
+        for name in KERAS_NAMES.get(value, ()):
+            yield "model", f"{value!r} -> {name!r}", ast.Constant(name)
 
 
 def _call_name(call: ast.Call) -> str | None:
@@ -111,8 +111,8 @@ def _changes(node: ast.AST, functions: dict[str, int]) -> Iterator[Change]:
             yield "comparison", f"{type(node.ops[0]).__name__} -> {new_op.__name__}", \
                 ast.Compare(node.left, [new_op()], node.comparators)
     elif isinstance(node, ast.BoolOp):
-        other = ast.Or() if isinstance(node.op, ast.And) else ast.And()
-        yield "condition", f"{type(node.op).__name__} -> {type(other).__name__}", ast.BoolOp(other, node.values)
+        flipped = ast.Or() if isinstance(node.op, ast.And) else ast.And()
+        yield "condition", f"{type(node.op).__name__} -> {type(flipped).__name__}", ast.BoolOp(flipped, node.values)
     elif isinstance(node, ast.Constant):
         yield from _constant_changes(node)
     elif isinstance(node, ast.Call):

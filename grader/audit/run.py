@@ -215,7 +215,8 @@ def _audit_mutant(exercise: Exercise, mutant: Mutant, folder: Path, probes: list
     if not differs:
         return MutantResult(mutant, equivalent=True, killed=killed, score=feedback.score, max_score=feedback.max_score,
                             status=feedback.status.value)
-    honest, misleading = [], []
+    honest: list[str] = []
+    misleading: list[str] = []
     for check_id, hint in _hint_pairs(feedback):
         (honest if judge.honest(hint, seen, differs) else misleading).append(f"{check_id}: {hint}")
     return MutantResult(mutant, False, killed, feedback.score, feedback.max_score, feedback.status.value,

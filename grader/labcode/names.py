@@ -109,7 +109,10 @@ def statement_names(node: ast.stmt) -> StatementNames:
 
 def _scan(node: ast.stmt) -> tuple[set[str], set[str], set[str], set[str]]:
     """One walk over a statement: the names it loads, stores, changes in place, and its lambdas' globals."""
-    loads, stores, mutated, later = set(), set(), set(), set()
+    loads: set[str] = set()
+    stores: set[str] = set()
+    mutated: set[str | None] = set()
+    later: set[str] = set()
     stack: list[tuple[ast.AST, bool]] = [(node, False)]   # (node, inside a lambda already read)
     while stack:
         child, in_lambda = stack.pop()
@@ -135,8 +138,7 @@ def _scan(node: ast.stmt) -> tuple[set[str], set[str], set[str], set[str]]:
             # Only the outermost lambda: its free names cover the ones nested in it (their parameters too,
             # an over-approximation the slice accepts). Reading each nested one again was quadratic in depth.
             later |= function_free_names(child)
-    mutated.discard(None)
-    return loads, stores, mutated, later
+    return loads, stores, {name for name in mutated if name is not None}, later
 
 
 def _direct_names(target: ast.expr) -> set[str]:

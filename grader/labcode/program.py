@@ -125,7 +125,7 @@ def _rename_redefinitions(cells: list[Cell], trees: list[ast.Module | None], lab
     """A lab that defines `original` twice (the CNN lab's second, two-block model) has its second definition
     graded as `alias` when the file has no `alias` of its own. Rewrites that `def` line; returns notes."""
     notes = []
-    defs: dict[str, list[tuple[int, ast.FunctionDef]]] = {}
+    defs: dict[str, list[tuple[int, ast.FunctionDef | ast.AsyncFunctionDef]]] = {}
     for position, tree in enumerate(trees):
         for node in tree.body if tree is not None else ():
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):

@@ -31,8 +31,8 @@ def kind_of(node: ast.stmt) -> tuple[str, list[str]]:
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return "defines", [node.name]
     called = _called(node)
-    for kind, names in (("trains", _TRAINING), ("evaluates", _EVALUATING), ("plots", _PLOTTING), ("saves", _SAVING)):
-        if called & names:
+    for kind, functions in (("trains", _TRAINING), ("evaluates", _EVALUATING), ("plots", _PLOTTING), ("saves", _SAVING)):
+        if called & functions:
             return kind, []
     if isinstance(node, ast.Expr) or called & _SHOWING:
         return "prints", []

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import importlib.abc
 import sys
-from typing import Callable
+from typing import Any, Callable
 
-Patch = Callable[[object], None]
+Patch = Callable[[Any], None]
 
 
 class _AfterImport(importlib.abc.MetaPathFinder):

@@ -68,9 +68,9 @@ def _accept_lr(cls: type) -> None:
             kwargs["learning_rate"] = lr
         original(self, *args, **kwargs)
 
-    __init__._accepts_lr = True
-    __init__.__wrapped__ = original
-    cls.__init__ = __init__
+    setattr(__init__, "_accepts_lr", True)
+    setattr(__init__, "__wrapped__", original)
+    setattr(cls, "__init__", __init__)
 
 
 def _patch_optimizers(module: types.ModuleType) -> None:
