@@ -13,7 +13,7 @@ from grader.course.model import Exercise
 from grader.feedback.model import Feedback
 from grader.feedback.outcomes import Outcome
 from grader.views.terminal import OUTCOME_LOOK
-from grader.sandbox.output import printable
+from grader.text import printable
 
 
 def feedback_html(feedback: Feedback) -> str:

@@ -195,18 +195,34 @@ def process_tree(root_pid: int) -> list[int]:
     for entry in entries:
         if not entry.isdigit():
             continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        children.setdefault(ppid, []).append(int(entry))
+        stat = proc_stat(int(entry))
+        if stat is not None:
+            children.setdefault(stat[1], []).append(int(entry))
     found, stack = [], [root_pid]
     while stack:
         pid = stack.pop()
         found.append(pid)
         stack.extend(children.get(pid, []))
     return found
+
+
+def proc_stat(pid: int) -> tuple[str, int] | None:
+    """(state, parent pid) from /proc/<pid>/stat, or None when the process is gone or unreadable.
+
+    The command name may hold spaces and parentheses: the fields start after its last ')'."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return fields[0], int(fields[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def kill_group(pid: int) -> None:
+    """SIGKILL a child's whole process group (its session leader is the child itself); gone is fine."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def _resident_bytes(pid: int) -> int:

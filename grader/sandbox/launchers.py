@@ -10,7 +10,6 @@ import atexit
 import functools
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -22,7 +21,7 @@ import grader
 from grader.course.model import Limits
 from grader.errors import UsageError
 from grader.sandbox.confine import CONFINEMENT_FAILED  # noqa: F401  (the session recognises it)
-from grader.sandbox.guard import Guard, Watchdog, make_guard
+from grader.sandbox.guard import Guard, Watchdog, kill_group, make_guard
 
 SANDBOX_PACKAGE_ROOT = "/opt/grader"   # where the grader package is bound inside the sandbox
 
@@ -167,15 +166,10 @@ def _start(command: list[str], spec: ChildSpec, env: dict[str, str], cwd: Path, 
         guard.close()
         raise
     if isinstance(guard, Watchdog):
-        guard.watch(process.pid, lambda: _kill_quietly(process))
+        guard.watch(process.pid, lambda: kill_group(process.pid))
     return Spawned(process, guard, replace(isolation, memory_limit=guard.kind))
 
 
-def _kill_quietly(process: subprocess.Popen) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 class PlainProcessLauncher:

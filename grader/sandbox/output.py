@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 import os
-import re
 import threading
 from typing import IO
 
-_CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x08\x0b-\x1f\x7f]")
-
-
-def printable(text: str) -> str:
-    """Strip terminal escapes and control characters so a tail cannot redraw anyone's terminal."""
-    return _CONTROL.sub("", text)
-
+from grader.text import printable
 
 class TailBuffer:
     """Keeps the last `limit` bytes written to it, and how many bytes there were in all."""

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from grader.course.model import Limit, Limits
 from grader.sandbox import wire
-from grader.sandbox.guard import Guard
+from grader.sandbox.guard import Guard, kill_group
 from grader.sandbox.launchers import (CGROUP_JOIN_FAILED, ChildProcess, ChildSpec, Isolation, PlainProcessLauncher,
                                       Spawned)
 from grader.sandbox.output import TailBuffer, drain
@@ -398,10 +398,7 @@ class SandboxSession:
         child, self._child = self._child, None
         if child is None:
             return
-        try:
-            os.killpg(child.process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        kill_group(child.process.pid)
         try:
             child.process.kill()
         except ProcessLookupError:

@@ -22,7 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from grader.course.model import Limits
-from grader.sandbox.guard import Watchdog, process_tree as _tree
+from grader.sandbox.guard import Watchdog, kill_group, proc_stat, process_tree as _tree
 from grader.sandbox.launchers import (SANDBOX_PACKAGE_ROOT, SANDBOX_SUBMISSION_DIR, BwrapLauncher, ChildRlimits, ChildSpec,
                                       Isolation, Spawned, boot_command, guard_for, options_pipe)
 from grader.sandbox.output import TailBuffer, drain
@@ -37,11 +37,8 @@ class ZygoteError(RuntimeError):
 
 
 def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    stat = proc_stat(pid)
+    return stat is not None and stat[0] not in ("Z", "X")
 
 
 class _Liveness:
@@ -234,10 +231,7 @@ class _Zygote:
         try:
             self.control.close()
         finally:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            kill_group(self.process.pid)
             self.process.wait(timeout=10)
 
 

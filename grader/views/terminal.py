@@ -10,7 +10,7 @@ from rich.text import Text
 
 from grader.feedback.model import Feedback
 from grader.feedback.outcomes import Outcome, Status
-from grader.sandbox.output import printable
+from grader.text import printable
 
 
 @dataclass(frozen=True)
