@@ -20,6 +20,7 @@ from typing import IO, Protocol
 import grader
 from grader.course.model import Limits
 from grader.errors import UsageError
+from grader.sandbox import seccomp
 from grader.sandbox.confine import CONFINEMENT_FAILED  # noqa: F401  (the session recognises it)
 from grader.sandbox.guard import Guard, Watchdog, kill_group, make_guard
 
@@ -285,8 +286,9 @@ class HostIdentity:
     def describe(self) -> str:
         who = f"uid {self.drop_to[0]}, gid {self.drop_to[1]} on the host" if self.drop_to else \
             f"the grader's own uid {os.geteuid()} on the host, not root"
-        return (f"runs as {who}, without capabilities in any namespace, with no_new_privs and a seccomp "
-                "filter (no ptrace, mount, namespaces, bpf, keyrings, perf events, kernel modules)")
+        filtered = ("a seccomp filter (no ptrace, mount, namespaces, bpf, keyrings, perf events, kernel modules)"
+                    if seccomp.supported() else "no seccomp filter: it is written for x86-64 only")
+        return f"runs as {who}, without capabilities in any namespace, with no_new_privs and {filtered}"
 
     def sources(self, binds: list[tuple[str, str]]) -> list[tuple[str, str]]:
         if self.stage is None:
