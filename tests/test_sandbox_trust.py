@@ -204,14 +204,14 @@ def test_a_read_only_folder_under_tmp_stays_visible_in_a_warm_child(tmp_path, mo
     folder.mkdir()
     (folder / "marker.txt").write_text("still here")
     binds = BwrapLauncher.host_binds
-    monkeypatch.setattr(BwrapLauncher, "host_binds", lambda self: [*binds(self), (str(folder), "/tmp/ci/main/.venv")])
+    monkeypatch.setattr(BwrapLauncher, "host_binds", lambda self: [*binds(self), (str(folder), "/tmp/grader-test-course/.venv")])
     launcher = ZygoteLauncher()
     try:
         for _ in range(2):
             with SandboxSession(probe, Limits(), launcher) as session:
-                assert session.call("read", ("/tmp/ci/main/.venv/marker.txt",)).value == "still here"
-                written = session.call("write_into", (["/tmp/ci/main/.venv", "/tmp"],)).value
-                assert written == {"/tmp/ci/main/.venv": 30, "/tmp": 0}
+                assert session.call("read", ("/tmp/grader-test-course/.venv/marker.txt",)).value == "still here"
+                written = session.call("write_into", (["/tmp/grader-test-course/.venv", "/tmp"],)).value
+                assert written == {"/tmp/grader-test-course/.venv": 30, "/tmp": 0}
     finally:
         launcher.close()
     assert launcher.cold_because is None
