@@ -17,7 +17,7 @@ from grader.course.model import MANIFEST_NAME, Course, Exercise
 from grader.errors import GraderError, UsageError
 from grader.exitcodes import ExitCode, help_text
 from grader.feedback.outcomes import Status
-from grader.sandbox.launchers import WeakIsolationRefused, choose_launcher, start_bwrap_probe
+from grader.sandbox.launchers import choose_launcher, start_bwrap_probe
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -188,10 +188,7 @@ def _run_grade(argv: list[str]) -> ExitCode:
     submission = options.submission or _default_submission(exercise)
     if not submission.is_file() and not submission.is_dir():
         raise UsageError(f"there is no file {submission} to grade")
-    try:
-        launcher = choose_launcher(allow_weak=options.allow_weak_isolation)
-    except WeakIsolationRefused as exc:
-        raise UsageError(str(exc)) from None
+    launcher = choose_launcher(allow_weak=options.allow_weak_isolation)   # WeakIsolationRefused is a UsageError
     from grader.grading.engine import grade
 
     feedback = grade(exercise, submission, seed=options.seed, include_hidden=not options.public_only, launcher=launcher,
@@ -244,18 +241,16 @@ def _run_batch(argv: list[str]) -> ExitCode:
     from grader.batch.runner import run_batch
     from grader.batch.safezip import extract
     from grader.cluster.connect import connected, target_of, workers_note
-    from grader.sandbox.launchers import BwrapLauncher, WeakIsolationRefused, choose_launcher
+    from grader.sandbox.launchers import BwrapLauncher, choose_launcher
     from grader.similarity import command as similarity
 
     options = _batch_parser().parse_args(argv)
     course = find_course(options.course)
     exercise = _exercise(course, options.exercise)
     cluster = target_of(options)
-    try:   # on a cluster, the workers' bubblewrap matters, not this machine's
-        strong = not options.allow_weak_isolation if cluster else \
-            isinstance(choose_launcher(require_strong=True, allow_weak=options.allow_weak_isolation), BwrapLauncher)
-    except WeakIsolationRefused as exc:
-        raise UsageError(str(exc)) from None
+    # On a cluster, the workers' bubblewrap matters, not this machine's.
+    strong = not options.allow_weak_isolation if cluster else \
+        isinstance(choose_launcher(require_strong=True, allow_weak=options.allow_weak_isolation), BwrapLauncher)
     console = _console(stderr=True, highlight=False)
     source = options.submissions
     if not source.exists():
