@@ -1,5 +1,5 @@
 import sys
 
-from grader.cli import main
+from grader.cli import run
 
-sys.exit(main())
+sys.exit(run())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import json
 import os
 import sys
@@ -427,5 +428,14 @@ def _report_bug(what: str, exc: Exception) -> int:
     return int(ExitCode.GRADER_FAILED)
 
 
+def run() -> int:
+    """The `grade` console script: `main`, then an exit that skips the interpreter's last garbage collection
+    over every object pytest, numpy and rich made (about 45 ms of a 0.4 s student grading). Files are
+    closed by their own `with` blocks and atexit handlers still run; only cyclic garbage is left to the OS."""
+    code = main()
+    gc.freeze()
+    return code
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from conftest import scripted_grading
-from grader.grading.checklib import Hint
+from grader.feedback.results import Hint
 from grader.feedback.model import (SCHEMA_VERSION, Feedback, FeedbackError, OutputTail, SubmissionInfo, feedback_schema,
                              read_feedback, schema_errors, write_json_atomically)
 from grader.feedback.outcomes import Limit, Outcome, Status

@@ -12,13 +12,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from grader.feedback._jsonschema import jsonschema
-
-from grader.grading.checklib import Hint
 from grader.errors import UsageError
-from grader.feedback.outcomes import Limit, Outcome, Status
-from grader.feedback.results import CheckResult
-from grader.sandbox.launchers import Isolation
+from grader.feedback.outcomes import Isolation, Limit, Outcome, Status
+from grader.feedback.results import CheckResult, Hint
 
 SCHEMA_VERSION = "1.2"          # 1.1: the outcome internal_error; 1.2: timing.student_s and timing.grader_s
 OLDEST_READABLE_VERSION = "1.0"  # older documents are newer ones that never use what came later
@@ -193,6 +189,9 @@ def feedback_schema() -> dict[str, Any]:
 
 @lru_cache(maxsize=None)
 def _validator() -> Any:
+    """jsonschema, imported when a document is first checked: not before a student's sandbox starts."""
+    from grader.feedback._jsonschema import jsonschema
+
     return jsonschema.Draft202012Validator(feedback_schema(), format_checker=jsonschema.FormatChecker())
 
 

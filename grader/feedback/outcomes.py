@@ -5,6 +5,7 @@ The feedback schema lists the same values; a test keeps the two in step.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import Enum
 
 from grader.course.model import Limit  # noqa: F401  (defined with the limits it names; part of this closed set)
@@ -29,3 +30,13 @@ class Status(str, Enum):
     SUBMISSION_BROKEN = "submission_broken"  # the file could not be loaded (syntax error, not UTF-8, too large ...)
     TIMED_OUT = "timed_out"                  # the whole grading hit its wall-clock limit
     GRADER_FAILED = "grader_failed"          # our fault, not the student's: score 0, please report
+
+
+@dataclass(frozen=True)
+class Isolation:
+    """How strongly the child was isolated: the sandbox says it, the feedback carries it as is."""
+
+    mode: str
+    strong: bool
+    memory_limit: str
+    notes: tuple[str, ...] = ()

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from grader.grading.checklib import Hint
 from grader.feedback.outcomes import Limit, Outcome
+
+
+@dataclass(frozen=True)
+class Hint:
+    """A recognised beginner mistake: a stable id for reports and a sentence that names it."""
+
+    id: str
+    text: str
 
 
 @dataclass(frozen=True)

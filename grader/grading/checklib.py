@@ -6,48 +6,16 @@ judge with these helpers so that a wrong type becomes a clear failure, not a cra
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import math
-from typing import Any, NoReturn
+from typing import Any
 
 import numpy as np
 
-from grader.feedback.outcomes import Outcome
+from grader.feedback.results import Hint
+from grader.grading.verdicts import CheckFailed, SubmissionFailure, fail
 
 __all__ = ["Hint", "CheckFailed", "SubmissionFailure", "fail", "as_number", "as_array", "close", "gives", "show", "as_pair",
            "public_checks_of"]
-
-
-@dataclass(frozen=True)
-class Hint:
-    """A recognised beginner mistake: a stable id for reports and a sentence that names it."""
-
-    id: str
-    text: str
-
-
-class CheckFailed(AssertionError):
-    """The submission answered and the answer is wrong."""
-
-    def __init__(self, message: str, hint: Hint | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
-
-
-class SubmissionFailure(Exception):
-    """A call produced no value (raised, hung, crashed ...); the check's outcome says which."""
-
-    def __init__(self, outcome: Outcome, message: str, hint: Hint | None = None, limit: str | None = None) -> None:
-        super().__init__(message)
-        self.outcome = outcome
-        self.message = message
-        self.hint = hint   # a check may catch the failure, name the likely mistake and re-raise
-        self.limit = limit  # which resource limit stopped the call, if one did
-
-
-def fail(message: str, hint: Hint | None = None) -> NoReturn:
-    raise CheckFailed(message, hint)
 
 
 def show(value: Any) -> str:

@@ -28,7 +28,8 @@ from grader.feedback.outcomes import Outcome, Status
 from grader.grading.checkrun import CheckRun
 from grader.labcode.handin import prepare
 from grader.grading.proxy import Session, SubmissionProxy, failure_for, line_of_file
-from grader.sandbox.launchers import Isolation, choose_launcher
+from grader.feedback.outcomes import Isolation
+from grader.sandbox.launchers import choose_launcher
 from grader.sandbox.session import Launcher, RefusedSubmission, SandboxSession, SessionReport
 
 

@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from grader.grading.checklib import CheckFailed, SubmissionFailure, load_module
+from grader.grading.checklib import load_module
+from grader.grading.verdicts import CheckFailed, SubmissionFailure
 from grader.feedback.outcomes import Limit, Outcome
 from grader.grading.proxy import SubmissionProxy
 from grader.feedback.results import CheckResult

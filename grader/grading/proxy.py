@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Protocol
 
-from grader.grading.checklib import Hint, SubmissionFailure
+from grader.feedback.results import Hint
+from grader.grading.verdicts import SubmissionFailure
 from grader.labcode.signatures import Signature
 from grader.feedback.outcomes import Outcome
 from grader.sandbox.session import CallResult, CallStatus, ErrorInfo, SessionReport

@@ -23,7 +23,8 @@ from typing import Any, Union
 from grader.sandbox import wire
 from grader.course.model import Limits
 from grader.feedback.outcomes import Limit
-from grader.sandbox.launchers import ChildSpec, Isolation, Spawned
+from grader.feedback.outcomes import Isolation
+from grader.sandbox.launchers import ChildSpec, Spawned
 from grader.sandbox.session import CallResult, CallStatus, ErrorInfo, SessionReport
 
 __all__ = [

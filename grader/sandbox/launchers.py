@@ -20,6 +20,7 @@ from typing import IO, Protocol
 import grader
 from grader.course.model import Limits
 from grader.errors import UsageError
+from grader.feedback.outcomes import Isolation
 from grader.sandbox import seccomp
 from grader.sandbox.confine import CONFINEMENT_FAILED  # noqa: F401  (the session recognises it)
 from grader.sandbox.guard import Guard, Watchdog, kill_group, make_guard
@@ -48,16 +49,6 @@ SANDBOX_UID = int(os.environ.get("GRADER_SANDBOX_UID", "65534"))   # nobody: who
 SANDBOX_GID = int(os.environ.get("GRADER_SANDBOX_GID", "65534"))
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32")
 SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/localtime", "/etc/nsswitch.conf")
-
-
-@dataclass(frozen=True)
-class Isolation:
-    """How strongly the child was isolated; goes into the feedback as is."""
-
-    mode: str
-    strong: bool
-    memory_limit: str
-    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

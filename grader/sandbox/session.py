@@ -24,8 +24,8 @@ from typing import Any, Protocol
 from grader.course.model import Limit, Limits
 from grader.sandbox import wire
 from grader.sandbox.guard import Guard, kill_group
-from grader.sandbox.launchers import (CGROUP_JOIN_FAILED, ChildProcess, ChildSpec, Isolation, PlainProcessLauncher,
-                                      Spawned)
+from grader.feedback.outcomes import Isolation
+from grader.sandbox.launchers import CGROUP_JOIN_FAILED, ChildProcess, ChildSpec, PlainProcessLauncher, Spawned
 from grader.sandbox.output import TailBuffer, drain
 
 
