@@ -21,6 +21,7 @@ run, and repeat (`--repeat`) to see how much they move.
 from __future__ import annotations
 
 import argparse
+import functools
 import multiprocessing
 import os
 import random
@@ -50,8 +51,14 @@ QUICK_ATTACKS = ("hostile_exits_the_process", "hostile_lying_equality", "hostile
                  "hostile_segfault")   # attacks that end on their own: loops and bombs measure the limits, not speed
 
 
+@functools.lru_cache(maxsize=None)
+def exercise_of(exercise_id: str):
+    """The exercise, read once per process as `grade batch`'s workers do (course.yaml costs about 9 ms to check)."""
+    return load_course(ROOT / "course.yaml").exercise(exercise_id)
+
+
 def make_submissions(folder: Path, count: int, seed: int = 7, exercise_id: str = EXERCISE_ID) -> list[Path]:
-    exercise = load_course(ROOT / "course.yaml").exercise(exercise_id)
+    exercise = exercise_of(exercise_id)
     reference = exercise.reference_path.read_text()
     mistakes = [case.source() for case in cases_of(exercise, "mistake")]
     hostile = [case.source() for case in cases_of(exercise, "hostile") if case.name in QUICK_ATTACKS]
@@ -129,7 +136,7 @@ class Row:
 
 
 def naive_one(path: Path, exercise_id: str) -> Graded:
-    exercise = load_course(ROOT / "course.yaml").exercise(exercise_id)
+    exercise = exercise_of(exercise_id)
     env = {**os.environ, "NAIVE_SUBMISSION": str(path), "NAIVE_REFERENCE": str(exercise.reference_path),
            "PYTHONPATH": str(ROOT / "benchmarks"), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     started = time.perf_counter()
@@ -155,7 +162,7 @@ _WORKER_EXERCISE = EXERCISE_ID
 
 
 def _preload(exercise_id: str) -> str:
-    exercise = load_course(ROOT / "course.yaml").exercise(exercise_id)
+    exercise = exercise_of(exercise_id)
     return "numpy,tensorflow" if "tensorflow" in exercise.requires else "numpy"
 
 
@@ -167,13 +174,13 @@ def _warm_worker_init(exercise_id: str) -> None:
 
     _WORKER_EXERCISE = exercise_id
     _WORKER_LAUNCHER = ZygoteLauncher(preload=_preload(exercise_id))
-    exercise = load_course(ROOT / "course.yaml").exercise(exercise_id)
+    exercise = exercise_of(exercise_id)
     _WORKER_LAUNCHER.warm_up(exercise.limits)   # as grade batch's workers do
     collect_checks(exercise)
 
 
 def _timed_grade(path: Path, launcher, exercise_id: str) -> Graded:
-    exercise = load_course(ROOT / "course.yaml").exercise(exercise_id)
+    exercise = exercise_of(exercise_id)
     started = time.perf_counter()
     feedback = grade(exercise, path, seed=1, launcher=launcher)
     passed = float(sum(1 for check in feedback.checks if check.outcome.value == "passed"))
@@ -296,7 +303,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=1, help="measure everything this many times")
     options = parser.parse_args()
     exercise_id = options.exercise
-    keras = "tensorflow" in load_course(ROOT / "course.yaml").exercise(exercise_id).requires
+    keras = "tensorflow" in exercise_of(exercise_id).requires
     failures, every = 0, []
     for _ in range(options.repeat):
         with tempfile.TemporaryDirectory(prefix="grade-bench-") as folder:

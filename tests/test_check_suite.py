@@ -152,3 +152,105 @@ def test_a_check_file_changed_on_disk_is_collected_again(tmp_path, launcher):
     checks = exercise.public_checks
     checks.write_text(checks.read_text().replace("if got != 2:", "if got != 3:"))
     assert grade(exercise, b, launcher=launcher).score == 1
+
+
+VERDICT_CHECKS = textwrap.dedent('''
+    import pytest
+
+    from grader.checks import Hint, fail
+
+
+    @pytest.mark.points(1)
+    def test_passes(submission):
+        assert submission.value() == 2
+
+
+    @pytest.mark.points(1)
+    def test_fails_with_a_hint(submission):
+        if submission.value() != 3:
+            fail(f"value() returned {submission.value()}", Hint("not-three", "Return three."))
+
+
+    @pytest.mark.points(1)
+    def test_plain_assert(submission):
+        assert submission.value() == 5
+
+
+    @pytest.mark.points(1)
+    def test_draws_from_its_own_generator(submission, rng, seed):
+        fail(f"{submission.value()} {rng.integers(10**9)} {seed}")
+
+
+    @pytest.mark.points(1)
+    def test_missing_function(submission):
+        submission.nothing_here()
+
+
+    @pytest.mark.points(1)
+    def test_cannot_compute_with_the_answer(submission):
+        submission.value()
+        [][submission.value()]
+
+
+    @pytest.mark.points(1)
+    def test_a_bug_of_the_check(submission):
+        undefined_name
+
+
+    @pytest.mark.points(1)
+    def test_skips(submission):
+        pytest.skip("checks do not skip")
+
+
+    @pytest.mark.points(1)
+    def test_needs_the_reference(submission, reference):
+        pass
+''')
+
+
+def test_plain_checks_run_without_pytests_protocol_and_get_the_verdicts_it_gives(tmp_path, launcher, monkeypatch):
+    """The suite's direct run, pytest's run protocol on the collected items, and a fresh pytest run agree on
+    every verdict: pass, fail with a hint, assert, the check's own generator, a missing function, a value the
+    check cannot use, a check's bug, a skip and a fixture that fails in set-up."""
+    import grader.grading.suite as suite_module
+    from grader.grading.plugin import GradingPlugin
+
+    exercise = dataclasses.replace(exercise_with(tmp_path, VERDICT_CHECKS), points=9)
+    rootdir = exercise.exercise_dir.parent.parent
+    b = student(tmp_path, "b", 2)
+
+    def graded():
+        drop_suites()
+        feedback = grade(exercise, b, launcher=launcher, seed=5)
+        return [(check.id, check.outcome, check.message, check.hint, check.internal_error is None, check.score)
+                for check in feedback.checks]
+
+    direct = graded()
+    suite = suite_for(exercise.check_files(), None, None, rootdir)
+    assert suite is not None and suite._direct, "every check here is plain: the suite runs them directly"
+    with monkeypatch.context() as patch:
+        patch.setattr(GradingPlugin, "runs_directly", staticmethod(lambda item: False))
+        protocol = graded()
+    with monkeypatch.context() as patch:
+        patch.setattr(suite_module, "suite_for", lambda *args, **kwargs: None)
+        fresh = graded()
+    drop_suites()
+
+    assert direct == protocol == fresh
+    outcomes = [outcome for _, outcome, *_ in direct]
+    assert outcomes == [Outcome.PASSED, Outcome.FAILED, Outcome.FAILED, Outcome.FAILED, Outcome.ERROR, Outcome.ERROR,
+                        Outcome.INTERNAL_ERROR, Outcome.INTERNAL_ERROR, Outcome.INTERNAL_ERROR], direct
+
+
+@pytest.mark.parametrize("extra", [
+    "@pytest.mark.skip(reason='later')\ndef test_later(submission):\n    pass\n",
+    "async def test_asynchronous(submission):\n    pass\n",
+    "def test_uses_a_pytest_fixture(submission, tmp_path):\n    pass\n",
+], ids=["a marker other than points", "a coroutine", "a fixture of pytest's"])
+def test_a_check_that_is_not_plain_keeps_pytests_protocol(tmp_path, extra):
+    exercise = exercise_with(tmp_path, VERDICT_CHECKS + "\n\n" + extra)
+    suite = suite_for(exercise.check_files(), None, None, exercise.exercise_dir.parent.parent)
+    try:
+        assert suite is not None and not suite._direct
+    finally:
+        drop_suites()
