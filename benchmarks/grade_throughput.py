@@ -124,6 +124,7 @@ class Graded:
     status: str | None = None
     student_s: float | None = None
     grader_s: float | None = None
+    finished_at: float = 0.0   # time.perf_counter() when it ended: the same clock in every worker process
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,16 @@ class Row:
     wall: float
     graded: list[Graded]
     peak: int
+    started: float
+
+    def steady(self) -> tuple[float, float]:
+        """Seconds until every process had graded one submission (templates started, checks collected), and
+        the throughput after that: what each further submission costs."""
+        ends = sorted(item.finished_at for item in self.graded)
+        warm = ends[min(self.processes, len(ends)) - 1]
+        rest = len(ends) - self.processes
+        later = self.started + self.wall - warm
+        return warm - self.started, (rest / later if rest > 0 and later > 0 else float("nan"))
 
 
 def naive_one(path: Path, exercise_id: str) -> Graded:
@@ -148,7 +159,7 @@ def naive_one(path: Path, exercise_id: str) -> Graded:
     summary = completed.stdout.strip().splitlines()[-1] if completed.stdout.strip() else ""
     words = summary.replace(",", " ").split()
     passed = float(words[words.index("passed") - 1]) if "passed" in words else 0.0
-    return Graded(elapsed, passed)
+    return Graded(elapsed, passed, finished_at=time.perf_counter())
 
 
 def naive_parallel(paths: list[Path], exercise_id: str, processes: int) -> list[Graded]:
@@ -184,8 +195,9 @@ def _timed_grade(path: Path, launcher, exercise_id: str) -> Graded:
     started = time.perf_counter()
     feedback = grade(exercise, path, seed=1, launcher=launcher)
     passed = float(sum(1 for check in feedback.checks if check.outcome.value == "passed"))
-    return Graded(time.perf_counter() - started, passed, feedback.score, feedback.status.value,
-                  feedback.student_s, feedback.grader_s)
+    ended = time.perf_counter()
+    return Graded(ended - started, passed, feedback.score, feedback.status.value, feedback.student_s,
+                  feedback.grader_s, ended)
 
 
 def _warm_worker_grade(path: str) -> Graded:
@@ -201,7 +213,7 @@ def run(label: str, processes: int, work) -> Row:
         started = time.perf_counter()
         graded = work()
         wall = time.perf_counter() - started
-    return Row(label, processes, wall, graded, memory.peak)
+    return Row(label, processes, wall, graded, memory.peak, started)
 
 
 def import_seconds(repeat: int = 3) -> float:
@@ -264,6 +276,15 @@ def report(rows: list[Row], count: int, exercise_id: str, tf_import: float | Non
         print(f"{row.label:45} {row.processes:5d} {median:9.3f} {_seconds(student):>8} {_seconds(overhead):>8} "
               f"{throughput:7.2f} {throughput / row.processes:8.2f} {row.wall:7.1f} {row.peak / 2**20:8.0f} "
               f"{ratio:20.1f}x")
+    naive_steady = {row.processes: row.steady()[1] for row in rows if row.label.startswith("naive")}
+    print(f"\nthe same runs after each process's first submission (start-up: templates, imports, collection):")
+    print(f"{'mode':45} {'procs':>5} {'start-up s':>10} {'subs/s':>7} {'vs naive, same procs':>21}")
+    for row in rows:
+        startup, steady = row.steady()
+        ratio = steady / naive_steady[row.processes] if row.processes in naive_steady else float("nan")
+        if not row.label.startswith("naive"):
+            ratios[f"{row.label}, after start-up"] = ratio
+        print(f"{row.label:45} {row.processes:5d} {startup:10.2f} {steady:7.2f} {ratio:20.1f}x")
     if tf_import is not None:
         print(f"\n`import tensorflow, keras` in a fresh process (same run, median of 3): {tf_import:.2f} s")
         for row in rows:

@@ -11,6 +11,7 @@ import contextlib
 import dataclasses
 import hashlib
 import hmac
+import json
 import os
 import re
 import shutil
@@ -223,8 +224,11 @@ def grade(exercise: Exercise, submission: Path, *, seed: int | None = None, laun
             grader_error="; ".join(run.problems)[:4000] if run.problems else None,
             student_s=student_s, grader_s=round(duration_s - student_s, 3),
         )
-        feedback = _printable(feedback)
-        invalid = schema_errors(feedback.to_dict())
+        document = feedback.to_dict()
+        if _SURROGATE.search(json.dumps(document, ensure_ascii=False)):
+            feedback = _printable(feedback)
+            document = feedback.to_dict()
+        invalid = schema_errors(document)
         if invalid:
             raise ValueError("the feedback document breaks its schema: " + "; ".join(invalid[:5]))
         return feedback

@@ -4,6 +4,7 @@ mismatch can be shown side by side and a lab's zero-argument builder can be call
 from __future__ import annotations
 
 import ast
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,7 +62,13 @@ def signatures(source: str) -> dict[str, Signature]:
 
 
 def signatures_of_file(path: Path) -> dict[str, Signature]:
+    """The signatures of a course file (a stub), parsed once per version of its text."""
     try:
-        return signatures(path.read_text(encoding="utf-8"))
+        return dict(_signatures_of_text(path.read_text(encoding="utf-8")))
     except OSError:
         return {}
+
+
+@functools.lru_cache(maxsize=32)
+def _signatures_of_text(text: str) -> tuple[tuple[str, Signature], ...]:
+    return tuple(signatures(text).items())
