@@ -59,7 +59,7 @@ def hog():
 def session(tmp_path):
     path = tmp_path / "submission.py"
     path.write_text(SUBMISSION)
-    with SandboxSession(path, Limits(call_seconds=2, total_seconds=60, memory_mb=512, output_kib=4)) as session:
+    with SandboxSession(path, Limits(call_seconds=1, total_seconds=60, memory_mb=512, output_kib=4)) as session:
         yield session
 
 
@@ -82,7 +82,7 @@ def test_a_missing_function(session):
 def test_an_endless_loop_is_killed_and_the_next_call_works(session):
     result = session.call("hang")
     assert (result.status, result.limit) == (CallStatus.TIMEOUT, "wall_time")
-    assert "within 2 s" in result.detail
+    assert "within 1 s" in result.detail
     assert session.call("add", (1, 1)).value == 2
 
 
@@ -144,7 +144,7 @@ def test_the_whole_grading_deadline_stops_further_calls(tmp_path):
 def test_import_failures_are_final_for_the_session(tmp_path, source, import_status, message):
     path = tmp_path / "submission.py"
     path.write_text(source)
-    with SandboxSession(path, Limits(call_seconds=2)) as session:
+    with SandboxSession(path, Limits(call_seconds=1)) as session:
         first = session.call("f")
         assert first.status is CallStatus.NOT_IMPORTABLE and first.import_status is import_status
         if message:
