@@ -8,13 +8,25 @@ import pytest
 
 from grader.checks import keras_models
 from grader.checks import call_as_in_the_lab
-from grader.checks import Hint, as_array, close, fail, show
+from grader.checks import CheckFailed, Hint, SubmissionFailure, as_array, close, fail, show
 from grader.checks import digits_images
 
 SIGMOID_OUTPUT = Hint("sigmoid-output-for-several-classes", "With several classes the output layer uses softmax, "
                       "so the outputs are probabilities that sum to 1; sigmoid treats every class on its own.")
 WRONG_LOSS = Hint("wrong-loss-for-classification", "One-hot targets and a softmax output go with "
-                  "loss='categorical_crossentropy'; the mean squared error is for regression.")
+                  "loss='categorical_crossentropy'; binary_crossentropy is for a single yes/no output and the "
+                  "mean squared error for regression.")
+NOT_COMPILED = Hint("model-not-compiled", "Compile the model before returning it: model.compile(optimizer='adam', "
+                    "loss='categorical_crossentropy', metrics=['accuracy']).")
+WRONG_OPTIMIZER = Hint("wrong-optimizer", "The lab compiles the classifier with optimizer='adam'.")
+OUTPUT_NOT_SOFTMAX = Hint("output-not-softmax", "The output layer turns scores into class probabilities: "
+                          "Dense(num_classes, activation='softmax'). Without softmax the outputs need not sum to 1.")
+HIDDEN_NOT_RELU = Hint("hidden-layers-relu", "Both hidden layers apply ReLU, activation='relu': without it (the "
+                       "default is linear) two layers in a row are no better than one.")
+MISSING_LAYER = Hint("missing-dense-layer", "The lab's classifier has three Dense layers: Dense(num_pixels, "
+                     "activation='relu'), Dense(100, activation='relu') and Dense(num_classes, activation='softmax').")
+WRONG_UNITS = Hint("dense-units", "The first hidden layer has as many units as there are pixels (num_pixels), the "
+                   "second 100, and the output one per class (num_classes).")
 MISSING_ACCURACY = Hint("missing-accuracy-metric", "Ask Keras to report accuracy while training: "
                         "metrics=['accuracy'] in compile.")
 MISSING_INPUT_SHAPE = Hint("missing-input-shape", "The model does not know its input shape: give the first layer "
@@ -22,8 +34,16 @@ MISSING_INPUT_SHAPE = Hint("missing-input-shape", "The model does not know its i
 NOT_NORMALIZED = Hint("pixels-not-normalized", "Divide the pixel values by 255 so they lie between 0 and 1.")
 ARGMAX_AXIS = Hint("argmax-wrong-axis", "Each row holds one sample's probabilities: take the largest along the "
                    "row, np.argmax(probabilities, axis=1).")
+ARGMAX_NO_AXIS = Hint("argmax-without-axis", "np.argmax without an axis gives one index into the whole flattened "
+                      "array; take the largest of each row with np.argmax(probabilities, axis=1).")
+EPOCHS_NOT_PASSED = Hint("epochs-not-passed-to-fit", "Pass the function's epochs to model.fit(..., epochs=epochs); "
+                         "without it Keras trains for a single epoch.")
 NOT_ONE_HOT = Hint("labels-not-one-hot", "categorical_crossentropy needs one-hot targets: to_categorical(labels) "
                    "turns 3 into [0, 0, 0, 1, 0, ...].")
+
+USES_MODEL = Hint("uses-wrong-classification-model", "Your classification_model() builds a model unlike the lab's "
+                  "(see its check), and fit_classification_model uses it: fix classification_model first; this may "
+                  "then pass too.")
 
 
 def sample_images(count=12):
@@ -32,33 +52,54 @@ def sample_images(count=12):
 
 
 def check_classifier(model, num_pixels, num_classes, what):
+    layers = keras_models.layers(model, what)
     shape = keras_models.input_shape(model)
     if shape is None:
         fail(f"{what} returned a model without an input shape", MISSING_INPUT_SHAPE)
     if list(shape) != [None, num_pixels]:
         fail(f"{what} returned a model whose input shape is {shape}; expected (None, {num_pixels})", MISSING_INPUT_SHAPE)
-    layers = keras_models.layers(model, what)
     dense = [layer for layer in layers if layer.kind == "Dense"]
     if len(dense) != 3:
-        fail(f"{what} returned the layers {[layer.kind for layer in layers]}; the lab's model has three Dense layers")
+        fail(f"{what} returned the layers {[layer.kind for layer in layers]}; the lab's model has three Dense layers",
+             MISSING_LAYER if len(dense) == 2 and len(layers) == 2 else None)
     units = [layer.units for layer in dense]
     if units != [num_pixels, 100, num_classes]:
-        fail(f"{what} returned Dense layers of {units} units; expected [{num_pixels}, 100, {num_classes}]")
+        fail(f"{what} returned Dense layers of {units} units; expected [{num_pixels}, 100, {num_classes}]", WRONG_UNITS)
     activations = [layer.activation for layer in dense]
     if activations[2] == "sigmoid":
         fail(f"the output layer uses {activations[2]!r}", SIGMOID_OUTPUT)
+    if activations[2] != "softmax":
+        fail(f"the output layer uses {activations[2]!r}; expected 'softmax'",
+             OUTPUT_NOT_SOFTMAX if activations[:2] == ["relu", "relu"] else None)
     if activations != ["relu", "relu", "softmax"]:
-        fail(f"the layers' activations are {activations}; expected ['relu', 'relu', 'softmax']")
+        fail(f"the layers' activations are {activations}; expected ['relu', 'relu', 'softmax']",
+             HIDDEN_NOT_RELU if all(a in ("relu", "linear", None) for a in activations[:2]) else None)
+    if not model.compile:
+        fail(f"{what} returned a model that is not compiled", NOT_COMPILED)
     loss = keras_models.loss_name(model)
     if loss is None:
-        fail(f"{what} returned a model that is not compiled: compile it with optimizer='adam', "
-             "loss='categorical_crossentropy', metrics=['accuracy']")
+        fail(f"{what} returned a model compiled without a loss", WRONG_LOSS)
     if loss != "categorical_crossentropy":
         fail(f"the model is compiled with the loss {loss!r}", WRONG_LOSS)
-    if keras_models.optimizer_name(model) != "adam":
-        fail(f"the model is compiled with the optimizer {keras_models.optimizer_name(model)!r}; the lab uses 'adam'")
+    optimizer = keras_models.optimizer_name(model)
+    if optimizer != "adam":
+        fail(f"the model is compiled with the optimizer {optimizer!r}; the lab uses 'adam'",
+             WRONG_OPTIMIZER if optimizer is not None else None)
     if "accuracy" not in keras_models.metric_names(model):
         fail(f"the model reports the metrics {keras_models.metric_names(model)}", MISSING_ACCURACY)
+
+
+def model_root(submission, num_pixels, num_classes):
+    """USES_MODEL when the student's own classification_model fails the model check (asked here, judged here);
+    a call that did not answer (a crash, a time-out) names nothing."""
+    try:
+        check_classifier(submission.classification_model(num_pixels, num_classes), num_pixels, num_classes,
+                         f"classification_model({num_pixels}, {num_classes})")
+    except CheckFailed:
+        return USES_MODEL
+    except SubmissionFailure as failure:
+        return USES_MODEL if failure.outcome.value == "error" else None
+    return None
 
 
 @pytest.mark.points(2)
@@ -102,4 +143,5 @@ def test_predicted_classes(submission):
     got = as_array(submission.predicted_classes(probabilities), "predicted_classes(probabilities)")
     if not close(got, [1, 0, 2, 2]):
         fail(f"predicted_classes returned {show(got)}, expected [1, 0, 2, 2]",
-             ARGMAX_AXIS if close(got, np.argmax(probabilities, axis=0)) else None)
+             ARGMAX_AXIS if close(got, np.argmax(probabilities, axis=0))
+             else ARGMAX_NO_AXIS if got.shape == () and close(got, np.argmax(probabilities)) else None)
