@@ -246,7 +246,8 @@ def test_plain_checks_run_without_pytests_protocol_and_get_the_verdicts_it_gives
     "@pytest.mark.skip(reason='later')\ndef test_later(submission):\n    pass\n",
     "async def test_asynchronous(submission):\n    pass\n",
     "def test_uses_a_pytest_fixture(submission, tmp_path):\n    pass\n",
-], ids=["a marker other than points", "a coroutine", "a fixture of pytest's"])
+    "def test_asks_for_its_request(submission, request):\n    assert request.node.name\n",
+], ids=["a marker other than points", "a coroutine", "a fixture of pytest's", "pytest's request"])
 def test_a_check_that_is_not_plain_keeps_pytests_protocol(tmp_path, extra):
     exercise = exercise_with(tmp_path, VERDICT_CHECKS + "\n\n" + extra)
     suite = suite_for(exercise.check_files(), None, None, exercise.exercise_dir.parent.parent)

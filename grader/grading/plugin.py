@@ -139,7 +139,8 @@ class GradingPlugin:
         return (type(item) is pytest.Function and inspect.isfunction(function)
                 and not (inspect.iscoroutinefunction(function) or inspect.isgeneratorfunction(function)
                          or inspect.isasyncgenfunction(function))
-                and set(item._fixtureinfo.names_closure) <= {*FIXTURE_NAMES, "request"}
+                and set(item._fixtureinfo.argnames) <= set(FIXTURE_NAMES)
+                and set(item._fixtureinfo.names_closure) <= {*FIXTURE_NAMES, "request"}   # rng asks for request
                 and all(marker.name == "points" for marker in item.iter_markers()))
 
     def run_directly(self, item: pytest.Function) -> None:
