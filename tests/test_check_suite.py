@@ -255,3 +255,22 @@ def test_a_check_that_is_not_plain_keeps_pytests_protocol(tmp_path, extra):
         assert suite is not None and not suite._direct
     finally:
         drop_suites()
+
+
+def test_pytest_exit_in_a_check_stops_the_run_as_a_grader_failure_in_both_ways(tmp_path, launcher, monkeypatch):
+    from grader.grading.plugin import GradingPlugin
+
+    checks = VERDICT_CHECKS + '\n\n@pytest.mark.points(1)\ndef test_stops(submission):\n    pytest.exit("a check must not stop pytest")\n'
+    exercise = dataclasses.replace(exercise_with(tmp_path, checks), points=10)
+    b = student(tmp_path, "b", 2)
+    outcomes = []
+    for direct in (True, False):
+        drop_suites()
+        with monkeypatch.context() as patch:
+            if not direct:
+                patch.setattr(GradingPlugin, "runs_directly", staticmethod(lambda item: False))
+            feedback = grade(exercise, b, launcher=launcher)
+        assert feedback.status is Status.GRADER_FAILED and "the checks stopped" in feedback.grader_error
+        outcomes.append(feedback.grader_error)
+    drop_suites()
+    assert outcomes[0] == outcomes[1]
