@@ -7,7 +7,7 @@ hidden checks with random networks run as well when your work is graded.
 import numpy as np
 import pytest
 
-from grader.checks import Hint, SubmissionFailure, as_array, as_number, close, fail, gives, show
+from grader.checks import CheckFailed, Hint, SubmissionFailure, as_array, as_number, close, fail, gives, show
 
 # ----------------------------------------------------------------------------- named mistakes
 
@@ -23,6 +23,27 @@ RELU_SCALAR_ONLY = Hint("relu-scalar-only", "max(0, x) works for one number but 
                         "np.maximum(x, 0) works for both.")
 ARGUMENTS_SWAPPED = Hint("arguments-swapped", "Your function works when its arguments are swapped: keep the "
                          "order of the exercise, predict_with_network(input_data_row, weights).")
+NO_OUTPUT_LAYER = Hint("missing-output-layer", "The network has no 'output' layer: the loop runs over "
+                       "range(num_hidden_layers + 1), and its last pass builds network['output'] with num_nodes_output nodes.")
+EXTRA_LAYER = Hint("extra-layer", "The loop over the layers runs once too often: range(num_hidden_layers + 1) "
+                   "passes build the hidden layers and then the output layer, and nothing after it.")
+OUTPUT_FIRST = Hint("output-layer-first", "Only the last pass of the loop (layer == num_hidden_layers) builds the "
+                    "'output' layer; the passes before it build the hidden layers layer_1, layer_2, ...")
+LAYER_NUMBERING = Hint("layer-numbering", "The hidden layers are named 'layer_1', 'layer_2', ...: the loop counts "
+                       "from 0, so the name is 'layer_{}'.format(layer + 1).")
+NODE_NUMBERING = Hint("node-numbering", "The nodes are named 'node_1', 'node_2', ... in every layer: the loop counts "
+                      "from 0, so the name is 'node_{}'.format(node + 1).")
+NODE_COUNT = Hint("node-count", "Each layer has exactly its number of nodes: for node in range(num_nodes) builds "
+                  "node_1 ... node_<num_nodes>, one node per pass.")
+UNIFORM_WITHOUT_SIZE = Hint("uniform-without-size", "np.random.uniform() without size= gives one plain number: a "
+                            "node's weights need size=<number of inputs to the node> and its bias size=1, as in the lab.")
+NO_OUTPUTS = Hint("no-node-outputs", "Your layers pass on no values: append each node's activation to the layer's "
+                  "outputs, which become the inputs of the next layer (and, for the output layer, what you return).")
+SUM_NOT_MEAN = Hint("sum-not-mean", "A node adds up its inputs times its weights: (input_data_row * weights[...]).sum(), "
+                    "not .mean().")
+NODE_WITHOUT_WEIGHTS = Hint("node-without-weights", "Every node multiplies its inputs by its own weights before adding "
+                            "them up: (input_data_row * weights['node_0']).sum() for node_0, and so on, "
+                            "(hidden_layer_outputs * weights['output']).sum() for the output.")
 # Cascades: a function that uses a wrong one says so, so the student fixes the root first.
 USES = {name: Hint(f"uses-wrong-{name.replace('_', '-')}", f"Your {name}() gives wrong values (see its check), and {user}() uses it: "
                                          f"fix {name} first; this may then pass too.")
@@ -49,8 +70,94 @@ def sigmoid_mistake(got, z):
     return None
 
 
-def check_network_structure(network, num_inputs, nodes_per_layer, what):
-    """`nodes_per_layer` lists the hidden layers' sizes, then the output's."""
+def layout(num_inputs, num_hidden_layers, num_nodes_hidden, num_nodes_output, *, passes=1, output_last=True,
+           layer_from=1, node_from=1, node_delta=0, weights_size=True, bias_size=True):
+    """The shape of the network the lab's loop builds, computed here: [(layer, [(node, weights shape, bias shape)])],
+    or None where the loop would fail. The keywords are known mistakes: the loop runs num_hidden_layers + passes
+    times, builds the output on the wrong pass, numbers layers or nodes from another start, builds num_nodes +
+    node_delta nodes, or draws the weights or the bias without size=."""
+    network, previous = {}, num_inputs
+    for layer in range(num_hidden_layers + passes):
+        if (layer == num_hidden_layers) == output_last:
+            name, count = "output", num_nodes_output
+        elif layer < len(num_nodes_hidden):
+            name, count = f"layer_{layer + layer_from}", num_nodes_hidden[layer]
+        else:
+            return None
+        network[name] = [(f"node_{node + node_from}", (previous,) if weights_size else (), (1,) if bias_size else ())
+                         for node in range(count + node_delta)]
+        previous = count
+    return list(network.items())
+
+
+def shape_of(network):
+    """What the submission returned, as layout() describes a network (None if it is not such nested dicts)."""
+    if type(network) is not dict or not all(type(layer) is dict for layer in network.values()):
+        return None
+    shape = []
+    for name, layer in network.items():
+        nodes = []
+        for node_name, node in layer.items():
+            if type(node) is not dict or set(node) != {"weights", "bias"}:
+                return None
+            try:
+                weights, bias = np.asarray(node["weights"], dtype=float), np.asarray(node["bias"], dtype=float)
+            except (TypeError, ValueError):
+                return None
+            nodes.append((node_name, weights.shape, bias.shape))
+        shape.append((name, nodes))
+    return shape
+
+
+# Each mistake as the loop that makes it: the network it returns has exactly that shape (and nothing else is wrong).
+STRUCTURE_MISTAKES = [(NO_OUTPUT_LAYER, {"passes": 0}), (NODE_COUNT, {"node_delta": -1}), (NODE_COUNT, {"node_delta": 1}),
+                      (UNIFORM_WITHOUT_SIZE, {"weights_size": False}), (UNIFORM_WITHOUT_SIZE, {"bias_size": False})] \
+    + [(LAYER_NUMBERING, {"layer_from": start}) for start in (-1, 0, 2)] \
+    + [(NODE_NUMBERING, {"node_from": start}) for start in (-1, 0, 2)]
+# Mistakes that make the loop fail on the right arguments: seen on a longer num_nodes_hidden list.
+CRASH_MISTAKES = [(EXTRA_LAYER, {"passes": 2}), (OUTPUT_FIRST, {"output_last": False})]
+PADDING = [2, 2]
+
+
+def structure_mistake(network, sizes):
+    """The named mistake whose loop builds exactly this network for `sizes` (initialize_network's arguments)."""
+    shape = shape_of(network)
+    return next((hint for hint, mistake in STRUCTURE_MISTAKES if shape is not None and shape == layout(*sizes, **mistake)),
+                None)
+
+
+def call_initialize(submission, sizes):
+    """Call initialize_network(*sizes); if it fails, see whether a known mistake's loop explains it: such a loop
+    runs past the end of num_nodes_hidden, so with a longer list it returns the network that mistake builds."""
+    num_inputs, num_hidden_layers, num_nodes_hidden, num_nodes_output = sizes
+    try:
+        return submission.initialize_network(*sizes)
+    except SubmissionFailure as failure:
+        if failure.outcome.value != "error":
+            raise                  # it hung or crashed: no second call
+        padded = (num_inputs, num_hidden_layers, list(num_nodes_hidden) + PADDING, num_nodes_output)
+        try:
+            shape = shape_of(submission.initialize_network(*padded))
+        except SubmissionFailure:
+            raise failure from None
+        if layout(*sizes) is not None:
+            failure.hint = next((hint for hint, mistake in CRASH_MISTAKES
+                                 if layout(*sizes, **mistake) is None and shape == layout(*padded, **mistake)), None)
+        raise failure from None
+
+
+def check_network_structure(network, num_inputs, nodes_per_layer, what, sizes=None):
+    """`nodes_per_layer` lists the hidden layers' sizes, then the output's; `sizes`: initialize_network's
+    arguments, to name a known mistake."""
+    try:
+        _check_structure(network, num_inputs, nodes_per_layer, what)
+    except CheckFailed as failure:
+        if sizes is not None and failure.hint is None:
+            failure.hint = structure_mistake(network, sizes)
+        raise
+
+
+def _check_structure(network, num_inputs, nodes_per_layer, what):
     if type(network) is not dict:
         fail(f"{what} should return a dict, but it returned {show(network)}")
     names = [f"layer_{i + 1}" for i in range(len(nodes_per_layer) - 1)] + ["output"]
@@ -91,6 +198,23 @@ def forward_root(submission, network, inputs):
     return None
 
 
+# A network of one layer of two nodes: forward_propagate gives their two activations, [0.6434, 0.3566].
+ONE_LAYER = {"output": {"node_1": {"weights": np.array([1.0, -0.5]), "bias": np.array([0.5])},
+                        "node_2": {"weights": np.array([-1.0, 0.5]), "bias": np.array([-0.5])}}}
+
+
+def outputs_mistake(submission):
+    """NO_OUTPUTS when forward_propagate returns an empty list even for a network of one layer, whose nodes need
+    nothing but the inputs (so its outputs were never collected), while its functions are right."""
+    if forward_root(submission, ONE_LAYER, SMALL_INPUTS) is not None:
+        return None
+    try:
+        got = submission.forward_propagate(ONE_LAYER, SMALL_INPUTS)
+    except SubmissionFailure:
+        return None
+    return NO_OUTPUTS if type(got) in (list, tuple) and len(got) == 0 else None
+
+
 def relu_root(submission, values):
     """USES['relu'] when relu is wrong on one of the hidden nodes' weighted sums."""
     return None if all(gives(lambda: submission.relu(float(v)), max(float(v), 0.0)) for v in values) else USES["relu"]
@@ -119,7 +243,28 @@ def predict_mistake(row, weights, got, want, submission=None):
     if close(got, float(np.dot(linear_hidden, weights["output"]))) and not close(got, float(np.dot(hidden, weights["output"]))) \
             and gives(lambda: submission.predict_with_network(PROBE_ROW, PROBE_WEIGHTS), -207.0):
         return NO_RELU_HIDDEN
+    for hint, variant in NODE_MISTAKES:
+        if close(got, predict_variant(row, weights, variant)) and not close(got, want) \
+                and gives(lambda: submission.predict_with_network(PROBE_ROW, SECOND_PROBE_WEIGHTS),
+                          predict_variant(PROBE_ROW, SECOND_PROBE_WEIGHTS, variant)):
+            return hint
     return None
+
+
+# A network whose two hidden nodes are both positive (26 and 7): each node's mistake changes the output (101).
+SECOND_PROBE_WEIGHTS = {"node_0": np.array([2.0, 4.0]), "node_1": np.array([4.0, -1.0]), "output": np.array([2.0, 7.0])}
+NODES = ("node_0", "node_1", "output")
+# One node's mistake: it takes the mean instead of the sum, or leaves out its weights.
+NODE_MISTAKES = [(SUM_NOT_MEAN, {node: "mean"}) for node in NODES] + [(NODE_WITHOUT_WEIGHTS, {node: "no weights"}) for node in NODES]
+
+
+def predict_variant(row, weights, variant):
+    """What predict_with_network gives with each node of `variant` computed its wrong way, computed here."""
+    def node(name, inputs):
+        products = inputs * (1.0 if variant.get(name) == "no weights" else np.asarray(weights[name], dtype=float))
+        return float(np.mean(products) if variant.get(name) == "mean" else np.sum(products))
+    hidden = np.array([max(node(name, np.asarray(row, dtype=float)), 0.0) for name in ("node_0", "node_1")])
+    return node("output", hidden)
 
 
 def call_predict(submission, row, weights, want):
@@ -163,16 +308,22 @@ def test_node_activation_lecture_example(submission):
 @pytest.mark.points(2)
 def test_initialize_network_lab_example(submission):
     """initialize_network(5, 3, [3, 2, 3], 1) has the lab's layers, nodes and shapes"""
-    network = submission.initialize_network(5, 3, [3, 2, 3], 1)
-    check_network_structure(network, 5, [3, 2, 3, 1], "initialize_network(5, 3, [3, 2, 3], 1)")
+    network = call_initialize(submission, (5, 3, [3, 2, 3], 1))
+    check_network_structure(network, 5, [3, 2, 3, 1], "initialize_network(5, 3, [3, 2, 3], 1)", (5, 3, [3, 2, 3], 1))
 
 
 @pytest.mark.points(2)
 def test_forward_propagate_small_network(submission):
     """forward_propagate through the lab's small network gives 0.8820"""
-    got = as_array(submission.forward_propagate(SMALL_NETWORK, SMALL_INPUTS), "forward_propagate(network, [0.5, 0.82])")
+    try:
+        got = as_array(submission.forward_propagate(SMALL_NETWORK, SMALL_INPUTS), "forward_propagate(network, [0.5, 0.82])")
+    except SubmissionFailure as failure:
+        if failure.outcome.value == "error":    # it raised: see why (not after a hang or a crash)
+            failure.hint = failure.hint or outputs_mistake(submission)
+        raise
     if got.shape != (1,):
-        fail(f"forward_propagate should return a list with one value per output node (here 1), but it returned {show(got)}")
+        fail(f"forward_propagate should return a list with one value per output node (here 1), but it returned {show(got)}",
+             forward_root(submission, SMALL_NETWORK, SMALL_INPUTS) or outputs_mistake(submission))
     if not close(got, SMALL_OUTPUT, atol=1e-4, rtol=0):
         fail(f"forward_propagate(network, [0.5, 0.82]) returned {show(got)}, expected [0.8820]",
              forward_root(submission, SMALL_NETWORK, SMALL_INPUTS))
