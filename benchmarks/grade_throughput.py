@@ -38,6 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from grader.batch.runner import worker_context  # noqa: E402
 from grader.grading.engine import grade  # noqa: E402
 from grader.course.manifest import load_course  # noqa: E402
 from grader.sandbox.guard import process_tree  # noqa: E402
@@ -245,7 +246,7 @@ def measure(paths: list[Path], exercise_id: str, jobs: int) -> list[Row]:
     rows.append(run("engine, warm bwrap template, 1 worker", 1, warm_sequential))
 
     def warm_parallel():
-        context = multiprocessing.get_context("forkserver")
+        context = worker_context()   # as grade batch's workers start
         with context.Pool(jobs, initializer=_warm_worker_init, initargs=(exercise_id,)) as pool:
             return pool.map(_warm_worker_grade, [str(p) for p in paths], chunksize=1)
 
