@@ -15,7 +15,7 @@ from typing import Callable
 from grader.course.model import Exercise
 from grader.feedback.model import SubmissionInfo
 from grader.labcode.folder import Folder, FolderRefused, is_folder_submission, open_folder, open_zip
-from grader.labcode.program import KEEP_ALL, SCRIPT_CELL, Cell, GradedModule, TooLargeToRead, UnreadableCell, build_module
+from grader.labcode.program import SCRIPT_CELL, Cell, GradedModule, TooLargeToRead, UnreadableCell, build_module
 from grader.labcode.signatures import Signature, signatures, signatures_of_file
 from grader.labcode.spellings import old_spellings
 from grader.notebooks.reader import NotebookError, notebook_source
@@ -113,4 +113,4 @@ def prepare(exercise: Exercise, submission: Path, workspace: Path, inspect: Insp
     return Prepared(info, None, module_path, module, expected, signatures(module.text), tuple(notes))
 
 
-__all__ = ["KEEP_ALL", "Prepared", "prepare", "reading_notes"]
+__all__ = ["Prepared", "prepare", "reading_notes"]

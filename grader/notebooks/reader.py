@@ -13,11 +13,7 @@ import ast
 import json
 from pathlib import Path
 
-from grader.labcode.program import (KEEP_ALL, KEEP_NEEDED, Cell, GradedModule, UnreadableCell, build_module,
-                                    parse_cell)
-
-KEEP_DEFINITIONS = KEEP_NEEDED   # course.yaml's "definitions": what the graded functions need
-KEEP_ALL = KEEP_ALL
+from grader.labcode.program import KEEP_NEEDED, Cell, GradedModule, UnreadableCell, build_module, parse_cell
 
 
 class NotebookError(ValueError):
@@ -82,7 +78,7 @@ def notebook_cells(path: Path) -> list[Cell]:
     return cells
 
 
-def notebook_source(path: Path, keep: str = KEEP_DEFINITIONS, targets: set[str] | None = None,
+def notebook_source(path: Path, keep: str = KEEP_NEEDED, targets: set[str] | None = None,
                     lab_names: dict[str, str] | None = None) -> NotebookSource:
     """The module to grade, built from the notebook's code cells in order. Without `targets` (the functions
     the checks call), every function and class the notebook defines is one."""

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.course.model import Exercise
-from grader.notebooks.reader import KEEP_ALL, NotebookError, notebook_source
+from grader.labcode.program import KEEP_ALL
+from grader.notebooks.reader import NotebookError, notebook_source
 
 _FENCED = re.compile(r"^(`{3,}|~{3,})[^\n]*\n(.*?)^\1", re.MULTILINE | re.DOTALL)
 _INLINE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
