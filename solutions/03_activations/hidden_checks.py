@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from grader.checks import as_number, close, fail, public_checks_of, show
+from grader.checks import as_number, close, fail, gives, public_checks_of, show
 
 public = public_checks_of(__file__)
 
@@ -14,11 +14,11 @@ def values(rng, size=8, scale=4.0):
 
 @pytest.mark.points(1)
 def test_step_and_linear_random(submission, rng):
-    """binary_step, linear and linear_derivative on random arrays"""
-    z = values(rng)
-    public.expect(submission, "binary_step", z, (z >= 0).astype(float))
+    """binary_step, linear and linear_derivative on random arrays (with 0 and values either side of it)"""
+    z = np.append(values(rng), [0.0, -0.5, 0.5, -2.0, 2.0])
+    public.expect(submission, "binary_step", z, (z >= 0).astype(float), hint_for=lambda got: public.step_mistake(z, got))
     public.expect(submission, "linear", z, z)
-    public.expect(submission, "linear_derivative", z, np.ones_like(z))
+    public.expect(submission, "linear_derivative", z, np.ones_like(z), hint_for=public.linear_derivative_mistake)
 
 
 @pytest.mark.points(2)
@@ -37,30 +37,29 @@ def test_tanh_random(submission, rng, reference):
     z = values(rng)
     public.expect(submission, "tanh", z, reference.tanh(z))
     public.expect(submission, "tanh_derivative", z, reference.tanh_derivative(z),
-                  hint_for=lambda got: public.DERIVATIVE_OF_ACTIVATED if close(got, 1 - z ** 2) else None)
+                  hint_for=lambda got: public.tanh_derivative_mistake(z, got))
 
 
 @pytest.mark.points(2)
 def test_relu_random(submission, rng):
     """relu and relu_derivative on random arrays (either 0 or 1 is accepted at exactly 0)"""
-    z = np.append(values(rng), 0.0)
+    z = np.append(values(rng), [-2.5, -0.5, 0.5, 0.0])
     public.expect(submission, "relu", z, np.maximum(z, 0))
     got = public.call_array(submission, "relu_derivative", z)
     if got.shape != z.shape:
         fail(f"relu_derivative returned shape {got.shape}; expected {z.shape}")
     nonzero = z != 0
     if not close(got[nonzero], (z[nonzero] > 0).astype(float)) or got[-1] not in (0.0, 1.0):
-        fail(f"relu_derivative({show(z)}) returned {show(got)}",
-             public.RELU_DERIVATIVE_VALUE if close(got, np.maximum(z, 0)) else None)
+        fail(f"relu_derivative({show(z)}) returned {show(got)}", public.relu_derivative_mistake(z, got))
 
 
 @pytest.mark.points(2)
 def test_leaky_relu_random_alpha(submission, rng):
     """leaky_relu and its derivative honour the alpha they are given"""
-    z, alpha = values(rng), float(np.round(rng.uniform(0.05, 0.3), 3))
-    public.expect(submission, "leaky_relu", z, np.where(z > 0, z, alpha * z), alpha,
-                  hint_for=lambda got: public.LEAKY_ALPHA if close(got, np.where(z > 0, z, 0.01 * z)) else None)
-    public.expect(submission, "leaky_relu_derivative", z, np.where(z > 0, 1.0, alpha), alpha)
+    z, alpha = np.append(values(rng), [-2.0, -0.5, 0.5, 2.0]), float(np.round(rng.uniform(0.05, 0.3), 3))
+    for name, want in (("leaky_relu", np.where(z > 0, z, alpha * z)), ("leaky_relu_derivative", np.where(z > 0, 1.0, alpha))):
+        public.expect(submission, name, z, want, alpha,
+                      hint_for=lambda got, name=name: public.leaky_mistake(submission, name, z, got, alpha, default=False))
 
 
 @pytest.mark.points(4)
@@ -68,7 +67,7 @@ def test_softmax_random_matrices_and_huge_values(submission, rng):
     """softmax is right row by row for random matrices, including rows of values near ±1000"""
     vector = values(rng, 6)
     shifted = np.exp(vector - vector.max())
-    public.expect(submission, "softmax", vector, shifted / shifted.sum())
+    public.expect(submission, "softmax", vector, shifted / shifted.sum(), hint_for=lambda got: public.softmax_mistake(vector, got))
     public.check_softmax_rows(submission, values(rng, (4, 5)))
     # Rows near ±1000 and 500, and one spanning more than 709 (e^(z - min(z)) overflows there).
     huge = values(rng, (4, 4), 3.0) + np.array([[1000.0], [-1000.0], [500.0], [0.0]])
@@ -79,22 +78,31 @@ def test_softmax_random_matrices_and_huge_values(submission, rng):
 @pytest.mark.points(3)
 def test_first_layer_gradient_random_chains(submission, rng, reference):
     """first_layer_gradient is right for random chains of sigmoid, tanh and ReLU neurons"""
+    chains = []
     for activation in ("sigmoid", "tanh", "relu"):
         n = int(rng.integers(2, 7))
         weights = [float(w) for w in np.round(rng.uniform(0.2, 1.5, n), 3)]
         biases = [float(b) for b in np.round(rng.uniform(0.05, 0.5, n), 3)]
         x = float(np.round(rng.uniform(0.2, 2.0), 3))
-        got = as_number(submission.first_layer_gradient(x, weights, biases, activation), "first_layer_gradient(...)")
-        want = reference.first_layer_gradient(x, weights, biases, activation)
+        chains.append((x, weights, biases, activation))
+    # Then chains of three neurons whose weighted sums (0.6, 0.5, 0.7 with ReLU) lie between 0 and 1: an odd length
+    # shows a derivative of the wrong sign, and sums below 1 a ReLU slope that switches at 1 instead of 0.
+    chains += [(0.5, [1.0, 0.5, 2.0], [0.1, 0.2, -0.3], activation) for activation in ("sigmoid", "tanh", "relu")]
+    for chain in chains:
+        got = as_number(submission.first_layer_gradient(*chain), "first_layer_gradient(...)")
+        want = reference.first_layer_gradient(*chain)
         if not close(got, want, rtol=1e-6, atol=1e-15):
+            x, weights, biases, activation = chain
             fail(f"first_layer_gradient(x={x}, weights={weights}, biases={biases}, '{activation}') returned "
-                 f"{show(got)}, expected {show(want)}", public.chain_mistake(got, x, weights, biases, activation, submission))
+                 f"{show(got)}, expected {show(want)}", public.chain_mistake(got, *chain, submission))
+    x, weights, biases, _ = chains[2]
     # The documented default: activation="sigmoid".
     got = as_number(submission.first_layer_gradient(x, weights, biases), "first_layer_gradient(x, weights, biases)")
     want = reference.first_layer_gradient(x, weights, biases, "sigmoid")
     if not close(got, want, rtol=1e-6, atol=1e-15):
+        given = gives(lambda: submission.first_layer_gradient(x, weights, biases, "sigmoid"), want, rtol=1e-6, atol=1e-15)
         fail(f"first_layer_gradient(x={x}, weights={weights}, biases={biases}) without an activation returned {show(got)}, "
-             f"expected {show(want)}: the default is activation='sigmoid'")
+             f"expected {show(want)}: the default is activation='sigmoid'", public.DEFAULT_ACTIVATION if given else None)
 
 
 @pytest.mark.points(2)
