@@ -34,6 +34,10 @@ STEP_REVERSED = Hint("binary-step-reversed", "binary_step is 1 for z >= 0 and 0 
                      "way round.")
 STEP_ELSEWHERE = Hint("binary-step-threshold", "binary_step switches from 0 to 1 at z = 0 (1 for z >= 0, 0 below); "
                       "yours switches at another value.")
+STEP_VALUES = Hint("binary-step-values", "binary_step outputs exactly two values: 1 for z >= 0 and 0 for z < 0.")
+RELU_FLOOR = Hint("relu-clips-at-zero", "ReLU is max(z, 0): it cuts negative values off at 0, not at another number.")
+LEAKY_SWITCH = Hint("leaky-relu-switch", "Leaky ReLU switches at z = 0: z (slope 1) for z > 0 and alpha * z (slope "
+                    "alpha) below; yours switches at another value.")
 LINEAR_SLOPE = Hint("linear-derivative-is-one", "The linear function f(z) = z has slope 1 everywhere: its derivative "
                     "is an array of ones, not zeros.")
 TANH_DERIVATIVE_SIGN = Hint("tanh-derivative-sign", "The slope of tanh is 1 - tanh(z)^2, between 0 and 1; yours is "
@@ -126,12 +130,26 @@ def is_step(z, got, high, low, switching=True):
 
 
 def step_mistake(z, got):
-    """binary_step's known mistakes: 0 at z = 0 (z > 0), the step reversed, or the switch at another value."""
+    """binary_step's known mistakes: 0 at z = 0 (z > 0), the step reversed, the switch at another value, or the
+    switch at 0 with other values than 1 and 0."""
     if close(got, (z > 0).astype(float)):
         return STEP_AT_ZERO
     if close(got, (z <= 0).astype(float)) or close(got, (z < 0).astype(float)):
         return STEP_REVERSED
-    return STEP_ELSEWHERE if is_step(z, got, 1.0, 0.0) else None
+    if is_step(z, got, 1.0, 0.0):
+        return STEP_ELSEWHERE
+    on, off = np.ravel(got)[np.ravel(z) >= 0], np.ravel(got)[np.ravel(z) < 0]
+    if on.size and off.size and close(on, np.full(on.shape, on[0])) and close(off, np.full(off.shape, off[0])):
+        return STEP_VALUES
+    return None
+
+
+def relu_mistake(z, got):
+    """ReLU cut off at another number than 0: max(z, c) with some input below c."""
+    floor = float(np.min(got)) if np.size(got) else 0.0
+    if floor != 0.0 and np.any(z < floor - 1e-9) and close(got, np.maximum(z, floor)):
+        return RELU_FLOOR
+    return None
 
 
 def linear_derivative_mistake(got):
@@ -155,17 +173,23 @@ def relu_derivative_mistake(z, got):
 
 def leaky_mistake(submission, name, z, got, alpha, default):
     """Leaky ReLU's (or its derivative's) known mistakes at this alpha: a wrong default (right when alpha=0.01 is given),
-    the branches swapped, alpha instead of alpha * z, negatives unchanged, alpha ignored (0 or 0.01 used instead)."""
+    the branches swapped, alpha instead of alpha * z, negatives unchanged, alpha ignored (0 or 0.01 used instead), the
+    switch at another value than 0."""
     derivative = name == "leaky_relu_derivative"
     if default:
         want = np.where(z > 0, 1.0, 0.01) if derivative else np.where(z > 0, z, 0.01 * z)
         if gives(lambda: submission.call(name, z, 0.01), want):
             return LEAKY_DEFAULT
     if derivative:
-        return LEAKY_WRONG_SIDE if close(got, np.where(z < 0, 1.0, alpha)) else None
+        if close(got, np.where(z < 0, 1.0, alpha)):
+            return LEAKY_WRONG_SIDE
+        return LEAKY_SWITCH if is_step(z, got, 1.0, alpha) else None
     known = [(np.where(z < 0, z, alpha * z), LEAKY_WRONG_SIDE), (np.where(z > 0, z, alpha), LEAKY_TIMES_Z),
              (z, LEAKY_KEEPS_NEGATIVES), (np.maximum(z, 0) if default else np.where(z > 0, z, 0.01 * z), LEAKY_ALPHA)]
-    return only_one([hint for formula, hint in known if close(got, formula)])
+    hints = [hint for formula, hint in known if close(got, formula)]
+    if is_step(z, got, z, alpha * z):
+        hints.append(LEAKY_SWITCH)
+    return only_one(hints)
 
 
 def only_one(hints):
@@ -361,7 +385,7 @@ def test_tanh_and_its_derivative(submission):
 @pytest.mark.points(2)
 def test_relu_and_its_derivative(submission):
     """relu keeps positive values and zeroes the rest; its slope is 1 or 0"""
-    expect(submission, "relu", VALUES, np.maximum(VALUES, 0))
+    expect(submission, "relu", VALUES, np.maximum(VALUES, 0), hint_for=lambda got: relu_mistake(VALUES, got))
     expect(submission, "relu_derivative", VALUES, (VALUES > 0).astype(float),
            hint_for=lambda got: relu_derivative_mistake(VALUES, got))
 
