@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from grader.checks import as_array, as_number, as_pair, close, fail, public_checks_of, show
+from grader.checks import CheckFailed, SubmissionFailure, as_array, as_number, as_pair, close, fail, public_checks_of, show
 
 public = public_checks_of(__file__)
 
@@ -67,18 +67,25 @@ def test_fit_line_random_data(submission, rng, reference):
     rate, w0, iterations = float(edge * rng.uniform(0.1, 0.9)), float(np.round(rng.uniform(-2, 2), 2)), int(rng.integers(3, 9))
     want_ws, want_costs = reference.fit_line(x, z, w0, rate, iterations)
     ws, costs = public.read_history(submission.fit_line(list(x), list(z), w0, rate, iterations), "fit_line(...)", iterations,
-                                    want_ws)
+                                    (x, z, w0, rate))
     if not close(ws, want_ws, rtol=1e-6, atol=1e-9):
         fail(f"fit_line on random data (true slope {slope_true}, w0={w0}, rate={rate:.4g}) gave weights {show(list(ws))}, "
-             f"expected {show(want_ws)}", public.uphill(ws, x, z, w0, rate))
+             f"expected {show(want_ws)}", public.descent_mistake(ws, x, z, w0, rate))
     if not close(costs, want_costs, rtol=1e-6, atol=1e-9):
         fail(f"the costs are {show(list(costs))}, expected {show(want_costs)}", public.cost_mistake(ws, costs, x, z))
     # The documented defaults: w0=0.0, learning_rate=0.1, iterations=10 (|x| <= 2, so 0.1 is below the edge).
+    # Its loop is right (checked above), so a difference here is a default: the hint says so only when the steps
+    # are those of gradient descent with another start, rate or number of steps.
     want_ws, want_costs = reference.fit_line(x, z)
-    ws, costs = public.read_history(submission.fit_line(list(x), list(z)), "fit_line(x, z) with its defaults", 10, want_ws)
-    if not close(ws, want_ws, rtol=1e-6, atol=1e-9) or not close(costs, want_costs, rtol=1e-6, atol=1e-9):
-        fail(f"fit_line(x, z) without w0, learning_rate and iterations gave weights {show(list(ws))}, expected "
-             f"{show(want_ws)}: the defaults are w0=0.0, learning_rate=0.1, iterations=10")
+    value = submission.fit_line(list(x), list(z))
+    try:
+        ws, costs = public.read_history(value, "fit_line(x, z) with its defaults", 10)
+        if not close(ws, want_ws, rtol=1e-6, atol=1e-9) or not close(costs, want_costs, rtol=1e-6, atol=1e-9):
+            fail(f"fit_line(x, z) without w0, learning_rate and iterations gave weights {show(list(ws))}, expected "
+                 f"{show(want_ws)}: the defaults are w0=0.0, learning_rate=0.1, iterations=10")
+    except CheckFailed as failure:
+        failure.hint = public.defaults_mistake(value, x, z)
+        raise
 
 
 @pytest.mark.points(2)
@@ -87,10 +94,11 @@ def test_learning_rate_edge_random(submission, rng):
     x = np.round(rng.uniform(0.5, 3, 6), 2)
     edge = as_number(submission.largest_stable_learning_rate(list(x)), "largest_stable_learning_rate(...)")
     if not close(edge, 1 / np.mean(x ** 2)):
-        fail(f"largest_stable_learning_rate({show(x)}) returned {show(edge)}, expected {1 / np.mean(x ** 2):.6g}")
+        fail(f"largest_stable_learning_rate({show(x)}) returned {show(edge)}, expected {1 / np.mean(x ** 2):.6g}",
+             public.edge_mistake(edge, x))
     rate = float(1.2 / np.mean(x ** 2))
     ws, _ = public.read_history(submission.fit_line(list(x), list(2 * x), 0.0, rate, 6), "fit_line(...)", 6,
-                                public.descend(x, 2 * x, 0.0, rate, 6))
+                                (x, 2 * x, 0.0, rate))
     public.check_descent(ws, x, 2 * x, 0.0, rate, f"with a learning rate of {rate:.4g}, just above the edge, "
                          "the weights run away from 2")
 
@@ -107,21 +115,31 @@ def test_sgd_random_batches_and_seed(submission, rng, reference):
                                "(weights, history)")
     weights, history = as_array(weights, "sgd(...)[0]", (features,)), as_array(history, "sgd(...)[1]")
     want_weights, want_history = reference.sgd(X, y, np.zeros(features), rate, epochs, batch, seed)
+
+    def mistake():
+        return public.sgd_mistake(submission, weights, history, X, y, np.zeros(features), rate, epochs, batch, seed)
+
     if len(history) != epochs:
-        fail(f"sgd ran {epochs} epochs but recorded {len(history)} errors; record one per epoch")
+        fail(f"sgd ran {epochs} epochs but recorded {len(history)} errors; record one per epoch", mistake())
     if not close(weights, want_weights, rtol=1e-6, atol=1e-9):
         full_batch, _ = reference.sgd(X, y, np.zeros(features), rate, epochs, rows, seed)
         extra = " (that is plain gradient descent: one update per batch of batch_size rows)" if close(weights, full_batch) else ""
         fail(f"sgd({rows} rows, batch_size={batch}, epochs={epochs}, seed={seed}) returned weights {show(weights)}, "
              f"expected {show(want_weights)}{extra}; shuffle with rng = np.random.default_rng(seed) and "
-             "rng.permutation(n) at the start of every epoch")
+             "rng.permutation(n) at the start of every epoch", mistake())
     if not close(history, want_history, rtol=1e-6, atol=1e-9):
-        fail(f"the errors per epoch are {show(list(history))}, expected {show(want_history)}")
-    # The documented default seed=0.
-    weights, _ = as_pair(submission.sgd(X, y, np.zeros(features), rate, epochs, batch), "sgd", "(weights, history)")
+        fail(f"the errors per epoch are {show(list(history))}, expected {show(want_history)}", mistake())
+    # The documented default seed=0. Everything else was right with the seed given, so a difference is the default.
+    try:
+        weights, _ = as_pair(submission.sgd(X, y, np.zeros(features), rate, epochs, batch), "sgd", "(weights, history)")
+    except SubmissionFailure as failure:
+        if failure.outcome.value == "error":
+            failure.hint = public.SGD_SEED
+        raise
     want_weights, _ = reference.sgd(X, y, np.zeros(features), rate, epochs, batch, 0)
     if not close(as_array(weights, "sgd(...)[0]", (features,)), want_weights, rtol=1e-6, atol=1e-9):
-        fail(f"sgd(...) without a seed returned weights {show(weights)}, expected {show(want_weights)}: the default is seed=0")
+        fail(f"sgd(...) without a seed returned weights {show(weights)}, expected {show(want_weights)}: the default is seed=0",
+             public.SGD_SEED)
 
 
 @pytest.mark.points(2)
@@ -134,10 +152,10 @@ def test_sgd_learns(submission, rng, reference):
     # Measured here, from the returned weights: the history is the submission's own report.
     before, after = float(np.mean(y ** 2)), float(np.mean((X @ weights - y) ** 2))
     if not after < 0.5 * before:
-        uphill, _ = reference.sgd(X, y, np.zeros(3), -0.05, 6, 5, 1)
         fail(f"after 6 epochs the weights {show(weights)} have a mean squared error of {after:.4g} on the data; "
              f"the starting weights (zeros) have {before:.4g}: sgd should bring it far down",
-             public.UPDATE_SIGN if close(weights, uphill, rtol=1e-6, atol=1e-9) else None)
+             public.sgd_mistake(submission, weights, history, X, y, np.zeros(3), 0.05, 6, 5, 1))
     if len(history) != 6 or not close(history[-1], after, rtol=1e-6, atol=1e-9):
         fail(f"the history {show(list(history))} should end with the error of the weights sgd returned, {after:.6g}: "
-             "record np.mean((X @ w - y) ** 2) at the end of every epoch")
+             "record np.mean((X @ w - y) ** 2) at the end of every epoch",
+             public.sgd_mistake(submission, weights, history, X, y, np.zeros(3), 0.05, 6, 5, 1))
