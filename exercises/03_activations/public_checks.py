@@ -312,9 +312,14 @@ def unstable_mistake(submission, matrix, got):
 
 
 def axis_mistake(matrix, got):
-    """SOFTMAX_AXIS when the matrix was normalised as a whole or column by column (each row shifted by its maximum)."""
-    e = np.exp(matrix - matrix.max(axis=-1, keepdims=True))
-    return SOFTMAX_AXIS if same(got, e / e.sum()) or same(got, e / e.sum(axis=0, keepdims=True)) else None
+    """SOFTMAX_AXIS when the matrix was normalised as a whole or column by column: each row shifted by its maximum, or
+    the whole matrix by its maximum (a softmax written for vectors), or each column by its own."""
+    with np.errstate(all="ignore"):
+        e = np.exp(matrix - matrix.max(axis=-1, keepdims=True))
+        whole = np.exp(matrix - matrix.max())
+        columns = np.exp(matrix - matrix.max(axis=0, keepdims=True))
+    wrong = (e / e.sum(), e / e.sum(axis=0, keepdims=True), whole / whole.sum(), columns / columns.sum(axis=0, keepdims=True))
+    return SOFTMAX_AXIS if any(same(got, formula) for formula in wrong) else None
 
 
 def softmax_formulas(z):
