@@ -84,7 +84,7 @@ def submission(tmp_path):
 
 @pytest.mark.parametrize("make", strong_launchers() + [pytest.param(PlainProcessLauncher, id="process")])
 @pytest.mark.parametrize("function, status, limit", [
-    ("spin", CallStatus.TIMEOUT, "wall_time"),
+    pytest.param("spin", CallStatus.TIMEOUT, "wall_time", marks=pytest.mark.slow),   # waits out the limit
     ("big_file", CallStatus.RAISED, "file_size"),
     ("hoard", CallStatus.MEMORY, "memory"),
 ])
@@ -116,6 +116,7 @@ def test_namespace_limits_are_named(submission, make, function, status, limit):
         getattr(launcher, "close", lambda: None)()
 
 
+@pytest.mark.slow   # spends its second of CPU time
 def test_cpu_time_is_its_own_limit(submission):
     limits = Limits(call_seconds=20, total_seconds=1, memory_mb=256)
     with SandboxSession(submission, limits, PlainProcessLauncher(), deadline=time.monotonic() + 30) as session:

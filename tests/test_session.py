@@ -79,6 +79,7 @@ def test_a_missing_function(session):
     assert session.call("nope").status is CallStatus.MISSING
 
 
+@pytest.mark.slow   # waits out the limit
 def test_an_endless_loop_is_killed_and_the_next_call_works(session):
     result = session.call("hang")
     assert (result.status, result.limit) == (CallStatus.TIMEOUT, "wall_time")
@@ -86,6 +87,7 @@ def test_an_endless_loop_is_killed_and_the_next_call_works(session):
     assert session.call("add", (1, 1)).value == 2
 
 
+@pytest.mark.slow   # waits out the limit
 def test_sleeping_past_the_limit_is_a_timeout(session):
     assert session.call("sleepy").status is CallStatus.TIMEOUT
 
@@ -126,6 +128,7 @@ def test_output_is_captured_as_a_bounded_tail(session):
     assert "warning: careful" in report.stderr
 
 
+@pytest.mark.slow   # waits out the limit
 def test_the_whole_grading_deadline_stops_further_calls(tmp_path):
     path = tmp_path / "submission.py"
     path.write_text(SUBMISSION)
@@ -137,7 +140,7 @@ def test_the_whole_grading_deadline_stops_further_calls(tmp_path):
 @pytest.mark.parametrize("source, import_status, message", [
     ("def f(:\n    pass\n", CallStatus.RAISED, "SyntaxError"),
     ("import no_such_module_anywhere\n", CallStatus.RAISED, "ModuleNotFoundError"),
-    ("import time\ntime.sleep(60)\n", CallStatus.TIMEOUT, None),
+    pytest.param("import time\ntime.sleep(60)\n", CallStatus.TIMEOUT, None, marks=pytest.mark.slow),
     ("import os\nos._exit(1)\n", CallStatus.CRASHED, None),
     ("import sys\nsys.exit(3)\n", CallStatus.EXITED, None),
 ])
