@@ -8,7 +8,7 @@ import pytest
 
 from grader.checks import keras_models
 from grader.checks import call_as_in_the_lab
-from grader.checks import Hint, as_array, as_pair, close, fail, show
+from grader.checks import CheckFailed, Hint, SubmissionFailure, as_array, as_pair, close, fail, show
 
 FORGOT_PREVIOUS = Hint("ignores-previous-output", "A recurrent neuron also weighs its own previous output: "
                        "tanh(W_x @ x_t + W_h @ h_prev + b). Without W_h @ h_prev it has no memory.")
@@ -20,6 +20,20 @@ WINDOW_OFF_BY_ONE = Hint("window-target-off-by-one", "The target of a window is 
 MISSING_INPUT_SHAPE = Hint("missing-input-shape", "The LSTM needs input_shape=(timesteps, features): time steps "
                            "first, then the values per step.")
 WRONG_LOSS = Hint("wrong-loss-for-regression", "Predicting the next value is regression: loss='mean_squared_error'.")
+NOT_COMPILED = Hint("model-not-compiled", "Compile the model before returning it: "
+                    "model.compile(optimizer='adam', loss='mean_squared_error').")
+WRONG_OPTIMIZER = Hint("wrong-optimizer", "The lab compiles the LSTM with optimizer='adam' (compile's default "
+                       "optimizer is rmsprop).")
+MISSING_LSTM = Hint("missing-lstm-layer", "The model is an LSTM layer followed by the output: "
+                    "LSTM(units) and then Dense(1).")
+OUTPUT_UNITS = Hint("one-output-unit", "The model predicts one value, the next one of the series: the output "
+                    "layer is Dense(1).")
+DEFAULT_UNITS = Hint("default-units", "The documented default is units=16: lstm_model(timesteps, features) and "
+                     "fit_lstm(X, y) build an LSTM of 16 units when no units are given.")
+STATES_NOT_COLLECTED = Hint("states-not-collected", "rnn_forward returns every step's output: append each new h to "
+                            "the list and return np.array(states), one row per time step.")
+USES_MODEL = Hint("uses-wrong-lstm-model", "Your lstm_model() builds a model unlike the lab's (see its check), and "
+                  "fit_lstm uses it: fix lstm_model first; this may then pass too.")
 
 W_X = np.array([[0.5, -0.2], [0.1, 0.4]])
 W_H = np.array([[0.3, 0.0], [-0.1, 0.2]])
@@ -36,21 +50,43 @@ def expected_states(xs, h0, W_x, W_h, b):
 
 
 def check_lstm_model(model, timesteps, features, units, what):
+    layers = keras_models.layers(model, what)
     shape = keras_models.input_shape(model)
     if shape is None or list(shape) != [None, timesteps, features]:
         fail(f"{what} returned a model whose input shape is {shape}; expected (None, {timesteps}, {features})",
              MISSING_INPUT_SHAPE)
-    layers = keras_models.layers(model, what)
-    if [layer.kind for layer in layers] != ["LSTM", "Dense"]:
-        fail(f"{what} returned the layers {[layer.kind for layer in layers]}; expected ['LSTM', 'Dense']")
+    kinds = [layer.kind for layer in layers]
+    if kinds != ["LSTM", "Dense"]:
+        fail(f"{what} returned the layers {kinds}; expected ['LSTM', 'Dense']",
+             MISSING_LSTM if kinds == ["Dense"] else None)
     if layers[0].units != units or layers[1].units != 1:
-        fail(f"the layers have {[layer.units for layer in layers]} units; expected [{units}, 1]")
+        fail(f"the layers have {[layer.units for layer in layers]} units; expected [{units}, 1]",
+             OUTPUT_UNITS if layers[0].units == units else None)
     if layers[1].activation not in (None, "linear"):
         fail(f"the output layer uses {layers[1].activation!r}; predicting a value needs a linear output")
+    if not model.compile:
+        fail(f"{what} returned a model that is not compiled", NOT_COMPILED)
     loss = keras_models.loss_name(model)
     if loss != "mean_squared_error":
-        fail(f"the model is compiled with the loss {loss!r}" if loss else f"{what} returned a model that is not compiled",
-             WRONG_LOSS if loss else None)
+        fail(f"the model is compiled with the loss {loss!r}" if loss else f"{what} returned a model compiled without a loss",
+             WRONG_LOSS)
+    optimizer = keras_models.optimizer_name(model)
+    if optimizer != "adam":
+        fail(f"the model is compiled with the optimizer {optimizer!r}; the lab uses 'adam'",
+             WRONG_OPTIMIZER if optimizer is not None else None)
+
+
+def model_root(submission, timesteps, features, units):
+    """USES_MODEL when the student's own lstm_model fails the model check (asked here, judged here);
+    a call that did not answer (a crash, a time-out) names nothing."""
+    try:
+        check_lstm_model(submission.lstm_model(timesteps, features, units), timesteps, features, units,
+                         f"lstm_model({timesteps}, {features}, {units})")
+    except CheckFailed:
+        return USES_MODEL
+    except SubmissionFailure as failure:
+        return USES_MODEL if failure.outcome.value == "error" else None
+    return None
 
 
 @pytest.mark.points(2)
@@ -71,7 +107,8 @@ def test_unrolled_over_a_sequence(submission):
     got = as_array(submission.rnn_forward(XS, np.zeros(2), W_X, W_H, B), "rnn_forward(...)")
     want = expected_states(XS, np.zeros(2), W_X, W_H, B)
     if got.shape != want.shape:
-        fail(f"rnn_forward over 3 steps returned shape {got.shape}; expected {want.shape}, one output per step")
+        fail(f"rnn_forward over 3 steps returned shape {got.shape}; expected {want.shape}, one output per step",
+             STATES_NOT_COLLECTED if got.size == 0 else None)
     if not close(got, want):
         carried = np.array([np.tanh(W_X @ x + B) for x in XS])
         fail(f"rnn_forward returned {show(got)}, expected {show(want)}", STATE_NOT_CARRIED if close(got, carried) else None)

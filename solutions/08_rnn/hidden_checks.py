@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from grader.checks import keras_models
-from grader.checks import as_array, as_pair, close, fail, public_checks_of, show
+from grader.checks import CheckFailed, SubmissionFailure, as_array, as_pair, close, fail, public_checks_of, show
 
 public = public_checks_of(__file__)
 
@@ -23,7 +23,8 @@ def test_rnn_random_weights_and_sequences(submission, rng):
     got = as_array(submission.rnn_forward(xs, h0, W_x, W_h, b), "rnn_forward(...)")
     want = public.expected_states(xs, h0, W_x, W_h, b)
     if got.shape != want.shape or not close(got, want):
-        fail(f"rnn_forward over {steps} steps returned {show(got)}, expected {show(want)}")
+        fail(f"rnn_forward over {steps} steps returned {show(got)}, expected {show(want)}",
+             public.STATES_NOT_COLLECTED if got.size == 0 else None)
 
 
 @pytest.mark.points(2)
@@ -50,6 +51,11 @@ def test_lstm_model_other_sizes(submission, rng):
     if shapes[:3] != [(features, 4 * units), (units, 4 * units), (4 * units,)]:
         fail(f"the LSTM's weights have the shapes {shapes[:3]}; an LSTM of {units} units on {features} features has "
              f"{[(features, 4 * units), (units, 4 * units), (4 * units,)]}")
+    # The documented default, units=16, read from the model it builds when no units are given.
+    default = keras_models.layers(submission.lstm_model(timesteps, features), f"lstm_model({timesteps}, {features})")
+    if [layer.units for layer in default][:1] != [16]:
+        fail(f"lstm_model({timesteps}, {features}) built layers of {[layer.units for layer in default]} units; "
+             "without units it builds an LSTM of 16", public.DEFAULT_UNITS)
 
 
 @pytest.mark.points(3)
@@ -59,8 +65,23 @@ def test_fit_lstm_predicts_a_sine_wave(submission, rng):
     series = np.sin(phase + 2 * np.pi * np.arange(160) / period)
     X = np.array([series[i:i + 10] for i in range(150)]).reshape(150, 10, 1)
     y = series[10:160]
-    model, _ = as_pair(submission.fit_lstm(X, y, 16, 25), "fit_lstm", "(model, history.history)")
-    public.check_lstm_model(model, 10, 1, 16, "fit_lstm")
+    try:   # units left out: the documented default, 16, is checked on the model it returns
+        result = submission.fit_lstm(X, y, epochs=25)
+    except SubmissionFailure as failure:   # it raised: name lstm_model when that is what is wrong
+        if failure.outcome.value == "error":
+            failure.hint = failure.hint or public.model_root(submission, 10, 1, 16)
+        raise
+    model, _ = as_pair(result, "fit_lstm", "(model, history.history)")
+    layers = keras_models.layers(model, "fit_lstm")
+    if [layer.kind for layer in layers] == ["LSTM", "Dense"] and layers[0].units != 16:
+        fail(f"fit_lstm(X, y, epochs=25) returned an LSTM of {layers[0].units} units; without units it builds "
+             "lstm_model(..., units=16)", public.DEFAULT_UNITS if public.model_root(submission, 10, 1, 16) is None else
+             public.USES_MODEL)
+    try:
+        public.check_lstm_model(model, 10, 1, 16, "fit_lstm")
+    except CheckFailed as failure:   # without a hint of its own: the root, when it is lstm_model
+        failure.hint = failure.hint or public.model_root(submission, 10, 1, 16)
+        raise
     predictions = keras_models.forward(model, X, "fit_lstm").reshape(-1)
     mse, variance = float(np.mean((predictions - y) ** 2)), float(np.var(y))
     last_value = float(np.mean((X[:, -1, 0] - y) ** 2))   # a model can copy its last input without any training
