@@ -32,6 +32,8 @@ DEFAULT_UNITS = Hint("default-units", "The documented default is units=16: lstm_
                      "fit_lstm(X, y) build an LSTM of 16 units when no units are given.")
 STATES_NOT_COLLECTED = Hint("states-not-collected", "rnn_forward returns every step's output: append each new h to "
                             "the list and return np.array(states), one row per time step.")
+SIZES_FROM_X = Hint("lstm-sizes-from-x", "X holds (windows, timesteps, features): fit_lstm builds "
+                    "lstm_model(X.shape[1], X.shape[2], units), not from the number of windows X.shape[0].")
 USES_MODEL = Hint("uses-wrong-lstm-model", "Your lstm_model() builds a model unlike the lab's (see its check), and "
                   "fit_lstm uses it: fix lstm_model first; this may then pass too.")
 
@@ -54,7 +56,7 @@ def check_lstm_model(model, timesteps, features, units, what):
     shape = keras_models.input_shape(model)
     if shape is None or list(shape) != [None, timesteps, features]:
         fail(f"{what} returned a model whose input shape is {shape}; expected (None, {timesteps}, {features})",
-             MISSING_INPUT_SHAPE)
+             MISSING_INPUT_SHAPE if shape is None or len(shape) != 3 else None)
     kinds = [layer.kind for layer in layers]
     if kinds != ["LSTM", "Dense"]:
         fail(f"{what} returned the layers {kinds}; expected ['LSTM', 'Dense']",

@@ -73,6 +73,10 @@ def test_fit_lstm_predicts_a_sine_wave(submission, rng):
         raise
     model, _ = as_pair(result, "fit_lstm", "(model, history.history)")
     layers = keras_models.layers(model, "fit_lstm")
+    shape = keras_models.input_shape(model)
+    if shape is not None and len(shape) == 3 and list(shape) != [None, 10, 1] and X.shape[0] in shape[1:]:
+        fail(f"fit_lstm on X of shape {X.shape} returned a model whose input shape is {shape}; expected (None, 10, 1)",
+             public.SIZES_FROM_X if public.model_root(submission, 10, 1, 16) is None else public.USES_MODEL)
     if [layer.kind for layer in layers] == ["LSTM", "Dense"] and layers[0].units != 16:
         fail(f"fit_lstm(X, y, epochs=25) returned an LSTM of {layers[0].units} units; without units it builds "
              "lstm_model(..., units=16)", public.DEFAULT_UNITS if public.model_root(submission, 10, 1, 16) is None else
