@@ -32,6 +32,12 @@ HIDDEN_NOT_RELU = Hint("hidden-layers-relu", "The hidden layers apply ReLU, Dens
                        "it (the default is linear) the whole network is one linear regression.")
 USES_MODEL = Hint("uses-wrong-regression-model", "Your regression_model() builds a model unlike the lab's (see its "
                   "check), and fit_regression_model uses it: fix regression_model first; this may then pass too.")
+WRONG_OPTIMIZER = Hint("wrong-optimizer", "The lab compiles the regression model with optimizer='adam' (compile's "
+                       "default optimizer is rmsprop).")
+MISSING_LAYER = Hint("missing-dense-layer", "The lab's model has three Dense layers: two hidden ones, "
+                     "Dense(50, activation='relu') each, and the output Dense(1).")
+EPOCHS_NOT_PASSED = Hint("epochs-not-passed-to-fit", "Pass the function's epochs to model.fit(..., epochs=epochs); "
+                         "without it Keras trains for a single epoch.")
 NO_VALIDATION = Hint("missing-validation-split", "Fit with validation_split=0.3, as in the lab, so the history "
                      "also records val_loss on the 30% of the data held out.")
 
@@ -120,7 +126,8 @@ def check_regression_model(model, n_cols, what):
              MISSING_INPUT_SHAPE if shape and shape[-1] != n_cols else None)
     kinds = [layer.kind for layer in layers]
     if len(dense) != 3 or len(layers) != 3:
-        fail(f"{what} returned the layers {kinds}; the lab's model has three Dense layers: 50 ReLU, 50 ReLU, 1 linear")
+        fail(f"{what} returned the layers {kinds}; the lab's model has three Dense layers: 50 ReLU, 50 ReLU, 1 linear",
+             MISSING_LAYER if len(dense) == len(layers) == 2 else None)
     units = [layer.units for layer in dense]
     if units != [50, 50, 1]:
         fail(f"{what} returned Dense layers of {units} units; expected [50, 50, 1]")
@@ -137,8 +144,10 @@ def check_regression_model(model, n_cols, what):
         fail(f"{what} returned a model compiled without a loss", WRONG_LOSS)
     if loss != "mean_squared_error":
         fail(f"the model is compiled with the loss {loss!r}", WRONG_LOSS)
-    if keras_models.optimizer_name(model) != "adam":
-        fail(f"the model is compiled with the optimizer {keras_models.optimizer_name(model)!r}; the lab uses 'adam'")
+    optimizer = keras_models.optimizer_name(model)
+    if optimizer != "adam":
+        fail(f"the model is compiled with the optimizer {optimizer!r}; the lab uses 'adam'",
+             WRONG_OPTIMIZER if optimizer is not None else None)
     weights = [np.shape(w) for w in model.weights]
     expected = [(n_cols, 50), (50,), (50, 50), (50,), (50, 1), (1,)]
     if weights != expected:

@@ -49,8 +49,11 @@ def test_fit_regression_model_learns(submission, rng):
     if "val_loss" not in history:
         fail(f"the history has the keys {sorted(history)}", public.NO_VALIDATION)
     if type(history["loss"]) is not list or len(history["loss"]) != epochs:
+        # One loss is what model.fit gives without epochs= (its default is 1): only the hint is chosen from the
+        # submission's own history, never a pass.
         fail(f"fit_regression_model(..., epochs={epochs}) should train for {epochs} epochs and return history.history, "
-             f"one loss per epoch; its 'loss' is {show(history['loss'])}")
+             f"one loss per epoch; its 'loss' is {show(history['loss'])}",
+             public.EPOCHS_NOT_PASSED if type(history["loss"]) is list and len(history["loss"]) == 1 else None)
     public.check_trained_model(submission, model, len(public.PREDICTORS), "fit_regression_model")
     # What the model learned is measured here, from the weights it returned; the history is only the
     # submission's own report. Before training, a model of this shape predicts about 0.
