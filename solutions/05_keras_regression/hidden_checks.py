@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from grader.checks import keras_models
-from grader.checks import as_pair, fail, public_checks_of, show
+from grader.checks import SubmissionFailure, as_pair, fail, public_checks_of, show
 from grader.checks import Frame
 
 public = public_checks_of(__file__)
@@ -42,8 +42,13 @@ def test_fit_regression_model_learns(submission, rng):
         name: (frame.data[name] - frame.data[name].mean()) / frame.data[name].std() for name in public.PREDICTORS})
     target = frame.data["Strength"]
     epochs = 3
-    model, history = as_pair(submission.fit_regression_model(predictors, public.Column("Strength", target), epochs=epochs),
-                             "fit_regression_model", "(model, history.history)")
+    try:
+        result = submission.fit_regression_model(predictors, public.Column("Strength", target), epochs=epochs)
+    except SubmissionFailure as failure:   # it raised: name regression_model when that is what is wrong
+        if failure.outcome.value == "error":
+            failure.hint = failure.hint or public.model_root(submission, len(public.PREDICTORS))
+        raise
+    model, history = as_pair(result, "fit_regression_model", "(model, history.history)")
     if type(history) is not dict or "loss" not in history:
         fail(f"the second value should be history.history, a dict with 'loss', but it is {show(history)}")
     if "val_loss" not in history:
