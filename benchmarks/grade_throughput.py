@@ -81,8 +81,8 @@ def make_submissions(folder: Path, count: int, seed: int = 7, exercise_id: str =
 
 
 class PeakMemory:
-    """Samples the memory of this process's whole tree (workers, sandboxes, pytest runs): the proportional set
-    size, so pages forked children share with their template count once."""
+    """Samples the memory of this process's whole tree (workers, sandboxes, pytest runs) every half second: the
+    proportional set size, so pages forked children share with their template count once."""
 
     def __init__(self) -> None:
         self.peak = 0
@@ -90,7 +90,9 @@ class PeakMemory:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
-        while not self._stop.wait(0.05):
+        # Reading smaps_rollup walks each process's page tables under its memory lock: sampled every 50 ms it
+        # took a fifth of the throughput of two warm workers (their forks and page faults wait for the lock).
+        while not self._stop.wait(0.5):
             self.peak = max(self.peak, sum(_proportional_bytes(pid) for pid in process_tree(os.getpid())))
 
     def __enter__(self) -> "PeakMemory":
