@@ -105,3 +105,24 @@ def test_audit_of_one_exercise_end_to_end(tmp_path):
     page = (tmp_path / "audit.html").read_text()
     assert "<script" not in page and "01_forward_propagation" in page
     assert run.returncode == (0 if exercise["meets_targets"] else 1)
+
+
+def test_models_compare_without_the_names_keras_numbers_per_process():
+    """A probe that built a layer more earlier in the sandbox shifts Keras's automatic names (dense_3 for dense_2);
+    the audit must still see the same model, and still see a different one where units or layers differ."""
+    import numpy as np
+
+    from grader.audit.equivalence import same
+    from grader.sandbox.wire import ModelDescription
+
+    def model(first: str, units: int, extra: bool = False):
+        layers = [{"class_name": "InputLayer", "config": {"name": f"input_layer_{first}", "batch_shape": [None, 4]}},
+                  {"class_name": "Dense", "config": {"name": f"dense_{first}", "units": units}}]
+        if extra:
+            layers.append({"class_name": "Dense", "config": {"name": "dense_9", "units": 1}})
+        architecture = json.dumps({"class_name": "Sequential", "config": {"name": f"sequential_{first}", "layers": layers}})
+        return ModelDescription(architecture, {"loss": "mse"}, [np.zeros((4, units))], [None, 4], [None, units])
+
+    assert same(model("1", 8), model("3", 8))
+    assert not same(model("1", 8), model("1", 9))
+    assert not same(model("1", 8), model("1", 8, extra=True))

@@ -8,6 +8,7 @@ the documented defaults left out), so agreeing on them means more than passing t
 
 from __future__ import annotations
 
+import json
 import random
 import shutil
 import tempfile
@@ -197,8 +198,40 @@ def _same_values(a: np.ndarray, b: np.ndarray, rtol: float, atol: float) -> bool
 
 def _same_model(a: Any, b: Any) -> bool:
     """Two model descriptions: the same architecture and compile settings, and the same weights' shapes."""
-    return (a.architecture == b.architecture and a.compile == b.compile
+    return (_unnamed(a.architecture) == _unnamed(b.architecture) and a.compile == b.compile
             and [np.shape(w) for w in a.weights] == [np.shape(w) for w in b.weights])
+
+
+def _unnamed(architecture: str) -> Any:
+    """The architecture with its layers' and model's names replaced by their order of appearance. Keras numbers
+    automatic names per process (dense_3, input_layer_2), so a probe that built one layer more or less earlier in
+    the same sandbox would otherwise make every later model look different."""
+    try:
+        tree = json.loads(architecture)
+    except ValueError:
+        return architecture
+    names: dict[str, str] = {}
+
+    def collect(node: Any) -> None:
+        if isinstance(node, dict):
+            config = node.get("config")
+            if isinstance(config, dict) and isinstance(config.get("name"), str):
+                names.setdefault(config["name"], f"#{len(names)}")
+            for item in node.values():
+                collect(item)
+        elif isinstance(node, list):
+            for item in node:
+                collect(item)
+
+    def rename(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {key: rename(item) for key, item in node.items()}
+        if isinstance(node, list):
+            return [rename(item) for item in node]
+        return names.get(node, node) if isinstance(node, str) else node
+
+    collect(tree)
+    return rename(tree)
 
 
 def _numeric(value: Any) -> np.ndarray | None:
