@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import multiprocessing
 import os
 import random
 import statistics
@@ -280,7 +279,7 @@ def report(rows: list[Row], count: int, exercise_id: str, tf_import: float | Non
               f"{throughput:7.2f} {throughput / row.processes:8.2f} {row.wall:7.1f} {row.peak / 2**20:8.0f} "
               f"{ratio:20.1f}x")
     naive_steady = {row.processes: row.steady()[1] for row in rows if row.label.startswith("naive")}
-    print(f"\nthe same runs after each process's first submission (start-up: templates, imports, collection):")
+    print("\nthe same runs after each process's first submission (start-up: templates, imports, collection):")
     print(f"{'mode':45} {'procs':>5} {'start-up s':>10} {'subs/s':>7} {'vs naive, same procs':>21}")
     for row in rows:
         startup, steady = row.steady()
