@@ -341,8 +341,10 @@ def _run_notebooks(argv: list[str]) -> ExitCode:
             print(f"stale: {problem}; run `grade notebooks` to regenerate")
         print(f"{len(course.exercises) - len(problems)} notebooks up to date, {len(problems)} stale")
         return ExitCode.VALIDATION_FAILED if problems else ExitCode.OK
-    for path in write_notebooks(course):
+    written = write_notebooks(course)
+    for path in written:
         print(f"wrote {path}")
+    print(f"notebooks: {len(written)} written, {len(course.exercises) - len(written)} already up to date")
     return ExitCode.OK
 
 

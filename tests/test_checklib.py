@@ -50,3 +50,43 @@ def test_as_pair_names_the_expected_shape():
         as_pair(3, "f()", "(a, b)")
     with pytest.raises(CheckFailed):
         as_pair((1, 2, 3), "f()", "(a, b)")
+
+
+class WrittenAs:
+    """The one thing check_written_default asks of the submission: its functions' signatures as written."""
+
+    def __init__(self, source):
+        from grader.labcode.signatures import signatures
+
+        self._signatures = signatures(source)
+
+    def signature_of(self, name):
+        return self._signatures.get(name)
+
+
+@pytest.mark.parametrize("written", ["def fit(X, epochs=100): pass", "EPOCHS = 7\ndef fit(X, epochs=EPOCHS): pass",
+                                     "def other(X): pass", "def fit(X, *, epochs=100): pass"])
+def test_a_documented_default_as_written_or_unreadable_passes(written):
+    from grader.grading.checklib import check_written_default
+
+    check_written_default(WrittenAs(written), "fit", "epochs", 100, None)   # an expression or no fit: nothing claimed
+
+
+@pytest.mark.parametrize("written, says", [("def fit(X, epochs=50): pass", "written with epochs=50"),
+                                           ("def fit(X, epochs=100.0): pass", "written with epochs=100.0"),
+                                           ("def fit(X, epochs): pass", "has no default")])
+def test_another_default_as_written_fails_with_the_hint(written, says):
+    from grader.feedback.results import Hint
+    from grader.grading.checklib import check_written_default
+
+    hint = Hint("fit-default-epochs", "Keep epochs=100.")
+    with pytest.raises(CheckFailed, match=says) as failed:
+        check_written_default(WrittenAs(written), "fit", "epochs", 100, hint)
+    assert failed.value.hint is hint and "epochs=100" in str(failed.value)
+
+
+def test_signature_default_of_reads_what_is_written():
+    from grader.labcode.signatures import signatures
+
+    signature = signatures("def f(a, b=2, *args, c, d='x', **kw): pass")["f"]
+    assert [signature.default_of(name) for name in ("a", "b", "c", "d", "e")] == ["", "2", "", "'x'", None]

@@ -213,3 +213,54 @@ def test_budgeted_forward_still_matches_keras_for_conv_and_recurrent_models(kera
     for model, x in ((conv_model, rng.normal(size=(7, 9, 9, 2))), (recurrent_model, rng.normal(size=(7, 6, 2)))):
         expected = model.predict(x, verbose=0)
         assert np.allclose(keras_models.forward(roundtrip(model), x, "m"), expected, atol=1e-5)
+
+
+def steps_model(steps):
+    return wire.ModelDescription("{}", {"loss": "mse", "optimizer": "adam"}, [], None, None, steps)
+
+
+def test_fit_counts_updates_as_keras_does():
+    assert keras_models.Fit(150, 25, batch_size=16).steps == 25 * 10
+    assert keras_models.Fit(4000, 3, validation_split=0.3).training_rows == 2800
+    assert keras_models.Fit(136, 2, validation_split=0.3).steps == 2 * 3   # floor(95.2) rows: 3 batches of 32
+    # A split above 1 slices from the end as Keras does: 4000 * (1 - 1.3) is a hair below -1200, so 2799 rows.
+    assert keras_models.Fit(4000, 3, validation_split=1.3).training_rows == 2799
+
+
+def test_fit_steps_fail_names_a_mistake_only_when_exactly_one_explains_the_count():
+    from grader.feedback.results import Hint
+
+    batch, epochs = Hint("fit-batch-size", "b"), Hint("epochs-not-passed-to-fit", "e")
+    asked = keras_models.Fit(150, 25, batch_size=16)
+    mistakes = ((batch, keras_models.Fit(150, 25, batch_size=32)), (epochs, keras_models.Fit(150, 1, batch_size=16)))
+    keras_models.check_fit_steps(steps_model(250), asked, "fit_lstm", mistakes)    # as asked
+    keras_models.check_fit_steps(steps_model(None), asked, "fit_lstm", mistakes)   # not compiled: other checks say so
+    with pytest.raises(CheckFailed, match=r"made 125 updates.*25 x 10 = 250") as failed:
+        keras_models.check_fit_steps(steps_model(125), asked, "fit_lstm", mistakes)
+    assert failed.value.hint is batch
+    with pytest.raises(CheckFailed) as failed:
+        keras_models.check_fit_steps(steps_model(10), asked, "fit_lstm", mistakes)
+    assert failed.value.hint is epochs
+    with pytest.raises(CheckFailed, match="fitted twice|made 500") as failed:   # fitted twice: no known mistake
+        keras_models.check_fit_steps(steps_model(500), asked, "fit_lstm", mistakes)
+    assert failed.value.hint is None
+    with pytest.raises(CheckFailed, match="never updated") as failed:
+        keras_models.check_fit_steps(steps_model(0), asked, "fit_lstm", mistakes)
+    assert failed.value.hint is None
+    ambiguous = ((batch, keras_models.Fit(150, 25, batch_size=32)), (epochs, keras_models.Fit(150, 25, batch_size=32)))
+    with pytest.raises(CheckFailed) as failed:
+        keras_models.check_fit_steps(steps_model(125), asked, "fit_lstm", ambiguous)
+    assert failed.value.hint is None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fit", [dict(epochs=2), dict(epochs=3, batch_size=16), dict(epochs=2, validation_split=0.3)])
+def test_a_fitted_model_reports_the_updates_keras_made(keras, fit):
+    x = np.random.default_rng(0).normal(size=(136, 3)).astype("float32")
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    assert roundtrip(model).optimizer_steps == 0
+    model.fit(x, x.sum(axis=1), verbose=0, **fit)
+    assert roundtrip(model).optimizer_steps == keras_models.Fit(136, **fit).steps
+    uncompiled = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    assert roundtrip(uncompiled).optimizer_steps is None

@@ -128,6 +128,18 @@ def test_a_stale_notebook_fails_the_check(course_copy):
     assert run.returncode == 1 and "backprop.ipynb differs" in run.stdout
 
 
+def test_regenerating_writes_only_the_stale_notebook(course_copy):
+    # `grade FOLDER` grades the newer of notebook and script: rewriting an unchanged notebook would switch it.
+    readme = course_copy / "exercises/02_backprop/README.md"
+    readme.write_text(readme.read_text() + "\nOne more sentence.\n")
+    untouched = course_copy / "exercises/01_forward_propagation/forward_propagation.ipynb"
+    before = untouched.stat().st_mtime_ns
+    run = run_grade("notebooks", cwd=course_copy)
+    assert run.returncode == 0 and "backprop.ipynb" in run.stdout and "forward_propagation.ipynb" not in run.stdout
+    assert "notebooks: 1 written, 8 already up to date" in run.stdout and untouched.stat().st_mtime_ns == before
+    assert run_grade("notebooks", "--check", cwd=course_copy).returncode == 0
+
+
 def test_the_generated_notebook_grades_as_the_stub(tmp_path):
     document = run_grade("exercises/02_backprop", "--submission", ROOT / "exercises/02_backprop/backprop.ipynb",
                          "--json", "-").document

@@ -40,6 +40,8 @@ EPOCHS_NOT_PASSED = Hint("epochs-not-passed-to-fit", "Pass the function's epochs
                          "without it Keras trains for a single epoch.")
 NOT_ONE_HOT = Hint("labels-not-one-hot", "categorical_crossentropy needs one-hot targets: to_categorical(labels) "
                    "turns 3 into [0, 0, 0, 1, 0, ...].")
+DEFAULT_EPOCHS = Hint("fit-default-epochs", "Keep the documented default: def fit_classification_model(X_train, "
+                      "y_train, X_test, y_test, epochs=10), so a call without epochs trains for 10 epochs as the lab does.")
 
 USES_MODEL = Hint("uses-wrong-classification-model", "Your classification_model() builds a model unlike the lab's "
                   "(see its check), and fit_classification_model uses it: fix classification_model first; this may "

@@ -41,6 +41,10 @@ USES_MODEL = Hint("uses-wrong-convolutional-model", "Your convolutional_model() 
                   "pass too.")
 NO_VALIDATION = Hint("missing-validation-data", "Fit with validation_data=(X_test, y_test), as in the lab, so the "
                      "history also records val_loss and val_accuracy on the test images.")
+DEFAULT_EPOCHS = Hint("fit-default-epochs", "Keep the documented default: def fit_convolutional_model(X_train, "
+                      "y_train, X_test, y_test, epochs=10), so a call without epochs trains for 10 epochs as the lab does.")
+BATCH_SIZE = Hint("fit-batch-size", "Fit in batches of 200 images, as the lab does: model.fit(..., batch_size=200) "
+                  "(without batch_size Keras uses 32).")
 
 ONE_BLOCK = ["Conv2D", "MaxPooling2D", "Flatten", "Dense", "Dense"]
 TWO_BLOCKS = ["Conv2D", "MaxPooling2D", "Conv2D", "MaxPooling2D", "Flatten", "Dense", "Dense"]

@@ -36,6 +36,10 @@ SIZES_FROM_X = Hint("lstm-sizes-from-x", "X holds (windows, timesteps, features)
                     "lstm_model(X.shape[1], X.shape[2], units), not from the number of windows X.shape[0].")
 USES_MODEL = Hint("uses-wrong-lstm-model", "Your lstm_model() builds a model unlike the lab's (see its check), and "
                   "fit_lstm uses it: fix lstm_model first; this may then pass too.")
+DEFAULT_EPOCHS = Hint("fit-default-epochs", "Keep the documented default: def fit_lstm(X, y, units=16, epochs=20), "
+                      "so a call without epochs trains for 20 epochs.")
+BATCH_SIZE = Hint("fit-batch-size", "Fit in batches of 16 windows, as the README says: model.fit(X, y, epochs=epochs, "
+                  "batch_size=16) (without batch_size Keras uses 32).")
 
 W_X = np.array([[0.5, -0.2], [0.1, 0.4]])
 W_H = np.array([[0.3, 0.0], [-0.1, 0.2]])

@@ -33,6 +33,11 @@ EPOCHS_NOT_PASSED = Hint("epochs-not-passed-to-fit", "Pass the function's epochs
                          "without it Keras trains for a single epoch.")
 USES_MODEL = Hint("uses-wrong-autoencoder-model", "Your autoencoder_model() builds a model unlike the lab's (see its "
                   "check), and this function uses it: fix autoencoder_model first; this may then pass too.")
+DEFAULT_EPOCHS = Hint("fit-default-epochs", "Keep the documented default epochs=30: def fit_autoencoder(X, "
+                      "encoding_dim=16, epochs=30) and def fit_denoising_autoencoder(X_noisy, X_clean, encoding_dim=16, "
+                      "epochs=30).")
+BATCH_SIZE = Hint("fit-batch-size", "Fit in batches of 32 images, as the README says: model.fit(..., epochs=epochs, "
+                  "batch_size=32).")
 
 
 def check_autoencoder(model, input_dim, encoding_dim, what):

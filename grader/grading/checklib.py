@@ -6,6 +6,7 @@ judge with these helpers so that a wrong type becomes a clear failure, not a cra
 
 from __future__ import annotations
 
+import ast
 import math
 from typing import Any
 
@@ -15,7 +16,7 @@ from grader.feedback.results import Hint
 from grader.grading.verdicts import CheckFailed, SubmissionFailure, fail
 
 __all__ = ["Hint", "CheckFailed", "SubmissionFailure", "fail", "as_number", "as_array", "close", "gives", "show", "as_pair",
-           "public_checks_of"]
+           "public_checks_of", "check_written_default"]
 
 
 def show(value: Any) -> str:
@@ -145,3 +146,26 @@ def _close_any(got: Any, want: Any, rtol: float, atol: float) -> bool:
         return close(got, want, rtol, atol)
     except (TypeError, ValueError):
         return False
+
+
+def check_written_default(submission: Any, function: str, parameter: str, documented: Any, hint: Hint | None) -> None:
+    """Fail when `function`, as the student wrote it, gives `parameter` no default or another literal one.
+
+    Read from the graded source on the trusted side, for a default too costly to run (a hundred epochs of
+    training). A default the source computes (`epochs=EPOCHS`), or a function defined where the source
+    does not show it, cannot be read: then nothing is claimed.
+    """
+    signature = submission.signature_of(function)
+    written = signature.default_of(parameter) if signature is not None else None
+    if written is None:
+        return
+    if written == "":
+        fail(f"{function}'s {parameter} has no default; the README documents {parameter}={documented!r}, so "
+             f"{function} can be called without it", hint)
+    try:
+        value = ast.literal_eval(written)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return
+    if type(value) is not type(documented) or value != documented:
+        fail(f"{function} is written with {parameter}={written}, but the README documents {parameter}="
+             f"{documented!r}: calling it without {parameter} would not do what the lab does", hint)

@@ -24,6 +24,14 @@ class Signature:
     def shown(self) -> str:
         return f"{self.name}({', '.join(self.parameters)})"
 
+    def default_of(self, parameter: str) -> str | None:
+        """The default of `parameter` as written ("100"), "" when it has none, None when there is no such parameter."""
+        for written in self.parameters:
+            name, equals, default = written.partition("=")
+            if name == parameter:
+                return default if equals else ""
+        return None
+
 
 def _default(node: ast.expr) -> str:
     try:

@@ -52,11 +52,15 @@ def _text(notebook: nbformat.NotebookNode) -> str:
 
 
 def write_notebooks(course: Course) -> list[Path]:
+    """Write the notebooks that differ from what their README and stub generate; leave the others untouched,
+    since `grade FOLDER` grades the newer of the notebook and the script."""
     written = []
     for exercise in course.exercises:
         path = notebook_path(exercise)
-        path.write_text(_text(build_notebook(exercise)), encoding="utf-8")
-        written.append(path)
+        text = _text(build_notebook(exercise))
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+            written.append(path)
     return written
 
 

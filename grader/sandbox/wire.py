@@ -27,6 +27,7 @@ MAX_ITEMS = 1_000_000
 MAX_ARRAY_ELEMENTS = 4_000_000
 MAX_STR_CHARS = 1_000_000
 MAX_INT_DIGITS = 1000   # far below the 4300 digits JSON (Python's int/str conversion) refuses to write or read
+MAX_OPTIMIZER_STEPS = 2**53   # a step count JSON carries exactly
 _INT_BOUND = 10 ** MAX_INT_DIGITS
 
 # Dtypes a check may receive. Object, string, void and datetime arrays are refused.
@@ -83,6 +84,9 @@ class ModelDescription:
     weights: list
     input_shape: list | None
     output_shape: list | None
+    # How many updates its optimizer has made (Keras counts every batch of every fit): an exact reading of how
+    # the returned model was trained, which a check may hold against the epochs and batch size it asked for.
+    optimizer_steps: int | None = None
 
 
 # ---------------------------------------------------------------- encoding (either side)
@@ -184,12 +188,22 @@ def _encode_model(model: Any) -> Any:
         weights = [_encode_array(np.asarray(w)) for w in model.get_weights()]
         input_shape = _shape_list(getattr(model, "input_shape", None)) if getattr(model, "built", False) else None
         output_shape = _shape_list(getattr(model, "output_shape", None)) if getattr(model, "built", False) else None
+        steps = _optimizer_steps(model) if compile_config is not None else None
     except Unsupported:
         raise
     except Exception as exc:  # noqa: BLE001 - a model that cannot describe itself is the submission's problem
         raise Unsupported(f"returned a Keras model that could not be described ({type(exc).__name__}: {exc})") from None
     return {"model": {"architecture": architecture, "compile": _encode(compile_json, 1) if compile_json is not None else None,
-                      "weights": weights, "input_shape": input_shape, "output_shape": output_shape}}
+                      "weights": weights, "input_shape": input_shape, "output_shape": output_shape,
+                      "optimizer_steps": steps}}
+
+
+def _optimizer_steps(model: Any) -> int | None:
+    counter = getattr(getattr(model, "optimizer", None), "iterations", None)
+    if counter is None:
+        return None
+    steps = np.asarray(counter)
+    return int(steps) if steps.shape == () and np.issubdtype(steps.dtype, np.integer) and steps >= 0 else None
 
 
 def _shape_list(shape: Any) -> Any:
@@ -333,7 +347,10 @@ def _decode_model(body: dict, depth: int, budget: _Budget) -> ModelDescription:
     shapes = [_decode(body.get(key), depth + 1, budget) for key in ("input_shape", "output_shape")]
     if compile_config is not None and type(compile_config) is not dict:
         raise WireError("a model's compile settings are malformed")
-    return ModelDescription(architecture, compile_config, arrays, shapes[0], shapes[1])
+    steps = body.get("optimizer_steps")
+    if steps is not None and (type(steps) is not int or not 0 <= steps <= MAX_OPTIMIZER_STEPS):
+        raise WireError("a model's optimizer step count is malformed")
+    return ModelDescription(architecture, compile_config, arrays, shapes[0], shapes[1], steps)
 
 
 def _decode_array(body: Any, budget: _Budget) -> np.ndarray:

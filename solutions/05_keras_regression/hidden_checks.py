@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from grader.checks import keras_models
-from grader.checks import SubmissionFailure, as_pair, fail, public_checks_of, show
+from grader.checks import SubmissionFailure, as_pair, check_written_default, fail, public_checks_of, show
 from grader.checks import Frame
 
 public = public_checks_of(__file__)
@@ -60,6 +60,10 @@ def test_fit_regression_model_learns(submission, rng):
              f"one loss per epoch; its 'loss' is {show(history['loss'])}",
              public.EPOCHS_NOT_PASSED if type(history["loss"]) is list and len(history["loss"]) == 1 else None)
     public.check_trained_model(submission, model, len(public.PREDICTORS), "fit_regression_model")
+    rows = len(target)
+    keras_models.check_fit_steps(model, keras_models.Fit(rows, epochs, validation_split=0.3), "fit_regression_model", (
+        (public.EPOCHS_NOT_PASSED, keras_models.Fit(rows, 1, validation_split=0.3)),
+        (public.NO_VALIDATION, keras_models.Fit(rows, epochs))))
     # What the model learned is measured here, from the weights it returned; the history is only the
     # submission's own report. Before training, a model of this shape predicts about 0.
     predictions = keras_models.forward(model, predictors.matrix(), "fit_regression_model").reshape(-1)
@@ -69,3 +73,4 @@ def test_fit_regression_model_learns(submission, rng):
         fail(f"the returned model's mean squared error on the data is {after:.4g}: an untrained model gets about "
              f"{untrained:.4g}, and always predicting the average strength gets {average:.4g}. After {epochs} epochs "
              "the lab's model does far better than the average: fit the model on (predictors, target) and return it.")
+    check_written_default(submission, "fit_regression_model", "epochs", 100, public.DEFAULT_EPOCHS)

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from grader.checks import keras_models
-from grader.checks import CheckFailed, SubmissionFailure, as_array, as_pair, close, fail, public_checks_of, show
+from grader.checks import CheckFailed, SubmissionFailure, as_array, as_pair, check_written_default, close, fail
+from grader.checks import public_checks_of, show
 from grader.checks import digits_images
 
 public = public_checks_of(__file__)
@@ -81,8 +82,12 @@ def test_fit_classification_model_learns_the_digits(submission, rng):
     except CheckFailed as failure:   # without a hint of its own: the root, when it is classification_model
         failure.hint = failure.hint or public.model_root(submission, 64, 10)
         raise
+    rows = len(X_train)
+    keras_models.check_fit_steps(model, keras_models.Fit(rows, 5), "fit_classification_model",
+                                 ((public.EPOCHS_NOT_PASSED, keras_models.Fit(rows, 1)),))
     probabilities = keras_models.forward(model, X_test, "fit_classification_model")
     accuracy = float(np.mean(np.argmax(probabilities, axis=1) == test_labels))
     if accuracy < 0.8:
         fail(f"the returned model recognises {accuracy:.0%} of held-out digits; a trained model of the lab's shape "
              "reaches over 80% after 5 epochs. Return the model you trained.")
+    check_written_default(submission, "fit_classification_model", "epochs", 10, public.DEFAULT_EPOCHS)

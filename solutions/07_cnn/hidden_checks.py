@@ -5,7 +5,7 @@ import pytest
 
 from grader.checks import keras_models
 from grader.checks import call_as_in_the_lab
-from grader.checks import CheckFailed, SubmissionFailure, as_pair, fail, public_checks_of
+from grader.checks import CheckFailed, SubmissionFailure, as_pair, check_written_default, fail, public_checks_of
 from grader.checks import digits_images
 
 public = public_checks_of(__file__)
@@ -58,8 +58,13 @@ def test_fit_convolutional_model_learns_the_digits(submission, rng):
     except CheckFailed as failure:   # without a hint of its own: the root, when it is convolutional_model
         failure.hint = failure.hint or public.model_root(submission, (8, 8, 1), 10)
         raise
+    rows = len(X_train)
+    keras_models.check_fit_steps(model, keras_models.Fit(rows, 12, batch_size=200), "fit_convolutional_model",
+                                 tuple((public.BATCH_SIZE, keras_models.Fit(rows, 12, batch_size=size))
+                                       for size in (32, 100, 400)))
     probabilities = keras_models.forward(model, X_test, "fit_convolutional_model")
     accuracy = float(np.mean(np.argmax(probabilities, axis=1) == test_labels))
     if accuracy < 0.6:  # the reference reaches 0.8-0.9
         fail(f"the returned model recognises {accuracy:.0%} of held-out digits; after 12 epochs the lab's model "
              "reaches well over 60%. Return the model you trained.")
+    check_written_default(submission, "fit_convolutional_model", "epochs", 10, public.DEFAULT_EPOCHS)

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from grader.checks import keras_models
-from grader.checks import CheckFailed, SubmissionFailure, as_array, as_pair, close, fail, public_checks_of, show
+from grader.checks import CheckFailed, SubmissionFailure, as_array, as_pair, check_written_default, close, fail
+from grader.checks import public_checks_of, show
 
 public = public_checks_of(__file__)
 
@@ -86,9 +87,13 @@ def test_fit_lstm_predicts_a_sine_wave(submission, rng):
     except CheckFailed as failure:   # without a hint of its own: the root, when it is lstm_model
         failure.hint = failure.hint or public.model_root(submission, 10, 1, 16)
         raise
+    keras_models.check_fit_steps(model, keras_models.Fit(len(X), 25, batch_size=16), "fit_lstm",
+                                 tuple((public.BATCH_SIZE, keras_models.Fit(len(X), 25, batch_size=size))
+                                       for size in (8, 32, 64)))
     predictions = keras_models.forward(model, X, "fit_lstm").reshape(-1)
     mse, variance = float(np.mean((predictions - y) ** 2)), float(np.var(y))
     last_value = float(np.mean((X[:, -1, 0] - y) ** 2))   # a model can copy its last input without any training
     if not mse < 0.5 * min(variance, last_value):  # the reference reaches about 0.01 of the last value's error
         fail(f"the returned model's squared error is {mse:.3g}, not much better than always predicting the mean "
              f"({variance:.3g}) or repeating the window's last value ({last_value:.3g}). Return the model you trained.")
+    check_written_default(submission, "fit_lstm", "epochs", 20, public.DEFAULT_EPOCHS)

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from grader.checks import keras_models
-from grader.checks import CheckFailed, SubmissionFailure, as_array, as_pair, close, fail, public_checks_of
+from grader.checks import CheckFailed, SubmissionFailure, as_array, as_pair, check_written_default, close, fail
+from grader.checks import public_checks_of
 from grader.checks import digits_images
 
 public = public_checks_of(__file__)
@@ -56,6 +57,10 @@ def trained(submission, function, args, epochs):
     except CheckFailed as failure:
         failure.hint = failure.hint or public.model_root(submission, 64, 16)
         raise
+    rows = len(args[0])
+    keras_models.check_fit_steps(model, keras_models.Fit(rows, epochs), function, (
+        (public.EPOCHS_NOT_PASSED, keras_models.Fit(rows, 1)),
+        *((public.BATCH_SIZE, keras_models.Fit(rows, epochs, batch_size=size)) for size in (16, 64))))
     return model, history
 
 
@@ -78,6 +83,7 @@ def test_fit_autoencoder_reconstructs_digits(submission, rng):
         fail(f"the returned autoencoder's reconstruction error on held-out digits is {error:.4g}; the average digit "
              f"alone gets {baseline:.4g}. Train it to reconstruct its input (fit(X, X)) and return that model.",
              epochs_hint(history, 30))
+    check_written_default(submission, "fit_autoencoder", "epochs", 30, public.DEFAULT_EPOCHS)
 
 
 @pytest.mark.points(5)
@@ -94,3 +100,4 @@ def test_fit_denoising_autoencoder_removes_noise(submission, rng):
         fail(f"after your autoencoder the noisy digits are {after:.4g} away from the clean ones, against {before:.4g} "
              "before: train it on (noisy input, clean target), fit(X_noisy, X_clean), and return that model.",
              epochs_hint(history, 30))
+    check_written_default(submission, "fit_denoising_autoencoder", "epochs", 30, public.DEFAULT_EPOCHS)
