@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from grade_throughput import exercise_of, make_submissions, naive_one  # noqa: E402
+from grader.feedback.model import compile_validation  # noqa: E402
 from grader.grading.engine import collect_checks, grade  # noqa: E402
 from grader.sandbox.warm import ZygoteLauncher  # noqa: E402
 
@@ -94,6 +95,7 @@ def main() -> int:
             launcher = ZygoteLauncher()
             try:
                 collect_checks(exercise)
+                compile_validation()   # as a batch worker does
                 for path in paths[:3]:   # the template starts and the checks are collected: not per submission
                     grade(exercise, path, seed=1, launcher=launcher)
                 own, total = own_cpu(), group.seconds()

@@ -183,6 +183,7 @@ def _warm_worker_init(exercise_id: str) -> None:
     global _WORKER_LAUNCHER, _WORKER_EXERCISE
     from grader.sandbox.warm import ZygoteLauncher
 
+    from grader.feedback.model import compile_validation
     from grader.grading.engine import collect_checks
 
     _WORKER_EXERCISE = exercise_id
@@ -190,6 +191,7 @@ def _warm_worker_init(exercise_id: str) -> None:
     exercise = exercise_of(exercise_id)
     _WORKER_LAUNCHER.warm_up(exercise.limits)   # as grade batch's workers do
     collect_checks(exercise)
+    compile_validation()
 
 
 def _timed_grade(path: Path, launcher, exercise_id: str) -> Graded:
@@ -238,7 +240,10 @@ def measure(paths: list[Path], exercise_id: str, jobs: int) -> list[Row]:
 
     def warm_sequential():
         from grader.sandbox.warm import ZygoteLauncher
+        from grader.feedback.model import compile_validation
+
         launcher = ZygoteLauncher(preload=_preload(exercise_id))
+        compile_validation()   # as a batch worker does
         try:
             return engine_sequential(paths, launcher, exercise_id)
         finally:

@@ -165,3 +165,66 @@ def test_internal_error_text_only_with_its_outcome():
     document = make_feedback().to_dict()
     document["checks"][1]["internal_error"] = "NameError"
     assert any("checks/1" in error for error in schema_errors(document))
+
+
+def _mutants(document, rng, count):
+    """`count` copies of the document, each with one node replaced, removed or added (nested anywhere)."""
+    hostile = [None, True, False, 0, -1, 0.5, 1e308, -0.0, "", "x", "passed", "failed", "graded", "grader_failed",
+               "2026-13-45T99:99:99", "2026-11-21T10:00:00+00:00", [], {}, [1], {"id": "x"}, 10**20]
+
+    def nodes(value, path=()):
+        yield path
+        if isinstance(value, dict):
+            for key, item in value.items():
+                yield from nodes(item, (*path, key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                yield from nodes(item, (*path, index))
+
+    places = [path for path in nodes(document) if path]
+    for _ in range(count):
+        mutant = copy.deepcopy(document)
+        path = places[rng.randrange(len(places))]
+        parent = mutant
+        for part in path[:-1]:
+            parent = parent[part]
+        roll = rng.random()
+        if roll < 0.15 and isinstance(parent, dict):
+            del parent[path[-1]]
+        elif roll < 0.25 and isinstance(parent, dict):
+            parent[rng.choice(["extra", "hint", "hint_id", "internal_error", "grader_error", "student_s"])] = \
+                rng.choice(hostile)
+        else:
+            parent[path[-1]] = rng.choice(hostile)
+        yield mutant
+
+
+def test_compiled_validation_never_accepts_what_jsonschema_refuses(monkeypatch):
+    import random
+
+    from grader.feedback import model
+
+    documents = [make_feedback().to_dict(), make_feedback(status=Status.GRADER_FAILED, grader_error="boom").to_dict()]
+    documents += [scripted_grading(changes={"update": compute(_uphill)}).to_dict(),
+                  scripted_grading(import_failure=not_importable(CallStatus.RAISED, error=ErrorInfo("SyntaxError", "bad", 3))).to_dict()]
+    monkeypatch.setattr(model, "_COMPILED", [])   # this test's compiled check ends with it
+    model.compile_validation()
+    compiled = model._COMPILED[0]
+    rng, refused, both = random.Random(5), 0, 0
+    for document in documents:
+        assert schema_errors(document) == []
+        for mutant in _mutants(document, rng, 400):
+            full = list(model._validator().iter_errors(mutant))
+            try:
+                compiled(mutant)
+                accepted = True
+            except Exception:   # noqa: BLE001 - fastjsonschema's refusal
+                accepted = False
+            assert not (accepted and full), f"compiled check accepted a document jsonschema refuses: {full[0].message}"
+            refused += bool(full)
+            both += bool(full) and not accepted
+    assert refused > 600 and both == refused   # most mutants break the schema, and the compiled check saw each
+    # With the compiled check on, a broken document still gets jsonschema's explanation.
+    broken = copy.deepcopy(documents[0])
+    broken["checks"][1]["score"] = 3.0
+    assert any("checks/1/score" in error for error in schema_errors(broken))

@@ -76,14 +76,20 @@ def _init_worker(manifest: str, exercise_id: str, strong: bool) -> None:
 
 def batch_launcher(exercise: Exercise, strong: bool) -> Launcher:
     """A worker's launcher: a warm template (with TensorFlow imported once for Keras exercises), or plain
-    children when the instructor allowed weak isolation."""
+    children when the instructor allowed weak isolation. A worker grades many submissions, so it also
+    checks their feedback documents with the compiled schema."""
+    from grader.feedback.model import compile_validation
     from grader.sandbox.launchers import PlainProcessLauncher
     from grader.sandbox.warm import ZygoteLauncher
 
-    if not strong:
-        return PlainProcessLauncher(reason="batch grading without bubblewrap, as the instructor asked (--allow-weak-isolation)")
-    launcher = ZygoteLauncher(preload="numpy,tensorflow" if "tensorflow" in exercise.requires else "numpy")
-    launcher.warm_up(exercise.limits)   # the template starts now; the first submission waits only for what is left
+    launcher: Launcher
+    if strong:
+        launcher = ZygoteLauncher(preload="numpy,tensorflow" if "tensorflow" in exercise.requires else "numpy")
+        launcher.warm_up(exercise.limits)   # the template starts now; the first submission waits only for what is left
+    else:
+        launcher = PlainProcessLauncher(reason="batch grading without bubblewrap, as the instructor asked "
+                                               "(--allow-weak-isolation)")
+    compile_validation()   # while the template starts
     return launcher
 
 

@@ -195,8 +195,44 @@ def _validator() -> Any:
     return jsonschema.Draft202012Validator(feedback_schema(), format_checker=jsonschema.FormatChecker())
 
 
+_COMPILED: list[Any] = []   # the compiled check, once a batch worker asked for it
+
+
+def compile_validation() -> None:
+    """Check this process's documents with fastjsonschema's compiled code of the same schema (about a tenth
+    of jsonschema's time per document). Worth its compile (about 10 ms) in a batch worker, not in one `grade`."""
+    if not _COMPILED:
+        import fastjsonschema
+
+        _COMPILED.append(fastjsonschema.compile(draft7_schema()))
+
+
+def draft7_schema() -> dict[str, Any]:
+    """The schema in draft 7's words for fastjsonschema: its one 2020-12 keyword, dependentRequired, is what
+    draft 7 spells `dependencies` with lists of names."""
+    def rewrite(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {("dependencies" if key == "dependentRequired" else key): rewrite(value)
+                    for key, value in node.items() if key != "$schema"}
+        if isinstance(node, list):
+            return [rewrite(item) for item in node]
+        return node
+
+    return {"$schema": "http://json-schema.org/draft-07/schema#", **rewrite(feedback_schema())}
+
+
 def schema_errors(document: dict[str, Any]) -> list[str]:
-    """Every way the document breaks the schema, as 'path: problem' lines (empty when valid)."""
+    """Every way the document breaks the schema, as 'path: problem' lines (empty when valid).
+
+    With compiled validation on, a document the compiled check accepts is valid; any other is judged and
+    explained by jsonschema, so the compiled check can only make a verdict faster, never change it (the
+    tests hold the two to the same verdicts on mutated documents)."""
+    if _COMPILED:
+        try:
+            _COMPILED[0](document)
+            return []
+        except Exception:  # noqa: BLE001 - fastjsonschema's refusal: jsonschema below says what is wrong
+            pass
     validator = _validator()
     return [f"/{'/'.join(str(part) for part in error.absolute_path)}: {error.message}"
             for error in sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))]
