@@ -98,3 +98,19 @@ def test_the_concrete_loader_reads_the_labs_csv_when_there_is_one(tmp_path):
     assert list(loaded.columns) == list(CONCRETE_COLUMNS) and len(loaded) == 25
     generated = load_concrete_data()
     assert generated.shape == (1030, 9) and generated["Strength"].between(2, 83).all()
+
+
+def test_a_forged_update_count_cannot_pass_an_untrained_model(grade_source):
+    """The optimizer's count is the submission's own report: it can fail a fit check, never pass one. A model
+    that claims the 250 updates of the README's fit but was never trained still fails on what it predicts."""
+    from pathlib import Path
+
+    reference = (Path(__file__).resolve().parents[1] / "solutions/08_rnn/rnn.py").read_text()
+    forged = reference.replace("    history = model.fit(X, y, epochs=epochs, batch_size=16, verbose=0)\n",
+                               "    model.optimizer.iterations.assign(250)\n"
+                               "    history = type('H', (), {'history': {'loss': [0.0] * epochs}})()\n")
+    assert forged != reference
+    document = grade_source("08_rnn", forged).document
+    fit = next(check for check in document["checks"] if check["id"] == "hidden/fit_lstm_predicts_a_sine_wave")
+    assert fit["outcome"] == "failed" and "squared error" in fit["message"], fit
+    assert document["score"] < document["max_score"]
