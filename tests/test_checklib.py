@@ -65,7 +65,9 @@ class WrittenAs:
 
 
 @pytest.mark.parametrize("written", ["def fit(X, epochs=100): pass", "EPOCHS = 7\ndef fit(X, epochs=EPOCHS): pass",
-                                     "def other(X): pass", "def fit(X, *, epochs=100): pass"])
+                                     "def other(X): pass", "def fit(X, *, epochs=100): pass",
+                                     "def fit(X, epochs=None): pass", "def fit(X, epochs=" + "[" * 30 + "]" * 30 + "): pass",
+                                     "def fit(X, epochs=" + "1" * 60 + "): pass"])
 def test_a_documented_default_as_written_or_unreadable_passes(written):
     from grader.grading.checklib import check_written_default
 
@@ -73,6 +75,7 @@ def test_a_documented_default_as_written_or_unreadable_passes(written):
 
 
 @pytest.mark.parametrize("written, says", [("def fit(X, epochs=50): pass", "written with epochs=50"),
+                                           ("def fit(X, *, epochs=50): pass", "written with epochs=50"),
                                            ("def fit(X, epochs=100.0): pass", "written with epochs=100.0"),
                                            ("def fit(X, epochs): pass", "has no default")])
 def test_another_default_as_written_fails_with_the_hint(written, says):

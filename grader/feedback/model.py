@@ -204,7 +204,10 @@ def compile_validation() -> None:
     if not _COMPILED:
         import fastjsonschema
 
-        _COMPILED.append(fastjsonschema.compile(draft7_schema()))
+        # Formats judged by jsonschema's own checker: fastjsonschema's date-time pattern also takes "+0000".
+        checker = _validator().format_checker
+        formats = {name: (lambda value, name=name: checker.conforms(value, name)) for name in ("date-time",)}
+        _COMPILED.append(fastjsonschema.compile(draft7_schema(), formats=formats))
 
 
 def draft7_schema() -> dict[str, Any]:

@@ -152,8 +152,9 @@ def check_written_default(submission: Any, function: str, parameter: str, docume
     """Fail when `function`, as the student wrote it, gives `parameter` no default or another literal one.
 
     Read from the graded source on the trusted side, for a default too costly to run (a hundred epochs of
-    training). A default the source computes (`epochs=EPOCHS`), or a function defined where the source
-    does not show it, cannot be read: then nothing is claimed.
+    training). Only a number written as the default is held against the documented one: a default the
+    source computes (`epochs=EPOCHS`) or fills in later (`epochs=None`), or a function defined where the
+    source does not show it, cannot be read, and then nothing is claimed.
     """
     signature = submission.signature_of(function)
     written = signature.default_of(parameter) if signature is not None else None
@@ -165,6 +166,8 @@ def check_written_default(submission: Any, function: str, parameter: str, docume
     try:
         value = ast.literal_eval(written)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return
+    if type(value) not in (int, float):
         return
     if type(value) is not type(documented) or value != documented:
         fail(f"{function} is written with {parameter}={written}, but the README documents {parameter}="

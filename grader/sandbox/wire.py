@@ -199,8 +199,13 @@ def _encode_model(model: Any) -> Any:
 
 
 def _optimizer_steps(model: Any) -> int | None:
-    counter = getattr(getattr(model, "optimizer", None), "iterations", None)
-    if counter is None:
+    """One per batch of every fit; None where Keras counts otherwise (gradient accumulation counts a step
+    per accumulated group, a loss-scale optimizer skips steps whose gradients overflowed)."""
+    optimizer = getattr(model, "optimizer", None)
+    counter = getattr(optimizer, "iterations", None)
+    if counter is None or getattr(optimizer, "gradient_accumulation_steps", None) \
+            or getattr(optimizer, "loss_scale_factor", None) is not None \
+            or type(optimizer).__name__ == "LossScaleOptimizer":
         return None
     steps = np.asarray(counter)
     return int(steps) if steps.shape == () and np.issubdtype(steps.dtype, np.integer) and steps >= 0 else None
