@@ -126,3 +126,24 @@ def test_models_compare_without_the_names_keras_numbers_per_process():
     assert same(model("1", 8), model("3", 8))
     assert not same(model("1", 8), model("1", 9))
     assert not same(model("1", 8), model("1", 8, extra=True))
+
+
+def test_a_change_the_readme_accepts_counts_as_equivalent_and_must_not_lose_points():
+    from types import SimpleNamespace
+
+    from grader.audit.mutate import Mutant
+    from grader.audit.run import MutantResult, accepted_changes, apply_accepted
+
+    exercise = SimpleNamespace(solution_dir=ROOT / "solutions/03_activations")
+    accepted = accepted_changes(exercise)
+    assert ("relu_derivative", "Gt -> GtE") in accepted and "0 or 1" in accepted[("relu_derivative", "Gt -> GtE")]
+
+    def result(description, killed):
+        mutant = Mutant("m1", "comparison", 3, "relu_derivative", description, "source")
+        return MutantResult(mutant, equivalent=False, killed=killed, differs_in=("relu_derivative",))
+
+    settled, problems = apply_accepted([result("Gt -> GtE", False), result("Gt -> Lt", True)], accepted)
+    assert settled[0].equivalent and settled[0].accepted and not settled[0].survived and problems == []
+    assert not settled[1].equivalent and settled[1].killed   # not accepted: judged as before
+    settled, problems = apply_accepted([result("Gt -> GtE", True)], accepted)
+    assert settled[0].equivalent and problems and "loses points, but the README accepts it" in problems[0]

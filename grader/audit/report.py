@@ -48,12 +48,16 @@ def _e(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
+def _shown(value: object) -> str:
+    return "; ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
 def _mutant_rows(title: str, items: list[dict], extra: str) -> str:
     if not items:
         return ""
     rows = "".join(
         f"<tr><td>{_e(m['mutant']['id'])}</td><td>{_e(m['mutant']['function'])}</td><td>{_e(m['mutant']['description'])}</td>"
-        f"<td>{_e('; '.join(m[extra]) if extra else '')}</td><td><pre>{_e(m['diff'])}</pre></td></tr>" for m in items)
+        f"<td>{_e(_shown(m[extra]) if extra else '')}</td><td><pre>{_e(m['diff'])}</pre></td></tr>" for m in items)
     return (f"<h3>{_e(title)} ({len(items)})</h3><table><tr><th>mutant</th><th>function</th><th>change</th>"
             f"<th>{_e(extra)}</th><th>diff</th></tr>{rows}</table>")
 
@@ -79,7 +83,9 @@ def render_html(document: dict) -> str:
             + (f"<h3>case files not graded as expected</h3><ul>{case_list}</ul>" if case_list else "")
             + _mutant_rows("survivors", survivors, "differs_in")
             + _mutant_rows("misleading hints", misleading, "misleading")
-            + _mutant_rows("killed without a hint", unhinted, "differs_in"))
+            + _mutant_rows("killed without a hint", unhinted, "differs_in")
+            + _mutant_rows("accepted by the README (counted as equivalent)", [m for m in mutants if m.get("accepted")],
+                           "accepted"))
     style = ("body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin:.5em 0}"
              "td,th{border:1px solid #ccc;padding:.2em .5em;vertical-align:top}pre{margin:0;font-size:85%}")
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>grade audit</title><style>{style}</style></head>"

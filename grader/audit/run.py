@@ -1,7 +1,7 @@
 """Audit one exercise: grade every mutant of its reference in the warm sandbox and judge the hints.
 
 A mutant is *killed* when it loses points, *equivalent* when it answers every probe as the reference
-does (then no check could tell), a *survivor* otherwise. A hint on a mutant is *honest* when the mutant
+does (then no check could tell) or its change is one the README accepts (audit.yaml), a *survivor* otherwise. A hint on a mutant is *honest* when the mutant
 has the hint's mistake: it behaves like one of the hint's case files on a function where that case is
 wrong (or, for a hint a case lists under `roots` with function f, the mutant's f is wrong). Any other
 hint is *misleading*.
@@ -13,7 +13,7 @@ import inspect
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -48,6 +48,7 @@ class MutantResult:
     differs_in: tuple[str, ...] = ()
     honest: tuple[str, ...] = ()       # "check: hint" pairs that name the mutant's mistake
     misleading: tuple[str, ...] = ()   # "check: hint" pairs that name a mistake it does not have
+    accepted: str | None = None        # why the exercise's README accepts this change (audit.yaml `accepted`)
 
     @property
     def survived(self) -> bool:
@@ -77,7 +78,7 @@ class ExerciseAudit:
 
     @property
     def killed(self) -> list[MutantResult]:
-        return [r for r in self.results if r.killed]
+        return [r for r in self.non_equivalent if r.killed]
 
     @property
     def survivors(self) -> list[MutantResult]:
@@ -100,12 +101,22 @@ class ExerciseAudit:
                 "case_failures": sum(1 for case in self.cases if case.problems)}
 
 
+def _audit_config(exercise: Exercise) -> dict:
+    path = exercise.solution_dir / AUDIT_CONFIG
+    config = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    return config if isinstance(config, dict) else {}
+
+
 def random_functions(exercise: Exercise) -> set[str]:
     """Functions whose values are random draws (solutions/NN/audit.yaml `random:`): compared by shape only."""
-    path = exercise.solution_dir / AUDIT_CONFIG
-    if not path.is_file():
-        return set()
-    return set((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("random", []))
+    return set(_audit_config(exercise).get("random", []))
+
+
+def accepted_changes(exercise: Exercise) -> dict[tuple[str, str], str]:
+    """(function, change) -> why: mutants the README accepts as right (solutions/NN/audit.yaml `accepted:`, each
+    with `function`, `change` as the audit words it, and `why`). They count as equivalent, and one that loses
+    points is a problem: the checks would fail a right answer."""
+    return {(item["function"], item["change"]): item["why"] for item in _audit_config(exercise).get("accepted", [])}
 
 
 def _signatures(exercise: Exercise) -> dict[str, list[str]]:
@@ -187,6 +198,7 @@ def audit_exercise(exercise: Exercise, launcher: Launcher, progress: Progress | 
             case_behaviour[case.name] = (case, observe(case.path))
         tell(3 + index, total, f"case {case.name}")
     judge = _Judge(reference, case_behaviour, probes)
+    accepted = accepted_changes(exercise)
     results: list[MutantResult] = []
     folder = Path(tempfile.mkdtemp(prefix="grader-mutants-"))
     try:
@@ -198,9 +210,26 @@ def audit_exercise(exercise: Exercise, launcher: Launcher, progress: Progress | 
     failed = [r.mutant.id for r in results if r.status == Status.GRADER_FAILED.value]
     if failed:
         problems.append(f"the grader failed on {len(failed)} mutants ({', '.join(failed[:8])}); they count as survivors")
+    results, wrongly_failed = apply_accepted(results, accepted)
+    problems += wrongly_failed
     tell(total, total, "done")
     return ExerciseAudit(exercise.id, baseline(source), tuple(results), tuple(case_results), len(probes),
                          round(time.monotonic() - started, 1), tuple(problems))
+
+
+def apply_accepted(results: list[MutantResult], accepted: dict[tuple[str, str], str]) -> tuple[list[MutantResult], list[str]]:
+    """Mutants whose change the README accepts count as equivalent; each that lost points is a problem."""
+    settled, problems = [], []
+    for result in results:
+        why = accepted.get((result.mutant.function, result.mutant.description))
+        if why is None:
+            settled.append(result)
+            continue
+        settled.append(replace(result, equivalent=True, accepted=why, honest=(), misleading=()))
+        if result.killed:
+            problems.append(f"{result.mutant.id} ({result.mutant.function}: {result.mutant.description}) loses points, "
+                            f"but the README accepts it: {why}")
+    return settled, problems
 
 
 def _audit_mutant(exercise: Exercise, mutant: Mutant, folder: Path, probes: list[Probe], reference: Behaviour,
