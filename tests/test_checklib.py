@@ -58,10 +58,15 @@ class WrittenAs:
     def __init__(self, source):
         from grader.labcode.signatures import signatures
 
-        self._signatures = signatures(source)
+        self._source, self._signatures = source, signatures(source)
 
     def signature_of(self, name):
         return self._signatures.get(name)
+
+    def written_arguments(self, function, method, keyword):
+        from grader.labcode.signatures import keyword_arguments
+
+        return keyword_arguments(self._source, function, method, keyword)
 
 
 @pytest.mark.parametrize("written", ["def fit(X, epochs=100): pass", "EPOCHS = 7\ndef fit(X, epochs=EPOCHS): pass",
@@ -93,3 +98,30 @@ def test_signature_default_of_reads_what_is_written():
 
     signature = signatures("def f(a, b=2, *args, c, d='x', **kw): pass")["f"]
     assert [signature.default_of(name) for name in ("a", "b", "c", "d", "e")] == ["", "2", "", "'x'", None]
+
+
+FIT = """
+def fit(X, y, epochs=100):
+    model = build()
+    history = model.fit(X, y, validation_split={split}, epochs=epochs)
+    return model, history.history
+"""
+
+
+@pytest.mark.parametrize("split", ["0.3", "SPLIT", "1 - 0.7", "0.30"])
+def test_an_argument_written_as_documented_or_computed_passes(split):
+    from grader.grading.checklib import check_written_argument
+
+    check_written_argument(WrittenAs(FIT.format(split=split)), "fit", "fit", "validation_split", 0.3, None)
+
+
+def test_another_number_written_as_an_argument_fails():
+    from grader.grading.checklib import check_written_argument
+
+    with pytest.raises(CheckFailed, match=r"fit\(\.\.\., validation_split=1\.3\) as written.*validation_split=0\.3"):
+        check_written_argument(WrittenAs(FIT.format(split="1.3")), "fit", "fit", "validation_split", 0.3, None)
+    # Another function's call, or a call of another method, is not this one's.
+    source = FIT.format(split="0.3") + "\ndef other(model):\n    model.fit(1, 2, validation_split=0.5)\n"
+    check_written_argument(WrittenAs(source), "fit", "fit", "validation_split", 0.3, None)
+    assert WrittenAs(source).written_arguments("other", "fit", "validation_split") == ["0.5"]
+    assert WrittenAs(source).written_arguments("fit", "evaluate", "validation_split") == []

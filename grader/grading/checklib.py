@@ -16,7 +16,7 @@ from grader.feedback.results import Hint
 from grader.grading.verdicts import CheckFailed, SubmissionFailure, fail
 
 __all__ = ["Hint", "CheckFailed", "SubmissionFailure", "fail", "as_number", "as_array", "close", "gives", "show", "as_pair",
-           "public_checks_of", "check_written_default"]
+           "public_checks_of", "check_written_default", "check_written_argument"]
 
 
 def show(value: Any) -> str:
@@ -172,3 +172,18 @@ def check_written_default(submission: Any, function: str, parameter: str, docume
     if type(value) is not type(documented) or value != documented:
         fail(f"{function} is written with {parameter}={written}, but the README documents {parameter}="
              f"{documented!r}: calling it without {parameter} would not do what the lab does", hint)
+
+
+def check_written_argument(submission: Any, function: str, method: str, keyword: str, documented: Any,
+                           hint: Hint | None) -> None:
+    """Fail when `function`, as the student wrote it, passes a number other than `documented` as `keyword` to
+    `….method(...)` (`validation_split=1.3` where the README says 0.3, which Keras takes without a word).
+    Like `check_written_default`: only numbers written there are claimed."""
+    for written in submission.written_arguments(function, method, keyword):
+        try:
+            value = ast.literal_eval(written)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            continue
+        if type(value) in (int, float) and value != documented:
+            fail(f"{function} calls {method}(..., {keyword}={written}) as written, but the README says "
+                 f"{keyword}={documented!r}", hint)

@@ -206,7 +206,8 @@ def grade(exercise: Exercise, submission: Path, *, seed: int | None = None, laun
                                 clock + exercise.limits.total_seconds, refusal)
         if isinstance(session, SandboxSession):
             session.start()   # the child boots and imports the file while the checks are collected
-        proxy = SubmissionProxy(session, locate, prepared.defined_in, prepared.expected, prepared.submitted)
+        proxy = SubmissionProxy(session, locate, prepared.defined_in, prepared.expected, prepared.submitted,
+                                prepared.module.text if prepared.module is not None else "")
         try:
             run = run_checks(exercise, proxy, seed, include_hidden, only)
         finally:

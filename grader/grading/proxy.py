@@ -11,7 +11,7 @@ from typing import Any, Callable, Protocol
 
 from grader.feedback.results import Hint
 from grader.grading.verdicts import SubmissionFailure
-from grader.labcode.signatures import Signature
+from grader.labcode.signatures import Signature, keyword_arguments
 from grader.feedback.outcomes import Outcome
 from grader.sandbox.session import CallResult, CallStatus, ErrorInfo, SessionReport
 
@@ -32,12 +32,14 @@ def line_of_file(line: int) -> str:
 class SubmissionProxy:
     def __init__(self, session: Session, locate: Callable[[int], str] = line_of_file,
                  defined_in: Callable[[str], str | None] = lambda name: None,
-                 expected: dict[str, Signature] | None = None, submitted: dict[str, Signature] | None = None) -> None:
+                 expected: dict[str, Signature] | None = None, submitted: dict[str, Signature] | None = None,
+                 source: str = "") -> None:
         self._session = session
         self._locate = locate
         self._defined_in = defined_in
         self._expected = expected or {}    # the exercise's signatures (its stub)
         self._submitted = submitted or {}  # the student's, as graded (None when defined in a helper module)
+        self._source = source              # the graded module's text, read with ast only when a check asks
         self.called: list[str] = []     # the functions the current check called, newest last
         self.answered: list[str] = []   # those that returned a value: the check now holds the student's data
         self.notes: list[str] = []      # how this check called the submission, when that is worth saying
@@ -68,6 +70,10 @@ class SubmissionProxy:
     def signature_of(self, name: str) -> Signature | None:
         """The student's function as written (from the graded source), if it is defined there."""
         return self._submitted.get(name)
+
+    def written_arguments(self, function: str, method: str, keyword: str) -> list[str]:
+        """What the student's `function`, as written, passes as `keyword` to `….method(...)` ("0.3"), if anything."""
+        return keyword_arguments(self._source, function, method, keyword) if self._source else []
 
     def note(self, text: str) -> None:
         if text not in self.notes:

@@ -80,3 +80,21 @@ def signatures_of_file(path: Path) -> dict[str, Signature]:
 @functools.lru_cache(maxsize=32)
 def _signatures_of_text(text: str) -> tuple[tuple[str, Signature], ...]:
     return tuple(signatures(text).items())
+
+
+def keyword_arguments(source: str, function: str, method: str, keyword: str) -> list[str]:
+    """What the top-level `function` of `source` writes for `keyword` in its calls of `something.method(...)`,
+    as text ("0.3"), in the order written; empty when the function or such a call is not there."""
+    try:
+        tree = parse_bounded(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    definitions = [node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+                   and node.name == function]
+    if not definitions:
+        return []
+    found = []
+    for node in ast.walk(definitions[-1]):   # the last definition wins, as in Python
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == method:
+            found += [_default(item.value) for item in node.keywords if item.arg == keyword]
+    return found
