@@ -40,6 +40,8 @@ EPOCHS_NOT_PASSED = Hint("epochs-not-passed-to-fit", "Pass the function's epochs
                          "without it Keras trains for a single epoch.")
 NO_VALIDATION = Hint("missing-validation-split", "Fit with validation_split=0.3, as in the lab, so the history "
                      "also records val_loss on the 30% of the data held out.")
+VALIDATION_FRACTION = Hint("validation-split-fraction", "Hold out 30% of the rows for validation, as in the lab: "
+                           "model.fit(..., validation_split=0.3), a fraction between 0 and 1.")
 DEFAULT_EPOCHS = Hint("fit-default-epochs", "Keep the documented default: def fit_regression_model(predictors_norm, "
                       "target, epochs=100), so a call without epochs trains for 100 epochs as the lab does.")
 

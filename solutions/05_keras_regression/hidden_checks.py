@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from grader.checks import keras_models
-from grader.checks import SubmissionFailure, as_pair, check_written_default, fail, public_checks_of, show
+from grader.checks import SubmissionFailure, as_pair, check_written_argument, check_written_default, fail
+from grader.checks import public_checks_of, show
 from grader.checks import Frame
 
 public = public_checks_of(__file__)
@@ -60,6 +61,7 @@ def test_fit_regression_model_learns(submission, rng):
              f"one loss per epoch; its 'loss' is {show(history['loss'])}",
              public.EPOCHS_NOT_PASSED if type(history["loss"]) is list and len(history["loss"]) == 1 else None)
     public.check_trained_model(submission, model, len(public.PREDICTORS), "fit_regression_model")
+    check_written_argument(submission, "fit_regression_model", "fit", "validation_split", 0.3, public.VALIDATION_FRACTION)
     rows = len(target)
     keras_models.check_fit_steps(model, keras_models.Fit(rows, epochs, validation_split=0.3), "fit_regression_model", (
         (public.EPOCHS_NOT_PASSED, keras_models.Fit(rows, 1, validation_split=0.3)),
