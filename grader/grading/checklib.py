@@ -163,11 +163,8 @@ def check_written_default(submission: Any, function: str, parameter: str, docume
     if written == "":
         fail(f"{function}'s {parameter} has no default; the README documents {parameter}={documented!r}, so "
              f"{function} can be called without it", hint)
-    try:
-        value = ast.literal_eval(written)
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        return
-    if type(value) not in (int, float):
+    value = _written_number(written)
+    if value is None:
         return
     if type(value) is not type(documented) or value != documented:
         fail(f"{function} is written with {parameter}={written}, but the README documents {parameter}="
@@ -180,10 +177,16 @@ def check_written_argument(submission: Any, function: str, method: str, keyword:
     `….method(...)` (`validation_split=1.3` where the README says 0.3, which Keras takes without a word).
     Like `check_written_default`: only numbers written there are claimed."""
     for written in submission.written_arguments(function, method, keyword):
-        try:
-            value = ast.literal_eval(written)
-        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-            continue
-        if type(value) in (int, float) and value != documented:
+        value = _written_number(written)
+        if value is not None and value != documented:
             fail(f"{function} calls {method}(..., {keyword}={written}) as written, but the README says "
                  f"{keyword}={documented!r}", hint)
+
+
+def _written_number(text: str) -> int | float | None:
+    """The int or float a piece of source text spells ("100", "0.3"); None for anything else (names, None, calls)."""
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+    return value if type(value) in (int, float) else None
