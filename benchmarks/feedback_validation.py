@@ -2,8 +2,8 @@
 
     python benchmarks/feedback_validation.py [--runs 500]
 
-Grades the reference of 02_backprop once with a scripted sandbox (no bubblewrap needed) to get a real
-document, then times `schema_errors` on it with jsonschema and with fastjsonschema's compiled code of the
+Grades 02_backprop once with the sandbox scripted to answer as the reference (no bubblewrap needed) to get
+a real document, then times `schema_errors` on it with jsonschema and with fastjsonschema's compiled code of the
 same schema (`compile_validation`), in this one process, and prints both and their ratio.
 """
 

@@ -1,10 +1,10 @@
 """Audit one exercise: grade every mutant of its reference in the warm sandbox and judge the hints.
 
 A mutant is *killed* when it loses points, *equivalent* when it answers every probe as the reference
-does (then no check could tell) or its change is one the README accepts (audit.yaml), a *survivor* otherwise. A hint on a mutant is *honest* when the mutant
-has the hint's mistake: it behaves like one of the hint's case files on a function where that case is
-wrong (or, for a hint a case lists under `roots` with function f, the mutant's f is wrong). Any other
-hint is *misleading*.
+does (then no check could tell) or its change is one the README accepts (audit.yaml), a *survivor*
+otherwise. A hint on a mutant is *honest* when the mutant has the hint's mistake: it behaves like one of
+the hint's case files on a function where that case is wrong (or, for a hint a case lists under `roots`
+with function f, the mutant's f is wrong). Any other hint is *misleading*.
 """
 
 from __future__ import annotations

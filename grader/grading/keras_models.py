@@ -146,8 +146,12 @@ class Fit:
         return len(range(self.rows)[:int(math.floor(self.rows * (1.0 - self.validation_split)))])
 
     @property
+    def batches_per_epoch(self) -> int:
+        return math.ceil(self.training_rows / self.batch_size)
+
+    @property
     def steps(self) -> int:
-        return self.epochs * math.ceil(self.training_rows / self.batch_size)
+        return self.epochs * self.batches_per_epoch
 
     def shown(self) -> str:
         split = f", validation_split={self.validation_split}" if self.validation_split else ""
@@ -168,7 +172,7 @@ def check_fit_steps(value: Any, asked: Fit, what: str, mistakes: tuple[tuple[Hin
         return
     matching = [hint for hint, fit in mistakes if fit.steps == steps]
     hint = matching[0] if len(set(matching)) == 1 else None
-    batches = math.ceil(asked.training_rows / asked.batch_size)
+    batches = asked.batches_per_epoch
     trains_on = f"trains on {asked.training_rows} of them, so it makes" if asked.validation_split else "makes"
     rule = (f"model.fit({asked.shown()}) on {asked.rows} rows {trains_on} {batches} batches per epoch: "
             f"{asked.epochs} x {batches} = {asked.steps} updates")

@@ -55,18 +55,20 @@ def _parameters(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, ...]
     return tuple(text if len(text) <= 40 else text[:37] + "..." for text in shown)
 
 
-def signatures(source: str) -> dict[str, Signature]:
-    """The top-level functions of `source` (the last definition of a name wins, as in Python)."""
+def _top_level_functions(source: str) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
+    """The top-level function definitions of `source` by name (the last definition wins, as in Python); none
+    when it cannot be parsed."""
     try:
         tree = parse_bounded(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return {}
-    found = {}
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            found[node.name] = Signature(node.name, _parameters(node),
-                                         node.args.vararg is not None or node.args.kwarg is not None)
-    return found
+    return {node.name: node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+
+def signatures(source: str) -> dict[str, Signature]:
+    """The top-level functions of `source` (the last definition of a name wins, as in Python)."""
+    return {name: Signature(name, _parameters(node), node.args.vararg is not None or node.args.kwarg is not None)
+            for name, node in _top_level_functions(source).items()}
 
 
 def signatures_of_file(path: Path) -> dict[str, Signature]:
@@ -85,16 +87,11 @@ def _signatures_of_text(text: str) -> tuple[tuple[str, Signature], ...]:
 def keyword_arguments(source: str, function: str, method: str, keyword: str) -> list[str]:
     """What the top-level `function` of `source` writes for `keyword` in its calls of `something.method(...)`,
     as text ("0.3"), in the order written; empty when the function or such a call is not there."""
-    try:
-        tree = parse_bounded(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return []
-    definitions = [node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-                   and node.name == function]
-    if not definitions:
+    definition = _top_level_functions(source).get(function)
+    if definition is None:
         return []
     found = []
-    for node in ast.walk(definitions[-1]):   # the last definition wins, as in Python
+    for node in ast.walk(definition):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == method:
             found += [_default(item.value) for item in node.keywords if item.arg == keyword]
     return found

@@ -58,10 +58,14 @@ def write_notebooks(course: Course) -> list[Path]:
     for exercise in course.exercises:
         path = notebook_path(exercise)
         text = _text(build_notebook(exercise))
-        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        if _on_disk(path) != text:
             path.write_text(text, encoding="utf-8")
             written.append(path)
     return written
+
+
+def _on_disk(path: Path) -> str | None:
+    return path.read_text(encoding="utf-8") if path.is_file() else None
 
 
 def stale_notebooks(course: Course) -> list[str]:
@@ -69,8 +73,9 @@ def stale_notebooks(course: Course) -> list[str]:
     problems = []
     for exercise in course.exercises:
         path = notebook_path(exercise)
-        if not path.is_file():
+        current = _on_disk(path)
+        if current is None:
             problems.append(f"{path.relative_to(course.root)} is missing")
-        elif path.read_text(encoding="utf-8") != _text(build_notebook(exercise)):
+        elif current != _text(build_notebook(exercise)):
             problems.append(f"{path.relative_to(course.root)} differs from its README.md and {exercise.entry}")
     return problems
