@@ -105,6 +105,13 @@ def test_old_keras_spellings_are_named():
                                      "`SGD(decay=...)` (gone in Keras 3; ignored)"]
 
 
+def test_a_file_without_keras_lr_or_decay_is_not_walked_but_spellings_python_reads_alike_are_found():
+    assert old_spellings("import numpy as np\nX = np.zeros(3)  # learning rate, not a keyword\n") == []
+    found = ["`SGD(lr=...)` (today `learning_rate=`)"]
+    assert old_spellings("opt = SGD(\uff4c\uff52=0.01)\n") == found      # fullwidth letters: Python reads `lr`
+    assert old_spellings("opt = SGD(lr  # a comment\n = 0.01)\n") == found
+
+
 def test_preparing_a_submission_runs_none_of_it(tmp_path):
     from grader.grading.engine import inspect_file
     from grader.labcode.handin import prepare

@@ -8,6 +8,7 @@ reused, and which Keras 2 spellings ran through the compatibility layer.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -16,7 +17,7 @@ from grader.course.model import Exercise
 from grader.feedback.model import SubmissionInfo
 from grader.labcode.folder import Folder, FolderRefused, is_folder_submission, open_folder, open_zip
 from grader.labcode.program import SCRIPT_CELL, Cell, GradedModule, TooLargeToRead, UnreadableCell, build_module
-from grader.labcode.signatures import Signature, signatures, signatures_of_file
+from grader.labcode.signatures import Signature, parsed, signatures, signatures_of_file
 from grader.labcode.spellings import old_spellings
 from grader.notebooks.reader import NotebookError, notebook_source
 from grader.sandbox import bundle
@@ -59,7 +60,8 @@ def _graded_module(entry: Path, targets: set[str], keep: str, lab_names: dict[st
         return GradedModule(text)
 
 
-def reading_notes(module: GradedModule, keep: str) -> list[str]:
+def reading_notes(module: GradedModule, keep: str, tree: ast.Module | None = None) -> list[str]:
+    """What the feedback says about how the file was read; `tree` is the graded text parsed, if parsed already."""
     notes = []
     if module.left_out:
         listed = "; ".join(f"{item.where()} ({item.why})" for item in module.left_out[:MAX_LISTED])
@@ -67,7 +69,7 @@ def reading_notes(module: GradedModule, keep: str) -> list[str]:
         notes.append(f"Left out of grading, as the graded functions do not need them: {listed}{more}. "
                      "To run every statement, grade with --all-cells.")
     notes += [note[:1].upper() + note[1:] + "." for note in module.notes]
-    spellings = old_spellings(module.text)
+    spellings = old_spellings(module.text, tree)
     if spellings:
         notes.append(f"Your code uses Keras 2 spellings, graded through a compatibility layer: {', '.join(spellings)}.")
     return notes
@@ -107,10 +109,11 @@ def prepare(exercise: Exercise, submission: Path, workspace: Path, inspect: Insp
                                   "helper modules only", expected=expected)
         module_path = workspace / (Path(exercise.entry).stem + bundle.SUFFIX)
         module_path.write_bytes(data)
-    notes = reading_notes(module, keep)
+    tree = parsed(module.text)   # once, for the notes and the signatures
+    notes = reading_notes(module, keep, tree)
     if folder is not None and folder.helpers:
         notes.append(f"Graded {entry.name} with the helper modules beside it: {', '.join(sorted(folder.helpers))}.")
-    return Prepared(info, None, module_path, module, expected, signatures(module.text), tuple(notes))
+    return Prepared(info, None, module_path, module, expected, signatures(module.text, tree), tuple(notes))
 
 
 __all__ = ["Prepared", "prepare", "reading_notes"]

@@ -26,24 +26,36 @@ class StatementNames:
     reads_later: frozenset[str]  # globals read by the bodies of functions it defines
 
 
+def _nodes(node: ast.AST):
+    """Every node under `node`, itself included, in no particular order: `ast.walk` without its generator per
+    node (the slice reads every statement of every submission of a batch)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        for name in current._fields:
+            value = getattr(current, name, None)
+            if isinstance(value, ast.AST):
+                stack.append(value)
+            elif isinstance(value, list):
+                stack.extend(item for item in value if isinstance(item, ast.AST))
+
+
 def _loads(node: ast.AST) -> set[str]:
-    return {child.id for child in ast.walk(node) if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load)}
+    return {child.id for child in _nodes(node) if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load)}
 
 
-def _stores(node: ast.AST) -> set[str]:
-    names = set()
-    for child in ast.walk(node):
-        if isinstance(child, ast.Name) and isinstance(child.ctx, (ast.Store, ast.Del)):
+def _bound_here(child: ast.AST, names: set[str]) -> None:
+    """Add the names `child` binds, if it is a store, a definition, an import, an `except ... as` or a match capture."""
+    if isinstance(child, ast.Name):
+        if isinstance(child.ctx, (ast.Store, ast.Del)):
             names.add(child.id)
-        elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(child.name)
-        elif isinstance(child, (ast.Import, ast.ImportFrom)):
-            names |= {_imported_name(alias) for alias in child.names if alias.name != "*"}
-        elif isinstance(child, ast.ExceptHandler) and child.name:
-            names.add(child.name)
-        elif isinstance(child, (ast.MatchAs, ast.MatchStar)) and child.name:
-            names.add(child.name)
-    return names
+    elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        names.add(child.name)
+    elif isinstance(child, (ast.Import, ast.ImportFrom)):
+        names.update(_imported_name(alias) for alias in child.names if alias.name != "*")
+    elif isinstance(child, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and child.name:
+        names.add(child.name)
 
 
 def _imported_name(alias: ast.alias) -> str:
@@ -63,12 +75,17 @@ def function_free_names(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambd
     parameters = {a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs}
     parameters |= {a.arg for a in (arguments.vararg, arguments.kwarg) if a is not None}
     body = node.body if isinstance(node.body, list) else [node.body]
-    declared_global = {name for stmt in body for child in ast.walk(stmt) if isinstance(child, ast.Global)
-                       for name in child.names}
-    loads, stores = set(), set()
-    for stmt in body:
-        loads |= _loads(stmt)
-        stores |= _stores(stmt)
+    loads: set[str] = set()
+    stores: set[str] = set()
+    declared_global: set[str] = set()
+    for stmt in body:   # one walk for all three
+        for child in _nodes(stmt):
+            if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load):
+                loads.add(child.id)
+            elif isinstance(child, ast.Global):
+                declared_global.update(child.names)
+            else:
+                _bound_here(child, stores)
     return loads - parameters - (stores - declared_global)
 
 
@@ -116,7 +133,13 @@ def _scan(node: ast.stmt) -> tuple[set[str], set[str], set[str], set[str]]:
     stack: list[tuple[ast.AST, bool]] = [(node, False)]   # (node, inside a lambda already read)
     while stack:
         child, in_lambda = stack.pop()
-        stack.extend((inner, in_lambda or isinstance(child, ast.Lambda)) for inner in ast.iter_child_nodes(child))
+        inner_in_lambda = in_lambda or isinstance(child, ast.Lambda)
+        for name in child._fields:
+            value = getattr(child, name, None)
+            if isinstance(value, ast.AST):
+                stack.append((value, inner_in_lambda))
+            elif isinstance(value, list):
+                stack.extend((item, inner_in_lambda) for item in value if isinstance(item, ast.AST))
         if isinstance(child, ast.Name):
             (loads if isinstance(child.ctx, ast.Load) else stores).add(child.id)
         elif isinstance(child, (ast.Subscript, ast.Attribute)) and isinstance(child.ctx, (ast.Store, ast.Del)):
@@ -126,18 +149,12 @@ def _scan(node: ast.stmt) -> tuple[set[str], set[str], set[str], set[str]]:
         elif isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute):
             if child.func.attr in MUTATING_METHODS or any(k.arg == "inplace" for k in child.keywords):
                 mutated.add(_root(child.func.value))
-        elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            stores.add(child.name)
-        elif isinstance(child, (ast.Import, ast.ImportFrom)):
-            stores |= {_imported_name(alias) for alias in child.names if alias.name != "*"}
-        elif isinstance(child, ast.ExceptHandler) and child.name:
-            stores.add(child.name)
-        elif isinstance(child, (ast.MatchAs, ast.MatchStar)) and child.name:
-            stores.add(child.name)
         elif isinstance(child, ast.Lambda) and not in_lambda:
             # Only the outermost lambda: its free names cover the ones nested in it (their parameters too,
             # an over-approximation the slice accepts). Reading each nested one again was quadratic in depth.
             later |= function_free_names(child)
+        else:
+            _bound_here(child, stores)
     return loads, stores, {name for name in mutated if name is not None}, later
 
 

@@ -55,20 +55,29 @@ def _parameters(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, ...]
     return tuple(text if len(text) <= 40 else text[:37] + "..." for text in shown)
 
 
-def _top_level_functions(source: str) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
-    """The top-level function definitions of `source` by name (the last definition wins, as in Python); none
-    when it cannot be parsed."""
+def parsed(source: str) -> ast.Module | None:
+    """`source`'s syntax tree within the parser's budget, or None when it cannot be parsed."""
     try:
-        tree = parse_bounded(source)
+        return parse_bounded(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _top_level_functions(source: str, tree: ast.Module | None = None) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
+    """The top-level function definitions of `source` (or of its `tree`, if parsed already) by name (the last
+    definition wins, as in Python); none when it cannot be parsed."""
+    if tree is None:
+        tree = parsed(source)
+    if tree is None:
         return {}
     return {node.name: node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
 
 
-def signatures(source: str) -> dict[str, Signature]:
-    """The top-level functions of `source` (the last definition of a name wins, as in Python)."""
+def signatures(source: str, tree: ast.Module | None = None) -> dict[str, Signature]:
+    """The top-level functions of `source` (the last definition of a name wins, as in Python); `tree` is
+    `source` already parsed, if the caller has it."""
     return {name: Signature(name, _parameters(node), node.args.vararg is not None or node.args.kwarg is not None)
-            for name, node in _top_level_functions(source).items()}
+            for name, node in _top_level_functions(source, tree).items()}
 
 
 def signatures_of_file(path: Path) -> dict[str, Signature]:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from grader.labcode.program import parse_bounded
 from grader.sandbox.lab.keras2 import today
@@ -11,12 +12,22 @@ from grader.sandbox.lab.keras2 import today
 OPTIMIZERS = {"SGD", "Adam", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "Ftrl"}
 
 
-def old_spellings(source: str) -> list[str]:
-    """"`keras.layers.convolutional` (today `keras.layers`)", "`SGD(lr=...)` (today `learning_rate=`)" ..."""
-    try:
-        tree = parse_bounded(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+# Every spelling found below shows in an ASCII text as one of these words: such a file without them needs no
+# walk (Python reads identifiers NFKC-normalized, so in other text `ｌｒ` is `lr`).
+_MAY_HAVE_ONE = re.compile(r"keras|\b(?:lr|decay)\b")
+
+
+def old_spellings(source: str, tree: ast.Module | None = None) -> list[str]:
+    """"`keras.layers.convolutional` (today `keras.layers`)", "`SGD(lr=...)` (today `learning_rate=`)" ...
+
+    `tree` is `source` already parsed, if the caller has it."""
+    if source.isascii() and not _MAY_HAVE_ONE.search(source):
         return []
+    if tree is None:
+        try:
+            tree = parse_bounded(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return []
     found: dict[str, None] = {}
     for node in ast.walk(tree):
         modules = []
