@@ -143,3 +143,48 @@ def test_the_next_child_is_in_its_cgroups_before_its_submission_comes_and_only_w
         assert launcher.prejoined_spawns == 2
     finally:
         launcher.close()
+
+
+UNDOER = textwrap.dedent('''
+    import socket
+    import sys
+
+    from grader.sandbox import lab
+    from grader.sandbox.lab import hooks
+
+    def watched():
+        """How many patches wait for an import in this child (each installed once, by the template)."""
+        lab.install()   # what a cold child does: here it must change nothing
+        return len(hooks._FINDER.watched)
+
+    def undo():
+        """Take the lab's hooks and its no-network message out of this child, as a hostile file could."""
+        sys.meta_path[:] = [finder for finder in sys.meta_path if finder is not hooks._FINDER]
+        hooks._FINDER.watched.clear()
+        lab._installed = False
+        socket.getaddrinfo = lambda *args, **kwargs: "undone by an earlier student"
+        return True
+
+    def reach():
+        try:
+            return repr(socket.getaddrinfo("example.com", 80))
+        except OSError as exc:
+            return str(exc)
+''')
+
+
+@needs_bwrap
+def test_the_lab_is_installed_once_by_the_template_and_no_child_can_undo_it_for_the_next(tmp_path):
+    path = tmp_path / "undoer.py"
+    path.write_text(UNDOER)
+    launcher = ZygoteLauncher()
+    try:
+        with SandboxSession(path, Limits(), launcher) as first:
+            before = first.call("watched").value
+            assert first.call("undo").value is True
+            assert first.call("reach").value == "'undone by an earlier student'"
+        with SandboxSession(path, Limits(), launcher) as second:
+            assert "the grader has no network, so example.com cannot be reached" in second.call("reach").value
+            assert second.call("watched").value == before == 3   # pandas, MNIST, Keras 2 optimizers: not twice
+    finally:
+        launcher.close()

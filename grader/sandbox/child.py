@@ -12,6 +12,7 @@ import errno
 import importlib.util
 import linecache
 import os
+import resource
 import sys
 import time
 import traceback
@@ -145,8 +146,6 @@ def limit_resources(data_mb: int, cpu_seconds: int, file_mb: int) -> None:
     RLIMIT_DATA is a backstop behind the grader's memory guard (a cgroup or a watchdog): it turns
     one giant allocation into a MemoryError, and unlike RLIMIT_AS it lets TensorFlow import.
     """
-    import resource
-
     def clamp(kind: int, value: int, headroom: int = 0) -> None:
         soft, hard = resource.getrlimit(kind)
         limit = value + headroom

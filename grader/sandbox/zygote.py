@@ -225,6 +225,7 @@ def main(argv: list[str] | None = None) -> None:
             import keras  # noqa: F401
         elif name:
             __import__(name)
+    child.lab.install()   # once here, inherited by every child (which then skips it)
     _prctl(PR_SET_DUMPABLE, 0)          # children may not ptrace or read the template's memory
     _prctl(PR_SET_CHILD_SUBREAPER, 1)   # orphaned grandchildren come back here to be reaped
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
