@@ -188,3 +188,51 @@ def test_the_lab_is_installed_once_by_the_template_and_no_child_can_undo_it_for_
             assert second.call("watched").value == before == 3   # pandas, MNIST, Keras 2 optimizers: not twice
     finally:
         launcher.close()
+
+
+INIT_POKER = textwrap.dedent('''
+    import os
+    import signal
+    import time
+
+    def poke():
+        """Signal pid 1, the init of this child's own pid namespace (a fork of the template, which had
+        Python's SIGINT handler), then start a process: that fails once the namespace's init is gone."""
+        for number in (signal.SIGINT, signal.SIGTERM, signal.SIGSTOP, signal.SIGKILL):
+            os.kill(1, number)
+        time.sleep(0.05)
+        pid = os.fork()
+        if pid == 0:
+            os._exit(7)
+        return os.waitpid(pid, 0)[1] >> 8
+''')
+
+
+@needs_bwrap
+def test_the_init_of_a_childs_pid_namespace_ignores_the_students_signals(tmp_path):
+    path = tmp_path / "poker.py"
+    path.write_text(INIT_POKER)
+    launcher = ZygoteLauncher()
+    try:
+        for _ in range(2):   # forked on the spot, then prepared ahead of time
+            with SandboxSession(path, Limits(), launcher) as session:
+                assert session.call("poke").value == 7
+    finally:
+        launcher.close()
+
+
+@needs_bwrap
+def test_a_warm_child_killed_by_sigkill_is_reported_as_killed_by_it(tmp_path):
+    """The child's exit passes the student's own wait status up; SIGKILL's handling cannot be reset, which
+    once made the middle process exit 0 instead ("exited with code 0")."""
+    path = tmp_path / "selfkill.py"
+    path.write_text("import os, signal\n\ndef die():\n    os.kill(os.getpid(), signal.SIGKILL)\n\n"
+                    "def stop_by_term():\n    os.kill(os.getpid(), signal.SIGTERM)\n")
+    launcher = ZygoteLauncher()
+    try:
+        for function, name in (("die", "SIGKILL"), ("stop_by_term", "SIGTERM"), ("die", "SIGKILL")):
+            with SandboxSession(path, Limits(), launcher) as session:
+                result = session.call(function)
+                assert result.status.value == "crashed" and result.detail == f"killed by {name}", result
+    finally:
+        launcher.close()

@@ -150,6 +150,8 @@ def in_own_pid_namespace(run: Callable[[], None], keep_fds: tuple[int, ...]) -> 
                 run()
             finally:
                 os._exit(0)
+        for number in (signal.SIGINT, signal.SIGTERM):   # Python's handlers would let the student's signals end it
+            signal.signal(number, signal.SIG_DFL)
         _close(keep_fds)
         os.write(status_write, struct.pack("i", _reap_until(worker)))
         os._exit(0)
@@ -190,6 +192,7 @@ def _reap_until(pid: int) -> int:
 def _exit_as(status: int) -> NoReturn:
     if os.WIFSIGNALED(status):
         number = os.WTERMSIG(status)
-        signal.signal(number, signal.SIG_DFL)
+        if number not in (signal.SIGKILL, signal.SIGSTOP):   # their handling cannot be set, nor needs to be
+            signal.signal(number, signal.SIG_DFL)
         os.kill(os.getpid(), number)
     os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
