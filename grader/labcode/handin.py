@@ -16,8 +16,8 @@ from typing import Callable
 from grader.course.model import Exercise
 from grader.feedback.model import SubmissionInfo
 from grader.labcode.folder import Folder, FolderRefused, is_folder_submission, open_folder, open_zip
-from grader.labcode.program import SCRIPT_CELL, Cell, GradedModule, TooLargeToRead, UnreadableCell, build_module
-from grader.labcode.signatures import Signature, parsed, signatures, signatures_of_file
+from grader.labcode.program import SCRIPT_CELL, Cell, GradedModule, TooLargeToRead, UnreadableCell, build_module, parsed
+from grader.labcode.signatures import Signature, signatures, signatures_of_file
 from grader.labcode.spellings import old_spellings
 from grader.notebooks.reader import NotebookError, notebook_source
 from grader.sandbox import bundle

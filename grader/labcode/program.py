@@ -101,6 +101,14 @@ def parse_bounded(source: str) -> ast.Module:
     return ast.parse(source)
 
 
+def parsed(source: str) -> ast.Module | None:
+    """`source`'s syntax tree within the parser's budget, or None when it cannot be parsed."""
+    try:
+        return parse_bounded(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
 def parse_cell(source: str, number: int) -> ast.Module | None:
     """The cell's syntax tree, or None on a syntax error (kept whole, so the student sees Python's message)."""
     try:

@@ -8,7 +8,7 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.labcode.program import parse_bounded
+from grader.labcode.program import parsed
 
 
 @dataclass(frozen=True)
@@ -53,14 +53,6 @@ def _parameters(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, ...]
     if arguments.kwarg:
         shown.append(f"**{arguments.kwarg.arg}")
     return tuple(text if len(text) <= 40 else text[:37] + "..." for text in shown)
-
-
-def parsed(source: str) -> ast.Module | None:
-    """`source`'s syntax tree within the parser's budget, or None when it cannot be parsed."""
-    try:
-        return parse_bounded(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
 
 
 def _top_level_functions(source: str, tree: ast.Module | None = None) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 import re
 
-from grader.labcode.program import parse_bounded
+from grader.labcode.program import parsed
 from grader.sandbox.lab.keras2 import today
 
 OPTIMIZERS = {"SGD", "Adam", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "Ftrl"}
@@ -24,10 +24,9 @@ def old_spellings(source: str, tree: ast.Module | None = None) -> list[str]:
     if source.isascii() and not _MAY_HAVE_ONE.search(source):
         return []
     if tree is None:
-        try:
-            tree = parse_bounded(source)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return []
+        tree = parsed(source)
+    if tree is None:
+        return []
     found: dict[str, None] = {}
     for node in ast.walk(tree):
         modules = []
