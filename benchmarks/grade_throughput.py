@@ -13,9 +13,9 @@ and prints per-submission medians (the whole grading, and of it the student's ow
 overhead, from the feedback's timing), throughput, peak memory (PSS) of the whole process tree, and each
 mode's throughput as a ratio to the naive baseline on the same number of processes. For a Keras exercise
 it also times `import tensorflow, keras` in a fresh process, in the same run, and prints what one
-submission costs per core as a share of it. Scores of the honest submissions must agree between the
-baseline and the engine, or the run fails. Numbers depend on the machine's load: compare the ratios of one
-run, and repeat (`--repeat`) to see how much they move.
+submission costs per core as a share of it, over the whole run and after start-up. Scores of the honest
+submissions must agree between the baseline and the engine, or the run fails. Numbers depend on the
+machine's load: compare the ratios of one run, and repeat (`--repeat`) to see how much they move.
 """
 
 from __future__ import annotations
@@ -297,9 +297,12 @@ def report(rows: list[Row], count: int, exercise_id: str, tf_import: float | Non
         for row in rows:
             if not row.label.startswith("naive"):
                 per_core = row.wall * row.processes / count
+                per_core_steady = row.processes / row.steady()[1]
                 ratios[f"{row.label}: per-core cost / import"] = per_core / tf_import
+                ratios[f"{row.label}: per-core cost after start-up / import"] = per_core_steady / tf_import
                 print(f"  {row.label:45} one submission per core costs {per_core:6.2f} s = "
-                      f"{per_core / tf_import:.2f} of the import")
+                      f"{per_core / tf_import:.2f} of the import; after start-up {per_core_steady:6.2f} s = "
+                      f"{per_core_steady / tf_import:.2f}")
     return ratios
 
 
