@@ -4,6 +4,7 @@ that cannot be used is replaced by a child forked on the spot."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import textwrap
@@ -40,6 +41,16 @@ def student(tmp_path: Path, mark: str) -> Path:
     path = tmp_path / f"{mark}.py"
     path.write_text(STUDENT.format(mark=mark))
     return path
+
+
+@contextlib.contextmanager
+def fresh_template():
+    """A warm template of the test's own, closed afterwards."""
+    launcher = ZygoteLauncher()
+    try:
+        yield launcher
+    finally:
+        launcher.close()
 
 
 def template_children(launcher: ZygoteLauncher) -> list[int]:
@@ -177,8 +188,7 @@ UNDOER = textwrap.dedent('''
 def test_the_lab_is_installed_once_by_the_template_and_no_child_can_undo_it_for_the_next(tmp_path):
     path = tmp_path / "undoer.py"
     path.write_text(UNDOER)
-    launcher = ZygoteLauncher()
-    try:
+    with fresh_template() as launcher:
         with SandboxSession(path, Limits(), launcher) as first:
             before = first.call("watched").value
             assert first.call("undo").value is True
@@ -186,8 +196,6 @@ def test_the_lab_is_installed_once_by_the_template_and_no_child_can_undo_it_for_
         with SandboxSession(path, Limits(), launcher) as second:
             assert "the grader has no network, so example.com cannot be reached" in second.call("reach").value
             assert second.call("watched").value == before == 3   # pandas, MNIST, Keras 2 optimizers: not twice
-    finally:
-        launcher.close()
 
 
 INIT_POKER = textwrap.dedent('''
@@ -212,13 +220,10 @@ INIT_POKER = textwrap.dedent('''
 def test_the_init_of_a_childs_pid_namespace_ignores_the_students_signals(tmp_path):
     path = tmp_path / "poker.py"
     path.write_text(INIT_POKER)
-    launcher = ZygoteLauncher()
-    try:
+    with fresh_template() as launcher:
         for _ in range(2):   # forked on the spot, then prepared ahead of time
             with SandboxSession(path, Limits(), launcher) as session:
                 assert session.call("poke").value == 7
-    finally:
-        launcher.close()
 
 
 @needs_bwrap
@@ -228,11 +233,8 @@ def test_a_warm_child_killed_by_sigkill_is_reported_as_killed_by_it(tmp_path):
     path = tmp_path / "selfkill.py"
     path.write_text("import os, signal\n\ndef die():\n    os.kill(os.getpid(), signal.SIGKILL)\n\n"
                     "def stop_by_term():\n    os.kill(os.getpid(), signal.SIGTERM)\n")
-    launcher = ZygoteLauncher()
-    try:
+    with fresh_template() as launcher:
         for function, name in (("die", "SIGKILL"), ("stop_by_term", "SIGTERM"), ("die", "SIGKILL")):
             with SandboxSession(path, Limits(), launcher) as session:
                 result = session.call(function)
                 assert result.status.value == "crashed" and result.detail == f"killed by {name}", result
-    finally:
-        launcher.close()
