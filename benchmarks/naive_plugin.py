@@ -4,6 +4,7 @@ This is how a hand-rolled grader works (no sandbox, no boundary): it exists only
 can measure the engine against it in the same run. Never use it to grade.
 """
 
+import functools
 import importlib.util
 import os
 import zlib
@@ -38,18 +39,23 @@ class DirectSubmission:
 
     def signature_of(self, name):
         """The function as written, read from the file: checks of documented defaults need it."""
-        return signatures(self._source()).get(name)
+        return self._signatures.get(name)
 
     def note(self, text):
         pass
 
     def written_arguments(self, function, method, keyword):
         """What a check reads from the source as written (05's validation_split), read from the file here too."""
-        return keyword_arguments(self._source(), function, method, keyword)
+        return keyword_arguments(self._source, function, method, keyword)
 
+    @functools.cached_property
     def _source(self):
         with open(self._module.__file__, encoding="utf-8") as stream:
             return stream.read()
+
+    @functools.cached_property
+    def _signatures(self):
+        return signatures(self._source)
 
     def call_with_args(self, name, *args, **kwargs):
         args = _student(list(args))

@@ -2,9 +2,9 @@
 and a plain-words message when code reaches for the network.
 
 Installed by the child into its own process before the submission is imported (`install`), or by the warm
-template before it forks its children; nothing here exists in the grader's process or outlives the sandbox. The data served is generated, never read from a
-place another submission could write. Standard library only at install time: heavy modules (pandas,
-keras) are patched when, and if, the submission imports them.
+template before it forks its children; nothing here exists in the grader's process or outlives the sandbox.
+The data served is generated, never read from a place another submission could write. Standard library only
+at install time: heavy modules (pandas, keras) are patched when, and if, the submission imports them.
 """
 
 from __future__ import annotations
