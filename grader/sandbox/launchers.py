@@ -22,7 +22,7 @@ from grader.course.model import Limits
 from grader.errors import UsageError
 from grader.feedback.outcomes import Isolation
 from grader.sandbox import seccomp
-from grader.sandbox.confine import CONFINEMENT_FAILED  # noqa: F401  (the session recognises it)
+from grader.sandbox.confine import CONFINEMENT_FAILED
 from grader.sandbox.guard import Guard, Watchdog, kill_group, make_guard
 
 SANDBOX_PACKAGE_ROOT = "/opt/grader"   # where the grader package is bound inside the sandbox
@@ -45,6 +45,13 @@ SANDBOX_SCRATCH = "/scratch"   # not /tmp: the course may live under the host's 
 WRITABLE_DIRS = ("/scratch", "/tmp", "/dev/shm")   # private tmpfs; everything else is read-only
 CGROUP_JOIN_FAILED = 97
 STAGING_FAILED = 98
+# What the sandbox's own set-up exit codes mean. They only ever explain a child that died before it said the
+# sandbox was ready (`wire.SANDBOX_READY`); after that frame every exit code is the student's code's own.
+SETUP_EXIT_MEANINGS = {
+    CONFINEMENT_FAILED: "it could not confine itself (capabilities, seccomp or private namespaces)",
+    CGROUP_JOIN_FAILED: "it could not join its resource cgroup",
+    STAGING_FAILED: "it could not stage the folders it binds",
+}
 SANDBOX_UID = int(os.environ.get("GRADER_SANDBOX_UID", "65534"))   # nobody: who the student's code is when we are root
 SANDBOX_GID = int(os.environ.get("GRADER_SANDBOX_GID", "65534"))
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32")

@@ -25,9 +25,15 @@ from grader.course.model import Limit, Limits
 from grader.sandbox import wire
 from grader.sandbox.guard import Guard, kill_group
 from grader.feedback.outcomes import Isolation
-from grader.sandbox.launchers import CGROUP_JOIN_FAILED, ChildProcess, ChildSpec, PlainProcessLauncher, Spawned
+from grader.sandbox.launchers import SETUP_EXIT_MEANINGS, ChildProcess, ChildSpec, PlainProcessLauncher, Spawned
 from grader.sandbox.output import TailBuffer, drain
 
+
+SETUP_TIMEOUT_S = 60.0   # for the sandbox's own set-up, before any student code runs (not the student's time)
+
+
+class SandboxSetupFailed(RuntimeError):
+    """The sandbox could not be set up: the grader's failure, known from a channel no student code can write."""
 
 
 class CallStatus(str, Enum):
@@ -224,10 +230,11 @@ class SandboxSession:
         """Wait for the launched child to import the submission; a failure is final for the session."""
         launched, self._launched = self._launched, None
         assert launched is not None and self._child is not None
-        started, deadline, response_read = launched.started, launched.deadline, self._child.response_fd
+        started, response_read = launched.started, self._child.response_fd
+        self._await_sandbox(launched)
+        set_up = time.monotonic()
+        deadline = max(launched.deadline, set_up + min(self.limits.call_seconds, max(self._budget.remaining(), 0)))
         try:
-            if launched.go_ahead_failed:
-                raise wire.ChannelClosed("the child died before the go-ahead")
             ready = wire.read_frame(response_read, deadline)
         except wire.FrameTimeout:
             self._count_student_time(started, None)
@@ -248,6 +255,39 @@ class SandboxSession:
         self._kill_child()
         status = {"memory": CallStatus.MEMORY, "exited": CallStatus.EXITED}.get(str(ready.get("status")), CallStatus.RAISED)
         return self._not_importable(status, "", _error_info(ready.get("error")))
+
+    def _await_sandbox(self, launched: _Launched) -> None:
+        """Wait for the child's first frame, which it writes once the sandbox is set up and before any student
+        code runs. Whatever stops it arriving (a launcher's shell, bubblewrap, confinement, a cgroup) is ours."""
+        assert self._child is not None
+        why = None
+        try:
+            if launched.go_ahead_failed:
+                raise wire.ChannelClosed("the child died before the go-ahead")
+            first = wire.read_frame(self._child.response_fd, launched.started + SETUP_TIMEOUT_S)
+            if first != wire.SANDBOX_READY:
+                why = "its first message was not the sandbox's"
+        except wire.FrameTimeout:
+            why = f"it was not ready within {SETUP_TIMEOUT_S:g} s"
+        except (wire.ChannelClosed, OSError):
+            why = self._setup_death()
+        except wire.WireError as exc:
+            why = f"it sent malformed data ({exc})"
+        if why is not None:
+            self._kill_child()
+            raise SandboxSetupFailed(f"the sandbox could not be set up for your code: {why}")
+
+    def _setup_death(self) -> str:
+        """Why a child died before any student code ran, from its exit status."""
+        assert self._child is not None
+        try:
+            returncode = self._child.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            return "it closed its channel"
+        if returncode in SETUP_EXIT_MEANINGS:
+            return SETUP_EXIT_MEANINGS[returncode]
+        number = self._signal_of(returncode)
+        return f"it was killed by signal {number}" if number is not None else f"it exited with code {returncode}"
 
     def _count_student_time(self, started: float, reported: object) -> None:
         """The child says how long the student's code ran; it is believed up to the time measured here, and
@@ -382,8 +422,6 @@ class SandboxSession:
             returncode = process.wait(timeout=1)
         except subprocess.TimeoutExpired:
             return "it stopped answering"
-        if returncode == CGROUP_JOIN_FAILED:
-            raise RuntimeError("the child could not join its resource cgroup")
         number = self._signal_of(returncode)
         if number is not None:
             try:

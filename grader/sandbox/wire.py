@@ -37,6 +37,8 @@ ALLOWED_DTYPES = frozenset(
 )
 
 _HEADER = struct.Struct(">I")
+# The first frame of every child, written after the sandbox's set-up and before any student code runs.
+SANDBOX_READY = {"sandbox": "ready"}
 
 
 class WireError(ValueError):
