@@ -19,8 +19,16 @@ __all__ = ["Hint", "CheckFailed", "SubmissionFailure", "fail", "as_number", "as_
            "public_checks_of", "check_written_default", "check_written_argument"]
 
 
+SHOW_CHARS = 200   # a whole rendering; a returned value of any size or shape stays a short part of a message
+
+
 def show(value: Any) -> str:
-    """A short, readable rendering of a value for a message."""
+    """A short, readable rendering of a value for a message (at most SHOW_CHARS characters)."""
+    text = _show(value)
+    return text if len(text) <= SHOW_CHARS else text[: SHOW_CHARS - 3] + "..."
+
+
+def _show(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
     if isinstance(value, np.ndarray):
@@ -31,7 +39,9 @@ def show(value: Any) -> str:
         inner = ", ".join(show(item) for item in value)
         return f"[{inner}]" if isinstance(value, list) else f"({inner}{',' if len(value) == 1 else ''})"
     if isinstance(value, dict) and len(value) <= 8:
-        return "{" + ", ".join(f"{key!r}: {show(item)}" for key, item in value.items()) + "}"
+        return "{" + ", ".join(f"{show(key)}: {show(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, dict):
+        return f"a dict of {len(value)} keys"
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 

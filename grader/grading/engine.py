@@ -8,12 +8,9 @@ document whose status says the grader failed, so a student is never blamed for o
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import hashlib
 import hmac
-import json
 import os
-import re
 import shutil
 import stat
 import tempfile
@@ -24,6 +21,7 @@ from typing import Callable, Protocol, runtime_checkable
 
 from grader import __version__
 from grader.course.model import Exercise, Limits
+from grader.feedback.bounds import bounded
 from grader.feedback.model import Feedback, OutputTail, SubmissionInfo, schema_errors
 from grader.feedback.outcomes import Outcome, Status
 from grader.grading.checkrun import CheckRun
@@ -44,7 +42,6 @@ class OpensSessions(Protocol):
 
 
 HASH_CHUNK = 1 << 20
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def file_sha256(path: Path) -> str:
@@ -104,18 +101,6 @@ def course_key(exercise: Exercise) -> bytes:
         with contextlib.suppress(OSError):
             digest.update(path.read_bytes())
     return digest.digest()
-
-
-def _printable(value):
-    """The same dataclass tree with lone surrogates (from a submission's exception text or a file name that is
-    not UTF-8) replaced, so the feedback can always be written as UTF-8 JSON."""
-    if type(value) is str:   # not str-valued enums such as Status
-        return _SURROGATE.sub("\ufffd", value)
-    if isinstance(value, tuple):
-        return tuple(_printable(item) for item in value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.replace(value, **{f.name: _printable(getattr(value, f.name)) for f in dataclasses.fields(value)})
-    return value
 
 
 def run_checks(exercise: Exercise, proxy: SubmissionProxy, seed: int, include_hidden: bool,
@@ -225,10 +210,8 @@ def grade(exercise: Exercise, submission: Path, *, seed: int | None = None, laun
             grader_error="; ".join(run.problems)[:4000] if run.problems else None,
             student_s=student_s, grader_s=round(duration_s - student_s, 3),
         )
+        feedback = bounded(feedback)
         document = feedback.to_dict()
-        if _SURROGATE.search(json.dumps(document, ensure_ascii=False)):
-            feedback = _printable(feedback)
-            document = feedback.to_dict()
         invalid = schema_errors(document)
         if invalid:
             raise ValueError("the feedback document breaks its schema: " + "; ".join(invalid[:5]))
@@ -256,7 +239,7 @@ def _seconds_since(clock: float) -> float:
 
 def grader_failure(exercise: Exercise, info: SubmissionInfo, seed: int, launcher: Launcher, started_at: str,
                    duration_s: float, error: str, hidden_run: bool) -> Feedback:
-    return _printable(Feedback(
+    return bounded(Feedback(
         exercise=exercise.id, exercise_title=exercise.title, status=Status.GRADER_FAILED,
         message="The grader failed while grading this submission; this is not your fault. Please report it.",
         checks=(), submission=info, seed=seed, isolation=launcher.isolation, started_at=started_at,

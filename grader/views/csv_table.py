@@ -12,15 +12,18 @@ import io
 import re
 from typing import Iterable
 
+from grader.text import one_line
 from grader.views.rows import StudentRow
 
 _FORMULA_START = tuple("=+-@\t\r\n") + tuple("＝＋－＠")   # also the full-width forms some spreadsheets accept
 _SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_CELL_CHARS = 2000
 
 
 def text_cell(value: str) -> str:
-    """A text cell a spreadsheet shows as text: formula starts neutralised, unencodable characters replaced."""
-    value = _SURROGATE.sub("\ufffd", value)
+    """A text cell a spreadsheet shows as text: on one line, without control characters or bidi overrides,
+    bounded, formula starts neutralised, unencodable characters replaced."""
+    value = one_line(_SURROGATE.sub("\ufffd", value), MAX_CELL_CHARS)
     if value.startswith(_FORMULA_START) or value.lstrip(" ").startswith(_FORMULA_START):
         return "'" + value
     return value

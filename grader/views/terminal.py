@@ -76,4 +76,4 @@ def render(feedback: Feedback, console: Console) -> None:
         shown = (output.stdout + output.stderr).strip().splitlines()[-8:]
         console.print(Text("Your code printed (last lines):", style="dim"))
         for line in shown:
-            console.print(Text("  " + line[:200], style="dim"))
+            console.print(Text("  " + printable(line[:200]), style="dim"))
