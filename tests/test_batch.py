@@ -299,7 +299,7 @@ def test_the_seed_needs_the_key_and_the_batch_key_is_private_and_kept(tmp_path):
 
 
 def test_feedback_with_a_lone_surrogate_is_written_as_utf8():
-    from grader.grading.engine import _printable
+    from grader.feedback.bounds import bounded
     from grader.feedback.model import Feedback, OutputTail, SubmissionInfo
     from grader.feedback.outcomes import Outcome, Status
     from grader.feedback.results import CheckResult
@@ -309,7 +309,7 @@ def test_feedback_with_a_lone_surrogate_is_written_as_utf8():
     feedback = Feedback("02_backprop", "t", Status.GRADED, "m", (check,), SubmissionInfo("caf\udce9.py", "", 0), 1,
                         PlainProcessLauncher(reason="test").isolation, "2024-01-01T00:00:00+00:00", 0.0,
                         OutputTail("out \udcff", "", 4, 0, False), "0", True)
-    document = _printable(feedback).to_dict()
+    document = bounded(feedback).to_dict()
     json.dumps(document, ensure_ascii=False).encode("utf-8")
     assert document["checks"][0]["message"].endswith("ValueError: \ufffd") and document["status"] == "graded"
     assert schema_errors(document) == []

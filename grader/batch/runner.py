@@ -17,7 +17,7 @@ import time
 from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Callable
@@ -41,8 +41,9 @@ SEED_KEY_NAME = "seed.key"
 class Job:
     student: str
     path: str
-    sha256: str
+    sha256: str   # as planned; the gradebook records the sha256 of what was graded (the feedback's)
     seed: int
+    seed_key: bytes = field(default=b"", repr=False)   # local workers key the seed over the bytes they grade
 
 
 @dataclass
@@ -100,6 +101,8 @@ def _use(exercise: Exercise, launcher: Launcher) -> None:
 def _grade_job(job: Job) -> tuple[Job, Feedback]:
     from grader.grading.engine import grade
 
+    if job.seed_key:
+        return job, grade(_WORKER["exercise"], Path(job.path), seed_key=job.seed_key, launcher=_WORKER["launcher"])
     return job, grade(_WORKER["exercise"], Path(job.path), seed=job.seed, launcher=_WORKER["launcher"])
 
 
@@ -173,7 +176,10 @@ def plan(entries: list[StudentEntry], gradebook: Gradebook, exercise_id: str, ou
                 and feedback_file.is_file()):
             summary.unchanged += 1
             continue
-        jobs.append(Job(entry.student, str(entry.path), sha, seed_for(key, exercise_id, sha) if seed is None else seed))
+        if seed is None:
+            jobs.append(Job(entry.student, str(entry.path), sha, seed_for(key, exercise_id, sha), key))
+        else:
+            jobs.append(Job(entry.student, str(entry.path), sha, seed))
     return jobs
 
 
@@ -306,7 +312,8 @@ def _record(job: Job, exercise_id: str, feedback: Feedback, gradebook: Gradebook
     except (OSError, ValueError) as exc:   # this student's feedback only; the batch goes on
         _record_failure(job, exercise_id, gradebook, summary, f"its feedback could not be written ({exc})", where)
         return
-    gradebook.record(Attempt(job.student, exercise_id, job.sha256, feedback.status.value, feedback.score,
+    graded = feedback.submission.sha256 or job.sha256   # what was graded, if it changed since it was planned
+    gradebook.record(Attempt(job.student, exercise_id, graded, feedback.status.value, feedback.score,
                              feedback.max_score, str(path.relative_to(out)), feedback.grader_error,
                              feedback.seed, feedback.duration_s, feedback.grader_version, graded_on=where))
     if feedback.status is Status.GRADER_FAILED:

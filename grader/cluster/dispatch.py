@@ -1,7 +1,7 @@
 """The instructor's side of a cluster batch: send a window of work items, check each answer, record it.
 
 Results come back as JSON bytes and become feedback only through `Feedback.from_dict` and a check that
-they answer the job that was sent (exercise, seed, file hash); the recorder alone writes files and
+they answer the job that was sent (exercise and seed; the sha256 recorded is that of the bytes sent); the recorder alone writes files and
 gradebook rows, so resuming after a crash or `kill -9` works as it does locally. Dask re-runs a task
 whose worker died; the scheduler says which tasks were on it, and those count as retried. A task that
 fails, or answers with something that is not its feedback, is sent once more, as a local batch does.
@@ -40,9 +40,10 @@ def accept(data: object, job: Job, exercise: Exercise) -> Feedback:
         feedback = Feedback.from_dict(json.loads(data))
     except (ValueError, FeedbackError) as exc:
         raise NotItsFeedback(f"the worker's feedback is not valid: {exc}") from None
-    if feedback.exercise != exercise.id or feedback.seed != job.seed or \
-            (job.sha256 and feedback.submission.sha256 not in ("", job.sha256)):
-        raise NotItsFeedback("the worker's feedback is for another exercise, seed or file")
+    # Not the file's hash: the bytes sent were read when the task was made, and a student whose file changed
+    # since the batch was planned is graded (and recorded) as what was sent, not failed as the grader's.
+    if feedback.exercise != exercise.id or feedback.seed != job.seed:
+        raise NotItsFeedback("the worker's feedback is for another exercise or seed")
     return dataclasses.replace(feedback, submission=dataclasses.replace(feedback.submission, path=job.path))
 
 

@@ -8,6 +8,7 @@ document whose status says the grader failed, so a student is never blamed for o
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import hmac
 import os
@@ -25,7 +26,9 @@ from grader.feedback.bounds import bounded
 from grader.feedback.model import Feedback, OutputTail, SubmissionInfo, schema_errors
 from grader.feedback.outcomes import Outcome, Status
 from grader.grading.checkrun import CheckRun
-from grader.labcode.handin import prepare
+from grader.labcode.folder import FolderRefused
+from grader.labcode.handin import Prepared, prepare
+from grader.labcode.snapshot import TooLarge, snapshot, too_large
 from grader.grading.proxy import Session, SubmissionProxy, failure_for, line_of_file
 from grader.feedback.outcomes import Isolation
 from grader.sandbox.launchers import choose_launcher
@@ -53,11 +56,6 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _too_large(size: int, max_kib: int) -> str:
-    return (f"the file is {size / 1024 / 1024:.1f} MB, and a submission may be at most {max_kib / 1024:g} MB; "
-            f"hand in only your code")
-
-
 def inspect_file(path: Path, max_kib: int) -> tuple[SubmissionInfo, str | None]:
     """Say why the file cannot be run at all (unreadable, too large, binary, not UTF-8), judging its size
     before reading it, so a huge file costs no memory; hash what is read."""
@@ -67,13 +65,13 @@ def inspect_file(path: Path, max_kib: int) -> tuple[SubmissionInfo, str | None]:
         if not stat.S_ISREG(status.st_mode):
             return SubmissionInfo(path=str(path), sha256="", bytes=0), "the file cannot be read (it is not a regular file)"
         if status.st_size > limit:
-            return SubmissionInfo(path=str(path), sha256="", bytes=status.st_size), _too_large(status.st_size, max_kib)
+            return SubmissionInfo(path=str(path), sha256="", bytes=status.st_size), too_large(status.st_size, max_kib)
         with open(path, "rb") as stream:
             data = stream.read(limit + 1)   # bounded even if the file grew after the stat
     except OSError as exc:
         return SubmissionInfo(path=str(path), sha256="", bytes=0), f"the file cannot be read ({exc.strerror or exc})"
     if len(data) > limit:
-        return SubmissionInfo(path=str(path), sha256="", bytes=len(data)), _too_large(len(data), max_kib)
+        return SubmissionInfo(path=str(path), sha256="", bytes=len(data)), too_large(len(data), max_kib)
     info = SubmissionInfo(path=str(path), sha256=hashlib.sha256(data).hexdigest(), bytes=len(data))
     if not data.strip():
         return info, "the file is empty: write your functions in it and grade again"
@@ -165,12 +163,27 @@ def _run_fresh_pytest(files: list[Path], hidden: Path | None, reference: Path | 
     return CheckRun(tuple(plugin.results), tuple(problems), tuple(plugin.collected))
 
 
+def _prepare_copy(exercise: Exercise, submission: Path, workspace: Path, cells: str | None) -> Prepared:
+    """Read the submission once into the workspace (never through a link) and prepare that copy, so what is
+    hashed, recorded and graded are the same bytes whatever happens to the original meanwhile."""
+    try:
+        copy = snapshot(submission, workspace / "handed-in", exercise.limits.max_file_kib)
+    except FolderRefused as exc:
+        return Prepared(SubmissionInfo(str(submission), "", exc.size if isinstance(exc, TooLarge) else 0), str(exc))
+    except OSError as exc:
+        return Prepared(SubmissionInfo(str(submission), "", 0), f"the file cannot be read ({exc.strerror or exc})")
+    prepared = prepare(exercise, copy, workspace, inspect_file, cells)
+    return dataclasses.replace(prepared, info=dataclasses.replace(prepared.info, path=str(submission)))
+
+
 def grade(exercise: Exercise, submission: Path, *, seed: int | None = None, launcher: Launcher | None = None,
-          include_hidden: bool = True, only: str | None = None, cells: str | None = None) -> Feedback:
+          include_hidden: bool = True, only: str | None = None, cells: str | None = None,
+          seed_key: bytes | None = None) -> Feedback:
     """Grade `submission` (a .py file, a notebook, or a folder or zip with helper modules) as `exercise`.
     Never raises for anything the submission does. `cells="all"` runs every statement of the file.
 
-    Without a `seed`, the seed is keyed with the course's key (a batch passes seeds keyed with its own)."""
+    Without a `seed`, the seed is keyed with `seed_key` (a batch's) or else the course's key, over the sha256 of
+    the bytes actually graded."""
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     clock = time.monotonic()
     launcher = launcher or choose_launcher()
@@ -178,14 +191,14 @@ def grade(exercise: Exercise, submission: Path, *, seed: int | None = None, laun
     hidden_run = include_hidden and exercise.hidden_checks.is_file()
     workspace = Path(tempfile.mkdtemp(prefix="grader-submission-"))
     try:
-        prepared = prepare(exercise, submission, workspace, inspect_file, cells)
+        prepared = _prepare_copy(exercise, submission, workspace, cells)
     except Exception as exc:  # noqa: BLE001 - a grader bug must still produce a document
         shutil.rmtree(workspace, ignore_errors=True)
         return grader_failure(exercise, SubmissionInfo(str(submission), "", 0), seed or 0, launcher, started_at,
                               _seconds_since(clock), f"{type(exc).__name__}: {exc}", hidden_run)
     info, refusal, locate = prepared.info, prepared.refusal, prepared.locate
     if seed is None:
-        seed = seed_for(course_key(exercise), exercise.id, info.sha256)
+        seed = seed_for(seed_key or course_key(exercise), exercise.id, info.sha256)
     try:
         session = _open_session(prepared.module_path or submission, exercise.limits, launcher,
                                 clock + exercise.limits.total_seconds, refusal)

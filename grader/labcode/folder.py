@@ -43,10 +43,15 @@ def is_folder_submission(path: Path) -> bool:
     return path.is_dir() or path.suffix.lower() == ".zip"
 
 
+def ignored(name: str) -> bool:
+    """A hidden file or folder, or a cache: never part of what is graded."""
+    return name.startswith(".") or name in _IGNORED
+
+
 def walk(folder: Path) -> Iterator[Path]:
     """The folder's files as grading sees them (hidden files and caches left out), without following links."""
     for root, folders, files in os.walk(folder, followlinks=False):
-        folders[:] = sorted(f for f in folders if not f.startswith(".") and f not in _IGNORED)
+        folders[:] = sorted(f for f in folders if not ignored(f))
         yield from (Path(root, name) for name in sorted(files) if not name.startswith("."))
 
 

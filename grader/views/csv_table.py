@@ -23,10 +23,10 @@ MAX_CELL_CHARS = 2000
 def text_cell(value: str) -> str:
     """A text cell a spreadsheet shows as text: on one line, without control characters or bidi overrides,
     bounded, formula starts neutralised, unencodable characters replaced."""
-    value = one_line(_SURROGATE.sub("\ufffd", value), MAX_CELL_CHARS)
-    if value.startswith(_FORMULA_START) or value.lstrip(" ").startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    cleaned = one_line(_SURROGATE.sub("\ufffd", value), MAX_CELL_CHARS)
+    if any(text.startswith(_FORMULA_START) or text.lstrip(" ").startswith(_FORMULA_START) for text in (value, cleaned)):
+        return "'" + cleaned
+    return cleaned
 
 
 def number_cell(value: float) -> str:

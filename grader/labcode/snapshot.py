@@ -1,0 +1,104 @@
+"""A private copy of what the student handed in, read once and never through a link.
+
+Every mode grades from this copy: what is hashed, recorded and graded are the same bytes, even if the
+student's file changes while it is graded (a synced or shared folder), and a symbolic link anywhere in
+the submission (the file itself, the folder, a file or folder inside it) is refused: a link is never
+graded as the linker's work, whoever's file it names. Reading is bounded before it starts: a folder's
+files are counted and their sizes summed from `lstat`, one file more than allowed ends the copy.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from grader.labcode.folder import MAX_FILES, FolderRefused, ignored
+
+ZIP_SIZE_FACTOR = 4   # a zip may be this many times the exercise's size limit (it holds more than code)
+
+
+class LinkRefused(FolderRefused):
+    """The submission is, or holds, a symbolic link."""
+
+
+class TooLarge(FolderRefused):
+    """A file larger than allowed, refused by its size before it was read."""
+
+    def __init__(self, size: int, max_kib: int) -> None:
+        super().__init__(too_large(size, max_kib))
+        self.size = size
+
+
+def _link(relative: str) -> LinkRefused:
+    where = "the submission" if relative in ("", ".") else relative
+    return LinkRefused(f"{where} is a symbolic link, not a file; a link is never graded as your work: hand in "
+                       "the file itself")
+
+
+def too_large(size: int, max_kib: int) -> str:
+    return (f"the file is {size / 1024 / 1024:.1f} MB, and a submission may be at most {max_kib / 1024:g} MB; "
+            f"hand in only your code")
+
+
+def _read_file(path: Path, limit: int) -> bytes:
+    """At most `limit` + 1 bytes of a regular file, opened without following a link; a larger file is refused
+    by its size before it is read."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        if os.path.islink(path):
+            raise _link(path.name) from None
+        raise exc
+    with os.fdopen(descriptor, "rb") as stream:
+        status = os.fstat(stream.fileno())
+        if not stat.S_ISREG(status.st_mode):
+            raise FolderRefused(f"{path.name} is not a regular file")
+        if status.st_size > limit:
+            raise TooLarge(status.st_size, limit // 1024)
+        return stream.read(limit + 1)   # one byte more than allowed, if it grew since: still "too large" later
+
+
+def snapshot(submission: Path, into: Path, max_kib: int) -> Path:
+    """Copy the submission (a file, a folder or a zip) into the empty folder `into`; the copy's path.
+
+    A file larger than the limit is copied up to one byte past it, so grading still says it is too large."""
+    limit = max_kib * 1024
+    status = os.lstat(submission)
+    into.mkdir(parents=True, exist_ok=True)
+    copy = into / submission.name
+    if stat.S_ISLNK(status.st_mode):
+        raise _link("")
+    if stat.S_ISDIR(status.st_mode):
+        _copy_folder(submission, copy, limit)
+        return copy
+    copy.write_bytes(_read_file(submission, ZIP_SIZE_FACTOR * limit if submission.suffix.lower() == ".zip" else limit))
+    return copy
+
+
+def _copy_folder(folder: Path, copy: Path, limit: int) -> None:
+    """The folder's files as grading sees them (hidden files and caches left out), refusing every link."""
+    copy.mkdir()
+    count, total = 0, 0
+    for root, folders, files in os.walk(folder, followlinks=False):
+        here = Path(root)
+        relative = here.relative_to(folder)
+        folders[:] = sorted(name for name in folders if not ignored(name))
+        for name in folders:
+            if (here / name).is_symlink():   # os.walk lists a link to a folder among the folders
+                raise _link((relative / name).as_posix())
+            (copy / relative / name).mkdir()
+        for name in sorted(name for name in files if not name.startswith(".")):   # as folder.walk
+            path = here / name
+            status = os.lstat(path)
+            if stat.S_ISLNK(status.st_mode):
+                raise _link((relative / name).as_posix())
+            count += 1
+            total += status.st_size
+            if count > MAX_FILES:
+                raise FolderRefused(f"the folder holds more than {MAX_FILES} files; hand in your code and its helper "
+                                    "modules only")
+            if total > limit:
+                raise FolderRefused(f"the folder's files add up to more than {limit / 1024 / 1024:g} MB; hand in your "
+                                    "code and its helper modules only")
+            (copy / relative / name).write_bytes(_read_file(path, limit))
