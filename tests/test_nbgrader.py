@@ -98,7 +98,7 @@ def test_generate_assignment_strips_solutions_and_hidden_checks(released):
 def test_the_instructor_readme_says_what_the_test_cells_cannot_promise(released):
     readme = (released / "GRADING-02_backprop.md").read_text()
     assert "feedback for students, not grades" in readme
-    assert "Do not use `nbgrader autograde` for grades" in readme
+    assert "Do not use `nbgrader autograde`" in readme and "scores 0 there" in readme
     assert "grade nbgrader-grade 02_backprop" in readme
 
 

@@ -8,12 +8,15 @@ in the student's kernel can be rewritten by the student's own cells. Grades come
 `grade nbgrader-grade` (grader/notebooks/nbgrader_grade.py), which grades the submitted notebooks in the
 sandbox and writes each check's score on its test cell in nbgrader's gradebook. A public test
 cell runs its public check in the sandbox for the student; a hidden one holds no check at all.
+Under nbgrader's own `nbgrader autograde` every test cell raises a message saying to use
+`grade nbgrader-grade` instead, so that route scores 0 (AUTOGRADE_GUARD).
 """
 
 from __future__ import annotations
 
 import ast
 import inspect
+import os
 import re
 import tempfile
 import textwrap
@@ -95,25 +98,52 @@ def grade_cell_id(check_id: str) -> str:
     return "check-" + re.sub(r"[^a-z0-9]+", "-", check_id.lower()).strip("-")
 
 
+AUTOGRADE_MESSAGE = ("nbgrader autograde does not grade this notebook: every test cell scores 0 under it. "
+                     "Grade the submitted notebooks with `grade nbgrader-grade {exercise} --course-dir COURSE_DIR`, "
+                     "which runs them in the grader's sandbox (see GRADING-{exercise}.md)")
+
+# Each test cell refuses nbgrader's autograde itself, in its own (locked) text, before anything the student's
+# cells may have replaced runs: nbgrader autograde restores a locked cell's text from its gradebook, and runs the
+# notebook with NBGRADER_EXECUTION=autograde in the kernel's environment, in autograded/<student>/<assignment>/.
+# A student running the cell in Jupyter (or nbgrader's validate, NBGRADER_EXECUTION=validate) sees it as before.
+AUTOGRADE_GUARD = """import os  # under nbgrader's own `nbgrader autograde` this cell scores 0: see the message
+if os.environ.get("NBGRADER_EXECUTION") == "autograde" or os.getcwd().split(os.sep)[-3:-2] == ["autograded"]:
+    raise RuntimeError({message})
+"""
+
+
+def _guard(exercise_id: str) -> str:
+    """The guard's text, its message as one string literal per sentence part (the cell stays readable)."""
+    pieces = re.split(r"(?<=[.,:] )", AUTOGRADE_MESSAGE.format(exercise=exercise_id))
+    return AUTOGRADE_GUARD.format(message="\n                       ".join(repr(piece) for piece in pieces))
+
 PUBLIC_CELL = """# Feedback for you, not your grade: runs this public check on your functions in the grader's sandbox.
 # Your instructor grades the notebook you submit separately, with every check, outside this notebook.
-from grader.notebooks.nbgrader_export import run_check
+{guard}from grader.notebooks.nbgrader_export import run_check
 run_check({exercise!r}, {check!r}, globals())
 """
 
 HIDDEN_CELL = """# A hidden check worth {points:g} points: your instructor grades it outside this notebook.
-### BEGIN HIDDEN TESTS
+{guard}### BEGIN HIDDEN TESTS
 raise AssertionError("hidden checks are graded by `grade nbgrader-grade` in the grader's sandbox, not in this kernel")
 ### END HIDDEN TESTS
 """
+
+
+def under_autograde() -> bool:
+    """True inside a kernel that `nbgrader autograde` runs (what AUTOGRADE_GUARD tests, in the cell itself)."""
+    return (os.environ.get("NBGRADER_EXECUTION") == "autograde"
+            or os.getcwd().split(os.sep)[-3:-2] == ["autograded"])
 
 
 def build_source_notebook(exercise: Exercise) -> nbformat.NotebookNode:
     cells = [_nbgrader(new_markdown_cell(text), f"readme-{index}", locked=True)
              for index, text in enumerate(readme_sections(exercise))]
     cells.append(_nbgrader(new_code_cell(solution_source(exercise)), "solution", solution=True))
+    guard = _guard(exercise.id)
     for check_id, points, hidden in exercise_checks(exercise):
-        source = HIDDEN_CELL.format(points=points) if hidden else PUBLIC_CELL.format(exercise=exercise.id, check=check_id)
+        source = (HIDDEN_CELL.format(points=points, guard=guard) if hidden
+                  else PUBLIC_CELL.format(exercise=exercise.id, check=check_id, guard=guard))
         cells.append(_nbgrader(new_code_cell(source), grade_cell_id(check_id), grade=True, locked=True, points=points))
     return new_notebook(cells=cells, metadata={
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
@@ -141,11 +171,15 @@ Written by `grade nbgrader {exercise}`. The workflow:
   cell runs in the student's own kernel, the student's cells can change what it shows (two lines
   that replace `run_check` make every cell print "passed").
 - Hidden test cells hold no check: they only raise an error saying they are graded elsewhere.
-- Do not use `nbgrader autograde` for grades. It decides pass or fail inside the student's kernel,
-  which the student's code controls, and that kernel runs on your machine beside the course, where
-  it can read `solutions/` and the hidden checks. Its scores for the public cells can be forged,
-  and it gives 0 for every hidden cell. `grade nbgrader-grade` never runs the student's code
-  outside the sandbox, and it overwrites the test cells' autograded scores with the sandbox's.
+- Do not use `nbgrader autograde`. Every test cell refuses it: under `nbgrader autograde` (which
+  restores the locked test cells' text and sets `NBGRADER_EXECUTION=autograde`) each one raises an
+  error saying to use `grade nbgrader-grade`, so it scores 0 there, public and hidden alike, and
+  the feedback notebook shows that message. That only makes its grades useless; it cannot make it
+  safe. autograde still runs the student's own cells first, as you, on your machine beside the
+  course, where they can read `solutions/` and the hidden checks, and a student's cells control the
+  kernel that runs the test cells after them (they could stop a cell from raising).
+  `grade nbgrader-grade` never runs the student's code outside the sandbox, and it overwrites the
+  test cells' autograded scores with the sandbox's.
 """
 
 
@@ -171,6 +205,8 @@ def run_check(exercise_id: str, check_id: str, namespace: dict) -> None:
     Feedback for the student, never a grade: it runs in the student's kernel, which the student's
     own cells control. The functions' source is graded in the sandbox, against public checks only.
     """
+    if under_autograde():   # an export older than AUTOGRADE_GUARD reaches here under nbgrader autograde
+        raise RuntimeError(AUTOGRADE_MESSAGE.format(exercise=exercise_id))
     if not check_id.startswith("public/"):
         raise AssertionError(f"{check_id} is not a public check; hidden checks are graded by your instructor")
     import grader
