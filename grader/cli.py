@@ -288,15 +288,15 @@ def _run_batch(argv: list[str]) -> ExitCode:
             dispatch, where = cluster_dispatch(client, course, exercise, strong), cluster_where(cluster.address)
         summary = run_batch(course.manifest_path, exercise.id, entries, options.out, jobs=max(1, options.jobs),
                             strong=strong, seed=options.seed, on_progress=advance, dispatch=dispatch, where=where)
-    sections = similarity.similarity_sections(options.out, exercise, options.similarity_threshold, console) \
-        if options.similarity else []
-    paths = write_exports(options.out, exercise, sections)
+    paths = write_exports(options.out, exercise)   # before similarity: the grades never wait for it, nor fail with it
     console.print(f"{summary.total} students: {summary.graded} graded, {summary.unchanged} unchanged since the last run, "
                   f"{summary.problems} without a gradable file, {summary.grader_failures} grader failures "
                   f"({summary.retried} retried) in {summary.wall_s:.1f} s", markup=False)
     console.print(f"gradebook: {options.out / 'gradebook.sqlite'}\nCSV: {paths.csv}\nstudent ids: {paths.students}\n"
                   f"report: {paths.report}\n"
                   f"Gradescope results: {paths.gradescope}/<student>/results.json", markup=False)
+    if options.similarity:   # an optional stage: a failure is a warning, and report.html gains its section if it succeeds
+        similarity.batch_similarity(options.out, exercise, options.similarity_threshold, console)
     return ExitCode.GRADER_FAILED if summary.grader_failures else ExitCode.OK
 
 

@@ -4,12 +4,17 @@ The batch's feedback files name what each student was graded on and its sha256; 
 it is still there unchanged, so the report never pairs a grade with other code. When the submissions
 moved, `submissions` (a folder collected as `grade batch` collects it) is used instead. A folder or zip
 is compared on its entry file, the one grading chose; its helper modules are not compared.
+
+The batch's time budget (grader/similarity/budget.py) starts before the files are read: a file not reached
+in time is listed as not compared. A similarity.csv of an earlier run is removed first, so that a run that
+fails or is stopped never leaves another run's pairs beside this batch's grades.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -19,6 +24,7 @@ from grader.batch.runner import GRADEBOOK_NAME
 from grader.course.model import Exercise
 from grader.grading.engine import file_sha256
 from grader.labcode.folder import FolderRefused, is_folder_submission, opened
+from grader.similarity.budget import SOURCE_BYTES, Clock, Deadline
 from grader.similarity.compare import SimilarityOptions, SimilarityResult, compare
 from grader.similarity.export import similarity_csv
 from grader.similarity.sources import Document, SourceError, given_code, read_document
@@ -67,7 +73,8 @@ def _graded_file(path: Path, exercise: Exercise) -> Iterator[tuple[Path, str]]:
         raise SourceError(f"{path} cannot be read as it was graded: {exc}") from None
 
 
-def gather(out: Path, exercise: Exercise, submissions: Path | None = None) -> tuple[list[Document], dict[str, str]]:
+def gather(out: Path, exercise: Exercise, submissions: Path | None = None, deadline: Deadline | None = None,
+           source_bytes: int = SOURCE_BYTES) -> tuple[list[Document], dict[str, str]]:
     """The documents to compare, and student -> why theirs is not compared."""
     files = _graded_files(out, exercise)
     moved = {entry.student: entry.path for entry in collect(submissions, exercise)} if submissions else {}
@@ -76,6 +83,9 @@ def gather(out: Path, exercise: Exercise, submissions: Path | None = None) -> tu
     for student, found in sorted(files.items()):
         if isinstance(found, str):
             skipped[student] = found
+            continue
+        if deadline is not None and deadline.passed():
+            skipped[student] = f"not compared: {deadline.why()} before it was read"
             continue
         recorded, sha = found
         path = moved.get(student) if submissions else Path(recorded)
@@ -86,19 +96,21 @@ def gather(out: Path, exercise: Exercise, submissions: Path | None = None) -> tu
             with _graded_file(path, exercise) as (file, digest):
                 if digest != sha:
                     raise SourceError(f"{path} changed since it was graded; grade the batch again first")
-                documents.append(read_document(student, file, max_bytes))
+                documents.append(read_document(student, file, max_bytes, source_bytes))
         except (SourceError, OSError) as exc:
             skipped[student] = str(exc)
     return documents, skipped
 
 
 def run_similarity(out: Path, exercise: Exercise, options: SimilarityOptions = SimilarityOptions(),
-                   submissions: Path | None = None) -> tuple[SimilarityResult, dict[str, Document]]:
+                   submissions: Path | None = None, clock: Clock = time.monotonic) -> tuple[SimilarityResult, dict[str, Document]]:
     """Compare the batch in OUT and write OUT/similarity.csv; the documents are returned for the report."""
-    documents, skipped = gather(out, exercise, submissions)
-    result = compare(documents, given_code(exercise), options, skipped)
-    by_student = {document.student: document for document in documents}
     path = out / CSV_NAME
+    path.unlink(missing_ok=True)
+    deadline = Deadline(options.budget, clock)
+    documents, skipped = gather(out, exercise, submissions, deadline, options.budget.source_bytes)
+    result = compare(documents, given_code(exercise), options, skipped, deadline)
+    by_student = {document.student: document for document in documents}
     temporary = path.with_name(path.name + ".tmp")
     temporary.write_text(similarity_csv(result, by_student), encoding="utf-8")
     temporary.replace(path)

@@ -2,6 +2,8 @@
 
 Kept out of grader/cli.py so that the command line gains one flag and one call; numpy and scipy are
 imported only when a comparison runs, so `grade EXERCISE_DIR` stays as quick to start as it was.
+`grade batch` writes its exports first and then calls `batch_similarity`, which never fails the batch:
+a similarity that fails is a warning, and the exports stay as they were written.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grader.errors import UsageError
+from grader.text import one_line
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -53,11 +56,38 @@ def similarity_sections(out: Path, exercise: Exercise, threshold: float, console
         result, documents = run_similarity(out, exercise, SimilarityOptions(threshold=threshold), submissions)
     except NothingToCompare as exc:
         raise UsageError(str(exc)) from None
-    console.print(f"similarity: {result.compared} submissions compared, {len(result.pairs)} pairs at or above "
-                  f"{threshold:g}, {len(result.skipped)} not compared: {out / CSV_NAME}", markup=False)
+    unpaired = len(result.unpaired)
+    cut = sum(1 for pair in result.pairs if pair.note)
+    parts = [f"{result.compared} submissions compared", f"{len(result.pairs)} pairs at or above {threshold:g}",
+             f"{len(result.skipped)} not compared"]
+    if result.partial:
+        parts.append(f"{len(result.partial)} compared in part")
+    if unpaired:
+        parts.append(f"the {unpaired * (unpaired - 1) // 2} pairs among {unpaired} submissions not compared "
+                     f"({result.unpaired_why})")
+    if cut:
+        parts.append(f"{cut} pairs not compared in full")
+    console.print(one_line(f"similarity: {', '.join(parts)}: {out / CSV_NAME}", 1000), markup=False)
     for pair in result.pairs[:5]:
-        console.print(f"  {pair.score:.0%}  {pair.a}  {pair.b}", markup=False)
+        console.print(f"  {pair.score:.0%}  {one_line(pair.a)}  {one_line(pair.b)}", markup=False)
     return [similarity_section(result, documents)]
+
+
+def batch_similarity(out: Path, exercise: Exercise, threshold: float, console: Console) -> bool:
+    """`grade batch --similarity`, once the batch's exports are written: compare, then write report.html again
+    with the similarity section. Whatever fails here is a warning and leaves the exports as they are; True
+    when the report has its section."""
+    from grader.batch.outputs import write_exports
+
+    try:
+        write_exports(out, exercise, similarity_sections(out, exercise, threshold, console))
+        return True
+    except Exception as exc:  # noqa: BLE001 - an optional stage: the grades are written and stay correct
+        console.print(one_line(f"warning: similarity was not completed ({type(exc).__name__}: {exc}); grades.csv, "
+                               f"students.csv, the Gradescope results and report.html are written without it. "
+                               f"Run `grade similarity {out} --exercise {exercise.id}` to try again.", 1000),
+                      markup=False)
+        return False
 
 
 def run_command(argv: list[str]) -> int:

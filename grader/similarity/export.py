@@ -2,17 +2,19 @@
 
 `lines_a` and `lines_b` list the matching passages in the same order, separated by `; `: the n-th range
 of a matches the n-th range of b. Text cells go through the gradebook CSV's `text_cell`, because student
-ids are chosen by students and a spreadsheet runs a cell that starts with `=`.
+ids are chosen by students and a spreadsheet runs a cell that starts with `=`. `note` says what was not
+compared in full for the pair (passages not all located or listed within the budget, a submission compared
+in part); the pairs and submissions not compared at all are listed in the report and on the terminal.
 """
 
 from __future__ import annotations
 
 from grader.views.csv_table import number_cell, text_cell, write_rows
-from grader.similarity.compare import SimilarityResult
+from grader.similarity.compare import Pair, SimilarityResult
 from grader.similarity.sources import Document
 
 HEADER = ["student_a", "student_b", "score", "shared_fingerprints", "fingerprints_a", "fingerprints_b",
-          "lines_a", "lines_b"]
+          "lines_a", "lines_b", "note"]
 
 
 def similarity_csv(result: SimilarityResult, documents: dict[str, Document]) -> str:
@@ -22,5 +24,12 @@ def similarity_csv(result: SimilarityResult, documents: dict[str, Document]) -> 
         rows.append([text_cell(pair.a), text_cell(pair.b), number_cell(pair.score), number_cell(pair.shared),
                      number_cell(pair.fingerprints_a), number_cell(pair.fingerprints_b),
                      text_cell("; ".join(a.where(*match.lines_a) for match in pair.matches)),
-                     text_cell("; ".join(b.where(*match.lines_b) for match in pair.matches))])
+                     text_cell("; ".join(b.where(*match.lines_b) for match in pair.matches)),
+                     text_cell(_note(pair, result))])
     return write_rows(HEADER, rows)
+
+
+def _note(pair: Pair, result: SimilarityResult) -> str:
+    parts = [pair.note] + [f"{student} compared in part: {result.partial[student]}"
+                           for student in (pair.a, pair.b) if student in result.partial]
+    return "; ".join(part for part in parts if part)

@@ -10,11 +10,16 @@ bracket) is read up to the error and resumed on the next line: a broken copy is 
 
 from __future__ import annotations
 
+import bisect
 import builtins
+import itertools
 import keyword
+import re
 import token
 import tokenize
 from dataclasses import dataclass
+
+from grader.similarity.budget import DEFAULT, Budget
 
 NAME_MARK = "V"
 STRING_MARK = "S"
@@ -43,31 +48,129 @@ class _Raw:
     line: int
 
 
-def _tokenize_from(lines: list[str], first: int, out: list[_Raw]) -> int | None:
-    """Append the tokens of lines[first:] to `out`; the 0-based line to resume after on an error, else None."""
-    cursor = iter(range(first, len(lines)))   # O(1) per line: a file with an error on every line stays linear
+_PREFIX = r"(?:[rR][bBfF]?|[bBfF][rR]?|[uU])?"
+_OPERATORS = "|".join(re.escape(op) for op in sorted(token.EXACT_TOKEN_TYPES, key=len, reverse=True))
+_SCAN = re.compile(
+    r"[ \t\f]*(?:(?P<newline>\r\n|\r|\n)|(?P<continuation>\\\r?\n)|(?P<comment>#[^\r\n]*)"
+    rf"|(?P<triple>{_PREFIX}(?:'''|\"\"\"))|(?P<number>{tokenize.Number})"
+    rf"|(?P<string>{_PREFIX}(?:'[^\n'\\]*(?:\\.[^\n'\\]*)*'|\"[^\n\"\\]*(?:\\.[^\n\"\\]*)*\"))"
+    rf"|(?P<open>{_PREFIX}['\"])|(?P<op>{_OPERATORS})|(?P<name>\w+)|(?P<other>.))")
+_LINE_END = re.compile(r"[\r\n]|\Z")
+_OPENING, _CLOSING = frozenset("([{"), frozenset(")]}")
+_KINDS = {"comment": token.COMMENT, "number": token.NUMBER, "string": token.STRING, "op": token.OP,
+          "name": token.NAME, "other": token.ERRORTOKEN}
 
-    def reader() -> str:
-        index = next(cursor, None)
-        return "" if index is None else lines[index]
+
+class _Closers:
+    """Where each triple-quoted string of a text ends, found for all of them in one pass over the text.
+
+    A string whose content starts at c ends at the first triple quote at or after c that no odd run of
+    backslashes escapes. Whether a run is odd does not depend on c (a run stops at the opening quotes), so
+    the first unescaped triple quote at or after each occurrence is computed once, backwards, and each
+    string's end is one bisection: an unclosed string never makes the tokenizer scan the rest of the file."""
+
+    def __init__(self, text: str) -> None:
+        self.found: dict[str, tuple[list[int], list[int | None]]] = {}
+        for quotes in ("'''", '"""'):
+            places = [match.start() for match in re.finditer(f"(?={quotes})", text)]
+            after: list[int | None] = [None] * (len(places) + 1)
+            for index in range(len(places) - 1, -1, -1):
+                place, run = places[index], 0
+                while place - run > 0 and text[place - run - 1] == "\\":
+                    run += 1
+                after[index] = place if run % 2 == 0 else after[index + 1]
+            self.found[quotes] = (places, after)
+
+    def end(self, quotes: str, content: int) -> int | None:
+        """The offset just past the string whose content starts at `content`, or None when it is never closed."""
+        places, after = self.found[quotes]
+        place = after[bisect.bisect_left(places, content)]
+        return None if place is None else place + 3
+
+
+def _regex_tokens(lines: list[str], first: int, end: int, out: list[_Raw]) -> None:
+    """Append the tokens of lines[first:end] to `out`, reading each character once: names, numbers, operators,
+    strings and comments as Python's tokenize finds them in ordinary code, NEWLINE at the end of a logical
+    line, and a string that is never closed as running to the end of its line."""
+    text = "".join(lines[first:end])
+    starts = list(itertools.accumulate((len(line) for line in lines[first:end - 1]), initial=0))
+    closers: _Closers | None = None
+    depth, pending, position = 0, False, 0
+
+    def add(kind: int, start: int, stop: int) -> None:
+        out.append(_Raw(kind, text[start:stop], first + bisect.bisect_right(starts, start)))
+
+    while position < len(text):
+        match = _SCAN.match(text, position)
+        if match is None:   # only blanks are left
+            break
+        group, start, position = match.lastgroup, match.start(match.lastgroup), match.end()
+        if group == "newline":
+            add(token.NEWLINE if pending and depth == 0 else token.NL, start, position)
+            pending = pending and depth > 0
+            continue
+        if group == "continuation":
+            continue
+        if group in ("triple", "open"):
+            stop = None
+            if group == "triple":
+                closers = closers or _Closers(text)
+                stop = closers.end(text[position - 3:position], position)
+            position = stop if stop is not None else _LINE_END.search(text, position).start()
+            group = "string"
+        elif group == "op":
+            value = match.group(group)
+            depth = depth + 1 if value in _OPENING else max(0, depth - 1) if value in _CLOSING else depth
+        add(_KINDS[group], start, position)
+        pending = pending or group != "comment"
+    if pending:
+        add(token.NEWLINE, len(text), len(text))
+
+
+def _python_tokens(lines: list[str], first: int, end: int, out: list[_Raw]) -> tuple[int, int]:
+    """Append the tokens Python's tokenize finds in lines[first:end] to `out`. Returns the 0-based line to go
+    on from (`end` when it read them all) and how far it read (the line after the last it was handed)."""
+    read = first
+
+    def reader() -> str:   # O(1) per line, and each line is handed out once
+        nonlocal read
+        if read >= end:
+            return ""
+        read += 1
+        return lines[read - 1]
 
     try:
         for item in tokenize.generate_tokens(reader):
             out.append(_Raw(item.type, item.string, item.start[0] + first))
-    except tokenize.TokenError as exc:
-        position = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], tuple) else (len(lines) - first, 0)
-        return first + max(1, position[0])
+    except tokenize.TokenError as exc:   # an unclosed bracket or string: go on after the line it started on
+        position = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], tuple) else (end - first, 0)
+        return min(end, first + max(1, position[0])), read
     except SyntaxError as exc:   # IndentationError, and the C tokenizer's errors on Python 3.12+
-        return first + max(1, exc.lineno or 1)
-    return None
+        return min(end, first + max(1, exc.lineno or 1)), read
+    return end, read
 
 
-def _raw_tokens(text: str) -> list[_Raw]:
+def _raw_tokens(text: str, budget: Budget = DEFAULT) -> list[_Raw]:
+    """The raw tokens of `text`, each line read once: by Python's tokenize, or by `_regex_tokens` for a text
+    larger than the budget's, a line longer than its `long_line`, and the rest of a stretch where Python's
+    tokenize stopped at an error it found past the line it resumes from (an unclosed string)."""
     lines = text.splitlines(keepends=True)
     out: list[_Raw] = []
-    first: int | None = 0
-    while first is not None and first < len(lines):
-        first = _tokenize_from(lines, first, out)
+    if len(text) > budget.python_tokenize_bytes:
+        _regex_tokens(lines, 0, len(lines), out)
+        return out
+    long = [index for index, line in enumerate(lines) if len(line) > budget.long_line] + [len(lines)]
+    first = 0
+    for stop in long:
+        while first < stop:
+            resume, read = _python_tokens(lines, first, stop, out)
+            if resume < read:   # tokenize would read again what it read: the regex tokenizer reads the rest
+                _regex_tokens(lines, resume, stop, out)
+                resume = stop
+            first = resume
+        if stop < len(lines):
+            _regex_tokens(lines, stop, stop + 1, out)
+            first = stop + 1
     return out
 
 
@@ -108,9 +211,9 @@ def _docstring_positions(raw: list[_Raw]) -> set[int]:
     return found
 
 
-def normalise(text: str) -> Tokens:
+def normalise(text: str, budget: Budget = DEFAULT) -> Tokens:
     """The tokens of `text` that say how it was written, with the author's names and comments removed."""
-    raw = _merge_fstrings(_raw_tokens(text))
+    raw = _merge_fstrings(_raw_tokens(text, budget))
     docstrings = _docstring_positions(raw)
     values: list[str] = []
     lines: list[int] = []

@@ -1,9 +1,10 @@
 """The report's similarity section: the top pairs, and their matching passages side by side, highlighted.
 
 Student code is hostile text: every character of it is HTML-escaped, nothing is fetched and no script
-runs (the report is one self-contained file). Students are named by their batch ids only. Only the
-lines of the matching passages (and two lines around them) are shown, so that a 2 MB file cannot turn
-the report into one.
+runs (the report is one self-contained file). Students are named by their batch ids only, and every name
+and reason passes through `grader.text.one_line`. Only the lines of the matching passages (and two lines
+around them) are shown, at most MAX_LINES a side, found without visiting every line of a passage, so
+that a 2 MB file cannot turn the report into one, nor make it slow to write.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import html
 
 from grader.similarity.compare import Pair, SimilarityResult
 from grader.similarity.sources import Document
+from grader.text import one_line
 
 TOP_PAIRS = 20        # rows of the pairs table
 SHOWN_PAIRS = 10      # pairs shown side by side
@@ -20,6 +22,8 @@ CONTEXT = 2           # lines shown around a passage
 MAX_LINES = 300       # lines shown per side
 MAX_LINE_CHARS = 200
 COLOURS = 6
+MAX_LISTED = 200      # students listed as not compared, or compared in part
+MAX_REASON_CHARS = 300
 
 STYLE = """<style>
 #similarity .sbs { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 0.5rem; }
@@ -39,37 +43,51 @@ def _escape(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _line_marks(ranges: list[tuple[int, int]]) -> dict[int, tuple[int, bool]]:
-    """line -> (passage number, is the passage's first line)."""
-    marks: dict[int, tuple[int, bool]] = {}
-    for number, (first, last) in enumerate(ranges):
-        for line in range(first, last + 1):
-            marks.setdefault(line, (number, line == first))
-    return marks
+def _name(text: str, limit: int = 200) -> str:
+    """A student's id or a reason, on one line, printable, bounded, HTML-escaped."""
+    return _escape(one_line(text, limit))
+
+
+def _shown_lines(ranges: list[tuple[int, int]], count: int) -> tuple[list[int], int]:
+    """The first MAX_LINES lines to show (each passage and CONTEXT lines around it, within 1..count), and how
+    many more there are; the cost is in passages and lines shown, not in the lines the passages span."""
+    spans: list[list[int]] = []
+    for first, last in sorted((max(1, first - CONTEXT), min(count, last + CONTEXT)) for first, last in ranges):
+        if first > last:
+            continue
+        if spans and first <= spans[-1][1] + 1:
+            spans[-1][1] = max(spans[-1][1], last)
+        else:
+            spans.append([first, last])
+    shown: list[int] = []
+    for first, last in spans:
+        shown.extend(range(first, min(last, first + MAX_LINES - len(shown) - 1) + 1))
+        if len(shown) >= MAX_LINES:
+            break
+    return shown, sum(last - first + 1 for first, last in spans) - len(shown)
 
 
 def _side(document: Document, ranges: list[tuple[int, int]]) -> str:
     lines = document.text.splitlines()
-    marks = _line_marks(ranges)
-    shown = sorted({line for first, last in ranges
-                    for line in range(max(1, first - CONTEXT), min(len(lines), last + CONTEXT) + 1)})
+    shown, more = _shown_lines(ranges, len(lines))
+    starts = {first: number for number, (first, _) in reversed(list(enumerate(ranges)))}
     out, previous = [], 0
-    for line in shown[:MAX_LINES]:
+    for line in shown:
         if line != previous + 1:
             out.append('<span class="gap">⋯</span>')
         text = lines[line - 1].expandtabs(4)
         text = _escape(text[:MAX_LINE_CHARS]) + ("…" if len(text) > MAX_LINE_CHARS else "")
         number = f'<span class="ln">{_escape(document.label(line))}</span>'
-        if line in marks:
-            passage, first = marks[line]
-            tag = f'<span class="tag">{passage + 1}</span> ' if first else ""
+        passage = next((n for n, (first, last) in enumerate(ranges) if first <= line <= last), None)
+        if passage is not None:
+            tag = f'<span class="tag">{passage + 1}</span> ' if starts.get(line) == passage else ""
             out.append(f'{number}<mark class="c{passage % COLOURS}">{tag}{text}</mark>')
         else:
             out.append(f"{number}{text}")
         previous = line
-    if len(shown) > MAX_LINES:
-        out.append(f'<span class="gap">… {len(shown) - MAX_LINES} more lines: see similarity.csv</span>')
-    return f'<div><h4>{_escape(document.student)}</h4><pre>{chr(10).join(out)}</pre></div>'
+    if more:
+        out.append(f'<span class="gap">… {more} more lines: see similarity.csv</span>')
+    return f'<div><h4>{_name(document.student)}</h4><pre>{chr(10).join(out)}</pre></div>'
 
 
 def _pair_details(rank: int, pair: Pair, documents: dict[str, Document]) -> str:
@@ -77,9 +95,10 @@ def _pair_details(rank: int, pair: Pair, documents: dict[str, Document]) -> str:
     passages = ", ".join(f"{n + 1}: {_escape(a.where(*m.lines_a))} ↔ {_escape(b.where(*m.lines_b))}"
                          for n, m in enumerate(pair.matches))
     opened = " open" if rank <= OPEN_PAIRS else ""
-    return (f'<details id="pair-{rank}"{opened}><summary>#{rank} {_escape(pair.a)} ↔ {_escape(pair.b)}: '
+    note = f"<p>Not compared in full: {_name(pair.note, MAX_REASON_CHARS)}.</p>" if pair.note else ""
+    return (f'<details id="pair-{rank}"{opened}><summary>#{rank} {_name(pair.a)} ↔ {_name(pair.b)}: '
             f'{pair.score:.0%} ({pair.shared} shared fingerprints)</summary>'
-            f'<p>Matching passages (lines): {passages}</p>'
+            f'<p>Matching passages (lines): {passages or "none located"}</p>{note}'
             f'<div class="sbs">{_side(a, [m.lines_a for m in pair.matches])}'
             f'{_side(b, [m.lines_b for m in pair.matches])}</div></details>')
 
@@ -88,11 +107,19 @@ def similarity_section(result: SimilarityResult, documents: dict[str, Document])
     """The HTML section for report.html."""
     options = result.options
     rows = "".join(
-        f'<tr><td><a href="#pair-{rank}">{rank}</a></td><td>{_escape(pair.a)}</td><td>{_escape(pair.b)}</td>'
-        f"<td>{pair.score:.0%}</td><td>{pair.shared}</td><td>{len(pair.matches)}</td></tr>"
+        f'<tr><td><a href="#pair-{rank}">{rank}</a></td><td>{_name(pair.a)}</td><td>{_name(pair.b)}</td>'
+        f"<td>{pair.score:.0%}</td><td>{pair.shared}</td><td>{len(pair.matches)}{'*' if pair.note else ''}</td></tr>"
         for rank, pair in enumerate(result.pairs[:TOP_PAIRS], start=1)) or \
         '<tr><td colspan="6">No pair of submissions reaches the threshold.</td></tr>'
-    skipped = "".join(f"<li>{_escape(student)}: {_escape(why)}</li>" for student, why in sorted(result.skipped.items()))
+    skipped = _listed(result.skipped)
+    partial = _listed(result.partial)
+    unpaired = (f"<p>Not compared: the {len(result.unpaired) * (len(result.unpaired) - 1) // 2} pairs among these "
+                f"{len(result.unpaired)} submissions, because {_name(result.unpaired_why, MAX_REASON_CHARS)}: "
+                f"{', '.join(_name(s) for s in result.unpaired[:MAX_LISTED])}"
+                f"{f' and {len(result.unpaired) - MAX_LISTED} more' if len(result.unpaired) > MAX_LISTED else ''}.</p>"
+                if result.unpaired else "")
+    cut = sum(1 for pair in result.pairs if pair.note)
+    starred = f"<p>* {cut} pairs were not compared in full: see each pair's note and similarity.csv.</p>" if cut else ""
     details = "".join(_pair_details(rank, pair, documents)
                       for rank, pair in enumerate(result.pairs[:SHOWN_PAIRS], start=1))
     more = (f"<p>{len(result.pairs) - TOP_PAIRS} more pairs are listed in similarity.csv.</p>"
@@ -105,8 +132,16 @@ authors chose, the stub and the README's code left out. {len(result.pairs)} pair
 the other. Passages that more than {result.common_cutoff} submissions share are not counted. A high score is a
 reason to read both files, not proof of copying.</p>
 <table><tr><th>#</th><th>student</th><th>student</th><th>score</th><th>shared fingerprints</th><th>passages</th></tr>
-{rows}</table>{more}
-{f"<p>Not compared:</p><ul>{skipped}</ul>" if skipped else ""}
+{rows}</table>{more}{starred}
+{f"<p>Not compared:</p><ul>{skipped}</ul>" if skipped else ""}{unpaired}
+{f"<p>Compared in part:</p><ul>{partial}</ul>" if partial else ""}
 {details}
 </section>
 """
+
+
+def _listed(reasons: dict[str, str]) -> str:
+    """student: reason, as list items, at most MAX_LISTED of them and a count of the rest."""
+    items = sorted(reasons.items())
+    listed = "".join(f"<li>{_name(student)}: {_name(why, MAX_REASON_CHARS)}</li>" for student, why in items[:MAX_LISTED])
+    return listed + (f"<li>and {len(items) - MAX_LISTED} more</li>" if len(items) > MAX_LISTED else "")

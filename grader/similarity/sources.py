@@ -15,6 +15,7 @@ from pathlib import Path
 from grader.course.model import Exercise
 from grader.labcode.program import KEEP_ALL
 from grader.notebooks.reader import NotebookError, notebook_source
+from grader.similarity.budget import SOURCE_BYTES, cut_text, size
 
 _FENCED = re.compile(r"^(`{3,}|~{3,})[^\n]*\n(.*?)^\1", re.MULTILINE | re.DOTALL)
 _INLINE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
@@ -31,6 +32,7 @@ class Document:
     student: str
     text: str
     cells: dict[int, tuple[int, int]] = field(default_factory=dict)   # notebooks: line -> (cell, line in cell)
+    left_out: str = ""   # what of the submission is not in `text` (beyond the bytes compared), in plain words
 
     def label(self, line: int) -> str:
         """One line as the student knows it: "12", or "3:5" (cell 3, line 5) in a notebook."""
@@ -49,25 +51,33 @@ class Document:
         return f"cell {start[0]}: {start[1]} to cell {end[0]}: {end[1]}"
 
 
-def read_document(student: str, path: Path, max_bytes: int) -> Document:
-    """The student's code from a .py file or a notebook's code cells; SourceError when it cannot be read."""
+def read_document(student: str, path: Path, max_bytes: int, source_bytes: int = SOURCE_BYTES) -> Document:
+    """The student's code from a .py file or a notebook's code cells, at most `source_bytes` of it (ending at
+    a line's end; `left_out` says what was not read); SourceError when it cannot be read."""
     try:
-        size = path.stat().st_size
+        file_size = path.stat().st_size
     except OSError as exc:
         raise SourceError(f"{path} cannot be read ({exc.strerror or exc})") from None
-    if size > max_bytes:
+    if file_size > max_bytes:
         raise SourceError(f"the file is larger than {max_bytes // 1024} KiB, the course's limit; it was not compared")
     if path.suffix == ".ipynb":
         try:
             source = notebook_source(path, KEEP_ALL)
         except NotebookError as exc:
             raise SourceError(f"the notebook cannot be read: {exc}") from None
-        return Document(student, source.text, dict(source.cell_of_line))
+        text, left_out = cut_text(source.text, source_bytes)
+        note = f"only the first {size(len(text))} of its code cells were compared ({left_out} characters left out)"
+        return Document(student, text, dict(source.cell_of_line), note if left_out else "")
     try:
-        data = path.read_bytes()
+        with path.open("rb") as stream:
+            data = stream.read(source_bytes + 1)
     except OSError as exc:
         raise SourceError(f"{path} cannot be read ({exc.strerror or exc})") from None
-    return Document(student, data.decode("utf-8", "replace"))
+    if len(data) <= source_bytes:
+        return Document(student, data.decode("utf-8", "replace"))
+    data = data[:data.rfind(b"\n", 0, source_bytes) + 1 or source_bytes]
+    return Document(student, data.decode("utf-8", "replace"),
+                    left_out=f"only its first {size(len(data))} of {size(file_size)} were compared")
 
 
 def readme_code(markdown: str) -> list[str]:
