@@ -230,6 +230,65 @@ def test_one_bad_archive_member_never_stops_the_others(tmp_path):
     assert "two members of this name" in skipped["zoe/backprop.py"]
 
 
+def _class_zip_with_mislabelled_names(archive: Path) -> None:
+    """alice's name is plain; bob's is marked UTF-8 (bit 11) but is Latin-1 (b\\xf6b, as some zip tools write);
+    carl's is not marked and is cp437 (0x81 is u-umlaut there); gus's member needs zip version 7.0; dora has
+    a file in a folder whose name is marked UTF-8 but is not, and a file that is fine."""
+    with zipfile.ZipFile(archive, "w") as bundle:
+        for name, source in [("alice/backprop.py", HONEST["alice"]), ("bXb/backprop.py", HONEST["alice"]),
+                             ("carlX/backprop.py", HONEST["bob"]), ("gus/backprop.py", HONEST["alice"]),
+                             ("dora/notes/Xa.py", "x = 1"), ("dora/backprop.py", HONEST["alice"])]:
+            bundle.writestr(name, source)
+    utf8 = {b"PK\x03\x04": (6, b"\x00\x08"), b"PK\x01\x02": (8, b"\x00\x08")}
+    _patch_member(archive, "bXb/backprop.py", utf8)
+    _patch_member(archive, "dora/notes/Xa.py", utf8)
+    _patch_member(archive, "gus/backprop.py", {b"PK\x03\x04": (4, b"\x46"), b"PK\x01\x02": (6, b"\x46")})
+    data = archive.read_bytes()
+    data = data.replace(b"bXb/", b"b\xf6b/").replace(b"carlX/", b"carl\x81/").replace(b"notes/Xa", b"notes/\xe9a")
+    archive.write_bytes(data)
+    with pytest.raises(UnicodeDecodeError):   # what Python's zipfile does with it: no one would be graded
+        zipfile.ZipFile(archive)
+
+
+def test_a_name_marked_utf8_that_is_not_is_refused_alone_and_reported_for_its_student(tmp_path):
+    archive = tmp_path / "export.zip"
+    _class_zip_with_mislabelled_names(archive)
+    target = tmp_path / "out"
+    target.mkdir()
+    skipped = {item.name: item.reason for item in extract(archive, target)}
+    assert (target / "alice" / "backprop.py").read_text() == HONEST["alice"]
+    assert (target / "carl\u00fc" / "backprop.py").read_text() == HONEST["bob"]   # cp437, as the archive says
+    assert (target / "dora" / "backprop.py").is_file() and not (target / "dora" / "notes").exists()
+    bob = skipped["b\udcf6b/backprop.py"]
+    assert "its name (b\\xf6b/backprop.py) is marked as UTF-8 in the archive but its bytes are not UTF-8" in bob
+    assert "version 7.0" in skipped["gus/backprop.py"] and not (target / "gus").exists()
+    assert "is marked as UTF-8" in skipped["dora/notes/\udce9a.py"]
+    assert len(skipped) == 3
+
+    entries = {entry.student: entry for entry in collect(target, EXERCISE, skipped)}
+    assert entries["alice"].path is not None and entries["carl\u00fc"].path is not None
+    (bob_id,) = [student for student in entries if student.startswith("b_xf6b~")]
+    problem = entries[bob_id].problem
+    assert entries[bob_id].path is None and "b\\xf6b/backprop.py in the archive was not extracted" in problem
+    assert problem.isprintable() and "marked as UTF-8" in problem
+    assert entries["dora"].path is None and "notes" in entries["dora"].problem   # judged on all it handed in, or not at all
+    assert entries["gus"].path is None and "version 7.0" in entries["gus"].problem
+
+
+@pytest.mark.slow
+def test_grade_batch_of_a_zip_with_a_mislabelled_name_grades_everyone_else(tmp_path):
+    archive = tmp_path / "export.zip"
+    _class_zip_with_mislabelled_names(archive)
+    out = tmp_path / "out"
+    run = run_grade("batch", archive, "--exercise", "02_backprop", "--out", out, "--allow-weak-isolation")
+    assert run.returncode == 0, run.stderr
+    grades = read_csv(out / "grades.csv")
+    assert float(grades["alice"]["total"]) == 30 and float(grades["carl\u00fc"]["total"]) < 30
+    (bob_id,) = [student for student in grades if student.startswith("b_xf6b~")]
+    assert grades[bob_id]["status"] == "no_submission" and "marked as UTF-8" in grades[bob_id]["note"]
+    assert grades["gus"]["status"] == grades["dora"]["status"] == "no_submission"
+
+
 def test_csv_cells_never_start_a_formula():
     from grader.views.csv_table import grades_csv, students_csv, text_cell
 

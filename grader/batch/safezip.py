@@ -1,13 +1,26 @@
-"""Extract an LMS zip export without trusting it: no path escapes, no links, bounded size and count."""
+"""Extract an LMS zip export without trusting it: no path escapes, no links, bounded size and count.
+
+Member names are decoded as the archive says: UTF-8 when a member's general purpose bit 11 is set, cp437
+(what Info-ZIP and Windows write) when it is not. Python's zipfile decodes every name while it opens the
+archive and raises UnicodeDecodeError for one flagged name that is not UTF-8, so one such member stopped
+the whole class. The central directory is therefore read here first; a member whose flagged name is not
+UTF-8 (or that asks for a zip reader newer than zipfile's) is refused alone, with its name shown printably,
+and zipfile opens the archive through a view in which only that member's flag (or version) byte reads as
+what zipfile can decode. That member is never opened; every other member is read exactly as before.
+"""
 
 from __future__ import annotations
 
+import bisect
+import io
 import stat
+import struct
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from grader.errors import UsageError
+from grader.text import one_line
 
 MAX_FILES = 20_000
 MAX_TOTAL_BYTES = 1024 * 2**20
@@ -83,43 +96,175 @@ def _copy(bundle: zipfile.ZipFile, member: zipfile.ZipInfo, destination: Path, b
 
 def _damage(exc: Exception) -> str:
     if isinstance(exc, zipfile.BadZipFile):
-        return f"it is damaged ({exc}); ask for a new upload"
+        return f"it is damaged ({one_line(str(exc))}); ask for a new upload"
+    if isinstance(exc, UnicodeDecodeError):   # its own (local) header marks its name UTF-8, and it is not
+        return "its name in its own header is marked as UTF-8 but is not UTF-8; ask for a new upload"
     if isinstance(exc, (FileExistsError, NotADirectoryError, IsADirectoryError)):
         return "its name clashes with another file or folder of the archive"
     if isinstance(exc, OSError):
-        return f"it cannot be written here ({exc.strerror or exc})"
-    return f"it cannot be read ({type(exc).__name__}: {exc})"
+        return f"it cannot be written here ({one_line(str(exc.strerror or exc))})"
+    return f"it cannot be read ({type(exc).__name__}: {one_line(str(exc))})"
+
+
+_UTF8_NAME = 0x800                                   # general purpose bit 11: the name is UTF-8
+_CENTRAL = struct.Struct("<4s4B4HL2L5H2L")           # a central directory header (APPNOTE 4.3.12)
+_CENTRAL_SIGNATURE = b"PK\x01\x02"
+_ZIP64_END = b"PK\x06\x06"
+_VERSION_AT, _FLAGS_HIGH_AT = 6, 9                   # bytes of a central header: version needed, flag bits 8-15
+
+
+@dataclass(frozen=True)
+class _Entry:
+    offset: int          # of its central directory header in the archive
+    flags: int
+    version: int         # zip version needed to extract it
+    name: bytes
+
+
+def _central_directory(handle: io.BufferedReader, max_files: int) -> list[_Entry]:
+    """The central directory's entries in order (as zipfile lists them), located as zipfile locates them;
+    empty when zipfile would not find one either (it then says why itself)."""
+    endrec = zipfile._EndRecData(handle)   # the end record zipfile reads, zip64 included
+    if not endrec:
+        return []
+    size, offset, location = endrec[zipfile._ECD_SIZE], endrec[zipfile._ECD_OFFSET], endrec[zipfile._ECD_LOCATION]
+    start = location - size
+    if endrec[zipfile._ECD_SIGNATURE] == _ZIP64_END:
+        start -= zipfile.sizeEndCentDir64 + zipfile.sizeEndCentDir64Locator
+    if start < 0 or offset < 0:
+        return []
+    handle.seek(start)
+    data = handle.read(size)
+    entries: list[_Entry] = []
+    position = 0
+    while position + _CENTRAL.size <= len(data) and len(entries) <= max_files:
+        fields = _CENTRAL.unpack_from(data, position)
+        if fields[0] != _CENTRAL_SIGNATURE:
+            break
+        name_end = position + _CENTRAL.size + fields[12]
+        entries.append(_Entry(start + position, fields[5], fields[3], data[position + _CENTRAL.size:name_end]))
+        position = name_end + fields[13] + fields[14]
+    return entries
+
+
+def _unreadable(entry: _Entry) -> tuple[str, str, dict[int, int]] | None:
+    """For a member zipfile cannot list: its name (undecodable bytes kept as surrogates, as a file name on
+    disk keeps them), why it is refused, and the header bytes that let zipfile list it; None when it can."""
+    patches: dict[int, int] = {}
+    reasons = []
+    name = entry.name.decode("utf-8" if entry.flags & _UTF8_NAME else "cp437", "surrogateescape")
+    if entry.flags & _UTF8_NAME and any("\udc80" <= char <= "\udcff" for char in name):
+        shown = one_line(entry.name.decode("utf-8", "backslashreplace"))
+        reasons.append(f"its name ({shown}) is marked as UTF-8 in the archive but its bytes are not UTF-8, so it cannot "
+                       "be named; ask for the archive again (made by another zip tool) or for the file renamed")
+        patches[entry.offset + _FLAGS_HIGH_AT] = (entry.flags >> 8) & ~(_UTF8_NAME >> 8)
+    if entry.version > zipfile.MAX_EXTRACT_VERSION:
+        reasons.append(f"it needs a zip reader of version {entry.version / 10:.1f}, newer than this grader's; "
+                       "ask for a plain zip")
+        patches[entry.offset + _VERSION_AT] = 20
+    return (name, "; ".join(reasons), patches) if reasons else None
+
+
+class _Patched(io.RawIOBase):
+    """The archive as it is on disk, except for a few header bytes read as `patches` says."""
+
+    def __init__(self, path: Path, patches: dict[int, int]) -> None:
+        super().__init__()
+        self._file = open(path, "rb", buffering=0)  # noqa: SIM115 - closed with this object
+        self._places = sorted(patches)
+        self._values = [patches[place] for place in self._places]
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._file.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._file.tell()
+
+    def readinto(self, buffer) -> int | None:  # type: ignore[no-untyped-def]
+        start = self._file.tell()
+        count = self._file.readinto(buffer)
+        if count:
+            view = memoryview(buffer).cast("B")
+            index = bisect.bisect_left(self._places, start)
+            while index < len(self._places) and self._places[index] < start + count:
+                view[self._places[index] - start] = self._values[index]
+                index += 1
+        return count
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
+def _opened(archive: Path, max_files: int) -> tuple[zipfile.ZipFile, dict[int, Skipped], io.BufferedReader | None]:
+    """The archive opened by zipfile; the members it could not have listed, by position in its list; and the
+    patched view it reads through (None when it reads the file itself), to close after the archive."""
+    with open(archive, "rb") as handle:
+        entries = _central_directory(handle, max_files)
+    refused: dict[int, Skipped] = {}
+    patches: dict[int, int] = {}
+    for index, entry in enumerate(entries):
+        found = _unreadable(entry)
+        if found is not None:
+            refused[index] = Skipped(found[0], found[1])
+            patches.update(found[2])
+    if not patches:
+        return zipfile.ZipFile(archive), refused, None
+    view = io.BufferedReader(_Patched(archive, patches))
+    try:
+        bundle = zipfile.ZipFile(view)
+        if len(bundle.infolist()) != len(entries):   # zipfile read another directory than this one: trust neither
+            bundle.close()
+            raise zipfile.BadZipFile("its central directory cannot be read consistently")
+    except BaseException:
+        view.close()
+        raise
+    return bundle, refused, view
 
 
 def extract(archive: Path, target: Path, max_files: int = MAX_FILES, max_total_bytes: int = MAX_TOTAL_BYTES) -> list[Skipped]:
     """Extract regular files under `target`; return what was skipped and why. A member that cannot be
-    extracted (damaged, encrypted, a name clash, a name too long) is skipped; the others are extracted.
-    The bounds default to an LMS export's; one student's zip passes its own, smaller ones."""
+    extracted (damaged, encrypted, a name clash, a name too long, a name that is not what the archive says
+    it is) is skipped; the others are extracted. The bounds default to an LMS export's; one student's zip
+    passes its own, smaller ones."""
     try:
-        bundle = zipfile.ZipFile(archive)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise UnsafeArchive(f"{archive} is not a readable zip archive ({exc})") from None
+        bundle, refused, view = _opened(archive, max_files)
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, UnicodeDecodeError, struct.error) as exc:
+        raise UnsafeArchive(f"{archive} is not a readable zip archive ({one_line(str(exc))})") from None
     skipped: list[Skipped] = []
     written: set[PurePosixPath] = set()
     budget = max_total_bytes
-    with bundle:
-        members = bundle.infolist()
-        if len(members) > max_files:
-            raise UnsafeArchive(f"{archive} holds {len(members)} entries (at most {max_files})")
-        total = sum(member.file_size for member in members)
-        if total > max_total_bytes:
-            raise UnsafeArchive(f"{archive} unpacks to {total / 2**20:.1f} MB (at most {max_total_bytes / 2**20:.1f} MB)")
-        for member in members:
-            if member.is_dir():
-                continue
-            relative = _member_path(member.filename)
-            reason = _refusal(member, relative, written)
-            if reason is None:
-                assert relative is not None   # _refusal refuses a path that leaves the folder
-                reason, size = _copy(bundle, member, target.joinpath(*relative.parts), budget)
-                budget -= size
+    try:
+        with bundle:
+            members = bundle.infolist()
+            if len(members) > max_files:
+                raise UnsafeArchive(f"{archive} holds {len(members)} entries (at most {max_files})")
+            total = sum(member.file_size for member in members)
+            if total > max_total_bytes:
+                raise UnsafeArchive(f"{archive} unpacks to {total / 2**20:.1f} MB (at most {max_total_bytes / 2**20:.1f} MB)")
+            for index, member in enumerate(members):
+                if member.is_dir():
+                    continue
+                if index in refused:
+                    skipped.append(refused[index])
+                    continue
+                relative = _member_path(member.filename)
+                reason = _refusal(member, relative, written)
                 if reason is None:
-                    written.add(relative)
-            if reason is not None:
-                skipped.append(Skipped(member.filename, reason))
+                    assert relative is not None   # _refusal refuses a path that leaves the folder
+                    reason, size = _copy(bundle, member, target.joinpath(*relative.parts), budget)
+                    budget -= size
+                    if reason is None:
+                        written.add(relative)
+                if reason is not None:
+                    skipped.append(Skipped(member.filename, reason))
+    finally:
+        if view is not None:
+            view.close()
     return skipped
