@@ -96,32 +96,38 @@ class _Prepared:
     prints: Fingerprints
 
 
+def _prepare_one(document: Document, mask: np.ndarray, options: SimilarityOptions) -> tuple[_Prepared, str]:
+    """One document's tokens and fingerprints within the budget, and what of it was left out ("" if nothing)."""
+    budget = options.budget
+    notes = [document.left_out] if document.left_out else []
+    text, left_out = cut_text(document.text, budget.source_bytes)
+    if left_out:
+        notes.append(f"only its first {size(len(text))} of code were compared ({left_out} characters left out)")
+    tokens = normalise(text, budget)
+    if len(tokens) > budget.tokens:
+        notes.append(f"only its first {budget.tokens} tokens were compared (of {len(tokens)})")
+        tokens = Tokens(tokens.values[:budget.tokens], tokens.lines[:budget.tokens])
+    prints = fingerprint(tokens, options.k, options.window, mask, options.mask_size)
+    if prints.hashes.size > budget.fingerprints:
+        notes.append(f"only its first {budget.fingerprints} fingerprints were compared (of {prints.hashes.size})")
+        prints = Fingerprints(prints.hashes[:budget.fingerprints], prints.positions[:budget.fingerprints])
+    return _Prepared(document, tokens, prints), "; ".join(notes)
+
+
 def _prepare(documents: list[Document], given: list[str], options: SimilarityOptions, deadline: Deadline,
              skipped: dict[str, str], partial: dict[str, str]) -> list[_Prepared]:
-    """Each document's tokens and fingerprints within the budget; what was left out goes to `partial`, and a
-    document not reached before the batch's deadline to `skipped`."""
-    budget = options.budget
-    mask = boilerplate_grams((normalise(text, budget) for text in given), options.mask_size)
+    """Each document within the budget; what was left out goes to `partial`, and a document not reached
+    before the batch's deadline to `skipped`."""
+    mask = boilerplate_grams((normalise(text, options.budget) for text in given), options.mask_size)
     prepared = []
     for document in documents:
         if deadline.passed():
             skipped[document.student] = f"not compared: {deadline.why()} before it was read"
             continue
-        notes = [document.left_out] if document.left_out else []
-        text, left_out = cut_text(document.text, budget.source_bytes)
+        item, left_out = _prepare_one(document, mask, options)
         if left_out:
-            notes.append(f"only its first {size(len(text))} of code were compared ({left_out} characters left out)")
-        tokens = normalise(text, budget)
-        if len(tokens) > budget.tokens:
-            notes.append(f"only its first {budget.tokens} tokens were compared (of {len(tokens)})")
-            tokens = Tokens(tokens.values[:budget.tokens], tokens.lines[:budget.tokens])
-        prints = fingerprint(tokens, options.k, options.window, mask, options.mask_size)
-        if prints.hashes.size > budget.fingerprints:
-            notes.append(f"only its first {budget.fingerprints} fingerprints were compared (of {prints.hashes.size})")
-            prints = Fingerprints(prints.hashes[:budget.fingerprints], prints.positions[:budget.fingerprints])
-        if notes:
-            partial[document.student] = "; ".join(notes)
-        prepared.append(_Prepared(document, tokens, prints))
+            partial[document.student] = left_out
+        prepared.append(item)
     return prepared
 
 
