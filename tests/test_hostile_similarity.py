@@ -100,11 +100,35 @@ def test_a_large_text_is_read_by_the_regex_tokenizer_only(monkeypatch):
     assert seen["python"] == 0 and seen["regex"] == len(UNCLOSED)
 
 
+def test_the_regex_tokenizer_reads_each_string_body_once(monkeypatch):
+    """A line of quotes that each open a string never closed (Python's tokenize reads the rest of the line
+    again from each): the regex tokenizer reads a body once, then knows every later quote of that kind opens none."""
+    scanned = []
+
+    class Counted:
+        def __init__(self, pattern):
+            self.pattern = pattern
+
+        def match(self, text, position):
+            found = self.pattern.match(text, position)
+            scanned.append(found.end() - position)
+            return found
+
+    monkeypatch.setattr(normalise_module, "_REACH", {q: Counted(p) for q, p in normalise_module._REACH.items()})
+    line = "x = 'a\\'b' + 1; " + '"\\' * 20_000 + "x\n"
+    tokens = normalise(line * 3, Budget(python_tokenize_bytes=1))
+    assert sum(scanned) <= 2 * len(line) * 3, sum(scanned)
+    assert tokens.values.count("S") == 3 and tokens.values.count('"') == 3 * 20_000
+    short = "x = 'a\\'b' + 1; " + '"\\' * 100 + "x\n"   # Python's tokenize reads it alike (error tokens)
+    assert normalise(short, Budget(python_tokenize_bytes=1)) == normalise(short)
+
+
 def test_the_regex_tokenizer_reads_ordinary_code_as_python_does():
     regex_only = Budget(python_tokenize_bytes=1)
     texts = [*INDEPENDENT.values(), *GIVEN, *(path.read_text() for path in sorted((ROOT / "grader").rglob("*.py")))]
     texts.append('def f(x):\n    """Doc\n    on two lines with \\""" inside."""\n    s = rb\'a\\\'b\' + f"{x!r}" \\\n'
                  '        + """\n"""\n    return [1.5e3, 0x_ff, 1_000j, ...]  # done\n')
+    texts.append("x = 'never closed\ny = rb\"a\\\\\" + 'b' + \"c\n")   # broken lines: the quote is an error token
     for text in texts:
         assert normalise(text, regex_only) == normalise(text), text[:200]
 

@@ -6,6 +6,12 @@ is what a copier cannot change without rewriting the code: keywords, operators, 
 attribute names (`np.exp(z)` is `V . exp ( V )`). Python's own `tokenize` reads the code, so
 reformatting and renaming change nothing. A file `tokenize` gives up on (a bad dedent, an unclosed
 bracket) is read up to the error and resumed on the next line: a broken copy is still a copy.
+
+Reading is linear in the text whatever it holds (budget.py): `tokenize` is handed each line at most once,
+never a line longer than the budget's `long_line` (its string scanning is quadratic in a line) nor a text
+larger than `python_tokenize_bytes`; those, and the rest of a stretch after a string `tokenize` found
+unclosed (resuming after it would read the rest of the file again, once per such line), are read by
+`_regex_tokens`, which gives the same tokens on ordinary code.
 """
 
 from __future__ import annotations
@@ -53,8 +59,9 @@ _OPERATORS = "|".join(re.escape(op) for op in sorted(token.EXACT_TOKEN_TYPES, ke
 _SCAN = re.compile(
     r"[ \t\f]*(?:(?P<newline>\r\n|\r|\n)|(?P<continuation>\\\r?\n)|(?P<comment>#[^\r\n]*)"
     rf"|(?P<triple>{_PREFIX}(?:'''|\"\"\"))|(?P<number>{tokenize.Number})"
-    rf"|(?P<string>{_PREFIX}(?:'[^\n'\\]*(?:\\.[^\n'\\]*)*'|\"[^\n\"\\]*(?:\\.[^\n\"\\]*)*\"))"
-    rf"|(?P<open>{_PREFIX}['\"])|(?P<op>{_OPERATORS})|(?P<name>\w+)|(?P<other>.))")
+    rf"|(?P<quote>{_PREFIX}['\"])|(?P<op>{_OPERATORS})|(?P<name>\w+)|(?P<other>.))")
+# How far a single-quoted string's body reaches: to its closing quote, or to a line end no backslash continues.
+_REACH = {quote: re.compile(rf"[^\n{quote}\\]*(?:(?:\\\r?\n|\\.)[^\n{quote}\\]*)*") for quote in "'\""}
 _LINE_END = re.compile(r"[\r\n]|\Z")
 _OPENING, _CLOSING = frozenset("([{"), frozenset(")]}")
 _KINDS = {"comment": token.COMMENT, "number": token.NUMBER, "string": token.STRING, "op": token.OP,
@@ -89,12 +96,15 @@ class _Closers:
 
 
 def _regex_tokens(lines: list[str], first: int, end: int, out: list[_Raw]) -> None:
-    """Append the tokens of lines[first:end] to `out`, reading each character once: names, numbers, operators,
-    strings and comments as Python's tokenize finds them in ordinary code, NEWLINE at the end of a logical
-    line, and a string that is never closed as running to the end of its line."""
+    """Append the tokens of lines[first:end] to `out`, reading each character a bounded number of times: names,
+    numbers, operators, strings and comments as Python's tokenize finds them (the same tokens on every .py file
+    of the course, the grader and the standard library), NEWLINE at the end of a logical line. A quote that
+    opens no closed string is an error token, as in tokenize, but its body is read once per kind of quote
+    and line, not once per quote; a triple-quoted string never closed runs to the end of its line."""
     text = "".join(lines[first:end])
     starts = list(itertools.accumulate((len(line) for line in lines[first:end - 1]), initial=0))
     closers: _Closers | None = None
+    unclosed = {"'": -1, '"': -1}   # a quote of this kind before this offset opens no string: its body was read
     depth, pending, position = 0, False, 0
 
     def add(kind: int, start: int, stop: int) -> None:
@@ -111,13 +121,24 @@ def _regex_tokens(lines: list[str], first: int, end: int, out: list[_Raw]) -> No
             continue
         if group == "continuation":
             continue
-        if group in ("triple", "open"):
-            stop = None
-            if group == "triple":
-                closers = closers or _Closers(text)
-                stop = closers.end(text[position - 3:position], position)
+        if group == "triple":
+            closers = closers or _Closers(text)
+            stop = closers.end(text[position - 3:position], position)
             position = stop if stop is not None else _LINE_END.search(text, position).start()
             group = "string"
+        elif group == "quote":   # closed: one STRING; never closed: as Python's tokenize, the quote is an error
+            quote = text[position - 1]
+            reach = position if position < unclosed[quote] else _REACH[quote].match(text, position).end()
+            if reach < len(text) and text[reach] == quote:
+                position, group = reach + 1, "string"
+            else:
+                # Read from any later quote of this kind up to `reach`, the body would end where this one did
+                # (that quote was escaped here, so the state after it is the same): never read it again.
+                unclosed[quote] = max(unclosed[quote], reach)
+                if position - 1 > start:
+                    add(token.NAME, start, position - 1)   # the prefix letters, as a name
+                    pending = True
+                start, group = position - 1, "other"
         elif group == "op":
             value = match.group(group)
             depth = depth + 1 if value in _OPENING else max(0, depth - 1) if value in _CLOSING else depth
