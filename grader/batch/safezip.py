@@ -207,6 +207,8 @@ def _opened(archive: Path, max_files: int) -> tuple[zipfile.ZipFile, dict[int, S
     patched view it reads through (None when it reads the file itself), to close after the archive."""
     with open(archive, "rb") as handle:
         entries = _central_directory(handle, max_files)
+    if len(entries) > max_files:
+        raise UnsafeArchive(f"{archive} holds more than {max_files} entries")
     refused: dict[int, Skipped] = {}
     patches: dict[int, int] = {}
     for index, entry in enumerate(entries):
