@@ -238,3 +238,50 @@ def test_a_warm_child_killed_by_sigkill_is_reported_as_killed_by_it(tmp_path):
             with SandboxSession(path, Limits(), launcher) as session:
                 result = session.call(function)
                 assert result.status.value == "crashed" and result.detail == f"killed by {name}", result
+
+
+PROC_LOOKER = textwrap.dedent('''
+    import os
+    import socket
+
+    def processes():
+        """Every process this child's /proc shows, with its command line."""
+        return {pid: open(f"/proc/{pid}/cmdline", "rb").read().decode(errors="replace")
+                for pid in os.listdir("/proc") if pid.isdigit()}
+
+    def sockets():
+        """The kernel's TCP socket table as this child finds it; then it leaves a closed connection behind
+        (TIME_WAIT), which a child sharing its network namespace would find."""
+        lines = open("/proc/net/tcp").read().splitlines()[1:]
+        try:   # plain sockets: the lab's offline getaddrinfo would refuse create_connection
+            listener = socket.socket()
+            listener.bind(("127.0.0.1", 0))
+            listener.listen()
+            client = socket.socket()
+            client.connect(listener.getsockname())
+            server, _ = listener.accept()
+            client.close()
+            server.close()
+            left = True
+        except OSError:   # the loopback of a fresh network namespace is down
+            left = False
+        return {"lines": lines, "interfaces": sorted(name for _, name in socket.if_nameindex()), "left": left}
+''')
+
+
+@needs_bwrap
+def test_each_warm_child_sees_only_its_own_processes_and_its_own_network(tmp_path):
+    """A warm child once saw the template's pid namespace in /proc (the template, its init, the next prepared
+    child) and shared its network namespace (TIME_WAIT entries outlived a child)."""
+    path = tmp_path / "looker.py"
+    path.write_text(PROC_LOOKER)
+    with fresh_template() as launcher:
+        for _ in range(3):   # forked on the spot, then prepared ahead of time
+            with SandboxSession(path, Limits(), launcher) as session:
+                seen = session.call("processes")
+                assert seen.ok, seen
+                assert sorted(seen.value) == ["1", "2"], seen.value   # its namespace's init and itself
+                network = session.call("sockets")
+                assert network.ok, network
+                assert network.value["lines"] == [] and network.value["interfaces"] == ["lo"], network.value
+        assert launcher.prepared_spawns == 2

@@ -217,14 +217,17 @@ def serve(submission_path: str, requests: int, responses: int, source: bytes | N
         _send(responses, answer)
 
 
-def confine_or_exit(rooms: Callable[[], None] | None = None) -> None:
-    """Confine this process before any student code runs, or exit with a code the grader recognises."""
+def confine_or_exit(rooms: Callable[[], None] | None = None, lock: bool = True) -> None:
+    """Confine this process before any student code runs, or exit with a code the grader recognises.
+    `lock=False` leaves `lock_down` to the caller (a warm child's pid namespace init, which needs its
+    capabilities to mount its own /proc first)."""
     from grader.sandbox import confine
 
     try:
         if rooms is not None:
             rooms()
-        confine.lock_down()
+        if lock:
+            confine.lock_down()
     except (confine.ConfinementFailed, OSError) as exc:
         os.write(2, f"grader: the sandbox could not confine itself: {exc}\n".encode(errors="replace"))
         os._exit(confine.CONFINEMENT_FAILED)

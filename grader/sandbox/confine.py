@@ -24,6 +24,9 @@ CLONE_NEWNS = 0x00020000
 CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
+MS_NOEXEC = 0x8
+MS_REMOUNT = 0x20
 PR_SET_PDEATHSIG = 1
 MS_RDONLY = 0x1
 MS_NOSUID = 0x2
@@ -69,15 +72,18 @@ def _mount_points() -> list[str]:
 
 
 def private_rooms(writable_dirs: tuple[str, ...], size_bytes: int) -> None:
-    """New user, mount, IPC and pid namespaces; a fresh tmpfs on each writable folder.
+    """New user, mount, IPC, network and pid namespaces; a fresh tmpfs on each writable folder.
 
-    The pid namespace takes effect for the children forked afterwards (`in_own_pid_namespace`).
+    The pid namespace takes effect for the children forked afterwards (`in_own_pid_namespace`, whose init
+    mounts the namespace's own /proc with `own_proc_and_lock_down`). The network namespace is the child's own
+    (a loopback that is down, nothing else), so nothing a child leaves in the kernel's socket tables (TIME_WAIT
+    entries in /proc/net/tcp) reaches the next child.
 
     Read-only binds that sit under a writable folder (a virtual environment under /tmp) are bound
     again on top of the fresh tmpfs, through a file descriptor opened before it covered them.
     """
     uid, gid = os.getuid(), os.getgid()
-    _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWPID), "unshare")
+    _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET), "unshare")
     # A template's child inherits "not dumpable", which makes /proc/self root's: writable again only for the maps.
     _libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
     try:
@@ -129,8 +135,26 @@ def lock_down() -> None:
         raise ConfinementFailed(f"seccomp: {exc}") from None
 
 
-def in_own_pid_namespace(run: Callable[[], None], keep_fds: tuple[int, ...]) -> NoReturn:
+def own_proc_and_lock_down() -> None:
+    """In the init of a pid namespace `private_rooms` made: a fresh procfs of this namespace on /proc (the
+    template's lists the template, its init and the next prepared child, with their command lines), then
+    `lock_down`. Mounting needs the capabilities `lock_down` drops, and only a process inside the namespace
+    mounts its procfs, so this runs here, before the student's process is forked.
+
+    The kernel allows the mount only where the /proc it covers is fully visible: the warm template's
+    bubblewrap binds nothing over parts of its /proc (`BwrapLauncher.sandbox_options`)."""
+    _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    _mount("/proc/sys", "/proc/sys", None, MS_BIND | MS_REC)   # read-only, as bubblewrap's /proc/sys is
+    _mount("none", "/proc/sys", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    lock_down()
+
+
+def in_own_pid_namespace(run: Callable[[], None], keep_fds: tuple[int, ...],
+                         setup: Callable[[], None] | None = None) -> NoReturn:
     """Run `run` as pid 2 of the pid namespace `private_rooms` made, under an init of ours as pid 1.
+
+    `setup` runs in the init first (`own_proc_and_lock_down`); if it fails, nothing is forked and this process
+    exits with CONFINEMENT_FAILED, before the channel has said the sandbox is ready: the grader's failure.
 
     The init reaps orphans and, when the student's process ends, ends too, which makes the kernel kill
     whatever else is left in the namespace. Each level passes the exact wait status up (through a
@@ -143,6 +167,13 @@ def in_own_pid_namespace(run: Callable[[], None], keep_fds: tuple[int, ...]) -> 
     if init == 0:
         os.close(status_read)
         _die_with_parent()
+        if setup is not None:
+            try:
+                setup()
+            except (ConfinementFailed, OSError) as exc:
+                os.write(2, f"grader: the sandbox could not confine itself: {exc}\n".encode(errors="replace"))
+                os.write(status_write, struct.pack("i", CONFINEMENT_FAILED << 8))   # the wait status of exit(96)
+                os._exit(CONFINEMENT_FAILED)
         worker = os.fork()
         if worker == 0:
             os.close(status_write)
@@ -157,6 +188,11 @@ def in_own_pid_namespace(run: Callable[[], None], keep_fds: tuple[int, ...]) -> 
         os._exit(0)
     os.close(status_write)
     _close(keep_fds)
+    if setup is not None:
+        try:   # this process runs no student code and no one can name it; locked down all the same
+            lock_down()
+        except (ConfinementFailed, OSError):
+            pass
     _reap_until(init)
     with os.fdopen(status_read, "rb") as stream:
         data = stream.read(4)

@@ -204,8 +204,13 @@ class BwrapLauncher:
         return [(folder, folder) for folder in _python_dirs()] + \
             [(str(Path(grader.__file__).resolve().parent), f"{SANDBOX_PACKAGE_ROOT}/grader")]
 
-    def sandbox_options(self, limits: Limits, submission_fd: int | None, submission_name: str = "") -> list[str]:
-        """Everything but the command: namespaces, environment, read-only binds, private tmpfs."""
+    def sandbox_options(self, limits: Limits, submission_fd: int | None, submission_name: str = "",
+                        cover_proc_sys: bool = True) -> list[str]:
+        """Everything but the command: namespaces, environment, read-only binds, private tmpfs.
+
+        A warm template's /proc stays uncovered (`cover_proc_sys=False`): each of its children mounts its own
+        procfs, which the kernel allows only where the /proc beneath is fully visible. Its /proc/sys is no more
+        writable for it: the sandbox's uid owns nothing there."""
         args = ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
                 "--hostname", "sandbox", "--clearenv"]
         for name, value in scrubbed_environment(SANDBOX_SCRATCH).items():
@@ -220,7 +225,7 @@ class BwrapLauncher:
             args += ["--ro-bind-try", file, file]
         size = str(limits.scratch_mb * 2**20)
         # Private tmpfs first, read-only binds after: a virtual environment under the host's /tmp stays visible.
-        args += ["--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys", "--dev", "/dev"]
+        args += ["--proc", "/proc", *(["--ro-bind", "/proc/sys", "/proc/sys"] if cover_proc_sys else []), "--dev", "/dev"]
         for folder in WRITABLE_DIRS:
             args += ["--size", size, "--tmpfs", folder]
         for source, destination in self.identity.sources(self.host_binds()):

@@ -144,7 +144,7 @@ class _Zygote:
         self.control = ours
         # --as-pid-1: the template itself is pid 1, so no bubblewrap init of the student's uid stays behind
         # for children to write /proc/1/oom_score_adj or autogroup into (the template is not dumpable).
-        read_fd = options_pipe(["--as-pid-1", *bwrap.sandbox_options(limits, submission_fd=None)])
+        read_fd = options_pipe(["--as-pid-1", *bwrap.sandbox_options(limits, submission_fd=None, cover_proc_sys=False)])
         try:
             inner = [*boot_command(SANDBOX_PACKAGE_ROOT, "grader.sandbox.zygote"),
                      "--control-fd", str(theirs.fileno()), "--preload", preload]
@@ -250,8 +250,8 @@ class ZygoteLauncher:
         self.isolation = Isolation(
             mode="bwrap-warm", strong=True, memory_limit="cgroup",
             notes=("bubblewrap namespaces: no network, no view of the course, other submissions or $HOME",
-                   "forked from a warm template: a fresh child per submission, with its own user, mount and IPC "
-                   "namespaces and empty tmpfs mounts; the rest of the root is read-only",
+                   "forked from a warm template: a fresh child per submission, with its own user, mount, IPC, pid and network "
+                   "namespaces, its own /proc and empty tmpfs mounts; the rest of the root is read-only",
                    self.bwrap.identity.describe()),
         )
 

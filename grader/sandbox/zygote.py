@@ -74,7 +74,8 @@ def _enter_rooms(control: socket.socket, scratch_bytes: int) -> None:
     control.close()
     os.setsid()
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    child.confine_or_exit(rooms=lambda: confine.private_rooms(WRITABLE_DIRS, scratch_bytes))
+    # Locked down later, in its pid namespace's init, once that has mounted the namespace's own /proc.
+    child.confine_or_exit(rooms=lambda: confine.private_rooms(WRITABLE_DIRS, scratch_bytes), lock=False)
     scratch = "/scratch/work"
     os.mkdir(scratch, 0o700)
     os.chdir(scratch)
@@ -96,7 +97,7 @@ def _serve_submission(message: dict, fds: list[int]) -> None:
     if child.await_go_ahead(request_fd):
         confine.in_own_pid_namespace(
             lambda: child.serve(message["path"], request_fd, response_fd, source=source, go_ahead_received=True),
-            keep_fds=(request_fd, response_fd))
+            keep_fds=(request_fd, response_fd), setup=confine.own_proc_and_lock_down)
 
 
 def _run_child(message: dict, fds: list[int], control: socket.socket) -> None:
@@ -182,8 +183,7 @@ def _probe_private_rooms() -> str | None:
         os.close(read_fd)
         try:
             confine.private_rooms(WRITABLE_DIRS, 1 << 20)
-            confine.lock_down()
-            confine.in_own_pid_namespace(lambda: None, keep_fds=())
+            confine.in_own_pid_namespace(lambda: None, keep_fds=(), setup=confine.own_proc_and_lock_down)
         except BaseException as exc:  # noqa: BLE001 - reported to the grader, which falls back to cold children
             os.write(write_fd, str(exc).encode(errors="replace")[:500])
             os._exit(1)
@@ -194,6 +194,8 @@ def _probe_private_rooms() -> str | None:
     _, status = os.waitpid(pid, 0)
     if status == 0:
         return None
+    if os.WIFEXITED(status) and os.WEXITSTATUS(status) == confine.CONFINEMENT_FAILED:
+        return problem or "a child could not mount its own /proc or lock itself down"
     return problem or f"the probe exited with status {status}"
 
 
