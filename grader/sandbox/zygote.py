@@ -26,7 +26,6 @@ import json
 import os
 import signal
 import socket
-import sys
 import time
 from dataclasses import dataclass
 
