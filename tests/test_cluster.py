@@ -1,6 +1,6 @@
 """`grade batch --cluster` on a real Dask cluster (a scheduler and two workers on 127.0.0.1, no mocks).
 
-The same 40 submissions of 02_backprop are graded by a local batch and on the cluster with the same seed
+The same 42 submissions of 02_backprop are graded by a local batch and on the cluster with the same seed
 key; grades, feedback documents and exports must agree. Then a worker is killed mid-batch, and then the
 client itself, and nothing may be lost or doubled. The rules about addresses and the checks on what a
 worker answers are unit tests at the end.
@@ -38,8 +38,14 @@ QUICK_ATTACKS = ("hostile_exits_the_process", "hostile_lying_equality", "hostile
 needs_bwrap = pytest.mark.skipif(bwrap_problem() is not None, reason=f"bubblewrap unavailable: {bwrap_problem()}")
 
 
+# Issue 22's attacks on the cluster: a feedback past the worker's answer limit once read as the grader's failure,
+# and the launcher's own set-up exit code from the student's code as well.
+HUGE_FEEDBACK = 'def sigmoid(z):\n    return {"a" * 1_000_000: 0.5, "b" * 1_000_000: 0.5}\n'
+SETUP_CODE_FORGER = "import os\n" + reference_source("02_backprop").replace("def sigmoid(z):", "def sigmoid(z):\n    os._exit(97)", 1)
+
+
 def write_submissions(folder: Path) -> Path:
-    """41 students: 27 correct, 8 with a named mistake, 4 hostile, the stub, and one without a Python file."""
+    """43 students: 27 correct, 8 with a named mistake, 6 hostile, the stub, and one without a Python file."""
     folder.mkdir(parents=True)
     reference = reference_source("02_backprop")
     mistakes = [case.source() for case in cases_of(EXERCISE, "mistake")][:8]
@@ -47,6 +53,8 @@ def write_submissions(folder: Path) -> Path:
     sources = [reference + f"\n# {index}\n" for index in range(27)] + mistakes + attacks
     for index, source in enumerate(sources):
         (folder / f"student{index:02d}.py").write_text(source)
+    (folder / "huge_feedback.py").write_text(HUGE_FEEDBACK)
+    (folder / "forger.py").write_text(SETUP_CODE_FORGER)
     shutil.copy(EXERCISE.stub_path, folder / "stub.py")
     (folder / "notes.txt").write_text("I could not do it")
     return folder
@@ -106,7 +114,7 @@ def cluster(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def local(tmp_path_factory):
-    """The 40 submissions graded by a local batch: what every cluster run must reproduce."""
+    """The 42 submissions graded by a local batch: what every cluster run must reproduce."""
     folder = tmp_path_factory.mktemp("local")
     submissions = write_submissions(folder / "submissions")
     out = folder / "out"
@@ -145,15 +153,17 @@ def test_the_cluster_grades_exactly_as_a_local_batch(cluster, local, tmp_path):
     assert result.returncode == 0, result.stderr
     said = " ".join(result.stderr.split())
     assert f"grading on {cluster.address}: 2 workers, 2 threads" in said
-    assert "41 students: 40 graded" in said and "1 without a gradable file" in said and "(0 retried)" in said
+    assert "43 students: 42 graded" in said and "1 without a gradable file" in said and "(0 retried)" in said
     assert feedback_documents(out) == feedback_documents(local_out)
-    assert len(feedback_documents(out)) == 40
+    assert len(feedback_documents(out)) == 42
     assert exports(out) == exports(local_out)
     grades = {row["student"]: row for row in csv.DictReader((out / "grades.csv").read_text().splitlines())}
     assert grades["student00"]["total"] == "30" and grades["stub"]["total"] == "0"
     assert grades["notes"]["status"] == "no_submission"
+    assert grades["huge_feedback"]["status"] == grades["forger"]["status"] == "graded"
+    assert 0 < float(grades["forger"]["total"]) < 30 and float(grades["huge_feedback"]["total"]) == 0
     report = (out / "report.html").read_text()
-    assert f"40 on the Dask cluster at {cluster.address}" in report
+    assert f"42 on the Dask cluster at {cluster.address}" in report
     assert "on this machine" in (local_out / "report.html").read_text()
     document = json.loads((out / "feedback" / "student00.json").read_text())
     assert document["submission"]["path"] == str(submissions / "student00.py")   # the instructor's path, not the worker's
@@ -175,7 +185,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_its_tasks_count_as_retried(
     assert process.returncode == 0, stderr
     retried = int(re.search(r"\((\d+) retried\)", " ".join(stderr.split())).group(1))
     assert retried >= 1
-    assert set(rows(out).values()) == {1} and len(rows(out)) == 41   # every student once, no one twice or never
+    assert set(rows(out).values()) == {1} and len(rows(out)) == 43   # every student once, no one twice or never
     assert feedback_documents(out) == feedback_documents(local_out)
     assert exports(out)["csv"] == exports(local_out)["csv"]
 
@@ -188,12 +198,12 @@ def test_a_killed_client_resumes_where_it_stopped(cluster, local, tmp_path):
     process.send_signal(signal.SIGKILL)
     process.communicate(timeout=30)
     before = rows(out)
-    assert 10 <= sum(before.values()) < 41 and set(before.values()) == {1}
+    assert 10 <= sum(before.values()) < 43 and set(before.values()) == {1}
     result = batch(submissions, out, "--cluster", cluster.address)
     assert result.returncode == 0, result.stderr
     graded_before = sum(1 for student in before if student != "notes")
-    assert f"{40 - graded_before} graded, {graded_before} unchanged since the last run" in " ".join(result.stderr.split())
-    assert set(rows(out).values()) == {1} and len(rows(out)) == 41
+    assert f"{42 - graded_before} graded, {graded_before} unchanged since the last run" in " ".join(result.stderr.split())
+    assert set(rows(out).values()) == {1} and len(rows(out)) == 43
     assert feedback_documents(out) == feedback_documents(local_out)
     assert exports(out) == exports(local_out)
 
