@@ -156,6 +156,19 @@ def test_honest_and_hostile_submissions_get_what_they_earn_under_bubblewrap(tmp_
     assert modes == {0o600}
 
 
+def test_a_students_exit_code_is_never_the_graders_failure_under_bubblewrap(tmp_path, bundle):
+    """os._exit(97) is the launcher's "could not join its cgroup": it once made run_autograder exit 3 and say
+    "not your fault"; only a channel the student's code cannot write may say the grader failed."""
+    path = tools(tmp_path, with_bwrap=True)
+    forger = "import os\n" + reference_source("02_backprop").replace("def sigmoid(z):", "def sigmoid(z):\n    os._exit(97)", 1)
+    root = layout(tmp_path / "forger", bundle, {"backprop.py": forger})
+    completed, results = run_autograder(root, path)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert 0 < results["score"] < 30 and "not your fault" not in json.dumps(results)
+    crashed = [test for test in results["tests"] if test["status"] == "failed" and "code 97" in test.get("output", "")]
+    assert crashed, results["tests"]
+
+
 def test_without_bubblewrap_nothing_runs_and_results_say_so(tmp_path, bundle):
     marker = tmp_path / "ran"
     root = layout(tmp_path, bundle, {"backprop.py": f"open({str(marker)!r}, 'w').write('ran')\n"

@@ -169,8 +169,25 @@ def hostile(base, alone, tmp_path_factory):
     with open(submit(course, "walter", STUB) / f"{ASSIGNMENT}.ipynb", "r+b") as stream:
         stream.truncate(3 * 1024 * 1024)   # past the exercise's 2048 KiB
     (submit(course, "broken", STUB) / f"{ASSIGNMENT}.ipynb").write_text('{"cells": [')
+    # the launcher's own set-up exit code from the student's code, and a feedback document of 16 MB once
+    submit(course, "forger", "import os\n" + reference.replace("def sigmoid(z):", "def sigmoid(z):\n    os._exit(97)", 1))
+    submit(course, "bigkeys", 'def sigmoid(z):\n    return {"a" * 1_000_000: 0.5, "b" * 1_000_000: 0.5}\n')
     run = grade(course)
     return course, run
+
+
+@pytest.mark.slow
+def test_a_students_exit_code_is_never_the_graders_failure_and_feedback_stays_small(hostile):
+    """os._exit(97) (the launcher's "could not join its cgroup") once left the cells for manual grading as the
+    grader's failure; a dict with huge keys made a 16 MB document."""
+    course, run = hostile
+    shown, scores = lines(run), recorded(course)
+    assert " graded" in shown["forger"] and "grader" not in shown["forger"], shown["forger"]
+    assert all(score is not None for score in scores["forger"][0].values())
+    assert 0 < sum(scores["forger"][0].values()) < 30
+    assert shown["bigkeys"].startswith("0/30 graded"), shown["bigkeys"]
+    path = course / "sandbox_grades" / ASSIGNMENT / "feedback" / "bigkeys.json"
+    assert path.stat().st_size < 100_000
 
 
 @pytest.mark.slow
@@ -237,7 +254,7 @@ def test_folder_names_are_printed_clean_and_names_nbgrader_cannot_hold_are_repor
     assert len(unreadable) == 1 and len(escaped) == 1
     assert set(recorded(course)) == {"alice", "bob", "meta_yes", "meta_null", "meta_list", "ts_text", "ts_folder",
                                      "ts_fifo", "ts_huge", "ts_zone_path", "mallory", "trudy", "oscar", "peggy",
-                                     "victor", "walter", "broken"}
+                                     "victor", "walter", "broken", "forger", "bigkeys"}
 
 
 @pytest.mark.slow
