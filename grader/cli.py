@@ -19,6 +19,7 @@ from grader.errors import GraderError, UsageError
 from grader.exitcodes import ExitCode, help_text
 from grader.feedback.outcomes import Status
 from grader.sandbox.launchers import choose_launcher, start_bwrap_probe
+from grader.text import one_line
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -266,7 +267,7 @@ def _run_batch(argv: list[str]) -> ExitCode:
         folder.mkdir()
         skipped = {item.name: item.reason for item in extract(source, folder)}
         for name, reason in skipped.items():
-            console.print(f"skipped {name!r} from the archive: {reason}", markup=False)
+            console.print(f"skipped {one_line(name)!r} from the archive: {one_line(reason)}", markup=False)
         source = folder
     entries = collect(source, exercise, skipped)
     if not strong:
@@ -382,7 +383,9 @@ def _run_nbgrader_grade(argv: list[str]) -> ExitCode:
     for row in grades:
         score = "not graded (grader failed; run again)" if row.score is None else f"{row.score:g}/{row.max_score:g}"
         print(f"{row.student}: {score} {row.status}" + (f" ({row.problem})" if row.problem else ""))
-    print(f"{len(grades)} students recorded in nbgrader's gradebook; feedback JSON in "
+    unrecorded = sum(not row.recorded for row in grades)
+    print(f"{len(grades) - unrecorded} students recorded in nbgrader's gradebook"
+          + (f" ({unrecorded} reported above, not recorded)" if unrecorded else "") + "; feedback JSON in "
           f"{options.course_dir / 'sandbox_grades' / (options.assignment or options.exercise) / 'feedback'}")
     return ExitCode.GRADER_FAILED if any(row.score is None for row in grades) else ExitCode.OK
 
