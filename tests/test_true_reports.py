@@ -1,0 +1,182 @@
+"""What report.html and grades.csv say about a student is so (issue 23, item 5).
+
+Real batches: the fast ones grade in this process with a scripted sandbox (`in_process_pool`), so the runner,
+the gradebook, the feedback files and the exports are real and no process starts; one runs the real
+`grade batch` end to end. Each test reads the exports as an instructor would.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, reference_script, reference_source, run_grade
+from grader.batch.collect import StudentEntry
+from grader.batch.outputs import write_exports
+from grader.batch.runner import in_process_pool, run_batch
+from grader.course.manifest import load_course
+from grader.feedback.outcomes import Limit
+from grader.sandbox.fake import ScriptedLauncher, compute, not_importable, stopped_by, times_out
+from grader.sandbox.launchers import bwrap_problem
+from grader.sandbox.session import CallStatus, ErrorInfo
+
+EXERCISE = load_course(ROOT / "course.yaml").exercise("02_backprop")
+REFERENCE = reference_script("02_backprop")
+FUNCTIONS = ("sigmoid", "forward", "error", "gradients", "update", "train")
+HOSTILE_TEXT = "<script>alert(1)</script>\u202e\x1b[2J\x9b31m"
+
+
+def _uphill(params, grads, learning_rate):
+    return {key: params[key] + learning_rate * grads[key] for key in params}
+
+
+def _everywhere(answer) -> dict:
+    return {name: answer for name in FUNCTIONS}
+
+
+SCRIPTS = {
+    "ann": REFERENCE,
+    # three students with the same mistake: the update-sign hint, on several checks each
+    "bob": {**REFERENCE, "update": compute(_uphill)},
+    "cy": {**REFERENCE, "update": compute(_uphill)},
+    "di": {**REFERENCE, "update": compute(_uphill)},
+    "ed": {**REFERENCE, "sigmoid": times_out(5)},
+    "fay": {**REFERENCE, "train": stopped_by(Limit.MEMORY)},
+    "gus": {**REFERENCE, "gradients": stopped_by(Limit.PROCESSES)},
+    "hal": {**REFERENCE, "update": stopped_by(Limit.FILE_SIZE)},
+    "ivy": _everywhere(not_importable(CallStatus.TIMEOUT, detail="the call did not finish within 5 s")),
+    "jo": _everywhere(not_importable(CallStatus.RAISED, error=ErrorInfo("SyntaxError", HOSTILE_TEXT, 4))),
+}
+
+
+def _batch(tmp_path: Path, scripts: dict, files: dict[str, str] | None = None) -> Path:
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    entries = []
+    for student in scripts:
+        path = folder / f"{student}.py"
+        path.write_text((files or {}).get(student, f"# {student}\n"))
+        entries.append(StudentEntry(student, path, None, path.name))
+    entries.append(StudentEntry("kim", None, "kim/ holds no .py file or notebook", "kim"))
+    launcher = ScriptedLauncher(lambda path: scripts[path.stem])
+    out = tmp_path / "out"
+    run_batch(ROOT / "course.yaml", EXERCISE.id, entries, out, jobs=1, strong=True,
+              pool=in_process_pool(EXERCISE, launcher))
+    write_exports(out, EXERCISE)
+    return out
+
+
+def _csv(out: Path) -> dict[str, dict[str, str]]:
+    return {row["student"]: row for row in csv.DictReader(io.StringIO((out / "grades.csv").read_text()))}
+
+
+def _table(page: str, heading: str) -> list[list[str]]:
+    """The rows (cells as text) of the first table after the heading."""
+    part = page.split(f"<h2>{heading}</h2>", 1)[1]
+    table = part[part.index("<table"):part.index("</table>")]
+    return [[html.unescape(re.sub(r"<[^>]+>", "", cell)) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+            for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]]
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory) -> Path:
+    return _batch(tmp_path_factory.mktemp("true-reports"), SCRIPTS)
+
+
+def test_hints_count_students_not_failing_checks(out):
+    page = (out / "report.html").read_text()
+    hints = {row[1]: int(row[0]) for row in _table(page, "Most frequent hints")}
+    feedback = [path.read_text() for path in (out / "feedback").glob("*.json")]
+    checks_with_hint = sum(text.count('"hint_id": "update-sign"') for text in feedback)
+    assert checks_with_hint > 3   # the mistake is hinted on more than one check per student ...
+    assert hints["update-sign"] == 3   # ... and the report counts the three students who made it
+
+
+def test_the_students_table_comes_first_with_id_score_status_and_reason(out):
+    page = (out / "report.html").read_text()
+    students = page.index("<h2>Students</h2>")
+    assert students < page.index("<svg") and students < page.index("<h2>Most frequent hints</h2>")
+    assert '<th>student</th><th>score</th><th>status</th><th>reason</th>' in page
+    rows = {row[0]: row for row in _table(page, "Students")}
+    assert set(rows) == set(SCRIPTS) | {"kim"}
+    assert rows["ann"][1:] == ["30 / 30", "graded", ""]
+    assert rows["kim"][1:] == ["–", "no_submission", "kim/ holds no .py file or notebook"]
+    assert re.search(r"td\.score \{[^}]*white-space: nowrap", page)
+    assert '<td class="score">30 / 30</td>' in page   # the score's cell is the one that never wraps
+
+
+@pytest.mark.parametrize("student, words", [
+    ("ed", ["timeout at the time limit of one call", "2 checks", "public/sigmoid_worked_example"]),
+    ("fay", ["out of memory at the memory limit", "public/train_worked_example"]),
+    ("gus", ["crashed at the process limit", "public/gradients_worked_example"]),
+    ("hal", ["stopped at the file size limit", "public/update_worked_example"]),
+    ("ivy", ["could not be loaded", "did not finish within 5 s", "timeout in every check"]),
+    ("jo", ["could not be loaded", "SyntaxError", "line 4"]),
+    ("kim", ["holds no .py file"]),
+])
+def test_timeouts_syntax_errors_and_limits_are_named_in_the_csv_and_the_report(out, student, words):
+    note = _csv(out)[student]["note"]
+    reason = {row[0]: row[3] for row in _table((out / "report.html").read_text(), "Students")}[student]
+    for word in words:
+        assert word in note, (word, note)
+        assert word in reason, (word, reason)
+
+
+def test_a_students_text_is_escaped_and_stripped_of_controls_in_both_exports(out):
+    page = (out / "report.html").read_text()
+    assert "<script" not in page and "\u202e" not in page and "\x1b" not in page and "\x9b" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    note = _csv(out)["jo"]["note"]
+    assert "<script>alert(1)</script>" in note and not re.search("[\x00-\x1f\x7f-\x9f\u202e]", note)
+
+
+def test_a_graded_student_with_wrong_answers_has_no_reason(out):
+    assert _csv(out)["bob"]["note"] == ""
+    assert float(_csv(out)["bob"]["total"]) < 30
+
+
+def test_a_long_reason_is_bounded_and_on_one_line(tmp_path):
+    many = {name: times_out() for name in FUNCTIONS if name != "error"}
+    scripts = {"lou": {**REFERENCE, **many},
+               "max": _everywhere(not_importable(CallStatus.RAISED, error=ErrorInfo("SyntaxError", "x\n" * 5000, 1)))}
+    out = _batch(tmp_path, scripts)
+    notes = _csv(out)
+    assert re.search(r"in \d+ checks: .* and \d+ more", notes["lou"]["note"]) and "timeout" in notes["lou"]["note"]
+    for row in notes.values():
+        assert len(row["note"]) <= 600 and "\n" not in row["note"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(bwrap_problem() is not None, reason=f"needs bubblewrap: {bwrap_problem()}")
+def test_grade_batch_names_what_stopped_each_student(tmp_path):
+    reference = reference_source("02_backprop")
+    sources = {
+        "alice": reference,
+        "bob": reference.replace("params[name] - learning_rate", "params[name] + learning_rate"),
+        "carl": reference.replace("params[name] - learning_rate", "params[name] + learning_rate"),
+        "mallory": reference + "\n\ndef train(*args, **kwargs):\n    while True:\n        pass\n",
+        "syd": reference + "\n\ndef sigmoid(z):\n    return (1 / (1 + np.exp(-z))\n",
+        "eve": reference + "\n\ndef sigmoid(z):\n    import sys\n    sys.stdout.write('x' * 2_000_000)\n    return 1 / (1 + np.exp(-z))\n",
+    }
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for student, source in sources.items():
+        (subs / f"{student}.py").write_text(source)
+    out = tmp_path / "out"
+    run = run_grade("batch", subs, "--exercise", "02_backprop", "--out", out, "--jobs", "2")
+    assert run.returncode == 0, run.stderr
+    notes = {student: row["note"] for student, row in _csv(out).items()}
+    page = (out / "report.html").read_text()
+    reasons = {row[0]: row[3] for row in _table(page, "Students")}
+    assert notes == reasons
+    assert notes["alice"] == "" and notes["bob"] == ""
+    assert "timeout at the time limit of one call" in notes["mallory"] and "train" in notes["mallory"]
+    assert "SyntaxError on line" in notes["syd"] and "was never closed" in notes["syd"]
+    assert "output limit" in notes["eve"]
+    hints = {row[1]: int(row[0]) for row in _table(page, "Most frequent hints")}
+    assert hints["update-sign"] == 2
