@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from functools import lru_cache
 from typing import Any
 
 from grader.text import clip
@@ -22,6 +23,8 @@ MAX_HINT_CHARS = 1000
 MAX_NAME_CHARS = 300         # a check's name, a hint id, a file path
 MAX_NOTE_CHARS = 500         # an isolation note
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_REST_BYTES = 100_000   # keys, numbers, ids, notes and the document's own message, at most
+_TEXT_PER_CHECK = MAX_MESSAGE_CHARS * 2 + MAX_HINT_CHARS + 3 * MAX_NAME_CHARS   # message, internal error, hint, names
 
 # Field name -> its limit; fields not listed (ids of the course, numbers, enums) are the grader's own.
 _LIMITS = {"message": MAX_MESSAGE_CHARS, "grader_error": MAX_MESSAGE_CHARS, "internal_error": MAX_MESSAGE_CHARS,
@@ -33,6 +36,9 @@ def bounded(feedback: Any) -> Any:
     document fits in MAX_DOCUMENT_BYTES."""
     feedback = _walk(feedback, None)
     output = feedback.output
+    most = 4 * (len(output.stdout) + len(output.stderr) + _TEXT_PER_CHECK * len(feedback.checks)) + _REST_BYTES
+    if most < MAX_DOCUMENT_BYTES:
+        return feedback   # every field is clipped: it cannot reach the limit even at 4 bytes a character
     while _size(feedback) > MAX_DOCUMENT_BYTES and (output.stdout or output.stderr):
         keep = max(len(output.stdout), len(output.stderr)) // 2
         output = dataclasses.replace(output, stdout=output.stdout[-keep:] if keep else "",
@@ -46,13 +52,25 @@ def _size(feedback: Any) -> int:
 
 
 def _walk(value: Any, limit: int | None) -> Any:
+    """`value` with its text made safe; the very same object where nothing needed to change (the usual case)."""
     if type(value) is str:   # not str-valued enums such as Status
-        text = _SURROGATE.sub("\ufffd", value)
-        return clip(text, limit) if limit is not None else text
+        if limit is not None and len(value) > limit:
+            value = clip(value, limit)
+        return _SURROGATE.sub("\ufffd", value) if _SURROGATE.search(value) else value
     if isinstance(value, tuple):
-        return tuple(_walk(item, limit) for item in value)
+        items = tuple(_walk(item, limit) for item in value)
+        return value if all(new is old for new, old in zip(items, value)) else items
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changes = {field.name: _walk(getattr(value, field.name), _LIMITS.get(field.name))
-                   for field in dataclasses.fields(value)}
-        return dataclasses.replace(value, **changes)
+        changes = {}
+        for field in _fields(type(value)):
+            old = getattr(value, field)
+            new = _walk(old, _LIMITS.get(field))
+            if new is not old:
+                changes[field] = new
+        return dataclasses.replace(value, **changes) if changes else value
     return value
+
+
+@lru_cache(maxsize=None)
+def _fields(kind: type) -> tuple[str, ...]:
+    return tuple(field.name for field in dataclasses.fields(kind))
