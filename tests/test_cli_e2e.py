@@ -182,3 +182,14 @@ def test_an_unreadable_file_is_graded_as_broken(tmp_path):
 
     info, refusal = inspect_file(path, 2048)
     assert refusal is not None and "cannot be read" in refusal and info.sha256 == ""
+
+
+def test_a_syntax_error_names_the_students_line_never_a_file_name_the_grader_chose(grade_source):
+    source = reference_source("02_backprop") + "\n\nscratch = [1, 2,\n"   # an unfinished line nothing graded needs
+    run = grade_source("02_backprop", source, name="my work.py")
+    assert run.document["status"] == "graded" and run.document["score"] == 30
+    assert "(does not parse: SyntaxError on line" in run.document["message"]
+    broken = grade_source("02_backprop", source.replace("def sigmoid(z):", "def sigmoid(z:"), name="my work.py")
+    document = broken.document
+    assert document["status"] == "submission_broken" and "SyntaxError on line" in document["message"]
+    assert "of your file" in document["message"] and ".py, line" not in document["message"]

@@ -371,3 +371,55 @@ def test_long_files_are_sliced_in_one_pass_and_very_long_ones_run_whole():
     longer = build_module([Cell(SCRIPT_CELL, "x = 0\n" * 5001 + "def model_builder():\n    return 1\n")], {"model_builder"})
     assert longer.text.count("x = 0") == 5001 and longer.left_out == ()
     assert longer.notes == ("your code has more than 5000 top-level statements, so all of it runs, as with --all-cells",)
+
+
+# ---------------------------------------------------------------- scripts with code that does not parse (issue 23, item 6)
+
+def test_a_script_statement_that_does_not_parse_and_nothing_graded_needs_is_left_out_by_its_lines():
+    script = "def model_builder():\n    return RATE\n\nRATE = 2\nmodel.fit(x, y,\n\nprint('done')\n"
+    module = build_module([Cell(SCRIPT_CELL, script)], {"model_builder"})
+    assert module.syntax_problem() is None and "model.fit" not in module.text
+    assert module.text.split("\n")[3] == "RATE = 2"   # line numbers kept
+    assert [(item.where(), item.why) for item in module.left_out] == [
+        ("lines 5-6", "does not parse: SyntaxError on line 5: '(' was never closed"), ("line 7", "prints or shows a value")]
+
+
+def test_a_script_part_that_graded_code_needs_is_the_students_error_named_by_line():
+    script = "import numpy as np\n\ndef model_builder():\n    return np.zeros((2, 2)\n\nprint('done')\n"
+    module = build_module([Cell(SCRIPT_CELL, script)], {"model_builder"})
+    assert module.syntax_problem() == ("SyntaxError on line 4 of your file: '(' was never closed (the graded code needs "
+                                       "this part of the file: `model_builder` is not defined in any other part)")
+
+
+def test_a_script_exported_from_jupyter_leaves_out_the_whole_cell_that_does_not_parse():
+    script = ("#!/usr/bin/env python\n# coding: utf-8\n\n# In[1]:\n\n\ndef model_builder():\n    return 1\n\n\n"
+              "# In[2]:\n\n\nx = [1, 2,\ny = 3\n\n\n# In[3]:\n\n\nprint(model_builder())\n")
+    module = build_module([Cell(SCRIPT_CELL, script)], {"model_builder"})
+    assert module.syntax_problem() is None and "x = [1, 2," not in module.text and "y = 3" not in module.text
+    assert [item.where() for item in module.left_out] == ["lines 12-17", "line 21"]
+
+
+def test_a_script_too_broken_to_set_parts_aside_is_the_students_whole():
+    script = "def model_builder():\n    return 1\n" + "".join(f"x{i} = (\n\n" for i in range(12))
+    module = build_module([Cell(SCRIPT_CELL, script)], {"model_builder"})
+    assert module.syntax_problem() == "SyntaxError on line 25 of your file: '(' was never closed"   # as Python says
+    assert module.left_out == ()
+
+
+def test_an_unfinished_line_at_the_end_of_a_lab_script_costs_nothing(tmp_path):
+    path = tmp_path / "gradient_descent.py"
+    path.write_text(reference_source("04_gradient_descent") + "\n\nweights = gradient_descent_step(np.ones(3), 1.0,\n")
+    document = run_grade("exercises/04_gradient_descent", "--submission", path, "--json", "-").document
+    assert document["status"] == "graded" and document["score"] == 30, document["message"]
+    assert "(does not parse: SyntaxError on line" in document["message"]
+
+
+def test_a_syntax_error_in_a_graded_function_of_a_script_names_the_line_not_a_generated_file(tmp_path):
+    path = tmp_path / "gradient_descent.py"
+    source = reference_source("04_gradient_descent")
+    line = source.split("\n").index(next(text for text in source.split("\n") if text.startswith("def get_mse"))) + 1
+    path.write_text(source.replace("def get_mse(", "def get_mse((", 1))
+    document = run_grade("exercises/04_gradient_descent", "--submission", path, "--json", "-").document
+    assert document["status"] == "submission_broken"
+    assert f"SyntaxError on line {line} of your file" in document["message"], document["message"]
+    assert "gradient_descent.py" not in document["message"]

@@ -213,3 +213,82 @@ def test_a_number_too_long_for_json_is_reported_as_invalid_json(tmp_path):
     path.write_text('{"cells": [], "x": ' + "9" * 5000 + "}")
     with pytest.raises(NotebookError, match="not valid JSON"):
         read_notebook(path)
+
+
+# ---------------------------------------------------------------- cells that do not parse (issue 23, item 6)
+
+FORWARD = reference_source("01_forward_propagation")
+
+
+def test_an_unfinished_scratch_cell_no_graded_function_needs_is_left_out_and_named(tmp_path):
+    """The issue's case: one scratch cell that does not parse cost 0/20, naming a file the student never wrote."""
+    path = write(tmp_path, new_notebook(cells=[
+        new_markdown_cell("# Forward propagation"),
+        new_code_cell(FORWARD),
+        new_code_cell("network = initialize_network(5, 2, [3, 2], 1)\nprint(forward_propagate(network, [0.5, 0.8,"),
+        new_code_cell("print('done')"),
+    ]), "forward_propagation.ipynb")
+    document = run_grade("exercises/01_forward_propagation", "--submission", path, "--json", "-").document
+    assert document["status"] == "graded" and document["score"] == 20, document["message"]
+    assert "cell 3 (does not parse: SyntaxError on line 2: '[' was never closed)" in document["message"]
+    assert "forward_propagation.py" not in document["message"]
+
+
+def test_a_broken_redefinition_is_left_out_and_the_working_definition_graded_as_jupyter_would(tmp_path):
+    notebook = lab_notebook(REFERENCE)
+    notebook.cells.append(new_code_cell("def sigmoid(z):\n    return 1 / (1 + np.exp(-z)\n"))
+    document = run_grade("exercises/02_backprop", "--submission", write(tmp_path, notebook), "--json", "-").document
+    assert document["status"] == "graded" and document["score"] == 30, document["message"]
+    assert "cell 8 (does not parse: SyntaxError on line 2: '(' was never closed)" in document["message"]
+
+
+def test_a_cell_graded_code_needs_is_the_students_syntax_error_named_by_cell_and_line(tmp_path):
+    path = write(tmp_path, lab_notebook("def sigmoid(z):\n    return 1 / (1 + np.exp(-z)\n" +
+                                        REFERENCE.split("def forward", 1)[1].join(["def forward", ""])))
+    document = run_grade("exercises/02_backprop", "--submission", path, "--json", "-").document
+    assert document["status"] == "submission_broken" and document["score"] == 0
+    message = document["message"]
+    assert "SyntaxError on cell 3, line 2: '(' was never closed" in message, message
+    assert "the graded code needs this cell" in message and "`sigmoid`" in message
+    assert "backprop.py" not in message and "line 2" in document["checks"][0]["message"]
+
+
+def test_a_cell_that_imports_what_graded_code_reads_is_needed_even_if_it_defines_no_function(tmp_path):
+    definitions = REFERENCE.replace("import numpy as np\n", "")
+    path = write(tmp_path, new_notebook(cells=[
+        new_code_cell("import numpy as np\nRATE = (0.5"), new_code_cell(definitions)]))
+    document = run_grade("exercises/02_backprop", "--submission", path, "--json", "-").document
+    assert document["status"] == "submission_broken"
+    assert "SyntaxError on cell 1, line 2" in document["message"] and "`np`" in document["message"]
+
+
+def test_code_the_parser_accepts_but_python_cannot_compile_is_named_by_cell(tmp_path):
+    path = write(tmp_path, lab_notebook(REFERENCE.replace("def sigmoid(z):", "def sigmoid(z, z):")))
+    document = run_grade("exercises/02_backprop", "--submission", path, "--json", "-").document
+    assert document["status"] == "submission_broken"
+    assert "SyntaxError on cell 3, line" in document["message"] and "duplicate argument 'z'" in document["message"]
+    assert "backprop.py" not in document["message"]
+
+
+def test_with_all_cells_a_cell_that_does_not_parse_is_the_students(tmp_path):
+    notebook = lab_notebook(REFERENCE)
+    notebook.cells = notebook.cells[:3] + [new_code_cell("print(forward(0.1,")]
+    document = run_grade("exercises/02_backprop", "--submission", write(tmp_path, notebook), "--json", "-",
+                         "--all-cells").document
+    assert document["status"] == "submission_broken"
+    assert "SyntaxError on cell 4, line 1: '(' was never closed" in document["message"]
+
+
+def test_cells_that_do_not_parse_are_named_among_the_left_out_cells():
+    source = notebook_source_of(["def f():\n    return RATE", "RATE = 0.5", "x = [1,", "if True\n    pass"])
+    assert [(item.where(), item.why, item.unparsed) for item in source.left_out] == [
+        ("cell 3", "does not parse: SyntaxError on line 1: '[' was never closed", True),
+        ("cell 4", "does not parse: SyntaxError on line 1: expected ':'", True)]
+    assert "x = [1," not in source.text and source.unparsed == () and source.syntax_problem() is None
+
+
+def test_a_notebook_whose_only_definitions_do_not_parse_says_so():
+    from grader.notebooks.reader import NotebookError
+
+    with pytest.raises(NotebookError, match=r"define nothing to grade .*cell 1 does not parse: SyntaxError on line 1"):
+        notebook_source_of(["x = (", "print(1)"])

@@ -160,7 +160,7 @@ def test_grade_batch_names_what_stopped_each_student(tmp_path):
         "bob": reference.replace("params[name] - learning_rate", "params[name] + learning_rate"),
         "carl": reference.replace("params[name] - learning_rate", "params[name] + learning_rate"),
         "mallory": reference + "\n\ndef train(*args, **kwargs):\n    while True:\n        pass\n",
-        "syd": reference + "\n\ndef sigmoid(z):\n    return (1 / (1 + np.exp(-z))\n",
+        "syd": reference.replace("def sigmoid(z):", "def sigmoid(z:"),
         "eve": reference + "\n\ndef sigmoid(z):\n    import sys\n    sys.stdout.write('x' * 2_000_000)\n    return 1 / (1 + np.exp(-z))\n",
     }
     subs = tmp_path / "subs"
@@ -177,6 +177,7 @@ def test_grade_batch_names_what_stopped_each_student(tmp_path):
     assert notes["alice"] == "" and notes["bob"] == ""
     assert "timeout at the time limit of one call" in notes["mallory"] and "train" in notes["mallory"]
     assert "SyntaxError on line" in notes["syd"] and "was never closed" in notes["syd"]
+    assert "backprop.py, line" not in notes["syd"]
     assert "output limit" in notes["eve"]
     hints = {row[1]: int(row[0]) for row in _table(page, "Most frequent hints")}
     assert hints["update-sign"] == 2

@@ -109,8 +109,11 @@ def prepare(exercise: Exercise, submission: Path, workspace: Path, inspect: Insp
                                   "helper modules only", expected=expected)
         module_path = workspace / (Path(exercise.entry).stem + bundle.SUFFIX)
         module_path.write_bytes(data)
-    tree = parsed(module.text)   # once, for the notes and the signatures
+    tree = parsed(module.text)   # once, for the notes, the syntax check and the signatures
     notes = reading_notes(module, keep, tree)
+    problem = module.syntax_problem(tree)
+    if problem is not None:   # said here, naming the cell: the sandbox would name the file it was given
+        return Prepared(info, problem, module=module, expected=expected, notes=tuple(notes))
     if folder is not None and folder.helpers:
         notes.append(f"Graded {entry.name} with the helper modules beside it: {', '.join(sorted(folder.helpers))}.")
     return Prepared(info, None, module_path, module, expected, signatures(module.text, tree), tuple(notes))

@@ -90,8 +90,10 @@ def notebook_source(path: Path, keep: str = KEEP_NEEDED, targets: set[str] | Non
     except UnreadableCell as exc:
         raise NotebookError(str(exc)) from None
     if not module.kept_anything:
+        unreadable = [f"{item.where()} {item.why}" for item in module.left_out if item.unparsed]
+        also = f"; {'; '.join(unreadable[:3])}" if unreadable else ""
         raise NotebookError("the notebook's code cells define nothing to grade (none of the functions "
-                            f"{', '.join(sorted(targets)) or 'the exercise asks for'})")
+                            f"{', '.join(sorted(targets)) or 'the exercise asks for'}){also}")
     return module
 
 
