@@ -444,8 +444,8 @@ def build_module(cells: list[Cell], targets: set[str], keep: str = KEEP_NEEDED,
     else:
         unparsed, unparsed_left_out, skipped = _judge_unparsed(found, originals, cells, trees,
                                                                _undefined(pieces, kept, targets) if found else set())
-        if any(cells[position] is originals[position] and trees[position] is None and cell.number == SCRIPT_CELL
-               for position, cell in enumerate(cells)):   # a script kept whole: nothing of it is sliced
+        if any(tree is None and cell.number == SCRIPT_CELL for cell, tree in zip(cells, trees)):
+            # a script kept whole, as it does not parse: nothing of it is sliced
             pieces, kept = [], set()
     notes += _reuse_notes(pieces, targets)
     kept_lines: dict[int, set[int]] = {}
