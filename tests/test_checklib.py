@@ -158,3 +158,54 @@ def test_another_number_written_as_an_argument_fails():
     check_written_argument(WrittenAs(source), "fit", "fit", "validation_split", 0.3, None)
     assert WrittenAs(source).written_arguments("other", "fit", "validation_split") == ["0.5"]
     assert WrittenAs(source).written_arguments("fit", "evaluate", "validation_split") == []
+
+
+# ----------------------------------------------------------------------------- one rule for "a number"
+
+@pytest.mark.parametrize("value", [0.5, np.array(0.5), np.array([0.5]), np.array([[0.5]]), [0.5], (0.5,), [np.array([0.5])]])
+def test_every_form_of_one_number_is_that_number(value):
+    """int, float (numpy scalars arrive as these), a 0-d array (which arrives as shape (1,)), a one-element array or
+    list: one rule, in as_number, close and gives alike."""
+    from grader.grading.checklib import gives, number_of
+
+    assert number_of(value) == 0.5 and as_number(value, "f()") == 0.5
+    assert close(value, 0.5) and close(value, np.float64(0.5)) and close(value, np.array(0.5))
+    assert gives(lambda: value, 0.5) and gives(lambda: {"w": value}, {"w": 0.5}) and not close(value, 0.6)
+
+
+def test_where_an_array_is_expected_its_shape_counts_and_a_lists_one_element_arrays_are_numbers():
+    assert not close(np.array([0.5]), np.array([0.5, 0.5])) and not close(0.5, [0.5])
+    assert not close(np.array([[1.0], [2.0]]), [1.0, 2.0])            # a column is not a vector
+    assert close([np.array([1.0]), np.array(2.0)], [1.0, 2.0])      # but a list of one-element arrays is
+    assert as_array([np.array([1.0]), 2.0], "f()").shape == (2,)
+    assert as_array([np.array([1.0, 2.0]), np.array([3.0, 4.0])], "f()").shape == (2, 2)
+    assert as_array([np.ones((1, 1)), np.ones((1, 1))], "f()").shape == (2, 1, 1)
+    assert not close((np.array([0.6]), np.array([0.7])), [0.6, 0.8]) and close((np.array([0.6]), 0.7), [0.6, 0.7])
+
+
+def test_two_different_values_never_look_the_same():
+    from grader.grading.checklib import compared, show_apart
+
+    assert show_apart(0.6023, 0.6022861768886306) == ("0.6023", "0.602286")
+    assert compared(0.1 + 1e-9, 0.1) == "0.100000001, expected 0.1"
+    assert show_apart((0.6825, 0.90262), (0.682532, 0.9026)) == ("(0.6825, 0.90262)", "(0.682532, 0.9026)")
+    assert show_apart({"w": 0.5000001}, {"w": 0.5}) == ("{'w': 0.5000001}", "{'w': 0.5}")
+    shown, expected = show_apart(np.array([0.60231, 1.0]), np.array([0.60232, 1.0]))
+    assert shown != expected
+
+
+@pytest.mark.parametrize("got, want, places", [
+    (0.6023, 0.6022861768886306, 4), (np.array([0.6023]), 0.6022861768886306, 4), (0.602, 0.6022861768886306, 3),
+    ([0.1082, 0.1033], [0.10822956, 0.10329792], 4), ({"w1": 0.1496, "b1": 0.3959}, {"w1": 0.14959144, "b1": 0.39591441}, 4),
+    (0.6022861768886306, 0.6022861768886306, None), (0.61, 0.6022861768886306, None), (0.0, 0.00102, None),
+    (1.0, 0.73, None), ("0.6023", 0.6022861768886306, None), ([0.1082, 0.2], [0.10822956, 0.3], None)])
+def test_rounded_to_finds_a_rounding_and_nothing_else(got, want, places):
+    from grader.grading.checklib import rounded_to
+
+    assert rounded_to(got, want) == places
+
+
+def test_text_is_never_a_number():
+    assert not close("0.5", 0.5) and not close(["0.5"], [0.5]) and not close(np.array(["0.5"]), [0.5])
+    with pytest.raises(CheckFailed):
+        as_number("0.5", "f()")

@@ -7,13 +7,16 @@ hidden checks with random networks run as well when your work is graded.
 import numpy as np
 import pytest
 
-from grader.checks import CheckFailed, Hint, SubmissionFailure, as_array, as_number, close, fail, gives, show
+from grader.checks import (CheckFailed, Hint, SubmissionFailure, as_array, as_number, close, fail, gives, number_of,
+                           rounded_to, show, show_apart)
 
 # ----------------------------------------------------------------------------- named mistakes
 
 FORGOT_BIAS = Hint("forgot-bias", "The bias is missing: a node computes sum(inputs * weights) + bias.")
 SIGMOID_SIGN = Hint("sigmoid-sign", "The sigmoid is 1 / (1 + e^(-z)), with a minus sign in the exponent; yours "
                     "gives 1 - sigmoid(z).")
+ROUNDED = Hint("rounded-result", "Your value is the right one rounded to a few decimals. Return it as computed: "
+               "the lecture rounds its numbers (0.6023) only to print them.")
 NO_ACTIVATION = Hint("missing-activation", "Every node applies node_activation (the sigmoid) to its weighted sum; "
                      "your values are the weighted sums themselves.")
 RELU_ON_OUTPUT = Hint("relu-on-output", "The output node is linear: apply relu to the hidden nodes only, "
@@ -67,7 +70,7 @@ def sigmoid_mistake(got, z):
         return SIGMOID_SIGN
     if close(got, z):
         return NO_ACTIVATION
-    return None
+    return ROUNDED if rounded_to(got, sigmoid) else None
 
 
 def layout(num_inputs, num_hidden_layers, num_nodes_hidden, num_nodes_output, *, passes=1, output_last=True,
@@ -276,7 +279,7 @@ def call_predict(submission, row, weights, want):
             swapped = submission.predict_with_network(weights, row)
         except SubmissionFailure:
             raise failure from None
-        if type(swapped) in (int, float) and close(swapped, want):
+        if number_of(swapped) is not None and close(swapped, want):
             failure.hint = ARGUMENTS_SWAPPED
         raise failure from None
 
@@ -288,12 +291,13 @@ def test_weighted_sum_lecture_example(submission):
     """compute_weighted_sum: x1 = 0.1, w1 = 0.15, b = 0.4 gives z = 0.415"""
     got = as_number(submission.compute_weighted_sum(np.array([0.1]), np.array([0.15]), np.array([0.4])), "compute_weighted_sum([0.1], [0.15], [0.4])")
     if not close(got, 0.415):
-        fail(f"compute_weighted_sum([0.1], [0.15], [0.4]) returned {show(got)}, expected 0.415",
+        fail("compute_weighted_sum([0.1], [0.15], [0.4]) returned {}, expected {}".format(*show_apart(got, 0.415)),
              FORGOT_BIAS if close(got, 0.015) else None)
     got = as_number(submission.compute_weighted_sum(np.array([0.5, 0.82, 0.23]), np.array([0.4, -0.3, 0.9]), np.array([0.25])),
                     "compute_weighted_sum([0.5, 0.82, 0.23], [0.4, -0.3, 0.9], [0.25])")
     if not close(got, 0.411):
-        fail(f"compute_weighted_sum([0.5, 0.82, 0.23], [0.4, -0.3, 0.9], [0.25]) returned {show(got)}, expected 0.411",
+        fail("compute_weighted_sum([0.5, 0.82, 0.23], [0.4, -0.3, 0.9], [0.25]) returned {}, expected {}".format(
+             *show_apart(got, 0.411)),
              FORGOT_BIAS if close(got, 0.161) else None)
 
 
@@ -302,7 +306,8 @@ def test_node_activation_lecture_example(submission):
     """node_activation(0.415) is 0.6023, as in the lecture"""
     got = as_number(submission.node_activation(0.415), "node_activation(0.415)")
     if not close(got, 0.6022861768886306, rtol=1e-6):
-        fail(f"node_activation(0.415) returned {show(got)}, expected 0.6023", sigmoid_mistake(got, 0.415))
+        fail("node_activation(0.415) returned {}, expected {} (the lecture prints it as 0.6023)".format(
+             *show_apart(got, 0.6022861768886306)), sigmoid_mistake(got, 0.415))
 
 
 @pytest.mark.points(2)
@@ -335,7 +340,7 @@ def test_relu_numbers_and_arrays(submission):
     for x, want in ((-3, 0), (2.5, 2.5), (0, 0)):
         got = as_number(submission.relu(x), f"relu({x})")
         if not close(got, want):
-            fail(f"relu({x}) returned {show(got)}, expected {want}")
+            fail("relu({}) returned {}, expected {}".format(x, *show_apart(got, want)))
     values = np.array([-2.0, -0.5, 0.0, 0.5, 3.0])
     try:
         got = as_array(submission.relu(values), "relu(array)")
@@ -343,7 +348,7 @@ def test_relu_numbers_and_arrays(submission):
         failure.hint = RELU_SCALAR_ONLY
         raise
     if not close(got, np.maximum(values, 0)):
-        fail(f"relu({show(values)}) returned {show(got)}, expected {show(np.maximum(values, 0))}")
+        fail("relu({}) returned {}, expected {}".format(show(values), *show_apart(got, np.maximum(values, 0))))
 
 
 @pytest.mark.points(2)
@@ -356,5 +361,5 @@ def test_predict_with_network_course_examples(submission):
     for row, weights, want in examples:
         got = call_predict(submission, row, weights, want)
         if not close(got, want):
-            fail(f"predict_with_network({show(row)}, {show(weights)}) returned {show(got)}, expected {want:g}",
+            fail("predict_with_network({}, {}) returned {}, expected {}".format(show(row), show(weights), *show_apart(got, want)),
                  predict_mistake(row, weights, got, want, submission))

@@ -7,7 +7,7 @@ checks with random inputs run as well when your work is graded.
 import numpy as np
 import pytest
 
-from grader.checks import Hint, as_number, as_pair, close, fail, gives, show
+from grader.checks import Hint, as_number, as_pair, close, fail, gives, rounded_to, show, show_apart
 
 # The lecture's worked example.
 X, T, LEARNING_RATE = 0.1, 0.25, 0.4
@@ -48,8 +48,16 @@ USES_FORWARD = Hint("uses-wrong-forward", "Your forward() gives wrong a1 or a2 (
 TRAIN_USES = {name: Hint(f"train-uses-wrong-{name}", f"Your {name}() is wrong (see its check), and train() uses it: "
                                                    f"fix {name} first; train may then pass too.")
               for name in ("forward", "error", "gradients", "update")}
+ROUNDED = Hint("rounded-result", "Your value is the right one rounded to a few decimals. Return it as computed: "
+               "the lecture rounds its numbers (a1 = 0.6023) only to print them, and every later step (the error, the "
+               "gradients, the updates) needs the exact values.")
 TRAIN_ERROR_AFTER_UPDATE = Hint("train-error-after-update", "Record the error at the current parameters before updating them: "
                                 "the first error in the list is the error of the starting parameters.")
+
+
+def rounding(got, want):
+    """ROUNDED when `got` is exactly `want` rounded to a few decimals (numbers, lists or dicts of them)."""
+    return ROUNDED if rounded_to(got, want) else None
 
 
 def gradient_mistake(name, got, want, a1, a2, x, w2):
@@ -66,7 +74,7 @@ def gradient_mistake(name, got, want, a1, a2, x, w2):
         return MISSING_INPUT
     if name in ("w1", "b1") and close(got, want / w2, rtol=1e-4):
         return MISSING_W2
-    return incomplete_derivative(name, got, want, a1, a2)
+    return incomplete_derivative(name, got, want, a1, a2) or rounding(got, want)
 
 
 def incomplete_derivative(name, got, want, a1, a2):
@@ -105,7 +113,7 @@ def update_mistake(got, params, grads, learning_rate):
         return UPDATE_SIGN
     if all(close(got[k], params[k] - grads[k]) for k in params):
         return UPDATE_NO_RATE
-    return None
+    return rounding(got, {k: params[k] - learning_rate * grads[k] for k in params})
 
 
 def read_dict(value, what, keys):
@@ -137,11 +145,11 @@ def test_sigmoid_worked_example(submission):
     """sigmoid(0.415) is 0.6023, as in the lecture"""
     got = as_number(submission.sigmoid(0.415), "sigmoid(0.415)")
     if not close(got, A1, rtol=1e-6):
-        fail(f"sigmoid(0.415) returned {show(got)}; the lecture computes 0.6023 (1 / (1 + e^-0.415))",
-             SIGMOID_SIGN if close(got, 1 - A1) else None)
+        fail("sigmoid(0.415) returned {}, expected {}: 1 / (1 + e^-0.415), which the lecture prints as 0.6023".format(
+             *show_apart(got, A1)), SIGMOID_SIGN if close(got, 1 - A1) else rounding(got, A1))
     got = as_number(submission.sigmoid(0.0), "sigmoid(0.0)")
     if not close(got, 0.5):
-        fail(f"sigmoid(0) returned {show(got)}; it must be exactly 0.5")
+        fail(f"sigmoid(0) returned {show(got, 17)}; it must be exactly 0.5")
 
 
 @pytest.mark.points(2)
@@ -149,11 +157,13 @@ def test_forward_worked_example(submission):
     """forward() gives a1 = 0.6023 and a2 = 0.7153 for the lecture's network"""
     a1, a2 = read_pair(submission.forward(X, PARAMS["w1"], PARAMS["b1"], PARAMS["w2"], PARAMS["b2"]), "forward(0.1, 0.15, 0.4, 0.45, 0.65)")
     if not close(a1, A1):
-        fail(f"a1 is {show(a1)}, expected 0.6023 = sigmoid(0.15 * 0.1 + 0.4)", sigmoid_root(submission, [0.415]))
+        fail("a1 is {}, expected {} = sigmoid(0.15 * 0.1 + 0.4)".format(*show_apart(a1, A1)),
+             sigmoid_root(submission, [0.415]) or rounding(a1, A1))
     if close(a2, PARAMS["w2"] * A1 + PARAMS["b2"]):
-        fail(f"a2 is {show(a2)}, expected 0.7153", OUTPUT_NOT_ACTIVATED)
+        fail("a2 is {}, expected {}".format(*show_apart(a2, A2)), OUTPUT_NOT_ACTIVATED)
     if not close(a2, A2):
-        fail(f"a2 is {show(a2)}, expected 0.7153 = sigmoid(0.45 * a1 + 0.65)", sigmoid_root(submission, [0.415, 0.45 * A1 + 0.65]))
+        fail("a2 is {}, expected {} = sigmoid(0.45 * a1 + 0.65)".format(*show_apart(a2, A2)),
+             sigmoid_root(submission, [0.415, 0.45 * A1 + 0.65]) or rounding(a2, A2))
 
 
 @pytest.mark.points(1)
@@ -161,9 +171,9 @@ def test_error_worked_example(submission):
     """error(0.25, 0.7153) is about 0.1082"""
     got = as_number(submission.error(T, A2), "error(0.25, a2)")
     if close(got, 2 * E):
-        fail(f"error(0.25, {A2:.4f}) returned {show(got)}, expected {E:.6f}", ERROR_NO_HALF)
+        fail("error(0.25, {:.4f}) returned {}, expected {}".format(A2, *show_apart(got, E)), ERROR_NO_HALF)
     if not close(got, E):
-        fail(f"error(0.25, {A2:.4f}) returned {show(got)}, expected {E:.6f}")
+        fail("error(0.25, {:.4f}) returned {}, expected {}".format(A2, *show_apart(got, E)), rounding(got, E))
 
 
 @pytest.mark.points(3)
@@ -173,7 +183,7 @@ def test_gradients_worked_example(submission):
     for name in ("w2", "b2", "w1", "b1"):
         if not close(got[name], GRADS[name], rtol=1e-5):
             hint = forward_root(submission, X, PARAMS, (A1, A2)) or gradient_mistake(name, got[name], GRADS[name], A1, A2, X, PARAMS["w2"])
-            fail(f"dE/d{name} is {show(got[name])}, expected {GRADS[name]:.6g}", hint)
+            fail("dE/d{} is {}, expected {}".format(name, *show_apart(got[name], GRADS[name])), hint)
 
 
 @pytest.mark.points(2)
@@ -181,7 +191,7 @@ def test_update_worked_example(submission):
     """one update with learning rate 0.4 gives w1 = 0.1496, b1 = 0.3959, w2 = 0.4272, b2 = 0.6121"""
     got = read_dict(submission.update(dict(PARAMS), dict(GRADS), LEARNING_RATE), "update(params, grads, 0.4)", list(PARAMS))
     if not all(close(got[k], UPDATED[k], rtol=1e-6) for k in PARAMS):
-        fail(f"update returned {show(got)}, expected {show(UPDATED)}", update_mistake(got, PARAMS, GRADS, LEARNING_RATE))
+        fail("update returned {}, expected {}".format(*show_apart(got, UPDATED)), update_mistake(got, PARAMS, GRADS, LEARNING_RATE))
 
 
 @pytest.mark.points(2)
@@ -193,8 +203,8 @@ def test_train_worked_example(submission):
     if len(errors) != 3:
         fail(f"train(..., epochs=3) recorded {len(errors)} errors; with no threshold it runs all 3 epochs", root)
     if root is None and close(errors[:2], ERRORS_3[1:], rtol=1e-6):
-        fail(f"the errors are {show(errors)}, expected {show(ERRORS_3)}", TRAIN_ERROR_AFTER_UPDATE)
+        fail("the errors are {}, expected {}".format(*show_apart(errors, ERRORS_3)), TRAIN_ERROR_AFTER_UPDATE)
     if not close(errors, ERRORS_3, rtol=1e-6):
-        fail(f"the errors are {show(errors)}, expected {show(ERRORS_3)}", root)
+        fail("the errors are {}, expected {}".format(*show_apart(errors, ERRORS_3)), root or rounding(errors, ERRORS_3))
     if not all(close(params[k], AFTER_3[k], rtol=1e-6) for k in PARAMS):
-        fail(f"after 3 epochs the params are {show(params)}, expected {show(AFTER_3)}", root)
+        fail("after 3 epochs the params are {}, expected {}".format(*show_apart(params, AFTER_3)), root or rounding(params, AFTER_3))

@@ -6,7 +6,7 @@ You may read these. Hidden checks use random inputs, matrices and longer chains.
 import numpy as np
 import pytest
 
-from grader.checks import Hint, SubmissionFailure, as_array, as_number, close, fail, gives, show
+from grader.checks import Hint, SubmissionFailure, as_array, as_number, close, compared, fail, gives, show
 
 UNSTABLE_SOFTMAX = Hint("unstable-softmax", "e^1000 overflows to infinity and inf/inf is NaN. Subtract the largest "
                         "value first: softmax(z) = e^(z - max(z)) / sum(e^(z - max(z))); the result is the same.")
@@ -108,7 +108,7 @@ def expect(submission, name, values, want, *extra, hint_for=None, atol=1e-9):
     if got.shape != np.shape(want):
         fail(f"{name}({show(values)}) returned shape {got.shape}; expected {np.shape(want)}, one value per input")
     if not close(got, want, rtol=1e-6, atol=atol):
-        fail(f"{name}({show(values)}) returned {show(got)}, expected {show(np.asarray(want))}",
+        fail(f"{name}({show(values)}) returned {compared(got, np.asarray(want))}",
              hint_for(got) if hint_for else None)
 
 
@@ -355,7 +355,7 @@ def check_softmax_rows(submission, matrix):
     shifted = np.exp(matrix - matrix.max(axis=1, keepdims=True))
     want = shifted / shifted.sum(axis=1, keepdims=True)
     if not close(got, want, atol=1e-9):
-        fail(f"softmax({show(matrix)}) returned {show(got)}, expected {show(want)}", softmax_mistake(matrix, got))
+        fail(f"softmax({show(matrix)}) returned {compared(got, want)}", softmax_mistake(matrix, got))
 
 
 @pytest.mark.points(1)
@@ -373,7 +373,8 @@ def test_sigmoid_and_its_derivative(submission):
     """sigmoid(0.415) is 0.6023; its slope s(1 - s) is 0.25 at 0 and small beyond ±3"""
     got = as_number(submission.sigmoid(0.415), "sigmoid(0.415)")
     if not close(got, 0.6022861768886306):
-        fail(f"sigmoid(0.415) returned {show(got)}, expected 0.6023", SIGMOID_SIGN if close(got, sigmoid(-0.415)) else None)
+        fail(f"sigmoid(0.415) returned {compared(got, 0.6022861768886306)} (the lecture prints it as 0.6023)",
+             SIGMOID_SIGN if close(got, sigmoid(-0.415)) else None)
     expect(submission, "sigmoid", VALUES, sigmoid(VALUES), hint_for=lambda got: SIGMOID_SIGN if close(got, sigmoid(-VALUES)) else None)
     want = sigmoid(VALUES) * (1 - sigmoid(VALUES))
     expect(submission, "sigmoid_derivative", VALUES, want,
@@ -419,7 +420,7 @@ def test_softmax_vector_matrix_and_large_values(submission):
         fail(f"softmax([1000, 1001, 1002]) returned {show(got)}",
              unstable_mistake(submission, large[None, :], got[None, :]) or softmax_mistake(large, got))
     if not close(got, want):
-        fail(f"softmax([1000, 1001, 1002]) returned {show(got)}, expected {show(want)} (the same as for [1, 2, 3])",
+        fail(f"softmax([1000, 1001, 1002]) returned {compared(got, want)} (the same as for [1, 2, 3])",
              softmax_mistake(large, got))
 
 
@@ -430,11 +431,11 @@ def test_vanishing_gradient_in_a_sigmoid_chain(submission):
                               "first_layer_gradient(1.0, [1]*5, [0]*5, 'sigmoid')")
     want = 0.0004861426435890659
     if not close(sigmoid_chain, want, rtol=1e-6):
-        fail(f"the gradient through 5 sigmoid neurons is {show(sigmoid_chain)}, expected {want:.6g} "
+        fail(f"the gradient through 5 sigmoid neurons is {compared(sigmoid_chain, want)} "
              f"(at most 0.25^5 = {0.25 ** 5:.6g})", chain_mistake(sigmoid_chain, 1.0, [1.0] * 5, [0.0] * 5, "sigmoid", submission))
     relu_chain = as_number(submission.first_layer_gradient(1.0, [1.0] * 5, [0.0] * 5, "relu"),
                            "first_layer_gradient(1.0, [1]*5, [0]*5, 'relu')")
     if not close(relu_chain, 1.0):
-        fail(f"the gradient through 5 ReLU neurons with weights 1 is {show(relu_chain)}, expected 1: "
+        fail(f"the gradient through 5 ReLU neurons with weights 1 is {compared(relu_chain, 1.0)}: "
              "ReLU's slope is 1 for positive inputs, so nothing vanishes",
              chain_mistake(relu_chain, 1.0, [1.0] * 5, [0.0] * 5, "relu", submission))

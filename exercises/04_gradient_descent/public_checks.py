@@ -6,7 +6,8 @@ You may read these. Hidden checks use random data, weights, learning rates and b
 import numpy as np
 import pytest
 
-from grader.checks import CheckFailed, Hint, SubmissionFailure, as_array, as_number, as_pair, close, fail, gives, show
+from grader.checks import (CheckFailed, Hint, SubmissionFailure, as_array, as_number, as_pair, close, compared, fail, gives,
+                           show)
 
 MISSING_TWO = Hint("slope-missing-factor-2", "The slope of the squared error (pred - target)^2 is 2 * input * error: "
                    "the factor 2 comes from the square.")
@@ -123,8 +124,8 @@ def check_step(submission, input_data, target, weights, rate):
     want = weights - rate * slope
     if not close(got, want):
         hint = step_mistake(submission, got, input_data, target, weights, rate, error) if got.shape == want.shape else None
-        fail(f"gradient_descent_step({show(input_data)}, {target:g}, {show(weights)}, {rate:g}) returned {show(got)}, "
-             f"expected {show(want)}", hint)
+        fail(f"gradient_descent_step({show(input_data)}, {target:g}, {show(weights)}, {rate:g}) returned "
+             f"{compared(got, want)}", hint)
 
 
 def mse_mistake(submission, got, input_data, target, weights, error):
@@ -327,7 +328,7 @@ def test_error_course_example(submission):
     """get_error: inputs [1, 2, 3], weights [0, 2, 1], target 0 give the error 7"""
     error = as_number(submission.get_error(INPUT, TARGET, WEIGHTS), "get_error([1, 2, 3], 0, [0, 2, 1])")
     if not close(error, 7.0):
-        fail(f"get_error returned {show(error)}, expected 7 = (0*1 + 2*2 + 1*3) - 0", SLOPE_SIGN if close(error, -7.0) else None)
+        fail(f"get_error returned {compared(error, 7.0)} = (0*1 + 2*2 + 1*3) - 0", SLOPE_SIGN if close(error, -7.0) else None)
 
 
 @pytest.mark.points(2)
@@ -335,7 +336,7 @@ def test_slope_course_example(submission):
     """get_slope: the same example gives the slope [14, 28, 42] = 2 * input * error"""
     slope = as_array(submission.get_slope(INPUT, TARGET, WEIGHTS), "get_slope([1, 2, 3], 0, [0, 2, 1])")
     if not close(slope, [14.0, 28.0, 42.0]):
-        fail(f"get_slope returned {show(slope)}, expected [14, 28, 42] = 2 * [1, 2, 3] * 7",
+        fail(f"get_slope returned {compared(slope, np.array([14.0, 28.0, 42.0]))} = 2 * [1, 2, 3] * 7",
              slope_mistake(slope, INPUT, 7.0) or error_root(submission, INPUT, TARGET, WEIGHTS, 7.0))
 
 
@@ -344,7 +345,7 @@ def test_mse_course_example(submission):
     """get_mse: the same example gives the mean squared error 49"""
     mse = as_number(submission.get_mse(INPUT, TARGET, WEIGHTS), "get_mse([1, 2, 3], 0, [0, 2, 1])")
     if not close(mse, 49.0):
-        fail(f"get_mse returned {show(mse)}, expected 49", mse_mistake(submission, mse, INPUT, TARGET, WEIGHTS, 7.0))
+        fail(f"get_mse returned {compared(mse, 49.0)}", mse_mistake(submission, mse, INPUT, TARGET, WEIGHTS, 7.0))
 
 
 @pytest.mark.points(2)
@@ -360,9 +361,9 @@ def test_fit_z_equals_2x_from_zero(submission):
     want = [0.0, 1.5, 1.875, 1.96875, 1.9921875, 1.998046875]
     ws, costs = read_history(submission.fit_line(x, z, 0.0, 0.05, 5), "fit_line(x, z, 0, 0.05, 5)", 5, (x, z, 0.0, 0.05))
     if not close(ws, want):
-        fail(f"the weights are {show(list(ws))}, expected {show(want)}", descent_mistake(ws, x, z, 0.0, 0.05))
+        fail(f"the weights are {compared(list(ws), want)}", descent_mistake(ws, x, z, 0.0, 0.05))
     if not close(costs[:2], [30.0, 1.875]):
-        fail(f"the costs start {show(list(costs[:2]))}, expected [30, 1.875]: the cost is mean((z - w*x)^2)",
+        fail(f"the costs start {compared(list(costs[:2]), [30.0, 1.875])}: the cost is mean((z - w*x)^2)",
              cost_mistake(ws, costs, x, z))
 
 
@@ -372,7 +373,7 @@ def test_learning_rates_too_large_and_too_small(submission):
     x, z = [1.0, 2.0, 3.0, 4.0], [2.0, 4.0, 6.0, 8.0]
     edge = as_number(submission.largest_stable_learning_rate(x), "largest_stable_learning_rate([1, 2, 3, 4])")
     if not close(edge, 1 / 7.5):
-        fail(f"largest_stable_learning_rate([1, 2, 3, 4]) returned {show(edge)}, expected 1 / mean(x^2) = {1 / 7.5:.6g}",
+        fail(f"largest_stable_learning_rate([1, 2, 3, 4]) returned {compared(edge, 1 / 7.5)} = 1 / mean(x^2)",
              edge_mistake(edge, x))
     big, _ = read_history(submission.fit_line(x, z, 0.0, 0.2, 5), "fit_line(x, z, 0, 0.2, 5)", 5, (x, z, 0.0, 0.2))
     check_descent(big, x, z, 0.0, 0.2, f"with learning rate 0.2 (above {1 / 7.5:.3g}) every step overshoots 2 by more "
@@ -392,7 +393,7 @@ def test_sgd_full_batch_is_gradient_descent(submission):
     for _ in range(2):
         w = w - 0.05 * 2 * X.T @ (X @ w - y) / len(X)
     if not close(weights, w):
-        fail(f"with batch_size = all 4 rows, 2 epochs, sgd returned weights {show(weights)}, expected {show(w)}",
+        fail(f"with batch_size = all 4 rows, 2 epochs, sgd returned weights {compared(weights, w)}",
              sgd_mistake(submission, weights, history, X, y, np.zeros(2), 0.05, 2, 4, 0))
     if len(history) != 2 or not close(history[-1], np.mean((X @ w - y) ** 2)):
         fail(f"the history should hold one mean squared error per epoch; it is {show(list(history))}",

@@ -15,31 +15,50 @@ import numpy as np
 from grader.feedback.results import Hint
 from grader.grading.verdicts import CheckFailed, SubmissionFailure, fail
 
-__all__ = ["Hint", "CheckFailed", "SubmissionFailure", "fail", "as_number", "as_array", "close", "gives", "show", "as_pair",
-           "public_checks_of", "check_written_default", "check_written_argument"]
+__all__ = ["Hint", "CheckFailed", "SubmissionFailure", "fail", "as_number", "number_of", "as_array", "close", "gives", "show",
+           "show_apart", "compared", "rounded_to", "as_pair", "public_checks_of", "check_written_default", "check_written_argument"]
 
 
 SHOW_CHARS = 200   # a whole rendering; a returned value of any size or shape stays a short part of a message
 
 
-def show(value: Any) -> str:
+def show(value: Any, digits: int = 6) -> str:
     """A short, readable rendering of a value for a message (at most SHOW_CHARS characters)."""
-    text = _show(value)
+    text = _show(value, digits)
     return text if len(text) <= SHOW_CHARS else text[: SHOW_CHARS - 3] + "..."
 
 
-def _show(value: Any) -> str:
+def show_apart(got: Any, want: Any) -> tuple[str, str]:
+    """`got` and `want` rendered as `show` does, with as many more significant digits as it takes for two
+    different values to look different (0.6023 and 0.602286, not 0.6023 and 0.6023): in lists, arrays and
+    dicts, every number that differs from its counterpart (beyond rtol 1e-6) looks different too."""
+    differing = [(value, exact) for value, exact in _number_pairs(got, want)
+                 if not _close_numbers(value, exact, 1e-6, 1e-9)]
+    for digits in (6, 8, 10, 12, 14, 17):
+        shown = show(got, digits), show(want, digits)
+        if shown[0] != shown[1] and all(f"{value:.{digits}g}" != f"{exact:.{digits}g}" for value, exact in differing):
+            return shown
+    return shown
+
+
+def compared(got: Any, want: Any) -> str:
+    """'<got>, expected <want>' for a message, with the digits that tell them apart (`show_apart`)."""
+    shown, expected = show_apart(got, want)
+    return f"{shown}, expected {expected}"
+
+
+def _show(value: Any, digits: int = 6) -> str:
     if isinstance(value, float):
-        return f"{value:.6g}"
+        return f"{value:.{digits}g}"
     if isinstance(value, np.ndarray):
         if value.size > 8:
             return f"array of shape {value.shape}"
-        return np.array2string(value, precision=6, separator=", ")
+        return np.array2string(value, precision=digits, separator=", ")
     if isinstance(value, (list, tuple)) and len(value) <= 8:
-        inner = ", ".join(show(item) for item in value)
+        inner = ", ".join(show(item, digits) for item in value)
         return f"[{inner}]" if isinstance(value, list) else f"({inner}{',' if len(value) == 1 else ''})"
     if isinstance(value, dict) and len(value) <= 8:
-        return "{" + ", ".join(f"{show(key)}: {show(item)}" for key, item in value.items()) + "}"
+        return "{" + ", ".join(f"{show(key, digits)}: {show(item, digits)}" for key, item in value.items()) + "}"
     if isinstance(value, dict):
         return f"a dict of {len(value)} keys"
     text = repr(value)
@@ -52,15 +71,34 @@ def _kind(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
-def as_number(value: Any, what: str) -> float:
-    """A returned number as a float: ints, floats and one-element arrays or lists qualify."""
-    if type(value) in (int, float):
+def number_of(value: Any) -> float | None:
+    """The one rule for "a number" in every check: an int, a float (numpy scalars arrive as these), or an array
+    or list holding exactly one number (a 0-d array arrives as one of shape (1,)); None for anything else."""
+    kind = type(value)
+    if kind is int or kind is float:
         return float(value)
-    if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf":
-        return float(value.reshape(-1)[0])
-    if type(value) is list and len(value) == 1 and type(value[0]) in (int, float):
-        return float(value[0])
-    fail(f"{what} should be a number, but it is {_kind(value)}: {show(value)}")
+    if isinstance(value, np.ndarray):
+        return float(value.reshape(-1)[0]) if value.size == 1 and value.dtype.kind in "iuf" else None
+    if (kind is list or kind is tuple) and len(value) == 1:
+        return number_of(value[0])
+    return None
+
+
+def as_number(value: Any, what: str) -> float:
+    """A returned number as a float (see `number_of`), or a failure saying what it is instead."""
+    number = number_of(value)
+    if number is None:
+        fail(f"{what} should be a number, but it is {_kind(value)}: {show(value)}")
+    return number
+
+
+def _numbers(value: Any) -> Any:
+    """A list or tuple with each one-element array in it (up to one axis) read as the number it holds, as a
+    number is read where one is expected: [array([0.6]), array([0.7])] is [0.6, 0.7], not a column."""
+    if type(value) not in (list, tuple):
+        return value
+    return [float(item.reshape(-1)[0]) if isinstance(item, np.ndarray) and item.ndim <= 1 and item.size == 1
+            and item.dtype.kind in "iuf" else _numbers(item) for item in value]
 
 
 def as_pair(value: Any, what: str, shape: str) -> tuple[Any, Any]:
@@ -71,12 +109,13 @@ def as_pair(value: Any, what: str, shape: str) -> tuple[Any, Any]:
 
 
 def as_array(value: Any, what: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
-    """A returned array (or list of numbers) as a float array, optionally of a given shape."""
+    """A returned array (or list of numbers) as a float array, optionally of a given shape. In a list, a
+    one-element array counts as the number it holds (see `_numbers`)."""
     try:
         if isinstance(value, np.ndarray):
             array = value.astype(float)
         elif type(value) in (list, tuple, int, float):
-            array = np.asarray(value, dtype=float)
+            array = np.asarray(_numbers(value), dtype=float)
         else:
             raise ValueError
     except (ValueError, TypeError):
@@ -87,16 +126,20 @@ def as_array(value: Any, what: str, shape: tuple[int, ...] | None = None) -> np.
 
 
 def close(got: Any, want: Any, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
-    """Numerically equal within tolerance; NaN never matches."""
+    """Numerically equal within tolerance; NaN never matches. Where `want` is one number, `got` may be any form of
+    one number (`number_of`); where it is an array, `got` must have its shape (a list's one-element arrays read
+    as numbers, as `as_array` reads them)."""
     if type(got) in (int, float) and type(want) in (int, float):   # numpy's rule without numpy: checks compare
-        g, w = float(got), float(want)                            # thousands of single numbers per batch
-        if not (math.isfinite(g) and math.isfinite(w)):
-            return g == w
-        return abs(g - w) <= atol + rtol * abs(w)
-    got_array = np.asarray(got, dtype=float)
-    want_array = np.asarray(want, dtype=float)
-    if got_array.shape != want_array.shape:
-        return False
+        return _close_numbers(float(got), float(want), rtol, atol)   # thousands of single numbers per batch
+    want_array = np.asarray(_numbers(want), dtype=float)
+    if want_array.ndim == 0:
+        number = number_of(got)
+        if number is not None:
+            return _close_numbers(number, float(want_array), rtol, atol)
+    got_array = np.asarray(_numbers(got))
+    if got_array.dtype.kind not in "biuf" or got_array.shape != want_array.shape:
+        return False                                    # text ("0.5") is not a number, whatever numpy makes of it
+    got_array = got_array.astype(float)
     if not np.isfinite(got_array).all():
         return bool(np.array_equal(got_array, want_array)) and not np.any(np.isnan(got_array))
     if not np.isfinite(want_array).all():   # np.allclose: a finite number is never close to inf or NaN
@@ -105,6 +148,48 @@ def close(got: Any, want: Any, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
     with np.errstate(over="ignore", invalid="ignore"):
         return bool((np.abs(got_array - want_array) <= atol + rtol * np.abs(want_array)).all())
 
+
+def _close_numbers(got: float, want: float, rtol: float, atol: float) -> bool:
+    if not (math.isfinite(got) and math.isfinite(want)):
+        return got == want
+    return abs(got - want) <= atol + rtol * abs(want)
+
+
+def rounded_to(got: Any, want: Any, decimals: range = range(2, 9)) -> int | None:
+    """How many decimals `want` was rounded to to give `got` (0.6023 for 0.602286...: 4): `got` differs from `want`
+    and is, number by number, `want` rounded to the same one of `decimals` places. `got` and `want` are numbers,
+    arrays or lists of numbers, or dicts of numbers with the same keys; None when that is not so. A hint for a
+    rounded result fires only where this finds the rounding."""
+    pairs = _number_pairs(got, want)
+    if not pairs or all(value == exact for value, exact in pairs) or any(value == 0 != exact for value, exact in pairs):
+        return None     # a 0 where the answer is not 0 says nothing about rounding
+    for places in decimals:
+        if all(abs(value - round(exact, places)) <= 1e-12 * max(1.0, abs(exact)) for value, exact in pairs):
+            return places
+    return None
+
+
+def _number_pairs(got: Any, want: Any) -> list[tuple[float, float]]:
+    """(got, want) number by number, all finite; empty when they do not pair up."""
+    if type(got) is dict and type(want) is dict:
+        if got.keys() != want.keys():
+            return []
+        pairs = [_number_pairs(got[key], want[key]) for key in want]
+        return [pair for found in pairs for pair in found] if all(pairs) else []
+    value, exact = number_of(got), number_of(want)
+    if value is not None and exact is not None:
+        pairs = [(value, exact)]
+    elif not all(isinstance(item, (list, tuple, np.ndarray)) for item in (got, want)):
+        return []
+    else:
+        try:
+            values, exacts = np.asarray(_numbers(got), dtype=float), np.asarray(_numbers(want), dtype=float)
+        except (TypeError, ValueError):
+            return []
+        if values.shape != exacts.shape or values.size == 0:
+            return []
+        pairs = list(zip(values.ravel().tolist(), exacts.ravel().tolist()))
+    return pairs if all(math.isfinite(v) and math.isfinite(e) for v, e in pairs) else []
 
 
 def public_checks_of(hidden_checks_file: str):

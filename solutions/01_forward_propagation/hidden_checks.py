@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from grader.checks import Hint, SubmissionFailure, as_array, as_number, close, fail, public_checks_of, show
+from grader.checks import Hint, SubmissionFailure, as_array, as_number, close, fail, public_checks_of, show, show_apart
 
 public = public_checks_of(__file__)
 
@@ -29,8 +29,8 @@ def test_weighted_sum_random(submission, rng, reference):
         got = as_number(submission.compute_weighted_sum(inputs, weights, bias), "compute_weighted_sum(...)")
         want = float(np.ravel(reference.compute_weighted_sum(inputs, weights, bias))[0])
         if not close(got, want):
-            fail(f"compute_weighted_sum({show(inputs)}, {show(weights)}, {show(bias)}) returned {show(got)}, "
-                 f"expected {show(want)}", public.FORGOT_BIAS if close(got, float(np.sum(inputs * weights))) else None)
+            fail("compute_weighted_sum({}, {}, {}) returned {}, expected {}".format(
+                 show(inputs), show(weights), show(bias), *show_apart(got, want)), public.FORGOT_BIAS if close(got, float(np.sum(inputs * weights))) else None)
 
 
 @pytest.mark.points(1)
@@ -41,7 +41,8 @@ def test_node_activation_random(submission, rng):
         got = as_number(submission.node_activation(z), f"node_activation({z:.4g})")
         want = 1 / (1 + np.exp(-z))
         if not close(got, want):
-            fail(f"node_activation({z:.4g}) returned {show(got)}, expected {show(float(want))}", public.sigmoid_mistake(got, z))
+            fail("node_activation({:.4g}) returned {}, expected {}".format(z, *show_apart(got, float(want))),
+                 public.sigmoid_mistake(got, z))
 
 
 @pytest.mark.points(2)
@@ -72,8 +73,9 @@ def test_forward_propagate_random_networks(submission, rng, reference):
         want = np.array(reference.forward_propagate(network, inputs))
         if close(got, want, atol=1e-4, rtol=0):
             continue
+        shown, expected = show_apart(got, want)
         message = (f"for a network with {len(layers) - 1} hidden layer(s) of {layers[:-1]} nodes and {layers[-1]} "
-                   f"output node(s), forward_propagate returned {show(got)}, expected {show(want)}")
+                   f"output node(s), forward_propagate returned {shown}, expected {expected}")
         root = public.forward_root(submission, network, inputs)
         if got.shape != want.shape:
             fail(message + f" (one value per output node: {want.size})",
@@ -95,7 +97,7 @@ def test_relu_random_arrays(submission, rng):
                 failure.hint = public.RELU_SCALAR_ONLY
             raise
         if not close(got, np.maximum(values, 0)):
-            fail(f"relu({show(argument)}) returned {show(got)}, expected {show(np.maximum(values, 0))}")
+            fail("relu({}) returned {}, expected {}".format(show(argument), *show_apart(got, np.maximum(values, 0))))
 
 
 @pytest.mark.points(2)
@@ -114,5 +116,5 @@ def test_predict_with_network_random(submission, rng, reference):
         cases += 1
         got = public.call_predict(submission, row, weights, want)
         if not close(got, want):
-            fail(f"predict_with_network({show(row)}, {show(weights)}) returned {show(got)}, expected {want:g}",
+            fail("predict_with_network({}, {}) returned {}, expected {}".format(show(row), show(weights), *show_apart(got, want)),
                  public.predict_mistake(row, weights, got, want, submission))

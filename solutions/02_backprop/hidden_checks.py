@@ -7,7 +7,7 @@ numbers earns only the public checks' points.
 import numpy as np
 import pytest
 
-from grader.checks import Hint, as_number, close, fail, public_checks_of, show
+from grader.checks import Hint, as_number, close, fail, public_checks_of, show, show_apart
 
 public = public_checks_of(__file__)
 
@@ -35,9 +35,10 @@ def test_sigmoid_random(submission, rng):
         got = as_number(submission.sigmoid(z), f"sigmoid({z:.4g})")
         want = 1.0 / (1.0 + np.exp(-z))
         if close(got, 1 - want, atol=1e-9) and abs(want - 0.5) > 1e-3:
-            fail(f"sigmoid({z:.4g}) returned {show(got)}, expected {show(want)}", public.SIGMOID_SIGN)
+            fail("sigmoid({:.4g}) returned {}, expected {}".format(z, *show_apart(got, float(want))), public.SIGMOID_SIGN)
         if not close(got, want, rtol=1e-6, atol=1e-12):
-            fail(f"sigmoid({z:.4g}) returned {show(got)}, expected {show(want)}")
+            fail("sigmoid({:.4g}) returned {}, expected {}".format(z, *show_apart(got, float(want))),
+                 public.rounding(got, float(want)))
 
 
 @pytest.mark.points(2)
@@ -50,14 +51,16 @@ def test_forward_random(submission, rng, reference):
         if close([a1, a2], want):
             continue
         where = f"forward(x={x:.4g}, w1={p['w1']:.4g}, b1={p['b1']:.4g}, w2={p['w2']:.4g}, b2={p['b2']:.4g})"
-        message = f"{where} returned ({show(a1)}, {show(a2)}), expected ({show(float(want[0]))}, {show(float(want[1]))})"
+        shown, expected = show_apart((a1, a2), (float(want[0]), float(want[1])))
+        message = f"{where} returned {shown}, expected {expected}"
         if close([a1, a2], reference.forward(x, p["b1"], p["w1"], p["b2"], p["w2"])):
             fail(message, SWAPPED_WEIGHT_BIAS)
         if close([a1, a2], reference.forward(x, p["w1"], 0.0, p["w2"], 0.0)):
             fail(message, FORGOT_BIAS)
         if close(a1, want[0]) and close(a2, p["w2"] * want[0] + p["b2"]):
             fail(message, public.OUTPUT_NOT_ACTIVATED)
-        fail(message, public.sigmoid_root(submission, [p["w1"] * x + p["b1"], p["w2"] * float(want[0]) + p["b2"]]))
+        fail(message, public.sigmoid_root(submission, [p["w1"] * x + p["b1"], p["w2"] * float(want[0]) + p["b2"]])
+             or public.rounding([a1, a2], [float(v) for v in want]))
 
 
 @pytest.mark.points(1)
@@ -68,8 +71,8 @@ def test_error_random(submission, rng, reference):
         got = as_number(submission.error(t, a2), "error(t, a2)")
         want = reference.error(t, a2)
         if not close(got, want):
-            fail(f"error({t:.4g}, {a2:.4g}) returned {show(got)}, expected {show(float(want))}",
-                 public.ERROR_NO_HALF if close(got, 2 * want) else None)
+            fail("error({:.4g}, {:.4g}) returned {}, expected {}".format(t, a2, *show_apart(got, float(want))),
+                 public.ERROR_NO_HALF if close(got, 2 * want) else public.rounding(got, float(want)))
 
 
 def _check_gradients(submission, rng, reference, names):
@@ -81,8 +84,9 @@ def _check_gradients(submission, rng, reference, names):
         for name in names:
             if close(got[name], want[name], rtol=1e-5, atol=1e-12):
                 continue
+            shown, expected = show_apart(got[name], float(want[name]))
             message = (f"for x={x:.4g}, t={t:.4g}, w1={p['w1']:.4g}, b1={p['b1']:.4g}, w2={p['w2']:.4g}, b2={p['b2']:.4g}: "
-                       f"dE/d{name} is {show(got[name])}, expected {show(float(want[name]))}")
+                       f"dE/d{name} is {shown}, expected {expected}")
             hint = public.forward_root(submission, x, p, (a1, a2)) or \
                 public.gradient_mistake(name, got[name], float(want[name]), float(a1), float(a2), x, p["w2"])
             if hint is None and close(got[name], reference.gradients(t, x, **p)[name], rtol=1e-5):
@@ -113,8 +117,9 @@ def test_update_random(submission, rng, reference):
         got = public.read_dict(value, f"update(params, grads, {rate:.3g})", list(params))
         want = reference.update(params, grads, rate)
         if not all(close(got[k], want[k]) for k in params):
-            fail(f"update(params={show(params)}, grads={show(grads)}, learning_rate={rate:.3g}) returned {show(got)}, "
-                 f"expected {show(want)}", public.update_mistake(got, params, grads, rate))
+            shown, expected = show_apart(got, want)
+            fail(f"update(params={show(params)}, grads={show(grads)}, learning_rate={rate:.3g}) returned {shown}, "
+                 f"expected {expected}", public.update_mistake(got, params, grads, rate))
         if args_after[:2] != [params, grads]:
             fail("update() changed its params or grads argument", UPDATE_MUTATES)
 
@@ -131,11 +136,13 @@ def test_train_random(submission, rng, reference):
     if len(errors) != epochs:
         fail(f"train(..., epochs={epochs}) recorded {len(errors)} errors; with no threshold it runs every epoch", root)
     if root is None and close(errors[:-1], want_errors[1:], rtol=1e-6) and not close(errors, want_errors, rtol=1e-6):
-        fail(f"the errors are {show(errors)}, expected {show(want_errors)}", public.TRAIN_ERROR_AFTER_UPDATE)
+        fail("the errors are {}, expected {}".format(*show_apart(errors, want_errors)), public.TRAIN_ERROR_AFTER_UPDATE)
     if not close(errors, want_errors, rtol=1e-6):
-        fail(f"the errors are {show(errors)}, expected {show(want_errors)}", root)
+        fail("the errors are {}, expected {}".format(*show_apart(errors, want_errors)),
+             root or public.rounding(errors, want_errors))
     if not all(close(got_params[k], want_params[k], rtol=1e-6) for k in params):
-        fail(f"after {epochs} epochs the params are {show(got_params)}, expected {show(want_params)}", root)
+        fail("after {} epochs the params are {}, expected {}".format(epochs, *show_apart(got_params, want_params)),
+             root or public.rounding(got_params, want_params))
 
 
 def _train_root(submission, reference, x, t, params, rate):
@@ -163,10 +170,11 @@ def test_train_stops_at_threshold(submission, rng, reference):
              f"{len(want_errors)} (the first error <= threshold is recorded, then training stops)",
              root or (THRESHOLD_IGNORED if stopped_late else None))
     if not close(errors, want_errors, rtol=1e-6):
-        fail(f"with threshold={threshold:.6g}, the errors are {show(errors)}, expected {show(want_errors)}", root)
+        fail("with threshold={:.6g}, the errors are {}, expected {}".format(threshold, *show_apart(errors, want_errors)),
+             root or public.rounding(errors, want_errors))
     if not all(close(got_params[k], want_params[k], rtol=1e-6) for k in params):
         one_more = reference.update(want_params, reference.gradients(x, t, **want_params), rate)
         updated_once_more = root is None and all(close(got_params[k], one_more[k], rtol=1e-6) for k in params)
-        fail(f"when training stops the params are {show(got_params)}, expected {show(want_params)}"
+        fail("when training stops the params are {}, expected {}".format(*show_apart(got_params, want_params))
              + (": the step that reaches the threshold must not update the parameters" if updated_once_more else ""),
              root)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from grader.checks import as_number, close, fail, gives, public_checks_of, show
+from grader.checks import as_number, close, compared, fail, gives, public_checks_of, show
 
 public = public_checks_of(__file__)
 
@@ -94,15 +94,15 @@ def test_first_layer_gradient_random_chains(submission, rng, reference):
         if not close(got, want, rtol=1e-6, atol=1e-15):
             x, weights, biases, activation = chain
             fail(f"first_layer_gradient(x={x}, weights={weights}, biases={biases}, '{activation}') returned "
-                 f"{show(got)}, expected {show(want)}", public.chain_mistake(got, *chain, submission))
+                 f"{compared(got, want)}", public.chain_mistake(got, *chain, submission))
     x, weights, biases, _ = chains[2]
     # The documented default: activation="sigmoid".
     got = as_number(submission.first_layer_gradient(x, weights, biases), "first_layer_gradient(x, weights, biases)")
     want = reference.first_layer_gradient(x, weights, biases, "sigmoid")
     if not close(got, want, rtol=1e-6, atol=1e-15):
         given = gives(lambda: submission.first_layer_gradient(x, weights, biases, "sigmoid"), want, rtol=1e-6, atol=1e-15)
-        fail(f"first_layer_gradient(x={x}, weights={weights}, biases={biases}) without an activation returned {show(got)}, "
-             f"expected {show(want)}: the default is activation='sigmoid'", public.DEFAULT_ACTIVATION if given else None)
+        fail(f"first_layer_gradient(x={x}, weights={weights}, biases={biases}) without an activation returned "
+             f"{compared(got, want)}: the default is activation='sigmoid'", public.DEFAULT_ACTIVATION if given else None)
 
 
 @pytest.mark.points(2)
@@ -114,6 +114,6 @@ def test_sigmoid_gradient_shrinks_like_a_quarter_per_layer(submission, rng):
         got = as_number(submission.first_layer_gradient(1.0, weights, biases, "sigmoid"), "first_layer_gradient(...)")
         want = public.chain_gradient(1.0, weights, biases, "sigmoid")
         if not close(got, want, rtol=1e-6, atol=0):
-            fail(f"through {n} sigmoid neurons with weights 1 and biases {biases}, the gradient is {show(got)}; "
-                 f"expected {want:.6g}, the product of the {n} slopes s(z)(1 - s(z)), each at most 0.25 "
+            fail(f"through {n} sigmoid neurons with weights 1 and biases {biases}, the gradient is {compared(got, want)}, "
+                 f"the product of the {n} slopes s(z)(1 - s(z)), each at most 0.25 "
                  f"(so at most 0.25^{n} = {0.25 ** n:.3g})", public.chain_mistake(got, 1.0, weights, biases, "sigmoid", submission))

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from grader.checks import CheckFailed, SubmissionFailure, as_array, as_number, as_pair, close, fail, public_checks_of, show
+from grader.checks import (CheckFailed, SubmissionFailure, as_array, as_number, as_pair, close, compared, fail,
+                           public_checks_of, show)
 
 public = public_checks_of(__file__)
 
@@ -23,7 +24,7 @@ def test_error_random(submission, rng):
     for input_data, target, weights, error in random_examples(rng):
         got = as_number(submission.get_error(input_data, target, weights), "get_error(...)")
         if not close(got, error):
-            fail(f"get_error({show(input_data)}, {target:g}, {show(weights)}) returned {show(got)}, expected {error:.6g}",
+            fail(f"get_error({show(input_data)}, {target:g}, {show(weights)}) returned {compared(got, error)}",
                  public.SLOPE_SIGN if close(got, -error) else None)
 
 
@@ -33,8 +34,8 @@ def test_slope_random(submission, rng):
     for input_data, target, weights, error in random_examples(rng):
         slope = as_array(submission.get_slope(input_data, target, weights), "get_slope(...)")
         if not close(slope, 2 * input_data * error):
-            fail(f"get_slope({show(input_data)}, {target:g}, {show(weights)}) returned {show(slope)}, expected "
-                 f"{show(2 * input_data * error)}",
+            fail(f"get_slope({show(input_data)}, {target:g}, {show(weights)}) returned "
+                 f"{compared(slope, 2 * input_data * error)}",
                  public.slope_mistake(slope, input_data, error) or public.error_root(submission, input_data, target, weights, error))
 
 
@@ -44,7 +45,7 @@ def test_mse_random(submission, rng):
     for input_data, target, weights, error in random_examples(rng):
         mse = as_number(submission.get_mse(input_data, target, weights), "get_mse(...)")
         if not close(mse, error ** 2):
-            fail(f"get_mse({show(input_data)}, {target:g}, {show(weights)}) returned {show(mse)}, expected {error ** 2:.6g}",
+            fail(f"get_mse({show(input_data)}, {target:g}, {show(weights)}) returned {compared(mse, error ** 2)}",
                  public.mse_mistake(submission, mse, input_data, target, weights, error))
 
 
@@ -69,10 +70,10 @@ def test_fit_line_random_data(submission, rng, reference):
     ws, costs = public.read_history(submission.fit_line(list(x), list(z), w0, rate, iterations), "fit_line(...)", iterations,
                                     (x, z, w0, rate))
     if not close(ws, want_ws, rtol=1e-6, atol=1e-9):
-        fail(f"fit_line on random data (true slope {slope_true}, w0={w0}, rate={rate:.4g}) gave weights {show(list(ws))}, "
-             f"expected {show(want_ws)}", public.descent_mistake(ws, x, z, w0, rate))
+        fail(f"fit_line on random data (true slope {slope_true}, w0={w0}, rate={rate:.4g}) gave weights "
+             f"{compared(list(ws), want_ws)}", public.descent_mistake(ws, x, z, w0, rate))
     if not close(costs, want_costs, rtol=1e-6, atol=1e-9):
-        fail(f"the costs are {show(list(costs))}, expected {show(want_costs)}", public.cost_mistake(ws, costs, x, z))
+        fail(f"the costs are {compared(list(costs), want_costs)}", public.cost_mistake(ws, costs, x, z))
     # The documented defaults: w0=0.0, learning_rate=0.1, iterations=10 (|x| <= 2, so 0.1 is below the edge).
     # Its loop is right (checked above), so a difference here is a default: the hint says so only when the steps
     # are those of gradient descent with another start, rate or number of steps.
@@ -81,8 +82,8 @@ def test_fit_line_random_data(submission, rng, reference):
     try:
         ws, costs = public.read_history(value, "fit_line(x, z) with its defaults", 10)
         if not close(ws, want_ws, rtol=1e-6, atol=1e-9) or not close(costs, want_costs, rtol=1e-6, atol=1e-9):
-            fail(f"fit_line(x, z) without w0, learning_rate and iterations gave weights {show(list(ws))}, expected "
-                 f"{show(want_ws)}: the defaults are w0=0.0, learning_rate=0.1, iterations=10")
+            fail(f"fit_line(x, z) without w0, learning_rate and iterations gave weights "
+                 f"{compared(list(ws), want_ws)}: the defaults are w0=0.0, learning_rate=0.1, iterations=10")
     except CheckFailed as failure:
         failure.hint = public.defaults_mistake(value, x, z)
         raise
@@ -94,7 +95,7 @@ def test_learning_rate_edge_random(submission, rng):
     x = np.round(rng.uniform(0.5, 3, 6), 2)
     edge = as_number(submission.largest_stable_learning_rate(list(x)), "largest_stable_learning_rate(...)")
     if not close(edge, 1 / np.mean(x ** 2)):
-        fail(f"largest_stable_learning_rate({show(x)}) returned {show(edge)}, expected {1 / np.mean(x ** 2):.6g}",
+        fail(f"largest_stable_learning_rate({show(x)}) returned {compared(edge, float(1 / np.mean(x ** 2)))}",
              public.edge_mistake(edge, x))
     rate = float(1.2 / np.mean(x ** 2))
     ws, _ = public.read_history(submission.fit_line(list(x), list(2 * x), 0.0, rate, 6), "fit_line(...)", 6,
@@ -124,11 +125,11 @@ def test_sgd_random_batches_and_seed(submission, rng, reference):
     if not close(weights, want_weights, rtol=1e-6, atol=1e-9):
         full_batch, _ = reference.sgd(X, y, np.zeros(features), rate, epochs, rows, seed)
         extra = " (that is plain gradient descent: one update per batch of batch_size rows)" if close(weights, full_batch) else ""
-        fail(f"sgd({rows} rows, batch_size={batch}, epochs={epochs}, seed={seed}) returned weights {show(weights)}, "
-             f"expected {show(want_weights)}{extra}; shuffle with rng = np.random.default_rng(seed) and "
+        fail(f"sgd({rows} rows, batch_size={batch}, epochs={epochs}, seed={seed}) returned weights "
+             f"{compared(weights, want_weights)}{extra}; shuffle with rng = np.random.default_rng(seed) and "
              "rng.permutation(n) at the start of every epoch", mistake())
     if not close(history, want_history, rtol=1e-6, atol=1e-9):
-        fail(f"the errors per epoch are {show(list(history))}, expected {show(want_history)}", mistake())
+        fail(f"the errors per epoch are {compared(list(history), want_history)}", mistake())
     # The documented default seed=0. Everything else was right with the seed given, so a difference is the default.
     try:
         weights, _ = as_pair(submission.sgd(X, y, np.zeros(features), rate, epochs, batch), "sgd", "(weights, history)")
@@ -138,7 +139,7 @@ def test_sgd_random_batches_and_seed(submission, rng, reference):
         raise
     want_weights, _ = reference.sgd(X, y, np.zeros(features), rate, epochs, batch, 0)
     if not close(as_array(weights, "sgd(...)[0]", (features,)), want_weights, rtol=1e-6, atol=1e-9):
-        fail(f"sgd(...) without a seed returned weights {show(weights)}, expected {show(want_weights)}: the default is seed=0",
+        fail(f"sgd(...) without a seed returned weights {compared(weights, want_weights)}: the default is seed=0",
              public.SGD_SEED)
 
 
