@@ -151,6 +151,16 @@ def test_a_long_reason_is_bounded_and_on_one_line(tmp_path):
         assert len(row["note"]) <= 600 and "\n" not in row["note"]
 
 
+def test_a_graded_row_whose_feedback_file_is_gone_says_so_instead_of_looking_empty(tmp_path):
+    out = _batch(tmp_path, {"ann": REFERENCE, "bob": REFERENCE})
+    (out / "feedback" / "bob.json").unlink()
+    write_exports(out, EXERCISE)
+    note = _csv(out)["bob"]["note"]
+    assert "bob.json is missing" in note and "run the batch again" in note
+    assert {row[0]: row[3] for row in _table((out / "report.html").read_text(), "Students")}["bob"] == note
+    assert _csv(out)["ann"]["note"] == ""
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(bwrap_problem() is not None, reason=f"needs bubblewrap: {bwrap_problem()}")
 def test_grade_batch_names_what_stopped_each_student(tmp_path):

@@ -40,6 +40,9 @@ def _rows(latest: dict[str, Attempt], out: Path) -> list[StudentRow]:
         feedback, unreadable = None, None
         if attempt.feedback_path and (out / attempt.feedback_path).is_file():
             feedback, unreadable = _feedback(out / attempt.feedback_path)
+        elif attempt.feedback_path:   # graded, but its document is gone: the row must not look empty
+            unreadable = (f"graded, but its feedback file {Path(attempt.feedback_path).name} is missing; run the "
+                          "batch again to grade it again")
         problem = unreadable or (attempt.problem if attempt.status == NO_SUBMISSION or feedback is None else None)
         rows.append(StudentRow(student, attempt.status, feedback, problem))
     return rows
