@@ -197,7 +197,7 @@ def test_two_different_values_never_look_the_same():
 @pytest.mark.parametrize("got, want, places", [
     (0.6023, 0.6022861768886306, 4), (np.array([0.6023]), 0.6022861768886306, 4), (0.602, 0.6022861768886306, 3),
     ([0.1082, 0.1033], [0.10822956, 0.10329792], 4), ({"w1": 0.1496, "b1": 0.3959}, {"w1": 0.14959144, "b1": 0.39591441}, 4),
-    (0.6022861768886306, 0.6022861768886306, None), (0.61, 0.6022861768886306, None), (0.0, 0.00102, None),
+    (0.6022861768886306, 0.6022861768886306, None), (np.float64(0.6023), np.float64(0.6022861768886306), 4), (0.61, 0.6022861768886306, None), (0.0, 0.00102, None),
     (1.0, 0.73, None), ("0.6023", 0.6022861768886306, None), ([0.1082, 0.2], [0.10822956, 0.3], None)])
 def test_rounded_to_finds_a_rounding_and_nothing_else(got, want, places):
     from grader.grading.checklib import rounded_to

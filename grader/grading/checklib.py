@@ -72,10 +72,10 @@ def _kind(value: Any) -> str:
 
 
 def number_of(value: Any) -> float | None:
-    """The one rule for "a number" in every check: an int, a float (numpy scalars arrive as these), or an array
+    """The one rule for "a number" in every check: an int, a float, a numpy scalar, or an array
     or list holding exactly one number (a 0-d array arrives as one of shape (1,)); None for anything else."""
     kind = type(value)
-    if kind is int or kind is float:
+    if kind is int or kind is float or isinstance(value, (np.integer, np.floating)):
         return float(value)
     if isinstance(value, np.ndarray):
         return float(value.reshape(-1)[0]) if value.size == 1 and value.dtype.kind in "iuf" else None
