@@ -53,7 +53,7 @@ def _text(notebook: nbformat.NotebookNode) -> str:
 
 def write_notebooks(course: Course) -> list[Path]:
     """Write the notebooks that differ from what their README and stub generate; leave the others untouched,
-    since `grade FOLDER` grades the newer of the notebook and the script."""
+    since rewriting one the student already has would lose nothing but churn its file."""
     written = []
     for exercise in course.exercises:
         path = notebook_path(exercise)
