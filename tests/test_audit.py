@@ -12,6 +12,7 @@ from grader.audit.equivalence import Answer, Probe
 from grader.audit.mutate import MODEL_LEVEL, baseline, mutants
 from grader.audit.run import _Judge
 from grader.cases import Case, CaseFileError, ExpectedCheck, load_case
+from grader.course.manifest import load_course
 
 
 def test_mutants_are_deterministic_distinct_and_compile():
@@ -147,3 +148,54 @@ def test_a_change_the_readme_accepts_counts_as_equivalent_and_must_not_lose_poin
     assert not settled[1].equivalent and settled[1].killed   # not accepted: judged as before
     settled, problems = apply_accepted([result("Gt -> GtE", True)], accepted)
     assert settled[0].equivalent and problems and "loses points, but the README accepts it" in problems[0]
+
+
+# ---------------------------------------------------------------- equivalent rewrites (fairness)
+
+def test_every_reference_has_at_least_20_distinct_rewrites_that_compile():
+    from grader.audit.rewrite import rewrites
+
+    for exercise in load_course(ROOT / "course.yaml").exercises:
+        source = exercise.reference_path.read_text()
+        found = rewrites(source)
+        assert len(found) >= 20, (exercise.id, len(found))
+        assert len({r.source for r in found}) == len(found) and all(r.source != source for r in found)
+        assert [r.id for r in found] == [r.id for r in rewrites(source)]   # the same every time
+        for rewrite in found:
+            compile(rewrite.source, rewrite.id, "exec")
+
+
+def test_rewrites_write_what_students_write():
+    from grader.audit.rewrite import (comprehensions_as_loops, maximum_as_where, range_loops_as_while,
+                                      sequential_as_list, sequential_with_add, _metric_style)
+    import ast
+
+    def text(transform, source):
+        changed = transform(ast.parse(source))
+        return None if changed is None else ast.unparse(changed)
+
+    assert "np.where(x > 0, x, 0)" in text(maximum_as_where, "import numpy as np\ndef relu(x):\n    return np.maximum(x, 0)\n")
+    assert "append" in text(comprehensions_as_loops, "def f(xs):\n    return [x * 2 for x in xs]\n")
+    assert "while i < n" in text(range_loops_as_while, "def f(n):\n    t = 0\n    for i in range(n):\n        t += i\n    return t\n")
+    listed = text(sequential_as_list, "def m():\n    model = Sequential()\n    model.add(Dense(1))\n    model.add(Dense(2))\n    return model\n")
+    assert "Sequential([Dense(1), Dense(2)])" in listed and ".add(" not in listed
+    added = text(sequential_with_add, "def m():\n    model = Sequential([Dense(1), Dense(2)])\n    return model\n")
+    assert "model.add(Dense(1))" in added and "model.add(Dense(2))" in added
+    acc = _metric_style(lambda module: "'acc'")
+    assert "metrics=['acc']" in text(acc, "import keras\ndef m(model):\n    model.compile(optimizer='adam', "
+                                          "loss='categorical_crossentropy', metrics=['accuracy'])\n")
+    assert text(acc, "import keras\ndef m(model):\n    model.compile(loss='mse', metrics=['accuracy'])\n") is None
+    assert text(maximum_as_where, "def relu(x):\n    return max(x, 0)\n") is None   # only where it applies
+
+
+@pytest.mark.slow
+def test_every_rewrite_of_a_numpy_and_a_keras_exercise_earns_full_marks(tmp_path):
+    """Issue 23: right answers in students' own styles earn full marks; the audit fails otherwise."""
+    run = run_grade("audit", "02_backprop", "05_keras_regression", "--rewrites-only", "--rewrite-limit", "24",
+                    "--out", tmp_path, timeout=1200)
+    assert run.returncode == 0, run.stdout + run.stderr
+    document = json.loads((tmp_path / "audit.json").read_text())
+    for exercise in document["exercises"]:
+        assert exercise["figures"]["rewrites"] == 24, exercise["exercise"]
+        assert exercise["figures"]["rewrites_full_marks"] == 24, [r for r in exercise["rewrites"] if r["lost"]]
+    assert "equivalent rewrites: 24 of 24 earn full marks" in (tmp_path / "audit.html").read_text()

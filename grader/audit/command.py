@@ -13,7 +13,7 @@ from grader.errors import UsageError
 from grader.exitcodes import ExitCode
 from grader.course.manifest import MANIFEST_NAME, find_course
 
-COLUMNS = ("mutants", "killed", "equivalent", "survivors", "hinted", "misleading")
+COLUMNS = ("mutants", "killed", "equivalent", "survivors", "hinted", "misleading", "rewrites", "rewrites_full_marks")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -26,6 +26,10 @@ def parser() -> argparse.ArgumentParser:
     result.add_argument("--out", metavar="DIR", type=Path, default=Path("audit"),
                         help="where audit.json and audit.html go (default: ./audit)")
     result.add_argument("--limit", type=int, metavar="N", help="audit at most N mutants per exercise (evenly spread)")
+    result.add_argument("--rewrites-only", action="store_true",
+                        help="grade only the equivalent rewrites of each reference (fairness), not the mutants")
+    result.add_argument("--rewrite-limit", type=int, metavar="N",
+                        help="grade at most N rewrites per exercise (default: all for numpy exercises, 20 for Keras)")
     return result
 
 
@@ -38,7 +42,8 @@ def _launcher(requires: tuple[str, ...]):
 def summary_line(audit: ExerciseAudit) -> str:
     figures = audit.figures()
     return (f"{audit.exercise:26} " + " ".join(f"{figures[key]:>{len(key)}}" for key in COLUMNS)
-            + f"  {figures['kill_rate']:>6.1%} {figures['hint_rate']:>6.1%}  {audit.seconds:>6.1f}s  "
+            + (f"  {figures['kill_rate']:>6.1%} {figures['hint_rate']:>6.1%}" if audit.mutants_run else f"  {'-':>6} {'-':>6}")
+            + f"  {audit.seconds:>6.1f}s  "
             + ("ok" if meets_targets(audit) else "BELOW TARGET"))
 
 
@@ -64,7 +69,8 @@ def run_command(argv: list[str]) -> ExitCode:
 
             launcher = _launcher(exercise.requires)
             try:
-                audits.append(audit_exercise(exercise, launcher, advance, options.limit))
+                audits.append(audit_exercise(exercise, launcher, advance, options.limit, options.rewrites_only,
+                                             options.rewrite_limit))
             finally:
                 launcher.close()
             progress.remove_task(task)
@@ -74,6 +80,9 @@ def run_command(argv: list[str]) -> ExitCode:
         out.print(summary_line(audit), markup=False)
         for problem in audit.problems:
             out.print(f"  problem: {problem}", markup=False)
+        for rewrite in audit.rewrites:
+            for lost in rewrite.lost:
+                out.print(f"  rewrite {rewrite.id} ({rewrite.style}) loses points: {lost}", markup=False)
         for case in audit.cases:
             if case.problems:
                 out.print(f"  case {case.name}: {'; '.join(case.problems)}", markup=False)

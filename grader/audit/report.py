@@ -16,7 +16,8 @@ KILL_TARGET, HINT_TARGET = 0.99, 0.60   # issue 12's ratchets: share of non-equi
 def meets_targets(audit: ExerciseAudit) -> bool:
     figures = audit.figures()
     return (figures["kill_rate"] >= KILL_TARGET and figures["hint_rate"] >= HINT_TARGET
-            and figures["misleading"] == 0 and figures["case_failures"] == 0 and not audit.problems)
+            and figures["misleading"] == 0 and figures["case_failures"] == 0 and not audit.problems
+            and figures["rewrites_full_marks"] == figures["rewrites"])
 
 
 def _mutant_dict(result: MutantResult, reference: str) -> dict:
@@ -30,7 +31,8 @@ def to_dict(audits: list[ExerciseAudit]) -> dict:
     return {"report_version": REPORT_VERSION, "targets": {"kill_rate": KILL_TARGET, "hint_rate": HINT_TARGET, "misleading": 0},
             "exercises": [{"exercise": a.exercise, "figures": a.figures(), "meets_targets": meets_targets(a),
                            "probes": a.probes, "seconds": a.seconds, "problems": list(a.problems),
-                           "cases": [asdict(case) for case in a.cases],
+                           "cases": [asdict(case) for case in a.cases], "mutants_run": a.mutants_run,
+                           "rewrites": [asdict(r) for r in a.rewrites],
                            "mutants": [_mutant_dict(r, a.reference) for r in a.results]} for a in audits]}
 
 
@@ -62,6 +64,17 @@ def _mutant_rows(title: str, items: list[dict], extra: str) -> str:
             f"<th>{_e(extra)}</th><th>diff</th></tr>{rows}</table>")
 
 
+def _rewrite_rows(items: list[dict]) -> str:
+    """Every equivalent rewrite and its verdict: a right answer in a student's style must earn full marks."""
+    if not items:
+        return ""
+    lost = sum(1 for item in items if item["lost"])
+    rows = "".join(f"<tr><td>{_e(r['id'])}</td><td>{_e(r['style'])}</td><td>{_e(', '.join(map(str, r['seeds'])))}</td>"
+                   f"<td>{'full marks' if not r['lost'] else _e('; '.join(r['lost']))}</td></tr>" for r in items)
+    return (f"<h3>equivalent rewrites: {len(items) - lost} of {len(items)} earn full marks</h3>"
+            f"<table><tr><th>rewrite</th><th>style</th><th>seeds</th><th>verdict</th></tr>{rows}</table>")
+
+
 def render_html(document: dict) -> str:
     sections = []
     for exercise in document["exercises"]:
@@ -81,6 +94,7 @@ def render_html(document: dict) -> str:
             f"<p>{_e(exercise['probes'])} probes, {_e(exercise['seconds'])} s. "
             f"{_e('; '.join(exercise['problems']))}</p>"
             + (f"<h3>case files not graded as expected</h3><ul>{case_list}</ul>" if case_list else "")
+            + _rewrite_rows(exercise["rewrites"])
             + _mutant_rows("survivors", survivors, "differs_in")
             + _mutant_rows("misleading hints", misleading, "misleading")
             + _mutant_rows("killed without a hint", unhinted, "differs_in")
@@ -90,5 +104,6 @@ def render_html(document: dict) -> str:
              "td,th{border:1px solid #ccc;padding:.2em .5em;vertical-align:top}pre{margin:0;font-size:85%}")
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>grade audit</title><style>{style}</style></head>"
             f"<body><h1>Check strength: grade audit</h1><p>Targets: at least {KILL_TARGET:.0%} of the non-equivalent "
-            f"mutants lose points, at least {HINT_TARGET:.0%} get a hint naming their mistake, no misleading hint.</p>"
+            f"mutants lose points, at least {HINT_TARGET:.0%} get a hint naming their mistake, no misleading hint; "
+            f"every equivalent rewrite of the reference earns full marks under every seed.</p>"
             + "".join(sections) + "</body></html>\n")

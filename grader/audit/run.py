@@ -21,6 +21,7 @@ import yaml
 
 from grader.audit.equivalence import (Behaviour, Probe, RecordingLauncher, agrees_on, behaviour, differing,
                                       skeleton, stable, widen)
+from grader.audit.fairness import RewriteResult, audit_rewrites
 from grader.audit.mutate import MODEL_LEVEL, Mutant, baseline, mutants
 from grader.cases import Case, cases_of, mismatches
 from grader.grading.checklib import load_module
@@ -71,6 +72,8 @@ class ExerciseAudit:
     probes: int
     seconds: float
     problems: tuple[str, ...] = field(default_factory=tuple)   # the audit itself could not judge something
+    rewrites: tuple[RewriteResult, ...] = ()   # equivalent rewrites: each must earn full marks
+    mutants_run: bool = True                   # False with --rewrites-only
 
     @property
     def non_equivalent(self) -> list[MutantResult]:
@@ -98,7 +101,8 @@ class ExerciseAudit:
                 "survivors": len(self.survivors), "hinted": len(self.hinted), "misleading": len(self.misleading),
                 "kill_rate": round(len(self.killed) / total, 4) if total else 1.0,
                 "hint_rate": round(len(self.hinted) / total, 4) if total else 1.0,
-                "case_failures": sum(1 for case in self.cases if case.problems)}
+                "case_failures": sum(1 for case in self.cases if case.problems),
+                "rewrites": len(self.rewrites), "rewrites_full_marks": sum(r.full_marks for r in self.rewrites)}
 
 
 def _audit_config(exercise: Exercise) -> dict:
@@ -165,7 +169,21 @@ class _Judge:
 
 
 def audit_exercise(exercise: Exercise, launcher: Launcher, progress: Progress | None = None,
-                   limit: int | None = None) -> ExerciseAudit:
+                   limit: int | None = None, rewrites_only: bool = False,
+                   rewrite_limit: int | None = None) -> ExerciseAudit:
+    """Mutants (check strength) and equivalent rewrites (fairness) of the exercise's reference."""
+    started = time.monotonic()
+    rewritten = audit_rewrites(exercise, launcher, progress, rewrite_limit)
+    if rewrites_only:
+        source = exercise.reference_path.read_text(encoding="utf-8")
+        return ExerciseAudit(exercise.id, baseline(source), (), (), 0, round(time.monotonic() - started, 1), (),
+                             rewritten, mutants_run=False)
+    audit = _audit_mutants(exercise, launcher, progress, limit)
+    return replace(audit, rewrites=rewritten, seconds=round(time.monotonic() - started, 1))
+
+
+def _audit_mutants(exercise: Exercise, launcher: Launcher, progress: Progress | None,
+                   limit: int | None) -> ExerciseAudit:
     started = time.monotonic()
     keras = "tensorflow" in exercise.requires
     source = exercise.reference_path.read_text(encoding="utf-8")

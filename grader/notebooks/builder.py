@@ -53,7 +53,7 @@ def _text(notebook: nbformat.NotebookNode) -> str:
 
 def write_notebooks(course: Course) -> list[Path]:
     """Write the notebooks that differ from what their README and stub generate; leave the others untouched,
-    since rewriting one the student already has would lose nothing but churn its file."""
+    so nothing changes that does not need to."""
     written = []
     for exercise in course.exercises:
         path = notebook_path(exercise)
