@@ -18,9 +18,9 @@ from grader.similarity import normalise as normalise_module
 from grader.similarity.budget import Budget, Deadline
 from grader.similarity.compare import SimilarityOptions, SimilarityResult, compare
 from grader.similarity.export import similarity_csv
-from grader.similarity.normalise import normalise
+from grader.similarity.normalise import LONG_TOKEN, normalise, read_tokens
 from grader.similarity.report import similarity_section
-from grader.similarity.sources import Document, given_code, read_document
+from grader.similarity.sources import Document, correct_solutions, given_code, read_document
 
 EXERCISE = load_course(ROOT / "course.yaml").exercise("02_backprop")
 REFERENCE = reference_source("02_backprop")
@@ -146,6 +146,48 @@ def test_hostile_files_leave_everyone_elses_scores_as_they_are():
     assert {"unclosed", "repeat1", "repeat2"} <= set(among.partial)   # each says what of it was left out
     assert "only its first" in among.partial["repeat1"]
     assert among.compared == len(HONEST) + len(HOSTILE) and not among.unpaired
+
+
+def test_a_token_as_written_costs_at_most_long_token_characters():
+    """The code as written keeps strings and comments, but a long one is compared by its digest: the token
+    codes cached per process stay small whatever a file holds."""
+    text = "".join(f"s{i} = '{chr(97 + i % 26) * 20_000}{i}'  # {'x' * 5000}\n" for i in range(40))
+    structure, written = read_tokens(text)
+    assert max(map(len, written.values)) <= LONG_TOKEN + 1 and len(set(written.values)) > 80
+    assert structure == normalise(text)
+
+
+def test_identical_files_are_paired_linearly():
+    """120 students hand in the reference as it is: every passage is common (not counted), and identical files
+    are reported as 119 pairs with the first of them, not 7,140."""
+    result = run({f"s{i:03d}": REFERENCE for i in range(120)})
+    assert len(result.pairs) == 119 and {pair.a for pair in result.pairs} == {"s000"}
+    assert {(pair.score, pair.evidence) for pair in result.pairs} == {(1.0, "identical")}
+
+
+def test_correct_solutions_are_read_within_the_budget(tmp_path):
+    """What correct solutions share is measured from the course's own files: never the hidden checks, nor
+    through a link, at most `solutions` files of at most `source_bytes` each."""
+    import dataclasses
+
+    solutions = tmp_path / "solutions" / "02_backprop"
+    independent = tmp_path / "tests" / "fixtures" / "similarity" / "02_backprop"
+    for folder in (solutions, independent / "lab"):
+        folder.mkdir(parents=True)
+    (solutions / "backprop.py").write_text(REFERENCE)
+    (solutions / "hidden_checks.py").write_text("def test_secret():\n    pass\n")
+    (independent / "a.py").write_text("x = 1\n" * 10_000)
+    (independent / "b.py").symlink_to(solutions / "hidden_checks.py")
+    (independent / "c.py").write_text("y = 2\n")
+    (independent / "d.py").write_text("z = 3\n")
+    (independent / "lab" / "lab.py").write_text("lab = 4\n")
+    (independent / "lab" / "link.py").symlink_to(solutions / "hidden_checks.py")
+    exercise = dataclasses.replace(EXERCISE, solution_dir=solutions)
+    read = correct_solutions(exercise, Budget(solutions=3, source_bytes=1000))
+    assert read == [REFERENCE[:1000], ("x = 1\n" * 10_000)[:1000], "y = 2\n"]
+    assert correct_solutions(exercise, Budget(solutions=1)) == [REFERENCE]
+    given = given_code(exercise)
+    assert given[-1] == "lab = 4\n" and not any("test_secret" in text for text in given)
 
 
 def test_a_file_beyond_the_bytes_compared_is_read_in_part(tmp_path):

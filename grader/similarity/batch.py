@@ -27,7 +27,7 @@ from grader.labcode.folder import FolderRefused, is_folder_submission, opened
 from grader.similarity.budget import SOURCE_BYTES, Clock, Deadline
 from grader.similarity.compare import SimilarityOptions, SimilarityResult, compare
 from grader.similarity.export import similarity_csv
-from grader.similarity.sources import Document, SourceError, given_code, read_document
+from grader.similarity.sources import Document, SourceError, correct_solutions, given_code, read_document
 
 CSV_NAME = "similarity.csv"
 
@@ -109,7 +109,8 @@ def run_similarity(out: Path, exercise: Exercise, options: SimilarityOptions = S
     path.unlink(missing_ok=True)
     deadline = Deadline(options.budget, clock)
     documents, skipped = gather(out, exercise, submissions, deadline, options.budget.source_bytes)
-    result = compare(documents, given_code(exercise), options, skipped, deadline)
+    result = compare(documents, given_code(exercise, options.budget), options, skipped, deadline,
+                     correct_solutions(exercise, options.budget))
     by_student = {document.student: document for document in documents}
     temporary = path.with_name(path.name + ".tmp")
     temporary.write_text(similarity_csv(result, by_student), encoding="utf-8")

@@ -8,6 +8,8 @@ twice; the rest is read by a regex tokenizer that scans each character once. A p
 `passages` matching passages. Locating one pair's passages may take `pair_seconds`, and the whole
 comparison (reading, fingerprinting, the index, the passages) `batch_seconds`: when either runs out,
 what was not done is reported as not compared (submissions, pairs, passages), never dropped silently.
+What correct solutions share (dictated.py) is measured from at most `solutions` files of the course's
+own, each read up to `source_bytes`.
 
 An honest solution of any exercise of the course is under 20 KiB, 5,000 tokens and 2,000 fingerprints,
 so none of these bounds changes its score.
@@ -25,6 +27,7 @@ LONG_LINE = 400                    # characters: a longer line is read by the re
 TOKENS = 50_000                    # normalised tokens per submission
 FINGERPRINTS = 20_000              # winnowed fingerprints per submission, in token order
 PASSAGES = 100                     # matching passages listed per pair
+SOLUTIONS = 200                    # correct solutions read to measure what they share (dictated.py)
 PAIR_SECONDS = 2.0                 # to locate one pair's matching passages
 BATCH_SECONDS = 300.0              # for the whole comparison of a batch
 
@@ -43,10 +46,11 @@ class Budget:
     passages: int = PASSAGES
     pair_seconds: float = PAIR_SECONDS
     batch_seconds: float = BATCH_SECONDS
+    solutions: int = SOLUTIONS
 
     def __post_init__(self) -> None:
         if min(self.source_bytes, self.python_tokenize_bytes, self.long_line, self.tokens, self.fingerprints,
-               self.passages) < 1 or min(self.pair_seconds, self.batch_seconds) < 0:
+               self.passages, self.solutions) < 1 or min(self.pair_seconds, self.batch_seconds) < 0:
             raise ValueError("every similarity bound must be at least 1 (the times at least 0)")
 
 

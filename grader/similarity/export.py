@@ -5,6 +5,8 @@ of a matches the n-th range of b. Text cells go through the gradebook CSV's `tex
 ids are chosen by students and a spreadsheet runs a cell that starts with `=`. `note` says what was not
 compared in full for the pair (passages not all located or listed within the budget, a submission compared
 in part); the pairs and submissions not compared at all are listed in the report and on the terminal.
+`evidence` says where the score was found: `identical` (the same code, character for character),
+`verbatim` (the code as written, names and comments included) or `structure` (names and comments left out).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from grader.similarity.compare import Pair, SimilarityResult
 from grader.similarity.sources import Document
 
 HEADER = ["student_a", "student_b", "score", "shared_fingerprints", "fingerprints_a", "fingerprints_b",
-          "lines_a", "lines_b", "note"]
+          "lines_a", "lines_b", "note", "evidence"]
 
 
 def similarity_csv(result: SimilarityResult, documents: dict[str, Document]) -> str:
@@ -25,7 +27,7 @@ def similarity_csv(result: SimilarityResult, documents: dict[str, Document]) -> 
                      number_cell(pair.fingerprints_a), number_cell(pair.fingerprints_b),
                      text_cell("; ".join(a.where(*match.lines_a) for match in pair.matches)),
                      text_cell("; ".join(b.where(*match.lines_b) for match in pair.matches)),
-                     text_cell(_note(pair, result))])
+                     text_cell(_note(pair, result)), text_cell(pair.evidence)])
     return write_rows(HEADER, rows)
 
 

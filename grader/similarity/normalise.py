@@ -1,11 +1,15 @@
-"""Python source -> the token stream that identifies its author, and nothing else.
+"""Python source -> the token streams that identify its author: its structure, and its code as written.
 
-Comments, docstrings, blank lines, indentation and line breaks go; every name the author chose
-(variables, parameters, functions, import aliases) becomes `V`; string literals become `S`. What stays
-is what a copier cannot change without rewriting the code: keywords, operators, numbers, builtins and
-attribute names (`np.exp(z)` is `V . exp ( V )`). Python's own `tokenize` reads the code, so
-reformatting and renaming change nothing. A file `tokenize` gives up on (a bad dedent, an unclosed
-bracket) is read up to the error and resumed on the next line: a broken copy is still a copy.
+The structure (`normalise`): comments, docstrings, blank lines, indentation and line breaks go; every
+name the author chose (variables, parameters, functions, import aliases) becomes `V`; string literals
+become `S`. What stays is what a copier cannot change without rewriting the code: keywords, operators,
+numbers, builtins and attribute names (`np.exp(z)` is `V . exp ( V )`), so reformatting and renaming
+change nothing. The code as written (`read_tokens`' second stream): every token as the author wrote it,
+names, strings, docstrings and comments included, only the layout gone. Where an exercise dictates the
+structure of every correct solution, what a copy keeps that no two authors write alike is there (the
+names chosen, the comments). Python's own `tokenize` reads the code. A file `tokenize` gives up on (a
+bad dedent, an unclosed bracket) is read up to the error and resumed on the next line: a broken copy is
+still a copy.
 
 Reading is linear in the text whatever it holds (budget.py): `tokenize` is handed each line at most once,
 never a line longer than the budget's `long_line` (its string scanning is quadratic in a line) nor a text
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import builtins
+import hashlib
 import itertools
 import keyword
 import re
@@ -29,6 +34,7 @@ from grader.similarity.budget import DEFAULT, Budget
 
 NAME_MARK = "V"
 STRING_MARK = "S"
+LONG_TOKEN = 64   # characters: a longer token as written (a string, a comment) is compared by its digest
 _BUILTINS = frozenset(dir(builtins))
 _DROPPED = {token.COMMENT, token.NL, token.NEWLINE, token.INDENT, token.DEDENT, token.ENCODING, token.ENDMARKER}
 _STATEMENT_START = {token.NEWLINE, token.INDENT, token.DEDENT}
@@ -232,15 +238,31 @@ def _docstring_positions(raw: list[_Raw]) -> set[int]:
     return found
 
 
-def normalise(text: str, budget: Budget = DEFAULT) -> Tokens:
-    """The tokens of `text` that say how it was written, with the author's names and comments removed."""
+def _as_written(item: _Raw) -> str:
+    """A token as written, for the second stream: a comment's words with their spacing made one, and a long
+    token (a string, a comment) as a digest of it, so that no token costs more than LONG_TOKEN characters."""
+    value = " ".join(item.string.split()) if item.type == token.COMMENT else item.string
+    if len(value) <= LONG_TOKEN:
+        return value
+    return "#" + hashlib.blake2b(value.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+
+
+def read_tokens(text: str, budget: Budget = DEFAULT) -> tuple[Tokens, Tokens]:
+    """The structure of `text` (`normalise`) and its code as written (names, strings, docstrings and comments
+    as the author wrote them, without the layout), from one reading of the text."""
     raw = _merge_fstrings(_raw_tokens(text, budget))
     docstrings = _docstring_positions(raw)
     values: list[str] = []
     lines: list[int] = []
+    written: list[str] = []
+    written_lines: list[int] = []
     previous = ""
     for index, item in enumerate(raw):
-        if item.type in _DROPPED or index in docstrings or not item.string.strip():
+        if not item.string.strip() or (item.type in _DROPPED and item.type != token.COMMENT):
+            continue
+        written.append(_as_written(item))
+        written_lines.append(item.line)
+        if item.type == token.COMMENT or index in docstrings:
             continue
         if item.type == token.NAME:
             keep = keyword.iskeyword(item.string) or previous == "." or item.string in _BUILTINS
@@ -252,4 +274,9 @@ def normalise(text: str, budget: Budget = DEFAULT) -> Tokens:
         values.append(value)
         lines.append(item.line)
         previous = item.string
-    return Tokens(tuple(values), tuple(lines))
+    return Tokens(tuple(values), tuple(lines)), Tokens(tuple(written), tuple(written_lines))
+
+
+def normalise(text: str, budget: Budget = DEFAULT) -> Tokens:
+    """The tokens of `text` that say how it was written, with the author's names and comments removed."""
+    return read_tokens(text, budget)[0]

@@ -24,6 +24,7 @@ MAX_LINE_CHARS = 200
 COLOURS = 6
 MAX_LISTED = 200      # students listed as not compared, or compared in part
 MAX_REASON_CHARS = 300
+EVIDENCE = {"identical": "identical files", "verbatim": "code as written", "structure": "structure"}
 
 STYLE = """<style>
 #similarity .sbs { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 0.5rem; }
@@ -97,7 +98,8 @@ def _pair_details(rank: int, pair: Pair, documents: dict[str, Document]) -> str:
     opened = " open" if rank <= OPEN_PAIRS else ""
     note = f"<p>Not compared in full: {_name(pair.note, MAX_REASON_CHARS)}.</p>" if pair.note else ""
     return (f'<details id="pair-{rank}"{opened}><summary>#{rank} {_name(pair.a)} ↔ {_name(pair.b)}: '
-            f'{pair.score:.0%} ({pair.shared} shared fingerprints)</summary>'
+            f'{pair.score:.0%} ({pair.shared} shared fingerprints, {EVIDENCE.get(pair.evidence, _name(pair.evidence))})'
+            f'</summary>'
             f'<p>Matching passages (lines): {passages or "none located"}</p>{note}'
             f'<div class="sbs">{_side(a, [m.lines_a for m in pair.matches])}'
             f'{_side(b, [m.lines_b for m in pair.matches])}</div></details>')
@@ -108,9 +110,10 @@ def similarity_section(result: SimilarityResult, documents: dict[str, Document])
     options = result.options
     rows = "".join(
         f'<tr><td><a href="#pair-{rank}">{rank}</a></td><td>{_name(pair.a)}</td><td>{_name(pair.b)}</td>'
-        f"<td>{pair.score:.0%}</td><td>{pair.shared}</td><td>{len(pair.matches)}{'*' if pair.note else ''}</td></tr>"
+        f"<td>{pair.score:.0%}</td><td>{pair.shared}</td><td>{len(pair.matches)}{'*' if pair.note else ''}</td>"
+        f"<td>{EVIDENCE.get(pair.evidence, _name(pair.evidence))}</td></tr>"
         for rank, pair in enumerate(result.pairs[:TOP_PAIRS], start=1)) or \
-        '<tr><td colspan="6">No pair of submissions reaches the threshold.</td></tr>'
+        '<tr><td colspan="7">No pair of submissions reaches the threshold.</td></tr>'
     skipped = _listed(result.skipped)
     partial = _listed(result.partial)
     unpaired = (f"<p>Not compared: the {len(result.unpaired) * (len(result.unpaired) - 1) // 2} pairs among these "
@@ -124,14 +127,26 @@ def similarity_section(result: SimilarityResult, documents: dict[str, Document])
                       for rank, pair in enumerate(result.pairs[:SHOWN_PAIRS], start=1))
     more = (f"<p>{len(result.pairs) - TOP_PAIRS} more pairs are listed in similarity.csv.</p>"
             if len(result.pairs) > TOP_PAIRS else "")
+    solutions = (f"and what the exercise's {result.solutions} correct solutions (the reference and those written "
+                 f"independently of it) share: runs of {options.k} tokens found in {options.dictated_by} of them"
+                 if result.solutions >= options.measured_from else
+                 f"and, as too few correct solutions were found to measure what they share, all of the code of the "
+                 f"{result.solutions} there are (the reference)")
+    little = (f"<p>{len(result.too_little)} submissions have fewer than {options.min_shared} fingerprints of their own "
+              f"beyond what the exercise dictates and what more than {result.common_cutoff} submissions share (little "
+              f"more than the stub, or only what correct solutions write alike): they are in no pair, since what "
+              f"they share with anyone is not evidence.</p>" if result.too_little else "")
     return f"""<section id="similarity">{STYLE}
 <h2>Similar submissions</h2>
-<p>{result.compared} submissions compared on their code, with comments, docstrings, layout, the names their
-authors chose, the stub and the README's code left out. {len(result.pairs)} pairs score at least
-{options.threshold:.0%}: the share of the smaller submission's fingerprints (runs of {options.k} tokens) found in
-the other. Passages that more than {result.common_cutoff} submissions share are not counted. A high score is a
-reason to read both files, not proof of copying.</p>
-<table><tr><th>#</th><th>student</th><th>student</th><th>score</th><th>shared fingerprints</th><th>passages</th></tr>
+<p>{result.compared} submissions compared twice: on their structure (comments, docstrings, layout and the names
+their authors chose left out) and on their code as written (only the layout left out). What the exercise
+dictates is not counted: the stub, the README's code, the lab's code {solutions}.
+{len(result.pairs)} pairs score at least {options.threshold:.0%}: the share of the smaller submission's
+fingerprints (runs of {options.k} tokens) found in the other, the higher of the two comparisons; identical files
+score 100%. Passages that more than {result.common_cutoff} submissions share are not counted. A high score is a
+reason to read both files, not proof of copying.</p>{little}
+<table><tr><th>#</th><th>student</th><th>student</th><th>score</th><th>shared fingerprints</th><th>passages</th>
+<th>found in</th></tr>
 {rows}</table>{more}{starred}
 {f"<p>Not compared:</p><ul>{skipped}</ul>" if skipped else ""}{unpaired}
 {f"<p>Compared in part:</p><ul>{partial}</ul>" if partial else ""}

@@ -1,9 +1,12 @@
-"""The code that is compared: a student's file or notebook, and the code every student was given.
+"""The code that is compared: a student's file or notebook, the code every student was given, and the
+exercise's correct solutions.
 
 A notebook is compared on all its code cells (not only what grading keeps: a copied training loop is a
 copy too), joined in order, with each line remembered as "cell N, line M" so that the instructor can find
 it in Jupyter. The code every student has (the stub, its notebook, the README's examples) is returned
-as texts to mask, because sharing it says nothing about who wrote what.
+as texts to mask, because sharing it says nothing about who wrote what. The correct solutions (the
+reference in solutions/ID/ and the solutions written independently of it and of each other in the
+course's tests/fixtures/similarity/ID/) measure what correct solutions share (dictated.py).
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ from pathlib import Path
 from grader.course.model import Exercise
 from grader.labcode.program import KEEP_ALL
 from grader.notebooks.reader import NotebookError, notebook_source
-from grader.similarity.budget import SOURCE_BYTES, cut_text, size
+from grader.similarity.budget import DEFAULT, SOURCE_BYTES, Budget, cut_text, size
 
+INDEPENDENT_SOLUTIONS = Path("tests/fixtures/similarity")   # under the course's folder: ID/*.py
 _FENCED = re.compile(r"^(`{3,}|~{3,})[^\n]*\n(.*?)^\1", re.MULTILINE | re.DOTALL)
 _INLINE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
 
@@ -87,8 +91,29 @@ def readme_code(markdown: str) -> list[str]:
     return blocks + [match.group(2).strip() for match in _INLINE.finditer(rest)]
 
 
-def given_code(exercise: Exercise) -> list[str]:
-    """The code every student of this exercise was given: the stub, the stub's notebook, the README's code."""
+def _course_files(folder: Path, budget: Budget, leave_out: Path | None = None) -> list[str]:
+    """The .py files directly in a folder of the course (not links, not `leave_out`), in name order: at most
+    `budget.solutions` of them, each cut to `budget.source_bytes`; a file that cannot be read is left out."""
+    if not folder.is_dir():
+        return []
+    paths = [path for path in sorted(folder.glob("*.py")) if path != leave_out and path.is_file() and not path.is_symlink()]
+    texts = []
+    for path in paths[:budget.solutions]:
+        try:
+            with path.open("rb") as stream:
+                texts.append(stream.read(budget.source_bytes).decode("utf-8", "replace"))
+        except OSError:
+            continue
+    return texts
+
+
+def _independent_folder(exercise: Exercise) -> Path:
+    return exercise.solution_dir.parent.parent / INDEPENDENT_SOLUTIONS / exercise.id
+
+
+def given_code(exercise: Exercise, budget: Budget = DEFAULT) -> list[str]:
+    """The code every student of this exercise was given: the stub, the stub's notebook, the README's code,
+    and the code of the course's lab the README points to (tests/fixtures/similarity/ID/lab/*.py)."""
     texts: list[str] = []
     stub = exercise.stub_path
     if stub.is_file():
@@ -102,4 +127,12 @@ def given_code(exercise: Exercise) -> list[str]:
     readme = exercise.exercise_dir / "README.md"
     if readme.is_file():
         texts.extend(readme_code(readme.read_text(encoding="utf-8", errors="replace")))
-    return texts
+    return texts + _course_files(_independent_folder(exercise) / "lab", budget)
+
+
+def correct_solutions(exercise: Exercise, budget: Budget = DEFAULT) -> list[str]:
+    """The exercise's correct solutions: the reference (every module in solutions/ID/ but the hidden checks),
+    then the solutions written independently of it and of each other (tests/fixtures/similarity/ID/*.py), in
+    name order; at most `budget.solutions` files, each cut to `budget.source_bytes`."""
+    references = _course_files(exercise.solution_dir, budget, leave_out=exercise.hidden_checks)
+    return (references + _course_files(_independent_folder(exercise), budget))[:budget.solutions]
