@@ -140,7 +140,7 @@ def similarity_section(result: SimilarityResult, documents: dict[str, Document])
 <h2>Similar submissions</h2>
 <p>{result.compared} submissions compared twice: on their structure (comments, docstrings, layout and the names
 their authors chose left out) and on their code as written (only the layout left out). What the exercise
-dictates is not counted: the stub, the README's code, the lab's code {solutions}.
+dictates is not counted: the stub, the README's code, the course lab's code where there is one {solutions}.
 {len(result.pairs)} pairs score at least {options.threshold:.0%}: the share of the smaller submission's
 fingerprints (runs of {options.k} tokens) found in the other, the higher of the two comparisons; identical files
 score 100%. Passages that more than {result.common_cutoff} submissions share are not counted. A high score is a
