@@ -41,7 +41,7 @@ from grader.similarity.sources import Document, given_code  # noqa: E402
 
 EXERCISE = load_course(ROOT / "course.yaml").exercise("02_backprop")
 REFERENCE = EXERCISE.reference_path.read_text()
-INDEPENDENT = {p.stem: p.read_text() for p in sorted((ROOT / "tests/fixtures/similarity/02_backprop").glob("*.py"))}
+INDEPENDENT = {p.stem: p.read_text() for p in sorted((ROOT / "solutions/02_backprop/independent").glob("*.py"))}
 INDEPENDENT["reference"] = REFERENCE
 HONEST = {**INDEPENDENT, "copier": disguise(INDEPENDENT["chen"], 3), "renamer": rename(REFERENCE, 1),
           "reorderer": reorder(INDEPENDENT["ana"], 2)}

@@ -2,7 +2,7 @@
 
     python benchmarks/similarity_distributions.py [--exercise ID ...] [--threshold SHARE] [--reference-only]
 
-For every exercise with correct solutions written independently (tests/fixtures/similarity/ID/*.py, each
+For every exercise with correct solutions written independently (solutions/ID/independent/*.py, each
 earning full marks) the two distributions are measured with `compare` as `grade similarity` runs it:
 - independent: every pair of those solutions and the reference. What correct solutions share is measured
   without the pair's own two files (leave-two-out; the reference always stays, as at run time), so each
@@ -39,7 +39,7 @@ from similarity_copies import add_dead_code, disguise, recomment, rename, reorde
 from grader.course.manifest import load_course  # noqa: E402
 from grader.similarity.command import DEFAULT_THRESHOLD  # noqa: E402
 from grader.similarity.compare import SimilarityOptions, compare  # noqa: E402
-from grader.similarity.sources import INDEPENDENT_SOLUTIONS, Document, given_code  # noqa: E402
+from grader.similarity.sources import INDEPENDENT_DIR, Document, given_code  # noqa: E402
 
 COPIES = {
     "identical": lambda source, seed: source,
@@ -55,7 +55,7 @@ EVERY = SimilarityOptions(threshold=1e-9)   # every pair that would be reported 
 def solutions_of(exercise_id: str) -> dict[str, str]:
     """The exercise's correct solutions written independently, and its reference, by name."""
     course = load_course(ROOT / "course.yaml")
-    folder = ROOT / INDEPENDENT_SOLUTIONS / exercise_id
+    folder = ROOT / "solutions" / exercise_id / INDEPENDENT_DIR
     found = {path.stem: path.read_text() for path in sorted(folder.glob("*.py"))}
     found["reference"] = course.exercise(exercise_id).reference_path.read_text()
     return found
@@ -163,7 +163,7 @@ def main() -> None:
     parser.add_argument("--reference-only", action="store_true",
                         help="only the reference as the correct solutions, as for an exercise without fixtures")
     options = parser.parse_args()
-    ids = options.exercise or sorted(path.name for path in (ROOT / INDEPENDENT_SOLUTIONS).iterdir() if path.is_dir())
+    ids = options.exercise or sorted(path.parent.name for path in (ROOT / "solutions").glob(f"*/{INDEPENDENT_DIR}") if path.is_dir())
     REFERENCE_ONLY = options.reference_only
     print(f"== correct solutions: {'the reference alone' if REFERENCE_ONLY else 'the reference and the fixtures'}")
     highest, lowest = report(ids, options.threshold)

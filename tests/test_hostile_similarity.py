@@ -25,7 +25,7 @@ from grader.similarity.sources import Document, correct_solutions, given_code, r
 EXERCISE = load_course(ROOT / "course.yaml").exercise("02_backprop")
 REFERENCE = reference_source("02_backprop")
 GIVEN = given_code(EXERCISE)
-INDEPENDENT = {path.stem: path.read_text() for path in sorted((ROOT / "tests/fixtures/similarity/02_backprop").glob("*.py"))}
+INDEPENDENT = {path.stem: path.read_text() for path in sorted((ROOT / "solutions/02_backprop/independent").glob("*.py"))}
 INDEPENDENT["reference"] = REFERENCE
 HONEST = {**INDEPENDENT, "copier": disguise(INDEPENDENT["chen"], 3), "renamer": rename(REFERENCE, 1),
           "reorderer": reorder(INDEPENDENT["ana"], 2)}
@@ -171,8 +171,9 @@ def test_correct_solutions_are_read_within_the_budget(tmp_path):
     import dataclasses
 
     solutions = tmp_path / "solutions" / "02_backprop"
-    independent = tmp_path / "tests" / "fixtures" / "similarity" / "02_backprop"
-    for folder in (solutions, independent / "lab"):
+    independent = solutions / "independent"
+    lab = solutions / "lab"
+    for folder in (solutions, independent, lab):
         folder.mkdir(parents=True)
     (solutions / "backprop.py").write_text(REFERENCE)
     (solutions / "hidden_checks.py").write_text("def test_secret():\n    pass\n")
@@ -180,8 +181,8 @@ def test_correct_solutions_are_read_within_the_budget(tmp_path):
     (independent / "b.py").symlink_to(solutions / "hidden_checks.py")
     (independent / "c.py").write_text("y = 2\n")
     (independent / "d.py").write_text("z = 3\n")
-    (independent / "lab" / "lab.py").write_text("lab = 4\n")
-    (independent / "lab" / "link.py").symlink_to(solutions / "hidden_checks.py")
+    (lab / "lab.py").write_text("lab = 4\n")
+    (lab / "link.py").symlink_to(solutions / "hidden_checks.py")
     exercise = dataclasses.replace(EXERCISE, solution_dir=solutions)
     read = correct_solutions(exercise, Budget(solutions=3, source_bytes=1000))
     assert read == [REFERENCE[:1000], ("x = 1\n" * 10_000)[:1000], "y = 2\n"]

@@ -25,14 +25,17 @@ COURSE = load_course(ROOT / "course.yaml")
 EXERCISE = COURSE.exercise("02_backprop")
 REFERENCE = reference_source("02_backprop")
 GIVEN = given_code(EXERCISE)
-FIXTURES = ROOT / "tests/fixtures/similarity"
+def independent(exercise_id: str) -> Path:
+    """The correct solutions of an exercise written independently of its reference and of each other."""
+    return ROOT / "solutions" / exercise_id / "independent"
+
 # Exercises with correct solutions written independently of each other and of the reference, in the styles
 # students use (test_independent_solutions_are_correct: each earns full marks).
 MEASURED = ("02_backprop", "05_keras_regression", "06_keras_classification")
 
 
 def solutions_of(exercise_id: str) -> dict[str, str]:
-    found = {path.stem: path.read_text() for path in sorted((FIXTURES / exercise_id).glob("*.py"))}
+    found = {path.stem: path.read_text() for path in sorted(independent(exercise_id).glob("*.py"))}
     found["reference"] = reference_source(exercise_id)
     return found
 
@@ -362,7 +365,7 @@ def test_independent_solutions_are_correct(tmp_path, exercise_id):
 
     submissions = tmp_path / "subs"
     submissions.mkdir()
-    for path in (FIXTURES / exercise_id).glob("*.py"):   # not lab/: the lab's code is given code, not a solution
+    for path in independent(exercise_id).glob("*.py"):   # not lab/: the lab's code is given code, not a solution
         shutil.copy(path, submissions / path.name)
     run = run_grade("batch", submissions, "--exercise", exercise_id, "--out", tmp_path / "out", "--jobs", "2",
                     "--allow-weak-isolation", timeout=900)

@@ -6,7 +6,7 @@ copy too), joined in order, with each line remembered as "cell N, line M" so tha
 it in Jupyter. The code every student has (the stub, its notebook, the README's examples) is returned
 as texts to mask, because sharing it says nothing about who wrote what. The correct solutions (the
 reference in solutions/ID/ and the solutions written independently of it and of each other in the
-course's tests/fixtures/similarity/ID/) measure what correct solutions share (dictated.py).
+course's solutions/ID/independent/) measure what correct solutions share (dictated.py).
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from grader.labcode.program import KEEP_ALL
 from grader.notebooks.reader import NotebookError, notebook_source
 from grader.similarity.budget import DEFAULT, SOURCE_BYTES, Budget, cut_text, size
 
-INDEPENDENT_SOLUTIONS = Path("tests/fixtures/similarity")   # under the course's folder: ID/*.py
+INDEPENDENT_DIR = "independent"   # solutions/ID/independent/*.py: correct solutions written independently
+LAB_DIR = "lab"                   # solutions/ID/lab/*.py: the code of the course's lab, which students are given
 _FENCED = re.compile(r"^(`{3,}|~{3,})[^\n]*\n(.*?)^\1", re.MULTILINE | re.DOTALL)
 _INLINE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
 
@@ -108,12 +109,12 @@ def _course_files(folder: Path, budget: Budget, leave_out: Path | None = None) -
 
 
 def _independent_folder(exercise: Exercise) -> Path:
-    return exercise.solution_dir.parent.parent / INDEPENDENT_SOLUTIONS / exercise.id
+    return exercise.solution_dir / INDEPENDENT_DIR
 
 
 def given_code(exercise: Exercise, budget: Budget = DEFAULT) -> list[str]:
     """The code every student of this exercise was given: the stub, the stub's notebook, the README's code,
-    and the code of the course's lab the README points to (tests/fixtures/similarity/ID/lab/*.py)."""
+    and the code of the course's lab the README points to (solutions/ID/lab/*.py)."""
     texts: list[str] = []
     stub = exercise.stub_path
     if stub.is_file():
@@ -127,12 +128,12 @@ def given_code(exercise: Exercise, budget: Budget = DEFAULT) -> list[str]:
     readme = exercise.exercise_dir / "README.md"
     if readme.is_file():
         texts.extend(readme_code(readme.read_text(encoding="utf-8", errors="replace")))
-    return texts + _course_files(_independent_folder(exercise) / "lab", budget)
+    return texts + _course_files(exercise.solution_dir / LAB_DIR, budget)
 
 
 def correct_solutions(exercise: Exercise, budget: Budget = DEFAULT) -> list[str]:
     """The exercise's correct solutions: the reference (every module in solutions/ID/ but the hidden checks),
-    then the solutions written independently of it and of each other (tests/fixtures/similarity/ID/*.py), in
+    then the solutions written independently of it and of each other (solutions/ID/independent/*.py), in
     name order; at most `budget.solutions` files, each cut to `budget.source_bytes`."""
     references = _course_files(exercise.solution_dir, budget, leave_out=exercise.hidden_checks)
     return (references + _course_files(_independent_folder(exercise), budget))[:budget.solutions]
