@@ -272,7 +272,7 @@ def _run_grade(argv: list[str]) -> ExitCode:
     feedback = grade(exercise, submission, seed=options.seed, include_hidden=not options.public_only, launcher=launcher,
                      cells="all" if options.all_cells else None)
     if options.json == "-":
-        json.dump(feedback.to_dict(), sys.stdout, indent=2, ensure_ascii=False)
+        json.dump(feedback.to_dict(), sys.stdout, indent=2)   # ASCII: no control character reaches a terminal
         sys.stdout.write("\n")
     else:
         from grader.views.terminal import render

@@ -13,7 +13,8 @@ import re
 # ESC sequences first (so their parameters go too), then single C0 (but tab and newline), DEL and C1 controls,
 # and the Unicode format characters that reorder or hide text (bidi embeddings, overrides, isolates, marks).
 _ESCAPES = r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]|\x9b[0-?]*[ -/]*[@-~]"
-_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+# ... and the invisible ones: soft hyphen, zero-width characters, word joiners, line and paragraph separators, BOM, tags.
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u00ad\u200b-\u200d\u2028\u2029\u2060-\u2064\ufeff\U000e0000-\U000e007f"
 _CONTROL = re.compile(f"{_ESCAPES}|[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_BIDI}]")
 _CONTROL_ONE_LINE = re.compile(f"{_ESCAPES}|[\\x00-\\x1f\\x7f-\\x9f{_BIDI}]")
 

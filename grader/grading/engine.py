@@ -48,9 +48,13 @@ HASH_CHUNK = 1 << 20
 
 
 def file_sha256(path: Path) -> str:
-    """The file's sha256, read in chunks so a huge file never sits in memory whole."""
+    """The file's sha256, read in chunks so a huge file never sits in memory whole; OSError for a link, a FIFO
+    or a device (put in the file's place since it was listed), which is never read and could block or be endless."""
     digest = hashlib.sha256()
-    with open(path, "rb") as stream:
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(descriptor, "rb") as stream:
+        if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+            raise OSError(f"{path.name} is not a regular file")
         while chunk := stream.read(HASH_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()

@@ -43,6 +43,16 @@ def is_folder_submission(path: Path) -> bool:
     return path.is_dir() or path.suffix.lower() == ".zip"
 
 
+def read_regular(path: Path, limit: int, dir_fd: int | None = None) -> bytes:
+    """At most `limit` + 1 bytes of a regular file, opened without following a link and without blocking (a FIFO
+    or device put in its place since it was listed is refused, never read)."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=dir_fd)
+    with os.fdopen(descriptor, "rb") as stream:
+        if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+            raise FolderRefused(f"{path.name} is not a regular file")
+        return stream.read(limit + 1)
+
+
 def ignored(name: str) -> bool:
     """A hidden file or folder, or a cache: never part of what is graded."""
     return name.startswith(".") or name in _IGNORED
@@ -113,7 +123,7 @@ def open_folder(folder: Path, entry: str, max_kib: int) -> Folder:
         relative = path.relative_to(folder)
         if path.suffix not in (".py", ".ipynb"):
             continue
-        data = path.read_bytes()[:limit + 1]
+        data = read_regular(path, limit)
         digest.update(f"{relative.as_posix()}\n{len(data)}\n".encode())
         digest.update(data)
         name = _module_name(relative) if path.suffix == ".py" and path != chosen else None

@@ -13,7 +13,7 @@ import os
 import stat
 from pathlib import Path
 
-from grader.labcode.folder import MAX_FILES, FolderRefused, ignored
+from grader.labcode.folder import MAX_FILES, FolderRefused, ignored, read_regular
 
 ZIP_SIZE_FACTOR = 4   # a zip may be this many times the exercise's size limit (it holds more than code)
 
@@ -77,20 +77,22 @@ def snapshot(submission: Path, into: Path, max_kib: int) -> Path:
 
 
 def _copy_folder(folder: Path, copy: Path, limit: int) -> None:
-    """The folder's files as grading sees them (hidden files and caches left out), refusing every link."""
+    """The folder's files as grading sees them (hidden files and caches left out), refusing every link.
+
+    Walked through directory descriptors (`os.fwalk`), each file opened relative to its folder's descriptor
+    with O_NOFOLLOW: a folder swapped for a link while it is copied is never entered, a file swapped for one
+    is refused, so no path the student controls can point the copy at someone else's files."""
     copy.mkdir()
     count, total = 0, 0
-    for root, folders, files in os.walk(folder, followlinks=False):
-        here = Path(root)
-        relative = here.relative_to(folder)
+    for root, folders, files, root_fd in os.fwalk(folder, follow_symlinks=False):
+        relative = Path(root).relative_to(folder)
         folders[:] = sorted(name for name in folders if not ignored(name))
         for name in folders:
-            if (here / name).is_symlink():   # os.walk lists a link to a folder among the folders
-                raise _link((relative / name).as_posix())
+            if stat.S_ISLNK(os.stat(name, dir_fd=root_fd, follow_symlinks=False).st_mode):
+                raise _link((relative / name).as_posix())   # fwalk lists a link to a folder among the folders
             (copy / relative / name).mkdir()
         for name in sorted(name for name in files if not name.startswith(".")):   # as folder.walk
-            path = here / name
-            status = os.lstat(path)
+            status = os.stat(name, dir_fd=root_fd, follow_symlinks=False)
             if stat.S_ISLNK(status.st_mode):
                 raise _link((relative / name).as_posix())
             count += 1
@@ -101,4 +103,10 @@ def _copy_folder(folder: Path, copy: Path, limit: int) -> None:
             if total > limit:
                 raise FolderRefused(f"the folder's files add up to more than {limit / 1024 / 1024:g} MB; hand in your "
                                     "code and its helper modules only")
-            (copy / relative / name).write_bytes(_read_file(path, limit))
+            try:
+                data = read_regular(Path(name), limit, dir_fd=root_fd)
+            except OSError:
+                if stat.S_ISLNK(os.stat(name, dir_fd=root_fd, follow_symlinks=False).st_mode):
+                    raise _link((relative / name).as_posix()) from None
+                raise
+            (copy / relative / name).write_bytes(data)

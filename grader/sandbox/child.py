@@ -189,15 +189,15 @@ def serve(submission_path: str, requests: int, responses: int, source: bytes | N
     until the channel closes."""
     if not go_ahead_received and not await_go_ahead(requests):
         return
-    # The sandbox is set up (launcher, cgroups, confinement, limits, pid namespace) and no student code has run:
-    # say so on the channel now. A process that dies before this frame is the grader's failure, one that dies
-    # after it is the student's, so no exit code or signal of the student's can read as the grader's, or hide it.
-    wire.write_frame(responses, wire.SANDBOX_READY)
     # The submission's folder goes last, so a file named numpy.py there shadows nothing.
     sys.path.append(os.path.dirname(submission_path))
+    lab.install()   # course lab code: Keras 2 spellings, the course's data offline, no-network messages
+    submission_path, source = _entry(submission_path, source)   # the grader's own bundle of the folder's files
+    # The sandbox is set up (launcher, cgroups, confinement, limits, pid namespace, the lab) and no student code
+    # has run: say so on the channel now. A process that dies before this frame is the grader's failure, one that
+    # dies after it is the student's, so no exit code or signal of the student's can read as the grader's, or hide it.
+    wire.write_frame(responses, wire.SANDBOX_READY)
     try:
-        lab.install()   # course lab code: Keras 2 spellings, the course's data offline, no-network messages
-        submission_path, source = _entry(submission_path, source)
         started = time.perf_counter()
         module = _import_submission(submission_path, source)
     except BaseException as exc:  # noqa: BLE001
