@@ -254,7 +254,10 @@ PLANTER = textwrap.dedent('''
         "big_tmp": _attempt(_big),
         "ptrace_init": "done" if _ctypes.CDLL(None).ptrace(16, 1, 0, 0) == 0 else "refused",
     }
-    _subprocess.Popen(["/bin/sleep", "1000"], start_new_session=True)
+    try:
+        _subprocess.Popen(["/bin/sleep", "1000"], start_new_session=True)
+    except PermissionError:   # seccomp refuses setsid (a new session is a scheduling group of its own)
+        _subprocess.Popen(["/bin/sleep", "1000"])
 ''')
 
 SPY = textwrap.dedent('''
@@ -485,3 +488,30 @@ def test_a_child_cannot_change_other_processes_of_the_template_through_proc(tmp_
                 assert session.call("write_others").value == []
     finally:
         launcher.close()
+
+
+INIT_LOOKER = textwrap.dedent('''
+    import os
+
+    def init_of_my_namespace():
+        """What pid 1 of the student's pid namespace is: filtered and locked, and not open to writing."""
+        status = dict(line.split(":", 1) for line in open("/proc/1/status").read().splitlines() if ":" in line)
+        try:
+            open("/proc/1/mem", "r+b").close()
+            mem = "opened"
+        except OSError:
+            mem = "refused"
+        return {"seccomp": status["Seccomp"].strip(), "no_new_privs": status["NoNewPrivs"].strip(),
+                "mem": mem, "pids": sorted(p for p in os.listdir("/proc") if p.isdigit())}
+''')
+
+
+def test_the_init_beside_the_students_process_is_ours_and_locked_in_both_modes(launcher, tmp_path):
+    """In a cold sandbox, bubblewrap's init (dumpable, unfiltered) once stood as pid 1 beside the student's
+    process, whose code wrote into its /proc/1/mem and ran unfiltered; now pid 1 is an init of ours."""
+    path = tmp_path / "looker.py"
+    path.write_text(INIT_LOOKER)
+    with SandboxSession(path, Limits(), launcher) as session:
+        seen = session.call("init_of_my_namespace")
+    assert seen.ok, seen
+    assert seen.value == {"seccomp": "2", "no_new_privs": "1", "mem": "refused", "pids": ["1", "2"]}, seen.value

@@ -236,9 +236,36 @@ def confine_or_exit(rooms: Callable[[], None] | None = None, lock: bool = True) 
 def main(argv: list[str] | None = None) -> None:
     options = parse_limits(argv)
     limit_resources(options.data_mb, options.cpu_seconds, options.file_mb)
+    submission = os.path.abspath(options.submission)
+    if options.confine and _own_pid_namespace():
+        # As a warm child: the student's process runs under an init of ours (not dumpable, locked down, its own
+        # /proc), never beside bubblewrap's init, which is dumpable and unfiltered (its /proc/1/mem was writable).
+        from grader.sandbox import confine
+
+        confine.in_own_pid_namespace(lambda: serve(submission, options.request_fd, options.response_fd),
+                                     keep_fds=(options.request_fd, options.response_fd),
+                                     setup=confine.own_proc_and_lock_down)
     if options.confine:
         confine_or_exit()
-    serve(os.path.abspath(options.submission), options.request_fd, options.response_fd)
+    serve(submission, options.request_fd, options.response_fd)
+
+
+def _own_pid_namespace() -> bool:
+    """New user, mount, IPC, network and pid namespaces for a cold child, not dumpable; False where the kernel
+    forbids nested namespaces (the child then locks itself down beside bubblewrap's init, as before)."""
+    from grader.sandbox import confine
+
+    try:
+        confine.private_rooms((), 0)
+    except confine.ConfinementFailed as exc:
+        if str(exc).startswith("unshare"):
+            return False   # nothing changed yet
+        os.write(2, f"grader: the sandbox could not confine itself: {exc}\n".encode(errors="replace"))
+        os._exit(confine.CONFINEMENT_FAILED)
+    except OSError as exc:
+        os.write(2, f"grader: the sandbox could not confine itself: {exc}\n".encode(errors="replace"))
+        os._exit(confine.CONFINEMENT_FAILED)
+    return True
 
 
 if __name__ == "__main__":

@@ -242,7 +242,9 @@ class BwrapLauncher:
     def spawn(self, spec: ChildSpec) -> Spawned:
         submission_fd = os.open(spec.submission, os.O_RDONLY | os.O_CLOEXEC)
         try:
-            read_fd = options_pipe(self.sandbox_options(spec.limits, submission_fd, spec.submission.name))
+            # /proc uncovered: the child's pid namespace init mounts its own procfs (confine.own_proc_and_lock_down)
+            read_fd = options_pipe(self.sandbox_options(spec.limits, submission_fd, spec.submission.name,
+                                                        cover_proc_sys=False))
             try:
                 inside = f"{SANDBOX_SUBMISSION_DIR}/{spec.submission.name}"
                 command = self.command(read_fd, child_arguments(inside, spec, SANDBOX_PACKAGE_ROOT, confine=True))
