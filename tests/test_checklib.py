@@ -11,7 +11,8 @@ def test_as_number_accepts_numbers_and_one_element_containers(value, expected):
     assert as_number(value, "f()") == expected
 
 
-@pytest.mark.parametrize("value, words", [("0.5", "a str"), (None, "NoneType"), (np.array([1.0, 2.0]), "shape (2,)"), ([1, 2], "a list"), (True, "bool")])
+@pytest.mark.parametrize("value, words", [("0.5", "a str"), (None, "NoneType"), (np.array([1.0, 2.0]), "shape (2,)"), ([1, 2], "a list"), (True, "bool"),
+                                          ([[1.0]], "a list")])
 def test_as_number_fails_with_a_readable_message(value, words):
     with pytest.raises(CheckFailed) as caught:
         as_number(value, "f()")
@@ -209,3 +210,22 @@ def test_text_is_never_a_number():
     assert not close("0.5", 0.5) and not close(["0.5"], [0.5]) and not close(np.array(["0.5"]), [0.5])
     with pytest.raises(CheckFailed):
         as_number("0.5", "f()")
+
+
+def test_first_hint_passes_over_failures_without_one():
+    from grader.feedback.results import Hint
+    from grader.grading.checklib import fail, first_hint
+
+    named = Hint("named", "a named mistake")
+
+    def passes(value):
+        pass
+
+    def unnamed(value):
+        fail("wrong, no hint")
+
+    def hinted(value):
+        fail("wrong", named)
+
+    assert first_hint((passes, unnamed, hinted), 1) is named
+    assert first_hint((passes, unnamed), 1) is None

@@ -16,7 +16,7 @@ from grader.feedback.results import Hint
 from grader.grading.verdicts import CheckFailed, SubmissionFailure, fail
 
 __all__ = ["Hint", "CheckFailed", "SubmissionFailure", "fail", "as_number", "number_of", "as_array", "close", "gives", "show",
-           "show_apart", "compared", "rounded_to", "as_pair", "public_checks_of", "check_written_default", "check_written_argument"]
+           "show_apart", "compared", "rounded_to", "first_hint", "as_pair", "public_checks_of", "check_written_default", "check_written_argument"]
 
 
 SHOW_CHARS = 200   # a whole rendering; a returned value of any size or shape stays a short part of a message
@@ -79,8 +79,8 @@ def number_of(value: Any) -> float | None:
         return float(value)
     if isinstance(value, np.ndarray):
         return float(value.reshape(-1)[0]) if value.size == 1 and value.dtype.kind in "iuf" else None
-    if (kind is list or kind is tuple) and len(value) == 1:
-        return number_of(value[0])
+    if (kind is list or kind is tuple) and len(value) == 1 and type(value[0]) not in (list, tuple):
+        return number_of(value[0])     # [0.5] or [array([0.5])]; a list in a list is not one number
     return None
 
 
@@ -238,6 +238,18 @@ def gives(call: Any, want: Any, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
     if type(want) is dict:
         return type(got) is dict and got.keys() == want.keys() and all(_close_any(got[k], want[k], rtol, atol) for k in want)
     return _close_any(got, want, rtol, atol)
+
+
+def first_hint(checks: Any, *args: Any) -> Hint | None:
+    """The first hint that `check(*args)` fails with, over `checks` in order (checks without a hint are passed
+    over), or None: the named mistakes a value has, such as the parts of a model a trained model got wrong."""
+    for check in checks:
+        try:
+            check(*args)
+        except CheckFailed as failure:
+            if failure.hint is not None:
+                return failure.hint
+    return None
 
 
 def _close_any(got: Any, want: Any, rtol: float, atol: float) -> bool:
