@@ -276,3 +276,55 @@ def test_an_optimizer_that_counts_otherwise_sends_no_count(keras, optimizer):
     model.compile(optimizer=chosen, loss="mse")
     model.fit(x, x.sum(axis=1), epochs=1, verbose=0)
     assert roundtrip(model).optimizer_steps is None
+
+
+# ----------------------------------------------------------------------------- one name for what Keras treats alike
+
+@pytest.mark.slow
+def test_every_spelling_of_a_loss_optimizer_and_accuracy_is_one_name(keras):
+    """Strings, objects with default settings and functions: get_compile_config() holds each differently, and the
+    checks read one name for all (issue 23: CategoricalAccuracy() cost 12 of 24 points in 06), and find the
+    history's key each spelling records the accuracy under (val_acc for 'acc')."""
+    losses = (lambda: "categorical_crossentropy", lambda: "CategoricalCrossentropy",
+              keras.losses.CategoricalCrossentropy, lambda: keras.losses.categorical_crossentropy)
+    optimizers = (lambda: "adam", lambda: "Adam", keras.optimizers.Adam)
+    accuracies = (["accuracy"], ["acc"], ["ACC"], ["categorical_accuracy"], ["CategoricalAccuracy"],
+                  [keras.metrics.CategoricalAccuracy()], [keras.metrics.CategoricalAccuracy(name="accuracy")],
+                  [keras.metrics.CategoricalAccuracy(name="hits")], [keras.metrics.categorical_accuracy],
+                  ["mse", "accuracy"], {"output": "accuracy"})
+    x, y = np.random.default_rng(0).normal(size=(6, 4)), np.eye(3)[[0, 1, 2, 0, 1, 2]]
+    for number, metrics in enumerate(accuracies):
+        loss, optimizer = losses[number % len(losses)](), optimizers[number % len(optimizers)]()
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax", name="output")])
+        model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
+        history = model.fit(x, y, validation_data=(x, y), epochs=1, verbose=0).history
+        description = roundtrip(model)
+        assert keras_models.loss_name(description) == "categorical_crossentropy", loss
+        assert keras_models.optimizer_name(description) == "adam", optimizer
+        assert keras_models.reports_accuracy(description) and "accuracy" in keras_models.metric_names(description), metrics
+        key = keras_models.history_key(history, description)
+        assert key is not None and key.startswith("val_") and key[len("val_"):] in history, (metrics, sorted(history))
+        assert key != "val_loss" and key != "val_mse", (metrics, key)
+
+
+@pytest.mark.slow
+def test_exact_accuracy_and_other_metrics_are_not_accuracy(keras):
+    """keras.metrics.Accuracy() counts outputs equal to their labels (0 for probabilities): not what the lab reports."""
+    for metrics, names in (([keras.metrics.Accuracy()], ["exact_accuracy"]), (["mse"], ["mse"]), ([], []),
+                           ([keras.metrics.AUC()], ["auc"])):
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+        model.compile(optimizer="sgd", loss="mse", metrics=metrics)
+        description = roundtrip(model)
+        assert not keras_models.reports_accuracy(description) and keras_models.metric_names(description) == names
+        assert keras_models.optimizer_name(description) == "sgd" and keras_models.loss_name(description) == "mean_squared_error"
+    assert keras_models.history_key({"val_loss": [1.0]}, description) is None
+    assert keras_models.history_key([1.0], description) is None
+
+
+@pytest.mark.slow
+def test_a_loss_given_as_a_function_is_its_name(keras):
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.RMSprop(), loss=keras.losses.mean_absolute_error)
+    description = roundtrip(model)
+    assert keras_models.loss_name(description) == "mean_absolute_error"
+    assert keras_models.optimizer_name(description) == "rmsprop"
