@@ -8,7 +8,7 @@ import pytest
 
 from grader.checks import keras_models
 from grader.checks import call_as_in_the_lab
-from grader.checks import CheckFailed, Hint, SubmissionFailure, as_pair, fail, show
+from grader.checks import CheckFailed, Hint, SubmissionFailure, as_pair, fail, first_hint, show
 from grader.checks import CONCRETE_COLUMNS, concrete_arrays
 from grader.checks import Column, Frame
 
@@ -101,61 +101,107 @@ def check_normalized(submission, frame):
 
 
 def model_root(submission, n_cols):
-    """USES_MODEL when the student's own regression_model(n_cols) fails the model check (asked here, judged here)."""
+    """USES_MODEL when the student's own regression_model(n_cols) fails a model check (asked here, judged here);
+    a call that did not answer (a crash, a time-out, a lab builder without parameters) names nothing."""
     try:
         check_regression_model(submission.regression_model(n_cols), n_cols, f"regression_model({n_cols})")
-    except (CheckFailed, SubmissionFailure):
+    except CheckFailed:
         return USES_MODEL
+    except SubmissionFailure as failure:
+        signature = failure.hint is not None and failure.hint.id == "signature-mismatch"
+        return USES_MODEL if failure.outcome.value == "error" and not signature else None
     return None
 
 
-def check_trained_model(submission, model, n_cols, what):
-    """check_regression_model for the model a function trained; a failure without a hint of its own names
-    regression_model when that is where the model went wrong."""
-    try:
-        check_regression_model(model, n_cols, what)
-    except CheckFailed as failure:
-        failure.hint = failure.hint or model_root(submission, n_cols)
-        raise
+def model_mistake(model, n_cols, what):
+    """The first hint the model checks give this model (a mistake that is in it, and may explain what it did in
+    training), or None."""
+    return first_hint(MODEL_PARTS, model, n_cols, what)
 
 
-def check_regression_model(model, n_cols, what):
+# The model is judged one part at a time, each with its own points (layers and units, activations, input shape,
+# loss, optimizer; training in the hidden checks): a model with one part unlike the lab's keeps the others' points.
+
+def dense_layers(model, what):
+    return [layer for layer in keras_models.layers(model, what) if layer.kind == "Dense"]
+
+
+def check_layers(model, n_cols, what):
+    """Three Dense layers of 50, 50 and 1 units, and nothing else."""
     layers = keras_models.layers(model, what)
     dense = [layer for layer in layers if layer.kind == "Dense"]
+    if len(dense) != 3 or len(layers) != 3:
+        fail(f"{what} returned the layers {[layer.kind for layer in layers]}; the lab's model has three Dense layers: "
+             "50 ReLU, 50 ReLU, 1 linear", MISSING_LAYER if len(dense) == len(layers) == 2 else None)
+    units = [layer.units for layer in dense]
+    if units != [50, 50, 1]:
+        fail(f"{what} returned Dense layers of {units} units; expected [50, 50, 1]")
+    weights = [np.shape(w) for w in model.weights]
+    expected = [(n_cols, 50), (50,), (50, 50), (50,), (50, 1), (1,)]
+    if weights and keras_models.input_shape(model) == [None, n_cols] and weights != expected:
+        fail(f"the model's weights have the shapes {weights}; expected {expected}")
+
+
+def check_activations(model, n_cols, what):
+    """ReLU on every hidden Dense layer, a linear output (the last Dense layer, when it has the output's 1 unit)."""
+    dense = dense_layers(model, what)
+    if not dense:
+        fail(f"{what} returned a model without Dense layers")
+    output = dense[-1] if dense[-1].units == 1 else None
+    if output is not None and output.activation not in (None, "linear"):
+        fail(f"the output layer has the activation {output.activation!r}", OUTPUT_ACTIVATION)
+    activations = [layer.activation for layer in (dense[:-1] if output is not None else dense)]
+    if any(activation != "relu" for activation in activations):
+        fail(f"the hidden layers have the activations {activations}; expected {['relu'] * len(activations)}",
+             HIDDEN_NOT_RELU if all(a in ("relu", "linear", None) for a in activations) else None)
+
+
+def check_input_shape(model, n_cols, what):
+    keras_models.layers(model, what)
     shape = keras_models.input_shape(model)
     if shape is None:
         fail(f"{what} returned a model without an input shape", MISSING_INPUT_SHAPE)
     if list(shape) != [None, n_cols]:
         fail(f"{what} returned a model whose input shape is {shape}; with {n_cols} predictors it is (None, {n_cols})",
              MISSING_INPUT_SHAPE if shape and shape[-1] != n_cols else None)
-    kinds = [layer.kind for layer in layers]
-    if len(dense) != 3 or len(layers) != 3:
-        fail(f"{what} returned the layers {kinds}; the lab's model has three Dense layers: 50 ReLU, 50 ReLU, 1 linear",
-             MISSING_LAYER if len(dense) == len(layers) == 2 else None)
-    units = [layer.units for layer in dense]
-    if units != [50, 50, 1]:
-        fail(f"{what} returned Dense layers of {units} units; expected [50, 50, 1]")
-    activations = [layer.activation for layer in dense]
-    if activations[2] not in (None, "linear"):
-        fail(f"the output layer has the activation {activations[2]!r}", OUTPUT_ACTIVATION)
-    if activations[:2] != ["relu", "relu"]:
-        fail(f"the hidden layers have the activations {activations[:2]}; expected ['relu', 'relu']",
-             HIDDEN_NOT_RELU if all(a in ("relu", "linear", None) for a in activations[:2]) else None)
-    loss = keras_models.loss_name(model)
+
+
+def check_compiled(model, what):
+    keras_models.layers(model, what)
     if not model.compile:
         fail(f"{what} returned a model that is not compiled", NOT_COMPILED)
+
+
+def check_loss(model, n_cols, what):
+    check_compiled(model, what)
+    loss = keras_models.loss_name(model)
     if loss is None:
         fail(f"{what} returned a model compiled without a loss", WRONG_LOSS)
     if loss != "mean_squared_error":
         fail(f"the model is compiled with the loss {loss!r}", WRONG_LOSS)
+
+
+def check_optimizer(model, n_cols, what):
+    check_compiled(model, what)
     optimizer = keras_models.optimizer_name(model)
     if optimizer != "adam":
         fail(f"the model is compiled with the optimizer {optimizer!r}; the lab uses 'adam'",
              WRONG_OPTIMIZER if optimizer is not None else None)
-    weights = [np.shape(w) for w in model.weights]
-    expected = [(n_cols, 50), (50,), (50, 50), (50,), (50, 1), (1,)]
-    if weights != expected:
-        fail(f"the model's weights have the shapes {weights}; expected {expected}")
+
+
+MODEL_PARTS = (check_layers, check_activations, check_input_shape, check_loss, check_optimizer)
+
+
+def check_regression_model(model, n_cols, what):
+    """Every part of the model at once (a function that uses regression_model needs all of them)."""
+    for check in MODEL_PARTS:
+        check(model, n_cols, what)
+
+
+def lab_model(submission):
+    """regression_model(8), or the lab's regression_model() as the lab calls it: (model, n_cols)."""
+    model, (n_cols,) = call_as_in_the_lab(submission, "regression_model", (8,))
+    return model, n_cols
 
 
 @pytest.mark.points(3)
@@ -171,10 +217,32 @@ def test_normalize_predictors(submission):
     check_normalized(submission, Frame(tuple(PREDICTORS), {name: frame.data[name] for name in PREDICTORS}))
 
 
-@pytest.mark.points(4)
+@pytest.mark.points(1)
 def test_regression_model_as_in_the_lab(submission):
-    """regression_model(8): Dense 50 ReLU, Dense 50 ReLU, Dense 1, adam, mean squared error
+    """regression_model(8) has the lab's layers: Dense 50, Dense 50, Dense 1
 
-    A lab's `regression_model()` without arguments is called as the lab calls it: the lab's data has 8 predictors."""
-    model, (n_cols,) = call_as_in_the_lab(submission, "regression_model", (8,))
-    check_regression_model(model, n_cols, "regression_model(8)")
+    A lab's `regression_model()` without arguments is called as the lab calls it: the lab's data has 8 predictors.
+    This check and the three after it judge one part of the model each."""
+    model, n_cols = lab_model(submission)
+    check_layers(model, n_cols, "regression_model(8)")
+
+
+@pytest.mark.points(1)
+def test_regression_model_activations(submission):
+    """regression_model(8) applies ReLU in its hidden layers and has a linear output"""
+    model, n_cols = lab_model(submission)
+    check_activations(model, n_cols, "regression_model(8)")
+
+
+@pytest.mark.points(1)
+def test_regression_model_loss(submission):
+    """regression_model(8) is compiled with the mean squared error"""
+    model, n_cols = lab_model(submission)
+    check_loss(model, n_cols, "regression_model(8)")
+
+
+@pytest.mark.points(1)
+def test_regression_model_optimizer(submission):
+    """regression_model(8) is compiled with adam"""
+    model, n_cols = lab_model(submission)
+    check_optimizer(model, n_cols, "regression_model(8)")
