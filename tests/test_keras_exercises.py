@@ -31,18 +31,19 @@ def fit_regression_model(predictors_norm, target, epochs=100):
 
 
 def test_lab_style_regression_grades_and_names_its_mistakes(grade_source):
+    """Each mistake costs the points of the check that judges its part, with its hint; the model's other parts
+    (its layers, loss, optimizer ('Adam'), input shape) keep theirs."""
     document = grade_source("05_keras_regression", LAB_STYLE_WITH_MISTAKES).document
-    hints = {check["id"]: check.get("hint_id") for check in document["checks"]}
+    hints = {check["id"]: check.get("hint_id") for check in document["checks"] if check["outcome"] != "passed"}
     assert hints == {
         "public/split_predictors_and_target": "target-among-predictors",
         "public/normalize_predictors": "min-max-instead-of-standardizing",
-        "public/regression_model_as_in_the_lab": "regression-output-activation",
+        "public/regression_model_activations": "regression-output-activation",
         "hidden/split_with_other_columns_order": "target-among-predictors",
         "hidden/normalize_other_data": "min-max-instead-of-standardizing",
-        "hidden/regression_model_other_sizes": "regression-output-activation",
         "hidden/fit_regression_model_learns": "missing-validation-split",
     }
-    assert document["score"] == 0 and document["status"] == "graded"
+    assert document["score"] == 25 - 3 - 3 - 1 - 3 - 3 - 5 and document["status"] == "graded"
 
 
 def test_lab_style_regression_written_right_earns_full_marks(grade_source):
@@ -60,11 +61,11 @@ def test_lab_style_regression_written_right_earns_full_marks(grade_source):
 
 KERAS_MISTAKES = [
     ("06_keras_classification", 'model.add(Dense(num_classes, activation="softmax"))',
-     'model.add(Dense(num_classes, activation="sigmoid"))', "public/classification_model_as_in_the_lab",
+     'model.add(Dense(num_classes, activation="sigmoid"))', "public/classification_model_activations",
      "sigmoid-output-for-several-classes"),
     ("06_keras_classification", 'loss="categorical_crossentropy", metrics=["accuracy"]', 'loss="mse", metrics=["accuracy"]',
-     "public/classification_model_as_in_the_lab", "wrong-loss-for-classification"),
-    ("06_keras_classification", ', metrics=["accuracy"])', ")", "public/classification_model_as_in_the_lab",
+     "public/classification_model_loss", "wrong-loss-for-classification"),
+    ("06_keras_classification", ', metrics=["accuracy"])', ")", "public/classification_model_metric",
      "missing-accuracy-metric"),
     ("06_keras_classification", "return np.argmax(probabilities, axis=1)", "return np.argmax(probabilities, axis=0)",
      "public/predicted_classes", "argmax-wrong-axis"),

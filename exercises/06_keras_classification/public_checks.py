@@ -8,7 +8,7 @@ import pytest
 
 from grader.checks import keras_models
 from grader.checks import call_as_in_the_lab
-from grader.checks import CheckFailed, Hint, SubmissionFailure, as_array, close, fail, show
+from grader.checks import CheckFailed, Hint, SubmissionFailure, as_array, close, fail, first_hint, show
 from grader.checks import digits_images
 
 SIGMOID_OUTPUT = Hint("sigmoid-output-for-several-classes", "With several classes the output layer uses softmax, "
@@ -53,13 +53,13 @@ def sample_images(count=12):
     return images[:count], labels[:count]
 
 
-def check_classifier(model, num_pixels, num_classes, what):
+# The model is judged one part at a time, each with its own points (layers and units, activations, loss,
+# optimizer, metric; the input shape and training in the hidden checks): a model with one part unlike the lab's
+# keeps the others' points.
+
+def check_layers(model, num_pixels, num_classes, what):
+    """Three Dense layers of num_pixels, 100 and num_classes units."""
     layers = keras_models.layers(model, what)
-    shape = keras_models.input_shape(model)
-    if shape is None:
-        fail(f"{what} returned a model without an input shape", MISSING_INPUT_SHAPE)
-    if list(shape) != [None, num_pixels]:
-        fail(f"{what} returned a model whose input shape is {shape}; expected (None, {num_pixels})", MISSING_INPUT_SHAPE)
     dense = [layer for layer in layers if layer.kind == "Dense"]
     if len(dense) != 3:
         fail(f"{what} returned the layers {[layer.kind for layer in layers]}; the lab's model has three Dense layers",
@@ -67,41 +67,109 @@ def check_classifier(model, num_pixels, num_classes, what):
     units = [layer.units for layer in dense]
     if units != [num_pixels, 100, num_classes]:
         fail(f"{what} returned Dense layers of {units} units; expected [{num_pixels}, 100, {num_classes}]", WRONG_UNITS)
-    activations = [layer.activation for layer in dense]
-    if activations[2] == "sigmoid":
-        fail(f"the output layer uses {activations[2]!r}", SIGMOID_OUTPUT)
-    if activations[2] != "softmax":
-        fail(f"the output layer uses {activations[2]!r}; expected 'softmax'",
-             OUTPUT_NOT_SOFTMAX if activations[:2] == ["relu", "relu"] else None)
-    if activations != ["relu", "relu", "softmax"]:
-        fail(f"the layers' activations are {activations}; expected ['relu', 'relu', 'softmax']",
-             HIDDEN_NOT_RELU if all(a in ("relu", "linear", None) for a in activations[:2]) else None)
+
+
+def check_activations(model, num_pixels, num_classes, what):
+    """ReLU on every hidden Dense layer, softmax on the output (the last Dense layer, when it has one unit per class)."""
+    dense = [layer for layer in keras_models.layers(model, what) if layer.kind == "Dense"]
+    if not dense:
+        fail(f"{what} returned a model without Dense layers")
+    output = dense[-1] if dense[-1].units == num_classes else None
+    hidden = [layer.activation for layer in (dense[:-1] if output is not None else dense)]
+    if output is not None and output.activation == "sigmoid":
+        fail(f"the output layer uses {output.activation!r}", SIGMOID_OUTPUT)
+    if output is not None and output.activation != "softmax":
+        fail(f"the output layer uses {output.activation!r}; expected 'softmax'",
+             OUTPUT_NOT_SOFTMAX if all(activation == "relu" for activation in hidden) else None)
+    if any(activation != "relu" for activation in hidden):
+        fail(f"the hidden layers' activations are {hidden}; expected {['relu'] * len(hidden)}",
+             HIDDEN_NOT_RELU if all(a in ("relu", "linear", None) for a in hidden) else None)
+
+
+def check_input_shape(model, num_pixels, num_classes, what):
+    """The input shape (None, num_pixels), and the Dense layers that follow the sizes in the lab's model (the first
+    has num_pixels units, the output num_classes) follow them."""
+    layers = keras_models.layers(model, what)
+    shape = keras_models.input_shape(model)
+    if shape is None:
+        fail(f"{what} returned a model without an input shape", MISSING_INPUT_SHAPE)
+    if list(shape) != [None, num_pixels]:
+        fail(f"{what} returned a model whose input shape is {shape}; expected (None, {num_pixels})", MISSING_INPUT_SHAPE)
+    units = [layer.units for layer in layers if layer.kind == "Dense"]
+    if units and (units[0] != num_pixels or units[-1] != num_classes):
+        fail(f"{what} returned Dense layers of {units} units: the first has as many units as there are pixels "
+             f"({num_pixels}) and the output one per class ({num_classes})", WRONG_UNITS)
+
+
+def check_compiled(model, what):
+    keras_models.layers(model, what)
     if not model.compile:
         fail(f"{what} returned a model that is not compiled", NOT_COMPILED)
+
+
+def check_loss(model, num_pixels, num_classes, what):
+    check_compiled(model, what)
     loss = keras_models.loss_name(model)
     if loss is None:
         fail(f"{what} returned a model compiled without a loss", WRONG_LOSS)
     if loss != "categorical_crossentropy":
         fail(f"the model is compiled with the loss {loss!r}", WRONG_LOSS)
+
+
+def check_optimizer(model, num_pixels, num_classes, what):
+    check_compiled(model, what)
     optimizer = keras_models.optimizer_name(model)
     if optimizer != "adam":
         fail(f"the model is compiled with the optimizer {optimizer!r}; the lab uses 'adam'",
              WRONG_OPTIMIZER if optimizer is not None else None)
-    if "accuracy" not in keras_models.metric_names(model):
-        fail(f"the model reports the metrics {keras_models.metric_names(model)}", MISSING_ACCURACY)
+
+
+def check_metric(model, num_pixels, num_classes, what):
+    """Accuracy in any spelling Keras computes the same way for one-hot labels: 'accuracy', 'acc',
+    'categorical_accuracy', CategoricalAccuracy() with any name."""
+    check_compiled(model, what)
+    if not keras_models.reports_accuracy(model):
+        names = keras_models.metric_names(model)
+        exact = (": keras.metrics.Accuracy() counts outputs equal to their one-hot labels, which probabilities never "
+                 "are; metrics=['accuracy'] (or CategoricalAccuracy()) counts the most probable class"
+                 if keras_models.EXACT_ACCURACY in names else "")
+        fail(f"the model reports the metrics {names}{exact}", MISSING_ACCURACY)
+
+
+MODEL_PARTS = (check_layers, check_activations, check_input_shape, check_loss, check_optimizer, check_metric)
+
+
+def check_classifier(model, num_pixels, num_classes, what):
+    """Every part of the model at once (a function that uses classification_model needs all of them)."""
+    for check in MODEL_PARTS:
+        check(model, num_pixels, num_classes, what)
+
+
+def model_mistake(model, num_pixels, num_classes, what):
+    """The first hint the model checks give this model (a mistake that is in it, and may explain what it did in
+    training), or None."""
+    return first_hint(MODEL_PARTS, model, num_pixels, num_classes, what)
 
 
 def model_root(submission, num_pixels, num_classes):
     """USES_MODEL when the student's own classification_model fails the model check (asked here, judged here);
-    a call that did not answer (a crash, a time-out) names nothing."""
+    a call that did not answer (a crash, a time-out, a lab builder without parameters) names nothing."""
     try:
         check_classifier(submission.classification_model(num_pixels, num_classes), num_pixels, num_classes,
                          f"classification_model({num_pixels}, {num_classes})")
     except CheckFailed:
         return USES_MODEL
     except SubmissionFailure as failure:
-        return USES_MODEL if failure.outcome.value == "error" else None
+        signature = failure.hint is not None and failure.hint.id == "signature-mismatch"
+        return USES_MODEL if failure.outcome.value == "error" and not signature else None
     return None
+
+
+def lab_model(submission):
+    """classification_model(64, 10), or the lab's classification_model() as the lab calls it (judged for MNIST's
+    784 pixels and 10 classes): (model, num_pixels, num_classes, what)."""
+    model, (num_pixels, num_classes) = call_as_in_the_lab(submission, "classification_model", (64, 10), (784, 10))
+    return model, num_pixels, num_classes, f"classification_model({num_pixels}, {num_classes})"
 
 
 @pytest.mark.points(2)
@@ -128,14 +196,38 @@ def test_one_hot_labels(submission):
         fail(f"one_hot({show(labels)}) returned shape {got.shape}; expected {want.shape} with a 1 at each label", NOT_ONE_HOT)
 
 
-@pytest.mark.points(4)
+@pytest.mark.points(1)
 def test_classification_model_as_in_the_lab(submission):
-    """classification_model(64, 10): Dense 64 ReLU, Dense 100 ReLU, Dense 10 softmax, adam, cross-entropy, accuracy
+    """classification_model(64, 10) has the lab's layers: Dense 64, Dense 100, Dense 10
 
     A lab's `classification_model()` without arguments is called as the lab calls it and judged for MNIST's
-    784 pixels and 10 classes, the sizes of the lab's data."""
-    model, (num_pixels, num_classes) = call_as_in_the_lab(submission, "classification_model", (64, 10), (784, 10))
-    check_classifier(model, num_pixels, num_classes, f"classification_model({num_pixels}, {num_classes})")
+    784 pixels and 10 classes, the sizes of the lab's data. This check and the four after it judge one part of
+    the model each."""
+    check_layers(*lab_model(submission))
+
+
+@pytest.mark.points(1)
+def test_classification_model_activations(submission):
+    """classification_model(64, 10) applies ReLU in its hidden layers and softmax at the output"""
+    check_activations(*lab_model(submission))
+
+
+@pytest.mark.points(1)
+def test_classification_model_loss(submission):
+    """classification_model(64, 10) is compiled with the categorical cross-entropy"""
+    check_loss(*lab_model(submission))
+
+
+@pytest.mark.points(1)
+def test_classification_model_optimizer(submission):
+    """classification_model(64, 10) is compiled with adam"""
+    check_optimizer(*lab_model(submission))
+
+
+@pytest.mark.points(1)
+def test_classification_model_metric(submission):
+    """classification_model(64, 10) reports its accuracy"""
+    check_metric(*lab_model(submission))
 
 
 @pytest.mark.points(2)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from grader.checks import keras_models
-from grader.checks import CheckFailed, SubmissionFailure, as_array, as_pair, check_written_default, close, fail
+from grader.checks import SubmissionFailure, as_array, as_pair, check_written_default, close, fail
 from grader.checks import public_checks_of, show
 from grader.checks import digits_images
 
@@ -32,12 +32,13 @@ def test_one_hot_with_a_class_count(submission, rng):
         fail(f"one_hot(labels, {classes}) returned shape {got.shape}; expected (15, {classes})", public.NOT_ONE_HOT)
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(2)
 def test_classification_model_other_sizes(submission, rng):
-    """classification_model adapts to any number of pixels and classes"""
+    """classification_model takes the input shape (None, num_pixels), and its layers follow the sizes, for any
+    number of pixels and classes"""
     pixels, classes = int(rng.integers(10, 50)), int(rng.integers(2, 12))
-    public.check_classifier(submission.classification_model(pixels, classes), pixels, classes,
-                            f"classification_model({pixels}, {classes})")
+    public.check_input_shape(submission.classification_model(pixels, classes), pixels, classes,
+                             f"classification_model({pixels}, {classes})")
 
 
 @pytest.mark.points(2)
@@ -56,6 +57,10 @@ def test_predicted_classes_random(submission, rng):
 def test_fit_classification_model_learns_the_digits(submission, rng):
     """fit_classification_model learns to recognise held-out digits and returns the trained model"""
     (train_images, train_labels), (test_images, test_labels) = digits_images(seed=int(rng.integers(0, 1000)))
+    # The training images three times over: enough updates in 5 epochs for a model of another width or depth than
+    # the lab's to learn too (10 units in the second layer reached 66-87% on the images once, 93-96% three times):
+    # training is what this check judges, the architecture has checks of its own.
+    train_images, train_labels = np.concatenate([train_images] * 3), np.concatenate([train_labels] * 3)
     X_train = train_images.reshape(len(train_images), -1).astype("float32") / 255
     X_test = test_images.reshape(len(test_images), -1).astype("float32") / 255
     y_train, y_test = np.eye(10)[train_labels], np.eye(10)[test_labels]
@@ -66,28 +71,31 @@ def test_fit_classification_model_learns_the_digits(submission, rng):
             failure.hint = failure.hint or public.model_root(submission, 64, 10)
         raise
     model, history = as_pair(result, "fit_classification_model", "(model, history.history)")
-    if type(history) is not dict or "val_accuracy" not in history:
+    if type(history) is not dict or "val_loss" not in history:
         keys = sorted(history) if type(history) is dict else show(history)
-        fail(f"the history has the keys {keys}; fit with validation_data=(X_test, y_test) and metrics=['accuracy'] "
-             "so it records val_accuracy", public.MISSING_ACCURACY if type(history) is dict and "val_loss" in history else None)
-    if type(history["val_accuracy"]) is not list or len(history["val_accuracy"]) != 5:
+        fail(f"the history has the keys {keys}; fit with validation_data=(X_test, y_test) so it records val_loss "
+             "(and the accuracy on the test images)")
+    if type(history["val_loss"]) is not list or len(history["val_loss"]) != 5:
         # One entry is what model.fit gives without epochs= (its default is 1): only the hint is chosen from
         # the submission's own history, never a pass.
         fail(f"fit_classification_model(..., epochs=5) should train for 5 epochs and return history.history, one "
-             f"val_accuracy per epoch; its 'val_accuracy' is {show(history['val_accuracy'])}",
-             public.EPOCHS_NOT_PASSED if type(history["val_accuracy"]) is list and len(history["val_accuracy"]) == 1
-             else None)
-    try:
-        public.check_classifier(model, 64, 10, "fit_classification_model")
-    except CheckFailed as failure:   # without a hint of its own: the root, when it is classification_model
-        failure.hint = failure.hint or public.model_root(submission, 64, 10)
-        raise
+             f"val_loss per epoch; its 'val_loss' is {show(history['val_loss'])}",
+             public.EPOCHS_NOT_PASSED if type(history["val_loss"]) is list and len(history["val_loss"]) == 1 else None)
+    keras_models.layers(model, "fit_classification_model")
     rows = len(X_train)
     keras_models.check_fit_steps(model, keras_models.Fit(rows, 5), "fit_classification_model",
                                  ((public.EPOCHS_NOT_PASSED, keras_models.Fit(rows, 1)),))
+    # Only training is judged here (the model's parts have checks of their own): a model unlike the lab's that
+    # learned passes, and one that did not is told the part of it a model check names, if any.
+    def mistake():
+        return public.model_mistake(model, 64, 10, "fit_classification_model") or public.model_root(submission, 64, 10)
+
     probabilities = keras_models.forward(model, X_test, "fit_classification_model")
+    if probabilities.shape != (len(X_test), 10):
+        fail(f"the returned model gives {probabilities.shape[1:]} outputs per image; it needs one per class (10)",
+             mistake())
     accuracy = float(np.mean(np.argmax(probabilities, axis=1) == test_labels))
     if accuracy < 0.8:
         fail(f"the returned model recognises {accuracy:.0%} of held-out digits; a trained model of the lab's shape "
-             "reaches over 80% after 5 epochs. Return the model you trained.")
+             "reaches over 80% after 5 epochs. Return the model you trained.", mistake())
     check_written_default(submission, "fit_classification_model", "epochs", 10, public.DEFAULT_EPOCHS)

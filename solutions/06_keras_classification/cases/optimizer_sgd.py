@@ -1,5 +1,6 @@
 """Case: compiled with the sgd optimizer instead of adam."""
 
+import keras
 import numpy as np
 from keras.layers import Dense, Input
 from keras.models import Sequential
@@ -33,6 +34,7 @@ def predicted_classes(probabilities):
 
 
 def fit_classification_model(X_train, y_train, X_test, y_test, epochs=10):
-    model = classification_model(X_train.shape[1], y_train.shape[1])
+    keras.utils.set_random_seed(0)   # sgd learns more slowly than adam, close to the check's bar: fixed, so
+    model = classification_model(X_train.shape[1], y_train.shape[1])   # the case is graded the same way every time
     history = model.fit(X_train, y_train, validation_data=(X_test, y_test), epochs=epochs, verbose=0)
     return model, history.history
