@@ -99,7 +99,7 @@ def check_conv_model(model, input_shape, num_classes, kinds, filters, kernels, w
     if optimizer != "adam":
         fail(f"the model is compiled with the optimizer {optimizer!r}; the lab uses 'adam'",
              WRONG_OPTIMIZER if optimizer is not None else None)
-    if "accuracy" not in keras_models.metric_names(model):
+    if not keras_models.reports_accuracy(model):   # 'accuracy', 'acc', 'categorical_accuracy', CategoricalAccuracy()
         fail(f"the model reports the metrics {keras_models.metric_names(model)}", MISSING_ACCURACY)
 
 
