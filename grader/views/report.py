@@ -92,15 +92,16 @@ def build_report(exercise_id: str, title: str, rows: Iterable[StudentRow], secti
             names[check.id] = check.name
             if check.hint is not None:
                 given.add(check.hint.id)
-                hint_texts[check.hint.id] = check.hint.text
+                known = hint_texts.get(check.hint.id)   # the same text whatever order the students came in
+                hint_texts[check.hint.id] = check.hint.text if known is None else min(known, check.hint.text)
         hints.update(given)
     rates = [(f"{check_id}", passed / total if total else 0.0, total) for check_id, (passed, total) in check_totals.items()]
 
     mean = sum(percentages) / len(percentages) if percentages else 0.0
     median = sorted(percentages)[len(percentages) // 2] if percentages else 0.0
-    status_rows = "".join(f"<tr><td>{_student_text(s, MAX_ID_CHARS)}</td><td>{n}</td></tr>" for s, n in statuses.most_common())
+    status_rows = "".join(f"<tr><td>{_student_text(s, MAX_ID_CHARS)}</td><td>{n}</td></tr>" for s, n in sorted(statuses.items(), key=lambda item: (-item[1], item[0])))
     hint_rows = "".join(f"<tr><td>{n}</td><td><code>{_escape(h)}</code></td><td>{_escape(hint_texts[h])}</td></tr>"
-                        for h, n in hints.most_common(10)) or '<tr><td colspan="3">No hints were given.</td></tr>'
+                        for h, n in sorted(hints.items(), key=lambda item: (-item[1], item[0]))[:10]) or '<tr><td colspan="3">No hints were given.</td></tr>'
     student_rows = "".join(_student_row(row) for row in rows) or '<tr><td colspan="4">No students.</td></tr>'
     check_rows = "".join(f"<tr><td><code>{_escape(c)}</code></td><td>{_escape(names[c])}</td><td>{rate:.0%}</td></tr>"
                          for c, rate, _ in rates)
