@@ -28,7 +28,7 @@ import yaml
 
 from grader.course.model import Exercise
 from grader.feedback.model import Feedback
-from grader.feedback.outcomes import Outcome
+from grader.outcomes import Outcome
 
 CASES_DIR = "cases"
 KINDS = ("mistake", "hostile")

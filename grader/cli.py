@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from grader.course.model import MANIFEST_NAME, Course, Exercise
 from grader.errors import GraderError, UsageError
 from grader.exitcodes import ExitCode, help_text
-from grader.feedback.outcomes import Status
+from grader.outcomes import Status
 from grader.sandbox.launchers import choose_launcher, start_bwrap_probe
 from grader.text import one_line
 

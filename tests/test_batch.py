@@ -297,7 +297,7 @@ def test_csv_cells_never_start_a_formula():
     assert text_cell("alice") == "alice" and text_cell("x\ud800") == "x\ufffd"
     from grader.views.rows import StudentRow
     from grader.feedback.model import Feedback, OutputTail, SubmissionInfo
-    from grader.feedback.outcomes import Outcome, Status
+    from grader.outcomes import Outcome, Status
     from grader.feedback.results import CheckResult
     from grader.sandbox.fake import SCRIPTED
 
@@ -360,7 +360,7 @@ def test_the_seed_needs_the_key_and_the_batch_key_is_private_and_kept(tmp_path):
 def test_feedback_with_a_lone_surrogate_is_written_as_utf8():
     from grader.feedback.bounds import bounded
     from grader.feedback.model import Feedback, OutputTail, SubmissionInfo
-    from grader.feedback.outcomes import Outcome, Status
+    from grader.outcomes import Outcome, Status
     from grader.feedback.results import CheckResult
     from grader.sandbox.launchers import PlainProcessLauncher
 

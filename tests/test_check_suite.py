@@ -11,7 +11,7 @@ import pytest
 
 from conftest import ROOT
 from grader.course.manifest import load_course
-from grader.feedback.outcomes import Outcome, Status
+from grader.outcomes import Outcome, Status
 from grader.grading.engine import grade
 from grader.grading.suite import drop_suites, suite_for
 from grader.sandbox.fake import ScriptedLauncher, returns

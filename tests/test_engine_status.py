@@ -9,7 +9,7 @@ import pytest
 from conftest import ROOT, reference_script, scripted_grading
 from grader.grading.engine import CheckRun, _status, grade
 from grader.course.manifest import load_course
-from grader.feedback.outcomes import Outcome, Status
+from grader.outcomes import Outcome, Status
 from grader.feedback.results import CheckResult
 from grader.sandbox.fake import ScriptedLauncher, ScriptedSession, not_importable, raises
 from grader.sandbox.session import CallStatus, ErrorInfo

@@ -14,7 +14,7 @@ from grader.views.gradescope import to_gradescope
 from grader.views.report import build_report
 from grader.views.rows import StudentRow
 from grader.notebooks.jupyter import feedback_html
-from grader.feedback.outcomes import Outcome
+from grader.outcomes import Outcome
 from grader.views.terminal import OUTCOME_LOOK, render
 from grader.sandbox.fake import compute, grader_bug, times_out
 

@@ -16,7 +16,7 @@ import pytest
 from conftest import ROOT, reference_source, run_grade
 from grader.feedback.bounds import MAX_DOCUMENT_BYTES, MAX_MESSAGE_CHARS, bounded
 from grader.feedback.model import Feedback, OutputTail, SubmissionInfo, schema_errors
-from grader.feedback.outcomes import Isolation, Outcome, Status
+from grader.outcomes import Isolation, Outcome, Status
 from grader.feedback.results import CheckResult, Hint
 from grader.grading.checklib import SHOW_CHARS, show
 

@@ -12,7 +12,7 @@ from importlib import resources
 
 import pytest
 
-from grader.feedback.outcomes import Outcome
+from grader.outcomes import Outcome
 from grader.grading.plugin import INTERNAL_ERROR_MESSAGE, GradingPlugin
 from grader.grading.proxy import SubmissionProxy
 from grader.sandbox.fake import ScriptedSession, grader_bug

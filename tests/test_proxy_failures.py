@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from grader.grading.checklib import SubmissionFailure
-from grader.feedback.outcomes import Limit, Outcome
+from grader.outcomes import Limit, Outcome
 from grader.grading.proxy import SubmissionProxy
 from grader.sandbox.fake import (ScriptedSession, crashes, exits, missing, not_importable, out_of_memory, raises,
                                  returns, stopped_by, times_out)

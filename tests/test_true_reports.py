@@ -20,7 +20,7 @@ from grader.batch.collect import StudentEntry
 from grader.batch.outputs import write_exports
 from grader.batch.runner import in_process_pool, run_batch
 from grader.course.manifest import load_course
-from grader.feedback.outcomes import Limit
+from grader.outcomes import Limit
 from grader.sandbox.fake import ScriptedLauncher, compute, not_importable, stopped_by, times_out
 from grader.sandbox.launchers import bwrap_problem
 from grader.sandbox.session import CallStatus, ErrorInfo

@@ -14,7 +14,7 @@ from typing import Callable
 
 from grader.audit.rewrite import Rewrite, rewrites
 from grader.course.model import Exercise
-from grader.feedback.outcomes import Outcome
+from grader.outcomes import Outcome
 from grader.grading.engine import grade
 from grader.sandbox.session import Launcher
 

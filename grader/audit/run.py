@@ -27,7 +27,7 @@ from grader.cases import Case, cases_of, mismatches
 from grader.grading.checklib import load_module
 from grader.course.model import Exercise
 from grader.grading.engine import grade
-from grader.feedback.outcomes import Status
+from grader.outcomes import Status
 from grader.sandbox.session import Launcher
 
 AUDIT_SEED = 20261121           # mutants are graded with this seed (and the probes recorded under RECORD_SEEDS)

@@ -29,7 +29,7 @@ from grader.course.model import Exercise
 from grader.grading.engine import file_sha256, seed_for
 from grader.errors import UsageError
 from grader.feedback.model import Feedback, write_json_atomically
-from grader.feedback.outcomes import Status
+from grader.outcomes import Status
 from grader.sandbox.session import Launcher
 
 FEEDBACK_DIR = "feedback"

@@ -22,7 +22,7 @@ from pathlib import Path
 from grader.course.model import Exercise
 from grader.exitcodes import ExitCode
 from grader.feedback.model import write_json_atomically
-from grader.feedback.outcomes import Status
+from grader.outcomes import Status
 
 ROOT_VARIABLE = "AUTOGRADER_ROOT"
 DEFAULT_ROOT = "/autograder"

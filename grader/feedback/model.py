@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import UsageError
-from grader.feedback.outcomes import Isolation, Limit, Outcome, Status
+from grader.outcomes import Isolation, Limit, Outcome, Status
 from grader.feedback.results import CheckResult, Hint
 
 SCHEMA_VERSION = "1.2"          # 1.1: the outcome internal_error; 1.2: timing.student_s and timing.grader_s

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from grader.feedback.outcomes import Limit, Outcome
+from grader.outcomes import Limit, Outcome
 
 
 @dataclass(frozen=True)

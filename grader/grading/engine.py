@@ -24,13 +24,13 @@ from grader import __version__
 from grader.course.model import Exercise, Limits
 from grader.feedback.bounds import bounded
 from grader.feedback.model import Feedback, OutputTail, SubmissionInfo, schema_errors
-from grader.feedback.outcomes import Outcome, Status
+from grader.outcomes import Outcome, Status
 from grader.grading.checkrun import CheckRun
 from grader.labcode.folder import FolderRefused
 from grader.labcode.handin import Prepared, prepare
 from grader.labcode.snapshot import TooLarge, snapshot, too_large
 from grader.grading.proxy import Session, SubmissionProxy, failure_for, line_of_file
-from grader.feedback.outcomes import Isolation
+from grader.outcomes import Isolation
 from grader.sandbox.launchers import choose_launcher
 from grader.sandbox.session import Launcher, RefusedSubmission, SandboxSession, SessionReport
 

@@ -22,7 +22,7 @@ import pytest
 
 from grader.grading.checklib import load_module
 from grader.grading.verdicts import CheckFailed, SubmissionFailure
-from grader.feedback.outcomes import Limit, Outcome
+from grader.outcomes import Limit, Outcome
 from grader.grading.proxy import SubmissionProxy
 from grader.feedback.results import CheckResult
 

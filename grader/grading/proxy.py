@@ -12,7 +12,7 @@ from typing import Any, Callable, Protocol
 from grader.feedback.results import Hint
 from grader.grading.verdicts import SubmissionFailure
 from grader.labcode.signatures import Signature, keyword_arguments
-from grader.feedback.outcomes import Outcome
+from grader.outcomes import Outcome
 from grader.sandbox.session import CallResult, CallStatus, ErrorInfo, SessionReport
 
 

@@ -15,7 +15,7 @@ from grader.cases import CaseFileError, cases_of, mismatches
 from grader.course.model import Course, Exercise
 from grader.grading.engine import grade
 from grader.feedback.model import Feedback, schema_errors
-from grader.feedback.outcomes import Outcome, Status
+from grader.outcomes import Outcome, Status
 from grader.sandbox.session import Launcher
 
 VALIDATION_SEEDS = (None, 20261121)   # the file's own seed, then a fixed second one

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import NoReturn
 
-from grader.feedback.outcomes import Outcome
+from grader.outcomes import Outcome
 from grader.feedback.results import Hint
 
 

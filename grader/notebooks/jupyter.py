@@ -11,7 +11,7 @@ from pathlib import Path
 
 from grader.course.model import Exercise
 from grader.feedback.model import Feedback
-from grader.feedback.outcomes import Outcome
+from grader.outcomes import Outcome
 from grader.views.terminal import OUTCOME_LOOK
 from grader.text import printable
 

@@ -212,7 +212,7 @@ def run_check(exercise_id: str, check_id: str, namespace: dict) -> None:
     import grader
     from grader.grading.engine import grade
     from grader.course.manifest import find_course
-    from grader.feedback.outcomes import Outcome
+    from grader.outcomes import Outcome
 
     exercise = find_course(Path.cwd(), Path(grader.__file__).resolve().parent.parent).exercise(exercise_id)
     parts = []

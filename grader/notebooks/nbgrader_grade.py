@@ -33,7 +33,7 @@ from grader.batch.runner import GRADEBOOK_NAME, run_batch
 from grader.course.model import Course, Exercise
 from grader.errors import UsageError
 from grader.feedback.model import Feedback, FeedbackError, read_feedback
-from grader.feedback.outcomes import Status
+from grader.outcomes import Status
 from grader.notebooks.nbgrader_export import exercise_checks, grade_cell_id
 from grader.text import one_line
 

@@ -20,7 +20,7 @@ from typing import IO, Protocol
 import grader
 from grader.course.model import Limits
 from grader.errors import UsageError
-from grader.feedback.outcomes import Isolation
+from grader.outcomes import Isolation
 from grader.sandbox import seccomp
 from grader.sandbox.confine import CONFINEMENT_FAILED
 from grader.sandbox.guard import Guard, Watchdog, kill_group, make_guard

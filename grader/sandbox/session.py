@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from grader.course.model import Limit, Limits
 from grader.sandbox import wire
 from grader.sandbox.guard import Guard, kill_group
-from grader.feedback.outcomes import Isolation
+from grader.outcomes import Isolation
 from grader.sandbox.launchers import SETUP_EXIT_MEANINGS, ChildProcess, ChildSpec, PlainProcessLauncher, Spawned
 from grader.sandbox.output import TailBuffer, drain
 

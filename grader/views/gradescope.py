@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from grader.feedback.model import Feedback
-from grader.feedback.outcomes import Outcome, Status
+from grader.outcomes import Outcome, Status
 
 _VISIBILITY = {"public": "visible", "hidden": "after_published"}
 

@@ -8,7 +8,7 @@ from typing import Any, Iterable
 
 from grader.text import one_line
 from grader.views.rows import MAX_NOTE_CHARS, StudentRow
-from grader.feedback.outcomes import Outcome, Status
+from grader.outcomes import Outcome, Status
 
 BAR_HEIGHT = 22
 CHART_WIDTH = 640

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from grader.feedback.model import Feedback
-from grader.feedback.outcomes import Limit, Outcome, Status
+from grader.outcomes import Limit, Outcome, Status
 from grader.feedback.results import CheckResult
 from grader.text import one_line
 

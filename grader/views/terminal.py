@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from grader.feedback.model import Feedback
-from grader.feedback.outcomes import Outcome, Status
+from grader.outcomes import Outcome, Status
 from grader.text import printable
 
 

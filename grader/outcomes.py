@@ -1,4 +1,4 @@
-"""The closed sets the feedback speaks in: a check's verdict, a grading's status, the limit that stopped a call.
+"""The closed sets every layer speaks in (sandbox, grading, feedback): a check's verdict, a grading's status, the limit that stopped a call.
 
 The feedback schema lists the same values; a test keeps the two in step.
 """
