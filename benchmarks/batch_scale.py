@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from grade_throughput import PeakMemory  # noqa: E402
-from grader.cases import cases_of  # noqa: E402
+from grader.audit.cases import cases_of  # noqa: E402
 from grader.course.manifest import load_course  # noqa: E402
 from grader.feedback.model import schema_errors  # noqa: E402
 

@@ -46,7 +46,7 @@ from grader.sandbox.launchers import BwrapLauncher, scrubbed_environment  # noqa
 EXERCISE_ID = "02_backprop"
 KERAS_ID = "05_keras_regression"
 # The named mistakes and attacks are the exercise's case files (solutions/NN/cases), each with its expected verdict.
-from grader.cases import cases_of  # noqa: E402
+from grader.audit.cases import cases_of  # noqa: E402
 QUICK_ATTACKS = ("hostile_exits_the_process", "hostile_lying_equality", "hostile_patches_numpy_and_prints_a_pass",
                  "hostile_segfault")   # attacks that end on their own: loops and bombs measure the limits, not speed
 
@@ -174,20 +174,21 @@ _WORKER_LAUNCHER = None
 _WORKER_EXERCISE = EXERCISE_ID
 
 
-def _preload(exercise_id: str) -> str:
-    exercise = exercise_of(exercise_id)
-    return "numpy,tensorflow" if "tensorflow" in exercise.requires else "numpy"
+def _preload(exercise_id: str) -> tuple[str, ...]:
+    from grader.sandbox.policy import preload_for
+
+    return preload_for(exercise_of(exercise_id).requires)
 
 
 def _warm_worker_init(exercise_id: str) -> None:
     global _WORKER_LAUNCHER, _WORKER_EXERCISE
-    from grader.sandbox.warm import ZygoteLauncher
+    from grader.sandbox.warm_launcher import WarmTemplateLauncher
 
     from grader.feedback.model import compile_validation
     from grader.grading.engine import collect_checks
 
     _WORKER_EXERCISE = exercise_id
-    _WORKER_LAUNCHER = ZygoteLauncher(preload=_preload(exercise_id))
+    _WORKER_LAUNCHER = WarmTemplateLauncher(preload=_preload(exercise_id))
     exercise = exercise_of(exercise_id)
     _WORKER_LAUNCHER.warm_up(exercise.limits)   # as grade batch's workers do
     collect_checks(exercise)
@@ -239,10 +240,10 @@ def measure(paths: list[Path], exercise_id: str, jobs: int) -> list[Row]:
                     lambda: engine_sequential(paths, BwrapLauncher(), exercise_id)))
 
     def warm_sequential():
-        from grader.sandbox.warm import ZygoteLauncher
+        from grader.sandbox.warm_launcher import WarmTemplateLauncher
         from grader.feedback.model import compile_validation
 
-        launcher = ZygoteLauncher(preload=_preload(exercise_id))
+        launcher = WarmTemplateLauncher(preload=_preload(exercise_id))
         compile_validation()   # as a batch worker does
         try:
             return engine_sequential(paths, launcher, exercise_id)

@@ -208,7 +208,7 @@ def _which_file(script: Path, notebook: Path, max_bytes: int) -> tuple[Path | No
     """Which of the exercise's .py file and its notebook holds the student's work, judged by their code (a
     notebook that was only opened and saved is newer, not changed), and why; None when both hold different work.
     Files larger than `max_bytes` (more than grading reads) are not read here."""
-    from grader.notebooks.reader import NotebookError, notebook_cells
+    from grader.labcode.notebook import NotebookError, notebook_cells
 
     if not notebook.is_file():
         return script, f"there is no {notebook.name}"
@@ -288,7 +288,7 @@ def _run_grade(argv: list[str]) -> ExitCode:
 
 
 def _run_validate(argv: list[str]) -> ExitCode:
-    from grader.grading.validate import validate_course
+    from grader.audit.validate import validate_course
 
     options = _validate_parser().parse_args(argv)
     course = find_course(options.course)
@@ -317,7 +317,7 @@ def _run_batch(argv: list[str]) -> ExitCode:
     from grader.batch.collect import collect
     from grader.batch.outputs import write_exports
     from grader.batch.runner import run_batch
-    from grader.batch.safezip import extract
+    from grader.labcode.safezip import extract
     from grader.cluster.connect import connected, target_of, workers_note
     from grader.sandbox.launchers import BwrapLauncher, choose_launcher
     from grader.similarity import command as similarity

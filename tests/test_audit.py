@@ -11,7 +11,7 @@ from conftest import ROOT, run_grade
 from grader.audit.equivalence import Answer, Probe
 from grader.audit.mutate import MODEL_LEVEL, baseline, mutants
 from grader.audit.run import _Judge
-from grader.cases import Case, CaseFileError, ExpectedCheck, load_case
+from grader.audit.cases import Case, CaseFileError, ExpectedCheck, load_case
 from grader.course.manifest import load_course
 
 

@@ -19,7 +19,7 @@ import pytest
 
 from conftest import ROOT, reference_source, run_grade
 from grader.batch.collect import collect, student_id
-from grader.batch.safezip import UnsafeArchive, extract
+from grader.labcode.safezip import UnsafeArchive, extract
 from grader.errors import UsageError
 from grader.feedback.model import schema_errors
 from grader.course.manifest import load_course

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from grader import cli
-from grader.batch.safezip import UnsafeArchive
+from grader.labcode.safezip import UnsafeArchive
 from grader.errors import CourseInvalid, GraderError, UsageError
 from grader.exitcodes import ExitCode
 from grader.course.manifest import CourseNotFound, ManifestError, ManifestProblem

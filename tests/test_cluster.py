@@ -24,7 +24,7 @@ import pytest
 from conftest import ROOT, reference_source
 from dask_cluster import LocalCluster, make_certificates
 from grader.batch.runner import Job
-from grader.cases import cases_of
+from grader.audit.cases import cases_of
 from grader.cluster.address import TlsFiles, cluster_target
 from grader.cluster.dispatch import NotItsFeedback, accept
 from grader.cluster.payload import SentFile, UnsafeItem, WorkItem, materialize, submission_files

@@ -8,7 +8,7 @@ checks it fails must score 0, and the mistakes these tests have always named kee
 import pytest
 
 from conftest import ROOT, run_grade
-from grader.cases import cases_of, mismatches
+from grader.audit.cases import cases_of, mismatches
 from grader.course.manifest import load_course
 from grader.feedback.model import Feedback
 

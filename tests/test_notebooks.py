@@ -7,7 +7,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from conftest import ROOT, reference_source, run_grade
-from grader.notebooks.reader import notebook_source
+from grader.labcode.notebook import notebook_source
 
 REFERENCE = reference_source("02_backprop")
 
@@ -191,14 +191,14 @@ DEEP_CELLS = {
 @pytest.mark.parametrize("keep", ["definitions", "all"])
 @pytest.mark.parametrize("cell", DEEP_CELLS.values(), ids=DEEP_CELLS.keys())
 def test_a_cell_too_deep_for_the_parser_is_named_in_a_notebook_error(cell, keep):
-    from grader.notebooks.reader import NotebookError
+    from grader.labcode.notebook import NotebookError
 
     with pytest.raises(NotebookError, match="cell 2 is too deeply nested for Python to read"):
         notebook_source_of(["def f():\n    return 1", cell], keep=keep)
 
 
 def test_a_file_of_nested_brackets_is_not_a_notebook(tmp_path):
-    from grader.notebooks.reader import NotebookError, read_notebook
+    from grader.labcode.notebook import NotebookError, read_notebook
 
     path = tmp_path / "deep.ipynb"
     path.write_text("[" * 100_000 + "]" * 100_000)
@@ -207,7 +207,7 @@ def test_a_file_of_nested_brackets_is_not_a_notebook(tmp_path):
 
 
 def test_a_number_too_long_for_json_is_reported_as_invalid_json(tmp_path):
-    from grader.notebooks.reader import NotebookError, read_notebook
+    from grader.labcode.notebook import NotebookError, read_notebook
 
     path = tmp_path / "long.ipynb"
     path.write_text('{"cells": [], "x": ' + "9" * 5000 + "}")
@@ -288,7 +288,7 @@ def test_cells_that_do_not_parse_are_named_among_the_left_out_cells():
 
 
 def test_a_notebook_whose_only_definitions_do_not_parse_says_so():
-    from grader.notebooks.reader import NotebookError
+    from grader.labcode.notebook import NotebookError
 
     with pytest.raises(NotebookError, match=r"define nothing to grade .*cell 1 does not parse: SyntaxError on line 1"):
         notebook_source_of(["x = (", "print(1)"])

@@ -23,7 +23,7 @@ from grader.audit.equivalence import (Behaviour, Probe, RecordingLauncher, agree
                                       skeleton, stable, widen)
 from grader.audit.fairness import RewriteResult, audit_rewrites
 from grader.audit.mutate import MODEL_LEVEL, Mutant, baseline, mutants
-from grader.cases import Case, cases_of, mismatches
+from grader.audit.cases import Case, cases_of, mismatches
 from grader.grading.checklib import load_module
 from grader.course.model import Exercise
 from grader.grading.engine import grade

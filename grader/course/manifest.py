@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from grader.feedback._jsonschema import jsonschema
+from grader.jsonschema_quick import jsonschema
 import yaml
 
 from grader.course.model import HIDDEN_CHECKS, MANIFEST_NAME, PUBLIC_CHECKS, Course, Exercise, Limits

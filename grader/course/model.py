@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
 from pathlib import Path
+
+from grader.outcomes import Limit  # noqa: F401  (the limits below name these; course users import it from here too)
 
 PUBLIC_CHECKS = "public_checks.py"
 HIDDEN_CHECKS = "hidden_checks.py"
 MANIFEST_NAME = "course.yaml"
-
-
-class Limit(str, Enum):
-    """A resource limit of the sandbox that can stop a submission's call; named in the check's feedback."""
-
-    WALL_TIME = "wall_time"          # one call's wall-clock time
-    GRADING_TIME = "grading_time"    # the whole grading's wall-clock time
-    CPU_TIME = "cpu_time"
-    MEMORY = "memory"
-    PROCESSES = "processes"          # processes and threads of the child's tree
-    FILE_SIZE = "file_size"          # the largest file the child may write
-    SCRATCH_SPACE = "scratch_space"  # the child's private writable space
 
 
 @dataclass(frozen=True)

@@ -190,7 +190,7 @@ def feedback_schema() -> dict[str, Any]:
 @lru_cache(maxsize=None)
 def _validator() -> Any:
     """jsonschema, imported when a document is first checked: not before a student's sandbox starts."""
-    from grader.feedback._jsonschema import jsonschema
+    from grader.jsonschema_quick import jsonschema
 
     return jsonschema.Draft202012Validator(feedback_schema(), format_checker=jsonschema.FormatChecker())
 

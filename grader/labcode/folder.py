@@ -4,7 +4,7 @@ Bounded like any archive: at most MAX_FILES files and the exercise's file size l
 not followed; a zip is unpacked with the batch's safe extraction under the same bounds, and a zip with a
 member that could not be unpacked (a link, a path leaving the zip) is refused. A folder (or zip) holding
 nothing but one folder is that folder. Helper modules travel into the sandbox as text inside one
-read-only bundle (`grader.sandbox.bundle`); nothing here runs them. Single `grade`, `grade batch`, the
+read-only bundle (`grader.sandbox.packed_folder`); nothing here runs them. Single `grade`, `grade batch`, the
 cluster and the similarity report all open submissions here, so they agree on what a folder holds.
 """
 
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from grader.batch.safezip import UnsafeArchive, extract
+from grader.labcode.safezip import UnsafeArchive, extract
 
 MAX_FILES = 64
 MAX_NESTING = 8   # folders holding one folder each, descended before giving up

@@ -19,8 +19,8 @@ from grader.labcode.folder import Folder, FolderRefused, is_folder_submission, o
 from grader.labcode.program import SCRIPT_CELL, Cell, GradedModule, TooLargeToRead, UnreadableCell, build_module, parsed
 from grader.labcode.signatures import Signature, signatures, signatures_of_file
 from grader.labcode.spellings import old_spellings
-from grader.notebooks.reader import NotebookError, notebook_source
-from grader.sandbox import bundle
+from grader.labcode.notebook import NotebookError, notebook_source
+from grader.sandbox import packed_folder
 
 Inspect = Callable[[Path, int], tuple[SubmissionInfo, "str | None"]]
 MAX_LISTED = 12
@@ -103,11 +103,11 @@ def prepare(exercise: Exercise, submission: Path, workspace: Path, inspect: Insp
         module_path = workspace / (entry.name if entry.suffix == ".py" else exercise.entry)
         module_path.write_text(module.text, encoding="utf-8")
     else:
-        data = bundle.encode(exercise.entry, module.text, folder.helpers)
+        data = packed_folder.pack(exercise.entry, module.text, folder.helpers)
         if len(data) > max_kib * 1024:   # the sandbox reads at most this much of the one file it gets
             return Prepared(info, f"the folder's code is more than {max_kib / 1024:g} MB; hand in your code and its "
                                   "helper modules only", expected=expected)
-        module_path = workspace / (Path(exercise.entry).stem + bundle.SUFFIX)
+        module_path = workspace / (Path(exercise.entry).stem + packed_folder.SUFFIX)
         module_path.write_bytes(data)
     tree = parsed(module.text)   # once, for the notes, the syntax check and the signatures
     notes = reading_notes(module, keep, tree)

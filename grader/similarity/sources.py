@@ -17,7 +17,7 @@ from pathlib import Path
 
 from grader.course.model import Exercise
 from grader.labcode.program import KEEP_ALL
-from grader.notebooks.reader import NotebookError, notebook_source
+from grader.labcode.notebook import NotebookError, notebook_source
 from grader.similarity.budget import DEFAULT, SOURCE_BYTES, Budget, cut_text, size
 
 INDEPENDENT_DIR = "independent"   # solutions/ID/independent/*.py: correct solutions written independently

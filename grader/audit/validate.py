@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator
 
-from grader.cases import CaseFileError, cases_of, mismatches
+from grader.audit.cases import CaseFileError, cases_of, mismatches
 from grader.course.model import Course, Exercise
 from grader.grading.engine import grade
 from grader.feedback.model import Feedback, schema_errors
