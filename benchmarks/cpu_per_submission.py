@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from grade_throughput import exercise_of, make_submissions, naive_one  # noqa: E402
 from grader.feedback.model import compile_validation  # noqa: E402
 from grader.grading.engine import collect_checks, grade  # noqa: E402
-from grader.sandbox.warm import ZygoteLauncher  # noqa: E402
+from grader.sandbox.warm_launcher import WarmTemplateLauncher  # noqa: E402
 
 
 class CpuGroup:
@@ -92,7 +92,7 @@ def main() -> int:
                 naive_one(path, options.exercise)
             naive = (children_cpu() - before) / options.naive
 
-            launcher = ZygoteLauncher()
+            launcher = WarmTemplateLauncher()
             try:
                 collect_checks(exercise)
                 compile_validation()   # as a batch worker does

@@ -28,7 +28,8 @@ from grader.audit.rewrite import rewrites  # noqa: E402
 from grader.course.manifest import load_course  # noqa: E402
 from grader.grading import checklib  # noqa: E402
 from grader.grading.engine import grade  # noqa: E402
-from grader.sandbox.warm import ZygoteLauncher  # noqa: E402
+from grader.sandbox.policy import preload_for  # noqa: E402
+from grader.sandbox.warm_launcher import WarmTemplateLauncher  # noqa: E402
 
 
 class Margins:
@@ -107,7 +108,7 @@ def main() -> int:
     print(f"{'exercise':26} {'sources':>7} {'seeds':>5} {'gradings':>8} {'losses':>6} {'worst margin':>12}  seconds")
     for exercise in chosen:
         keras = "tensorflow" in exercise.requires
-        launcher = ZygoteLauncher(preload="numpy,tensorflow" if keras else "numpy")
+        launcher = WarmTemplateLauncher(preload=preload_for(exercise.requires))
         margins.worst.clear()
         try:
             result = run(exercise, launcher, options.keras_seeds if keras else options.seeds, options.rewrites, margins)

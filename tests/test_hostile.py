@@ -25,7 +25,7 @@ from grader.grading.engine import grade
 from grader.feedback.model import schema_errors
 from grader.course.manifest import load_course
 from grader.sandbox.launchers import BwrapLauncher, PlainProcessLauncher, bwrap_problem
-from grader.sandbox.warm import ZygoteLauncher
+from grader.sandbox.warm_launcher import WarmTemplateLauncher
 
 EXERCISE = load_course(ROOT / "course.yaml").exercise("02_backprop")
 TRAIN_CHECKS = {"public/train_worked_example", "hidden/train_random", "hidden/train_stops_at_threshold"}
@@ -292,7 +292,7 @@ LAUNCHERS = [pytest.param("bwrap", marks=needs_bwrap, id="bwrap"), pytest.param(
 def warm_launcher():
     """One template for the whole module: every hostile submission meets the same warm template,
     as in a batch, and the honest submission after each must still earn full marks."""
-    launcher = ZygoteLauncher()
+    launcher = WarmTemplateLauncher()
     yield launcher
     launcher.close()
 

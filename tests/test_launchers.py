@@ -9,7 +9,7 @@ import pytest
 from grader.course.model import Limits
 from grader.sandbox import launchers
 from grader.sandbox.launchers import BwrapLauncher, PlainProcessLauncher, WeakIsolationRefused, bwrap_problem, choose_launcher
-from grader.sandbox.warm import ZygoteLauncher
+from grader.sandbox.warm_launcher import WarmTemplateLauncher
 from grader.sandbox.session import CallStatus, SandboxSession
 
 needs_bwrap = pytest.mark.skipif(bwrap_problem() is not None, reason=f"needs bubblewrap: {bwrap_problem()}")
@@ -72,7 +72,7 @@ LIMITS = Limits(call_seconds=3, total_seconds=60, memory_mb=256, max_processes=3
 
 def strong_launchers():
     return [pytest.param(BwrapLauncher, marks=needs_bwrap, id="bwrap"),
-            pytest.param(ZygoteLauncher, marks=needs_bwrap, id="warm")]
+            pytest.param(WarmTemplateLauncher, marks=needs_bwrap, id="warm")]
 
 
 @pytest.fixture
@@ -143,7 +143,7 @@ def test_the_sandbox_sees_neither_the_course_nor_home(submission, make):
 
 @needs_bwrap
 def test_a_warm_template_leaves_nothing_for_the_next_submission(submission):
-    launcher = ZygoteLauncher(restart_after=3)
+    launcher = WarmTemplateLauncher(restart_after=3)
     try:
         with SandboxSession(submission, LIMITS, launcher) as session:
             assert "leftover" in session.call("leave_file", ("leftover",)).value

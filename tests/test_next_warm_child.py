@@ -1,6 +1,6 @@
-"""The warm template prepares the next child while the current submission is graded (fork, private rooms,
-lock-down ahead of time); each prepared child serves exactly one submission, sees only its bytes, and one
-that cannot be used is replaced by a child forked on the spot."""
+"""The warm template forks the next child ahead of time, while the current submission is graded (fork, private
+namespaces, lock-down); each next child serves exactly one submission, sees only its bytes, and one that cannot be
+used is replaced by a child forked on the spot."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import pytest
 from grader.course.model import Limits
 from grader.sandbox.launchers import BwrapLauncher, bwrap_problem
 from grader.sandbox.session import SandboxSession
-from grader.sandbox.warm import ZygoteLauncher
+from grader.sandbox.warm_launcher import WarmTemplateLauncher
 
 needs_bwrap = pytest.mark.skipif(bwrap_problem() is not None, reason=f"needs bubblewrap: {bwrap_problem()}")
 
@@ -46,27 +46,27 @@ def student(tmp_path: Path, mark: str) -> Path:
 @contextlib.contextmanager
 def fresh_template():
     """A warm template of the test's own, closed afterwards."""
-    launcher = ZygoteLauncher()
+    launcher = WarmTemplateLauncher()
     try:
         yield launcher
     finally:
         launcher.close()
 
 
-def template_children(launcher: ZygoteLauncher) -> list[int]:
-    zygote = launcher._zygote
-    assert zygote is not None
-    return [int(pid) for pid in Path(f"/proc/{zygote.host_pid}/task/{zygote.host_pid}/children").read_text().split()]
+def template_children(launcher: WarmTemplateLauncher) -> list[int]:
+    template = launcher._template
+    assert template is not None
+    return [int(pid) for pid in Path(f"/proc/{template.host_pid}/task/{template.host_pid}/children").read_text().split()]
 
 
-def prepared_children(launcher: ZygoteLauncher, besides: int) -> list[int]:
+def next_children(launcher: WarmTemplateLauncher, besides: int) -> list[int]:
     """The template's children other than `besides`, a child that may not have been reaped yet."""
     for _ in range(500):
         pids = [pid for pid in template_children(launcher) if pid != besides]
         if pids:
             return pids
         time.sleep(0.01)
-    raise AssertionError("the template prepared no child for the next submission")
+    raise AssertionError("the template forked no child ahead for the next submission")
 
 
 def wait_until_dead(pid: int) -> None:
@@ -81,8 +81,8 @@ def wait_until_dead(pid: int) -> None:
 
 
 @needs_bwrap
-def test_each_submission_gets_a_child_prepared_for_it_alone(tmp_path):
-    launcher = ZygoteLauncher()
+def test_each_submission_gets_a_child_forked_ahead_for_it_alone(tmp_path):
+    launcher = WarmTemplateLauncher()
     try:
         seen, pids = [], []
         for mark in ("a", "b", "c", "d"):
@@ -90,7 +90,7 @@ def test_each_submission_gets_a_child_prepared_for_it_alone(tmp_path):
                 assert session.call("leave").value is True
                 seen.append(session.call("look").value)
                 pids.append(session._child.process.pid)
-        assert launcher.prepared_spawns == 3, "only the template's first child may be forked on the spot"
+        assert launcher.children_forked_ahead == 3, "only the template's first child may be forked on the spot"
     finally:
         launcher.close()
     assert len(set(pids)) == 4
@@ -103,13 +103,13 @@ def test_each_submission_gets_a_child_prepared_for_it_alone(tmp_path):
 
 
 @needs_bwrap
-def test_a_prepared_child_that_died_or_does_not_fit_is_replaced(tmp_path):
-    launcher = ZygoteLauncher()
+def test_a_next_child_that_died_or_does_not_fit_is_replaced(tmp_path):
+    launcher = WarmTemplateLauncher()
     try:
         with SandboxSession(student(tmp_path, "a"), Limits(), launcher) as session:
             assert session.call("look").value["mark"] == "a"
             first = session._child.process.pid
-        for pid in prepared_children(launcher, besides=first):   # the child prepared for the next submission
+        for pid in next_children(launcher, besides=first):   # the child forked ahead for the next submission
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
@@ -117,14 +117,14 @@ def test_a_prepared_child_that_died_or_does_not_fit_is_replaced(tmp_path):
             wait_until_dead(pid)
         with SandboxSession(student(tmp_path, "b"), Limits(), launcher) as session:
             assert session.call("look").value["mark"] == "b"
-        assert launcher.prepared_spawns == 0
-        roomier = replace(Limits(), scratch_mb=Limits().scratch_mb * 2)   # its rooms were made for other limits
-        with SandboxSession(student(tmp_path, "c"), roomier, launcher) as session:
+        assert launcher.children_forked_ahead == 0
+        larger = replace(Limits(), scratch_mb=Limits().scratch_mb * 2)   # its tmpfs mounts were made for other limits
+        with SandboxSession(student(tmp_path, "c"), larger, launcher) as session:
             assert session.call("look").value["mark"] == "c"
-        assert launcher.prepared_spawns == 0
-        with SandboxSession(student(tmp_path, "d"), roomier, launcher) as session:
+        assert launcher.children_forked_ahead == 0
+        with SandboxSession(student(tmp_path, "d"), larger, launcher) as session:
             assert session.call("look").value["mark"] == "d"
-        assert launcher.prepared_spawns == 1
+        assert launcher.children_forked_ahead == 1
     finally:
         launcher.close()
 
@@ -139,7 +139,7 @@ def memory_limit_of(guard) -> int:
 
 @needs_bwrap
 def test_the_next_child_is_in_its_cgroups_before_its_submission_comes_and_only_with_its_own_limits(tmp_path):
-    launcher = ZygoteLauncher()
+    launcher = WarmTemplateLauncher()
     try:
         for mark, memory_mb in (("a", 512), ("b", 512), ("c", 768), ("d", 768)):
             limits = replace(Limits(), memory_mb=memory_mb)
@@ -151,7 +151,7 @@ def test_the_next_child_is_in_its_cgroups_before_its_submission_comes_and_only_w
                 assert all(str(pid) in procs.read_text().split() for procs in guard.procs_files)
                 assert memory_limit_of(guard) == memory_mb * 2**20
         # b and d found their child already joined; c's child was joined ahead with a's limits and moved.
-        assert launcher.prejoined_spawns == 2
+        assert launcher.children_joined_ahead == 2
     finally:
         launcher.close()
 
@@ -221,7 +221,7 @@ def test_the_init_of_a_childs_pid_namespace_ignores_the_students_signals(tmp_pat
     path = tmp_path / "poker.py"
     path.write_text(INIT_POKER)
     with fresh_template() as launcher:
-        for _ in range(2):   # forked on the spot, then prepared ahead of time
+        for _ in range(2):   # forked on the spot, then forked ahead of time
             with SandboxSession(path, Limits(), launcher) as session:
                 assert session.call("poke").value == 7
 
@@ -271,12 +271,12 @@ PROC_LOOKER = textwrap.dedent('''
 
 @needs_bwrap
 def test_each_warm_child_sees_only_its_own_processes_and_its_own_network(tmp_path):
-    """A warm child once saw the template's pid namespace in /proc (the template, its init, the next prepared
+    """A warm child once saw the template's pid namespace in /proc (the template, its init, the next
     child) and shared its network namespace (TIME_WAIT entries outlived a child)."""
     path = tmp_path / "looker.py"
     path.write_text(PROC_LOOKER)
     with fresh_template() as launcher:
-        for _ in range(3):   # forked on the spot, then prepared ahead of time
+        for _ in range(3):   # forked on the spot, then forked ahead of time
             with SandboxSession(path, Limits(), launcher) as session:
                 seen = session.call("processes")
                 assert seen.ok, seen
@@ -284,4 +284,4 @@ def test_each_warm_child_sees_only_its_own_processes_and_its_own_network(tmp_pat
                 network = session.call("sockets")
                 assert network.ok, network
                 assert network.value["lines"] == [] and network.value["interfaces"] == ["lo"], network.value
-        assert launcher.prepared_spawns == 2
+        assert launcher.children_forked_ahead == 2

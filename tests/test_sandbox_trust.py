@@ -22,7 +22,7 @@ from grader.course.manifest import load_course
 from grader.sandbox import seccomp
 from grader.sandbox.guard import process_tree
 from grader.sandbox.launchers import SANDBOX_UID, BwrapLauncher, bwrap_problem
-from grader.sandbox.warm import ZygoteLauncher
+from grader.sandbox.warm_launcher import WarmTemplateLauncher
 from grader.sandbox.session import SandboxSession
 
 needs_bwrap = pytest.mark.skipif(bwrap_problem() is not None, reason=f"needs bubblewrap: {bwrap_problem()}")
@@ -117,9 +117,9 @@ PROBE = textwrap.dedent('''
 
 @pytest.fixture(params=["bwrap", "bwrap-warm"])
 def launcher(request):
-    made = BwrapLauncher() if request.param == "bwrap" else ZygoteLauncher()
+    made = BwrapLauncher() if request.param == "bwrap" else WarmTemplateLauncher()
     yield made
-    if isinstance(made, ZygoteLauncher):
+    if isinstance(made, WarmTemplateLauncher):
         made.close()
         assert made.cold_because is None, "the warm template fell back to cold sandboxes"
 
@@ -149,8 +149,8 @@ def test_student_code_runs_unprivileged_without_capabilities(launcher, probe):
         status = session.call("status").value
         process = session._child.process
         sandbox_pids = process_tree(process.pid)
-        if isinstance(launcher, ZygoteLauncher):
-            sandbox_pids += process_tree(launcher._zygote.process.pid)
+        if isinstance(launcher, WarmTemplateLauncher):
+            sandbox_pids += process_tree(launcher._template.process.pid)
         uids = host_uids(sandbox_pids)
     assert status["NoNewPrivs"] == "1" and status["Seccomp"] == "2"
     for key in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):
@@ -205,7 +205,7 @@ def test_a_read_only_folder_under_tmp_stays_visible_in_a_warm_child(tmp_path, mo
     (folder / "marker.txt").write_text("still here")
     binds = BwrapLauncher.host_binds
     monkeypatch.setattr(BwrapLauncher, "host_binds", lambda self: [*binds(self), (str(folder), "/tmp/grader-test-course/.venv")])
-    launcher = ZygoteLauncher()
+    launcher = WarmTemplateLauncher()
     try:
         for _ in range(2):
             with SandboxSession(probe, Limits(), launcher) as session:
@@ -310,14 +310,14 @@ def test_a_hostile_student_in_a_warm_template_changes_nothing_for_the_next_ones(
         paths[name] = tmp_path / f"{name}.py"
         paths[name].write_text(source)
 
-    shared = ZygoteLauncher()
+    shared = WarmTemplateLauncher()
     try:
         together = {name: grade(EXERCISE, path, seed=7, launcher=shared, cells="all") for name, path in paths.items()}
     finally:
         shared.close()
     alone = {}
     for name in ("spy", "stub", "correct"):
-        fresh = ZygoteLauncher()
+        fresh = WarmTemplateLauncher()
         try:
             alone[name] = grade(EXERCISE, paths[name], seed=7, launcher=fresh, cells="all")
         finally:
@@ -339,7 +339,7 @@ def test_what_the_hostile_file_could_do_inside_its_own_sandbox(tmp_path):
     """The planter's own view: writes outside the private tmpfs and ptrace of init were refused."""
     path = tmp_path / "planter.py"
     path.write_text(PLANTER + "\ndef planted():\n    return PLANTED\n")
-    launcher = ZygoteLauncher()
+    launcher = WarmTemplateLauncher()
     try:
         with SandboxSession(path, Limits(), launcher) as session:
             planted = session.call("planted").value
@@ -349,7 +349,7 @@ def test_what_the_hostile_file_could_do_inside_its_own_sandbox(tmp_path):
         assert planted[attempt] != "done", (attempt, planted)
     assert planted["ptrace_init"] == "refused"
     for attempt in ("tmp_file", "shm_file", "sysv_shm"):
-        assert planted[attempt] == "done", (attempt, planted)   # its own rooms work: they just do not outlive it
+        assert planted[attempt] == "done", (attempt, planted)   # its own tmpfs mounts work: they just do not outlive it
 
 
 DAEMON = textwrap.dedent('''
@@ -378,7 +378,7 @@ def test_a_process_left_running_never_meets_the_next_child(tmp_path, probe):
     """Even when nobody asked the template to clean up, the next spawn starts with no leftovers."""
     hostile = tmp_path / "daemon.py"
     hostile.write_text(DAEMON)
-    launcher = ZygoteLauncher()
+    launcher = WarmTemplateLauncher()
     try:
         session = SandboxSession(hostile, Limits(), launcher)
         assert session.call("leave_a_killer").value is True
@@ -433,21 +433,21 @@ def test_a_child_cannot_reach_the_template_to_change_what_later_children_inherit
     pid namespace it can only name itself and our init."""
     path = tmp_path / "tamperer.py"
     path.write_text(TAMPERER)
-    fresh = ZygoteLauncher()
+    fresh = WarmTemplateLauncher()
     try:
         with SandboxSession(path, Limits(), fresh) as session:
             expected = session.call("own_state").value
     finally:
         fresh.close()
-    launcher = ZygoteLauncher()
+    launcher = WarmTemplateLauncher()
     try:
         with SandboxSession(path, Limits(), launcher) as session:
             session.call("tamper")
-            template = launcher._zygote.host_pid
+            template = launcher._template.host_pid
         for _ in range(2):
             with SandboxSession(path, Limits(), launcher) as session:
                 assert session.call("own_state").value == expected
-        assert launcher._zygote.host_pid == template, "the template had to be replaced"
+        assert launcher._template.host_pid == template, "the template had to be replaced"
     finally:
         launcher.close()
 
@@ -457,7 +457,7 @@ PROC_WRITER = textwrap.dedent('''
 
     def write_others():
         """Try to change every other process it can see through /proc (the template, its own init, a
-        prepared child): a value that outlived this student would reach the next ones."""
+        next child forked ahead): a value that outlived this student would reach the next ones."""
         me = os.readlink("/proc/self")
         written = []
         for pid in filter(str.isdigit, os.listdir("/proc")):
@@ -481,9 +481,9 @@ def test_a_child_cannot_change_other_processes_of_the_template_through_proc(tmp_
     The template is pid 1 itself now, and nothing the child can see but its own processes is dumpable."""
     path = tmp_path / "writer.py"
     path.write_text(PROC_WRITER)
-    launcher = ZygoteLauncher()
+    launcher = WarmTemplateLauncher()
     try:
-        for _ in range(2):   # the second child is the one the template prepared while the first ran
+        for _ in range(2):   # the second child is the one the template forked ahead while the first ran
             with SandboxSession(path, Limits(), launcher) as session:
                 assert session.call("write_others").value == []
     finally:

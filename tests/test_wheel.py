@@ -34,7 +34,7 @@ def installed(tmp_path_factory) -> Path:
     assert built.returncode == 0, built.stderr[-2000:]
     wheel = next((work / "dist").glob("keras_course_grader-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
-    for needed in ("grader/batch/runner.py", "grader/views/gradescope.py", "grader/sandbox/zygote.py",
+    for needed in ("grader/batch/runner.py", "grader/views/gradescope.py", "grader/sandbox/warm_template.py",
                    "grader/feedback/feedback.schema.json", "grader/grading/checks.ini"):
         assert needed in names, f"the wheel lacks {needed}"
 

@@ -34,9 +34,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _launcher(requires: tuple[str, ...]):
-    from grader.sandbox.warm import ZygoteLauncher
+    from grader.sandbox.policy import preload_for
+    from grader.sandbox.warm_launcher import WarmTemplateLauncher
 
-    return ZygoteLauncher(preload="numpy,tensorflow" if "tensorflow" in requires else "numpy")
+    return WarmTemplateLauncher(preload=preload_for(requires))
 
 
 def summary_line(audit: ExerciseAudit) -> str:

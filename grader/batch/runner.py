@@ -81,11 +81,12 @@ def batch_launcher(exercise: Exercise, strong: bool) -> Launcher:
     checks their feedback documents with the compiled schema."""
     from grader.feedback.model import compile_validation
     from grader.sandbox.launchers import PlainProcessLauncher
-    from grader.sandbox.warm import ZygoteLauncher
+    from grader.sandbox.policy import preload_for
+    from grader.sandbox.warm_launcher import WarmTemplateLauncher
 
     launcher: Launcher
     if strong:
-        launcher = ZygoteLauncher(preload="numpy,tensorflow" if "tensorflow" in exercise.requires else "numpy")
+        launcher = WarmTemplateLauncher(preload=preload_for(exercise.requires))
         launcher.warm_up(exercise.limits)   # the template starts now; the first submission waits only for what is left
     else:
         launcher = PlainProcessLauncher(reason="batch grading without bubblewrap, as the instructor asked "
@@ -107,7 +108,7 @@ def _grade_job(job: Job) -> tuple[Job, Feedback]:
 
 
 # Imported once by the fork server, so every worker forked from it starts with them (about 0.2 s each).
-WORKER_MODULES = ("grader.grading.engine", "grader.grading.suite", "grader.sandbox.warm", "grader.course.manifest")
+WORKER_MODULES = ("grader.grading.engine", "grader.grading.suite", "grader.sandbox.warm_launcher", "grader.course.manifest")
 
 
 def worker_context() -> multiprocessing.context.BaseContext:

@@ -22,7 +22,7 @@ from typing import Callable
 import numpy  # noqa: F401  (imported before the submission so its copy of numpy is the real one)
 
 from grader.sandbox import wire
-from grader.sandbox import bundle, lab
+from grader.sandbox import lab, packed_folder
 
 MAX_MESSAGE_CHARS = 2000
 SUBMISSION_MODULE = "submission"
@@ -86,14 +86,14 @@ def _import_submission(path: str, source: bytes | None = None):
 
 
 def _entry(path: str, source: bytes | None) -> tuple[str, bytes | None]:
-    """A bundle's entry module (its helper modules made importable from memory); a plain file as it is."""
-    if not bundle.is_bundle(path):
+    """A packed folder's entry module (its helper modules made importable from memory); a plain file as it is."""
+    if not packed_folder.is_packed(path):
         return path, source
     if source is None:
         with open(path, "rb") as stream:
             source = stream.read()
-    unpacked = bundle.unpack(path, source)
-    bundle.install(unpacked.helpers)
+    unpacked = packed_folder.unpack(path, source)
+    packed_folder.install(unpacked.helpers)
     return unpacked.entry_path, unpacked.entry_text.encode("utf-8")
 
 
@@ -192,7 +192,7 @@ def serve(submission_path: str, requests: int, responses: int, source: bytes | N
     # The submission's folder goes last, so a file named numpy.py there shadows nothing.
     sys.path.append(os.path.dirname(submission_path))
     lab.install()   # course lab code: Keras 2 spellings, the course's data offline, no-network messages
-    submission_path, source = _entry(submission_path, source)   # the grader's own bundle of the folder's files
+    submission_path, source = _entry(submission_path, source)   # the folder's files, packed by the grader
     # The sandbox is set up (launcher, cgroups, confinement, limits, pid namespace, the lab) and no student code
     # has run: say so on the channel now. A process that dies before this frame is the grader's failure, one that
     # dies after it is the student's, so no exit code or signal of the student's can read as the grader's, or hide it.
@@ -217,15 +217,15 @@ def serve(submission_path: str, requests: int, responses: int, source: bytes | N
         _send(responses, answer)
 
 
-def confine_or_exit(rooms: Callable[[], None] | None = None, lock: bool = True) -> None:
+def confine_or_exit(namespaces: Callable[[], None] | None = None, lock: bool = True) -> None:
     """Confine this process before any student code runs, or exit with a code the grader recognises.
     `lock=False` leaves `lock_down` to the caller (a warm child's pid namespace init, which needs its
     capabilities to mount its own /proc first)."""
     from grader.sandbox import confine
 
     try:
-        if rooms is not None:
-            rooms()
+        if namespaces is not None:
+            namespaces()
         if lock:
             confine.lock_down()
     except (confine.ConfinementFailed, OSError) as exc:
@@ -256,7 +256,7 @@ def _own_pid_namespace() -> bool:
     from grader.sandbox import confine
 
     try:
-        confine.private_rooms((), 0)
+        confine.private_namespaces((), 0)
     except confine.ConfinementFailed as exc:
         if str(exc).startswith("unshare"):
             return False   # nothing changed yet

@@ -1,6 +1,6 @@
 """What a sandboxed process does to itself before the student's code runs.
 
-`private_rooms` gives a child forked from the warm template its own user, mount, IPC and pid
+`private_namespaces` gives a child forked from the warm template its own user, mount, IPC and pid
 namespaces with fresh, empty tmpfs mounts where it may write, so nothing an earlier child left
 (files, System V IPC objects, processes) is visible to it and nothing it leaves outlives it; in its
 own pid namespace the student's code cannot name the template or bubblewrap's init, so it cannot
@@ -71,7 +71,7 @@ def _mount_points() -> list[str]:
         return [line.split()[4].replace("\\040", " ") for line in stream]
 
 
-def private_rooms(writable_dirs: tuple[str, ...], size_bytes: int) -> None:
+def private_namespaces(writable_dirs: tuple[str, ...], size_bytes: int) -> None:
     """New user, mount, IPC, network and pid namespaces; a fresh tmpfs on each writable folder.
 
     The pid namespace takes effect for the children forked afterwards (`in_own_pid_namespace`, whose init
@@ -136,8 +136,8 @@ def lock_down() -> None:
 
 
 def own_proc_and_lock_down() -> None:
-    """In the init of a pid namespace `private_rooms` made: a fresh procfs of this namespace on /proc (the
-    template's lists the template, its init and the next prepared child, with their command lines), then
+    """In the init of a pid namespace `private_namespaces` made: a fresh procfs of this namespace on /proc (the
+    template's lists the template, its init and the next child forked ahead, with their command lines), then
     `lock_down`. Mounting needs the capabilities `lock_down` drops, and only a process inside the namespace
     mounts its procfs, so this runs here, before the student's process is forked.
 
@@ -151,7 +151,7 @@ def own_proc_and_lock_down() -> None:
 
 def in_own_pid_namespace(run: Callable[[], None], keep_fds: tuple[int, ...],
                          setup: Callable[[], None] | None = None) -> NoReturn:
-    """Run `run` as pid 2 of the pid namespace `private_rooms` made, under an init of ours as pid 1.
+    """Run `run` as pid 2 of the pid namespace `private_namespaces` made, under an init of ours as pid 1.
 
     `setup` runs in the init first (`own_proc_and_lock_down`); if it fails, nothing is forked and this process
     exits with CONFINEMENT_FAILED, before the channel has said the sandbox is ready: the grader's failure.

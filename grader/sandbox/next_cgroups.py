@@ -1,8 +1,8 @@
 """The next warm child's cgroups, made and joined while the current submission is graded.
 
 Moving a process into a memory cgroup can wait for the kernel (several milliseconds), and every warm
-submission used to wait for it between the template's reply and the go-ahead. The template prepares
-the next child ahead of time (`zygote._prepare`); in a background thread, `NextCgroups` asks for that
+submission used to wait for it between the template's reply and the go-ahead. The template forks
+the next child ahead of time (`warm_template._fork_next_child`); in a background thread, `NextCgroups` asks for that
 child's pid, makes the cgroups the next submission needs and moves the child into them. The child has
 run no student code and cannot run any before the go-ahead; it is only used if the template hands the
 next submission to exactly that child, the limits are the same, and the child is listed in every one
@@ -21,7 +21,7 @@ from grader.sandbox.guard import Guard
 
 @dataclass(frozen=True)
 class Joined:
-    owner: object          # the template that prepared the child
+    owner: object          # the template that forked the child ahead
     host_pid: int
     guard: Guard
     limits: Limits
@@ -40,7 +40,7 @@ class NextCgroups:
 
     def start(self, owner: object, limits: Limits, next_host_pid: Callable[[], int | None],
               make_guard: Callable[[Limits], Guard]) -> None:
-        """Join the child the template prepares next, in the background."""
+        """Join the next child the template forks ahead, in the background."""
         self.take()
 
         def join() -> None:

@@ -1,10 +1,10 @@
-"""A submission with helper modules, carried into the sandbox as one read-only file.
+"""A submission folder (an entry module with helper modules) packed into one read-only file for the sandbox.
 
-The sandbox receives exactly one file (by bind or by descriptor), so a folder or zip travels as a bundle:
+The sandbox receives exactly one file (by bind or by descriptor), so a folder or zip travels packed:
 JSON with the entry module's text and each helper module's text. Inside, helpers are served from memory
 by a finder placed after every other one (a helper named `numpy` shadows nothing), so the student's
-process can import them and no file of theirs is ever written or shared. The grader writes the bundle
-with `encode`; only the child reads it (`unpack`). Standard library only: the warm template stays light.
+process can import them and no file of theirs is ever written or shared. The grader packs the folder
+with `pack`; only the child reads it (`unpack`). Standard library only: the warm template stays light.
 """
 
 from __future__ import annotations
@@ -28,22 +28,22 @@ class Unpacked:
     helpers: dict[str, tuple[str, str]]   # module name -> (path, source text)
 
 
-def encode(entry_name: str, entry_text: str, helpers: dict[str, tuple[str, str]]) -> bytes:
+def pack(entry_name: str, entry_text: str, helpers: dict[str, tuple[str, str]]) -> bytes:
     """helpers: module name -> (file name relative to the folder, source text)."""
     return json.dumps({"format": FORMAT, "entry": entry_name, "entry_text": entry_text,
                        "modules": {name: {"file": file, "source": text} for name, (file, text) in helpers.items()}},
                       ensure_ascii=False).encode("utf-8")
 
 
-def is_bundle(path: str) -> bool:
+def is_packed(path: str) -> bool:
     return path.endswith(SUFFIX)
 
 
 def unpack(path: str, data: bytes) -> Unpacked:
-    """The bundle's parts; `path` is where the sandbox sees the bundle file."""
+    """The packed folder's parts; `path` is where the sandbox sees the packed file."""
     document = json.loads(data.decode("utf-8"))
     if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise ImportError("the submission bundle is not one this grader wrote")
+        raise ImportError("the packed submission is not one this grader wrote")
     folder = posixpath.dirname(path)
     helpers = {name: (posixpath.join(folder, spec["file"]), spec["source"])
                for name, spec in document["modules"].items()}
@@ -66,7 +66,7 @@ class _HelperLoader(importlib.abc.Loader):
 
 
 class HelperFinder(importlib.abc.MetaPathFinder):
-    """Finds the bundle's helper modules (and packages: a folder with `__init__.py`)."""
+    """Finds the packed folder's helper modules (and packages: a folder with `__init__.py`)."""
 
     def __init__(self, helpers: dict[str, tuple[str, str]]) -> None:
         self.helpers = dict(helpers)

@@ -1,9 +1,9 @@
-"""The warm launcher: children forked from a template inside bubblewrap instead of started cold.
+"""The warm template launcher: warm children forked from a template inside bubblewrap instead of started cold.
 
 Starting Python, numpy and (for Keras exercises) TensorFlow costs 0.1 s to 2 s per submission; a
-`ZygoteLauncher` pays it once. Each submission still gets a fresh child, its own cgroup, its own
-output pipes and scratch directory, and the template is replaced after `restart_after`
-submissions or whenever it misbehaves.
+`WarmTemplateLauncher` pays it once, in a warm template process (`warm_template`). Each submission still gets
+a fresh warm child, its own cgroup, its own output pipes and scratch directory, and the template is replaced
+after `restart_after` submissions or whenever it misbehaves.
 """
 
 from __future__ import annotations
@@ -26,13 +26,14 @@ from grader.sandbox.guard import Watchdog, kill_group, proc_stat, process_tree a
 from grader.sandbox.launchers import (SANDBOX_PACKAGE_ROOT, SANDBOX_SUBMISSION_DIR, BwrapLauncher, ChildRlimits, ChildSpec,
                                       Isolation, Spawned, boot_command, guard_for, options_pipe)
 from grader.sandbox.output import TailBuffer, drain
-from grader.sandbox.prejoin import NextCgroups
+from grader.sandbox.policy import BASE_PRELOAD, TEMPLATE_RESTART_AFTER
+from grader.sandbox.next_cgroups import NextCgroups
 
 CONTROL_TIMEOUT_S = 10.0
 READY_TIMEOUT_S = 120.0
 
 
-class ZygoteError(RuntimeError):
+class WarmTemplateError(RuntimeError):
     """The template process failed; it is replaced on the next spawn."""
 
 
@@ -84,11 +85,11 @@ def _inner_pid(host_pid: int) -> int | None:
     return None
 
 
-class ZygoteChild:
+class WarmChild:
     """A Popen look-alike for a child forked by the template (it is not our child, so we ask)."""
 
-    def __init__(self, zygote: "_Zygote", inner_pid: int, host_pid: int, stdout, stderr) -> None:
-        self._zygote = zygote
+    def __init__(self, template: "_WarmTemplate", inner_pid: int, host_pid: int, stdout, stderr) -> None:
+        self._template = template
         self.inner_pid = inner_pid
         self.pid = host_pid
         self.stdout = stdout
@@ -102,7 +103,7 @@ class ZygoteChild:
 
         A child whose template died is as good as dead: its namespace is being torn down.
         """
-        template = self._zygote.liveness
+        template = self._template.liveness
         return self._liveness.alive() and (template is None or template.alive())
 
     def poll(self) -> int | None:
@@ -110,8 +111,8 @@ class ZygoteChild:
             return None
         if self.returncode is None:
             try:
-                self.returncode = self._zygote.request({"command": "poll", "pid": self.inner_pid})["returncode"]
-            except ZygoteError:
+                self.returncode = self._template.request({"command": "poll", "pid": self.inner_pid})["returncode"]
+            except WarmTemplateError:
                 self.returncode = -signal.SIGKILL   # the template died, and its sandbox with it
             if self.returncode is None and not Path(f"/proc/{self.pid}").exists():
                 self.returncode = -signal.SIGKILL   # reaped when the template cleaned up for a later child
@@ -124,7 +125,7 @@ class ZygoteChild:
         deadline = None if timeout is None else time.monotonic() + timeout
         while self.poll() is None:
             if deadline is not None and time.monotonic() > deadline:
-                raise subprocess.TimeoutExpired("zygote child", timeout or 0.0)
+                raise subprocess.TimeoutExpired("warm child", timeout or 0.0)
             self._liveness.wait(0.05 if deadline is None else min(0.05, deadline - time.monotonic()))
         assert self.returncode is not None
         return self.returncode
@@ -136,18 +137,18 @@ class ZygoteChild:
             pass
 
 
-class _Zygote:
+class _WarmTemplate:
     """One template process in its bubblewrap sandbox, and the control socket to it."""
 
-    def __init__(self, bwrap: BwrapLauncher, limits: Limits, preload: str) -> None:
+    def __init__(self, bwrap: BwrapLauncher, limits: Limits, preload: tuple[str, ...]) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.control = ours
         # --as-pid-1: the template itself is pid 1, so no bubblewrap init of the student's uid stays behind
         # for children to write /proc/1/oom_score_adj or autogroup into (the template is not dumpable).
         read_fd = options_pipe(["--as-pid-1", *bwrap.sandbox_options(limits, submission_fd=None, cover_proc_sys=False)])
         try:
-            inner = [*boot_command(SANDBOX_PACKAGE_ROOT, "grader.sandbox.zygote"),
-                     "--control-fd", str(theirs.fileno()), "--preload", preload]
+            inner = [*boot_command(SANDBOX_PACKAGE_ROOT, "grader.sandbox.warm_template"),
+                     "--control-fd", str(theirs.fileno()), "--preload", ",".join(preload)]
             self.stderr = TailBuffer(16 * 1024)
             self.process = subprocess.Popen(bwrap.command(read_fd, inner), stdin=subprocess.DEVNULL,
                                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -163,7 +164,7 @@ class _Zygote:
         self.ready = False
         self.host_pid = 0
         self.liveness: _Liveness | None = None
-        self.rooms_problem: str | None = None
+        self.namespaces_problem: str | None = None
 
     def wait_ready(self) -> None:
         """Wait for the template's hello (it imports numpy or TensorFlow first): once."""
@@ -172,10 +173,10 @@ class _Zygote:
         hello = self.request(None, timeout=READY_TIMEOUT_S)
         if not hello.get("ready"):
             self.broken = True
-            raise ZygoteError(f"the template did not start: {hello}")
+            raise WarmTemplateError(f"the template did not start: {hello}")
         self.host_pid = self._host_pid_of(hello["pid"], self.process.pid)
         self.liveness = _Liveness(self.host_pid)
-        self.rooms_problem = hello.get("rooms_problem")
+        self.namespaces_problem = hello.get("namespaces_problem")
         self.ready = True
 
     def request(self, message: dict | None, fds: Sequence[int] = (), timeout: float = CONTROL_TIMEOUT_S) -> dict:
@@ -191,10 +192,10 @@ class _Zygote:
             data = self.control.recv(65536)
         except OSError as exc:
             self.broken = True
-            raise ZygoteError(f"the template stopped answering ({exc}); {self.stderr.text()[-500:]}") from None
+            raise WarmTemplateError(f"the template stopped answering ({exc}); {self.stderr.text()[-500:]}") from None
         if not data:
             self.broken = True
-            raise ZygoteError(f"the template exited; {self.stderr.text()[-500:]}")
+            raise WarmTemplateError(f"the template exited; {self.stderr.text()[-500:]}")
         return json.loads(data)
 
     def child_host_pid(self, inner_pid: int) -> int:
@@ -220,7 +221,7 @@ class _Zygote:
                         return pid
             except (OSError, ValueError):
                 continue
-        raise ZygoteError(f"cannot find the host pid of sandbox pid {inner_pid}")
+        raise WarmTemplateError(f"cannot find the host pid of sandbox pid {inner_pid}")
 
     def alive(self) -> bool:
         return not self.broken and self.process.poll() is None
@@ -235,17 +236,19 @@ class _Zygote:
             self.process.wait(timeout=10)
 
 
-class ZygoteLauncher:
+class WarmTemplateLauncher:
     """Forks each submission's child from a warm template in a bubblewrap sandbox."""
 
-    def __init__(self, preload: str = "numpy", restart_after: int = 200, bwrap: BwrapLauncher | None = None) -> None:
+    def __init__(self, preload: tuple[str, ...] = BASE_PRELOAD, restart_after: int = TEMPLATE_RESTART_AFTER,
+                 bwrap: BwrapLauncher | None = None) -> None:
+        """`preload`: the modules the template imports once (`policy.preload_for(exercise.requires)`)."""
         self.bwrap = bwrap or BwrapLauncher()
         self.preload = preload
         self.restart_after = restart_after
-        self._zygote: _Zygote | None = None
+        self._template: _WarmTemplate | None = None
         self.cold_because: str | None = None
-        self.prepared_spawns = 0   # children the template had confined ahead of time (all but each template's first)
-        self.prejoined_spawns = 0  # of those, children already in their cgroups when their submission came
+        self.children_forked_ahead = 0   # children the template had confined ahead of time (all but each template's first)
+        self.children_joined_ahead = 0  # of those, children already in their cgroups when their submission came
         self._next = NextCgroups()
         self.isolation = Isolation(
             mode="bwrap-warm", strong=True, memory_limit="cgroup",
@@ -258,25 +261,25 @@ class ZygoteLauncher:
     def warm_up(self, limits: Limits) -> None:
         """Start the template now, without waiting for it: a batch worker does, so the template imports numpy
         (or TensorFlow) while the worker imports and collects the checks. The first spawn waits for it."""
-        if self._zygote is None and self.cold_because is None:
+        if self._template is None and self.cold_because is None:
             try:
-                self._zygote = _Zygote(self.bwrap, limits, self.preload)
+                self._template = _WarmTemplate(self.bwrap, limits, self.preload)
             except OSError:
                 pass   # the first spawn starts one and reports what goes wrong
 
-    def _template(self, limits: Limits) -> _Zygote:
-        zygote = self._zygote
-        if zygote is None or not zygote.alive() or zygote.served >= self.restart_after:
-            if zygote is not None:
-                zygote.close()
-            self._zygote = zygote = _Zygote(self.bwrap, limits, self.preload)
-        if not zygote.ready:
-            zygote.wait_ready()
-            if zygote.rooms_problem is not None:
-                self.cold_because = f"a child of the template cannot get a private sandbox ({zygote.rooms_problem})"
+    def _running_template(self, limits: Limits) -> _WarmTemplate:
+        template = self._template
+        if template is None or not template.alive() or template.served >= self.restart_after:
+            if template is not None:
+                template.close()
+            self._template = template = _WarmTemplate(self.bwrap, limits, self.preload)
+        if not template.ready:
+            template.wait_ready()
+            if template.namespaces_problem is not None:
+                self.cold_because = f"a child of the template cannot get a private sandbox ({template.namespaces_problem})"
                 self.close()
-                raise ZygoteError(self.cold_because)
-        return zygote
+                raise WarmTemplateError(self.cold_because)
+        return template
 
     def spawn(self, spec: ChildSpec) -> Spawned:
         """Fork from the template; a template that died (a submission may kill it) is replaced once.
@@ -288,7 +291,7 @@ class ZygoteLauncher:
             return self._cold(spec)
         try:
             return self._spawn(spec)
-        except ZygoteError:
+        except WarmTemplateError:
             if self.cold_because is not None:
                 return self._cold(spec)
             return self._spawn(spec)
@@ -300,7 +303,7 @@ class ZygoteLauncher:
 
     def _spawn(self, spec: ChildSpec) -> Spawned:
         limits = spec.limits
-        zygote = self._template(limits)
+        template = self._running_template(limits)
         joined = self._next.take()
         guard = joined.guard if joined is not None else guard_for(limits)
         rlimits = ChildRlimits.of(limits)
@@ -312,7 +315,7 @@ class ZygoteLauncher:
                    "file_mb": rlimits.file_mb, "max_bytes": limits.max_file_kib * 1024,
                    "scratch_bytes": limits.scratch_mb * 2**20}
         try:
-            reply = zygote.request(message, [spec.request_fd, spec.response_fd, stdout_write, stderr_write, source_fd])
+            reply = template.request(message, [spec.request_fd, spec.response_fd, stdout_write, stderr_write, source_fd])
         except BaseException:
             guard.close()
             for fd in (stdout_read, stderr_read):
@@ -321,18 +324,18 @@ class ZygoteLauncher:
         finally:
             for fd in (stdout_write, stderr_write, source_fd):
                 os.close(fd)
-        zygote.served += 1
-        self.prepared_spawns += reply.get("prepared") is True
+        template.served += 1
+        self.children_forked_ahead += reply.get("forked_ahead") is True
         if not isinstance(reply.get("pid"), int):
-            zygote.broken = True
+            template.broken = True
             for fd in (stdout_read, stderr_read):
                 os.close(fd)
             guard.close()
-            raise ZygoteError(f"the template did not fork a child: {reply}")
-        host_pid = zygote.child_host_pid(reply["pid"])
-        handle = ZygoteChild(zygote, reply["pid"], host_pid, os.fdopen(stdout_read, "rb"), os.fdopen(stderr_read, "rb"))
+            raise WarmTemplateError(f"the template did not fork a child: {reply}")
+        host_pid = template.child_host_pid(reply["pid"])
+        handle = WarmChild(template, reply["pid"], host_pid, os.fdopen(stdout_read, "rb"), os.fdopen(stderr_read, "rb"))
         stale = None
-        if joined is not None and not (reply.get("prepared") is True and joined.fits(zygote, host_pid, limits)):
+        if joined is not None and not (reply.get("forked_ahead") is True and joined.fits(template, host_pid, limits)):
             stale, guard = joined.guard, guard_for(limits)
         # The child waits for the go-ahead before importing anything: it is in its cgroups first.
         if stale is not None or joined is None:
@@ -340,23 +343,23 @@ class ZygoteLauncher:
                 with open(procs, "w") as stream:
                     stream.write(str(host_pid))
         else:
-            self.prejoined_spawns += 1
+            self.children_joined_ahead += 1
         if stale is not None:
             stale.close()   # only now: the child this submission got may have been in it
         if isinstance(guard, Watchdog):
             guard.watch(host_pid, handle.kill)
-        if zygote.rooms_problem is None:
-            self._next.start(zygote, limits, lambda: self._prepared_host_pid(zygote), guard_for)
+        if template.namespaces_problem is None:
+            self._next.start(template, limits, lambda: self._next_child_host_pid(template), guard_for)
         return Spawned(handle, guard, replace(self.isolation, memory_limit=guard.kind))
 
     @staticmethod
-    def _prepared_host_pid(zygote: _Zygote) -> int | None:
-        """The host pid of the child the template prepares for the next submission, once it exists."""
-        pid = zygote.request({"command": "prepared"}).get("pid")
-        return zygote.child_host_pid(pid) if isinstance(pid, int) else None
+    def _next_child_host_pid(template: _WarmTemplate) -> int | None:
+        """The host pid of the next child the template forks ahead for the next submission, once it exists."""
+        pid = template.request({"command": "next_child"}).get("pid")
+        return template.child_host_pid(pid) if isinstance(pid, int) else None
 
     def close(self) -> None:
-        if self._zygote is not None:
-            self._zygote.close()
-            self._zygote = None
+        if self._template is not None:
+            self._template.close()
+            self._template = None
         self._next.discard()

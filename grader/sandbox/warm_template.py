@@ -9,9 +9,9 @@ and loads the seccomp filter: nothing one submission leaves behind is visible to
 child can reach the template or bubblewrap's init. Between submissions the template kills every
 other process in its pid namespace.
 
-The next child is prepared while the current submission is graded: forked, given its private rooms
+The next child is forked ahead of time, while the current submission is graded: given its private namespaces
 and locked down ahead of time, it waits for one submission only (its descriptors and limits arrive
-over a socket of its own), so that work is off the grading's critical path. A prepared child has run
+over a socket of its own), so that work is off the grading's critical path. A next child has run
 no student code and can reach no other child: it is spared by the cleaning and handed exactly one
 submission, after the cleaning has killed whatever earlier children left behind.
 """
@@ -22,6 +22,7 @@ import argparse
 import array
 import contextlib
 import ctypes
+import importlib
 import json
 import os
 import signal
@@ -30,6 +31,7 @@ import time
 from dataclasses import dataclass
 
 from grader.sandbox import child, confine
+from grader.sandbox.policy import BASE_PRELOAD
 
 MAX_CONTROL_BYTES = 64 * 1024
 PR_SET_DUMPABLE = 4
@@ -60,21 +62,21 @@ def _reply(sock: socket.socket, message: dict) -> None:
 
 
 @dataclass
-class _Prepared:
-    """A child forked ahead of time, confined in rooms of `scratch_bytes`, waiting for one submission."""
+class _NextChild:
+    """A child forked ahead of time, confined in private namespaces with tmpfs mounts of `scratch_bytes`, waiting for one submission."""
 
     pid: int
     jobs: socket.socket
     scratch_bytes: int
 
 
-def _enter_rooms(control: socket.socket, scratch_bytes: int) -> None:
-    """In a forked child: a session of its own, private rooms, no privileges, an empty working folder."""
+def _enter_private_namespaces(control: socket.socket, scratch_bytes: int) -> None:
+    """In a forked child: a session of its own, private namespaces, no privileges, an empty working folder."""
     control.close()
     os.setsid()
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     # Locked down later, in its pid namespace's init, once that has mounted the namespace's own /proc.
-    child.confine_or_exit(rooms=lambda: confine.private_rooms(WRITABLE_DIRS, scratch_bytes), lock=False)
+    child.confine_or_exit(namespaces=lambda: confine.private_namespaces(WRITABLE_DIRS, scratch_bytes), lock=False)
     scratch = "/scratch/work"
     os.mkdir(scratch, 0o700)
     os.chdir(scratch)
@@ -100,22 +102,22 @@ def _serve_submission(message: dict, fds: list[int]) -> None:
 
 
 def _run_child(message: dict, fds: list[int], control: socket.socket) -> None:
-    """In a child forked for this submission now (no prepared one could take it)."""
+    """In a child forked for this submission now (no next child forked ahead could take it)."""
     try:
-        _enter_rooms(control, message["scratch_bytes"])
+        _enter_private_namespaces(control, message["scratch_bytes"])
         _serve_submission(message, fds)
     finally:
         os._exit(0)
 
 
-def _prepare(control: socket.socket, scratch_bytes: int) -> _Prepared:
+def _fork_next_child(control: socket.socket, scratch_bytes: int) -> _NextChild:
     """Fork the next child now and let it confine itself while the current submission is graded."""
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     pid = os.fork()
     if pid == 0:
         try:
             ours.close()
-            _enter_rooms(control, scratch_bytes)
+            _enter_private_namespaces(control, scratch_bytes)
             try:
                 message, fds = _receive(theirs)
             except (EOFError, OSError, ValueError):
@@ -126,32 +128,32 @@ def _prepare(control: socket.socket, scratch_bytes: int) -> _Prepared:
         finally:
             os._exit(0)
     theirs.close()
-    return _Prepared(pid, ours, scratch_bytes)
+    return _NextChild(pid, ours, scratch_bytes)
 
 
-def _hand_over(prepared: _Prepared, message: dict, fds: list[int]) -> bool:
-    """Give the prepared child this one submission; False when it cannot take it (then it is gone)."""
+def _hand_over(next_child: _NextChild, message: dict, fds: list[int]) -> bool:
+    """Give the next child this one submission; False when it cannot take it (then it is gone)."""
     try:
-        alive = os.waitpid(prepared.pid, os.WNOHANG)[0] == 0
+        alive = os.waitpid(next_child.pid, os.WNOHANG)[0] == 0
     except ChildProcessError:   # already reaped: it died on its own
         alive = False
     try:
-        if alive and prepared.scratch_bytes == message["scratch_bytes"]:
-            prepared.jobs.sendmsg([json.dumps(message).encode()],
+        if alive and next_child.scratch_bytes == message["scratch_bytes"]:
+            next_child.jobs.sendmsg([json.dumps(message).encode()],
                                   [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))])
             return True
     except OSError:
         pass
     finally:
-        prepared.jobs.close()
+        next_child.jobs.close()
     if alive:   # not reaped yet, so its pid cannot belong to anyone else
         with contextlib.suppress(ProcessLookupError):
-            os.kill(prepared.pid, signal.SIGKILL)
+            os.kill(next_child.pid, signal.SIGKILL)
     return False
 
 
 def _clean(own_pid: int, statuses: dict[int, int], spare: int | None = None) -> int:
-    """Kill every process of the namespace but init, this one and the prepared child, and reap them.
+    """Kill every process of the namespace but init, this one and the next child, and reap them.
 
     Files need no wiping: each child wrote only to tmpfs mounts of its own mount namespace, which
     vanish with its last process.
@@ -174,14 +176,14 @@ def _clean(own_pid: int, statuses: dict[int, int], spare: int | None = None) -> 
     return killed
 
 
-def _probe_private_rooms() -> str | None:
+def _probe_private_namespaces() -> str | None:
     """Fork once and try what every child will do; None when it works, else why not."""
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.close(read_fd)
         try:
-            confine.private_rooms(WRITABLE_DIRS, 1 << 20)
+            confine.private_namespaces(WRITABLE_DIRS, 1 << 20)
             confine.in_own_pid_namespace(lambda: None, keep_fds=(), setup=confine.own_proc_and_lock_down)
         except BaseException as exc:  # noqa: BLE001 - reported to the grader, which falls back to cold children
             os.write(write_fd, str(exc).encode(errors="replace")[:500])
@@ -216,16 +218,13 @@ def _returncode(status: int) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="grader-zygote")
+    parser = argparse.ArgumentParser(prog="grader-warm-template")
     parser.add_argument("--control-fd", type=int, required=True)
-    parser.add_argument("--preload", default="numpy")
+    parser.add_argument("--preload", default=",".join(BASE_PRELOAD), help="modules to import, in order (policy.preload_for)")
     options = parser.parse_args(argv)
     for name in options.preload.split(","):
-        if name == "tensorflow":
-            import tensorflow  # noqa: F401  (import only: no operation may run before fork)
-            import keras  # noqa: F401
-        elif name:
-            __import__(name)
+        if name:
+            importlib.import_module(name)   # import only: no operation may run before fork
     child.lab.install()   # once here, inherited by every child (which then skips it)
     _prctl(PR_SET_DUMPABLE, 0)          # children may not ptrace or read the template's memory
     _prctl(PR_SET_CHILD_SUBREAPER, 1)   # orphaned grandchildren come back here to be reaped
@@ -233,12 +232,12 @@ def main(argv: list[str] | None = None) -> None:
     control = socket.socket(fileno=options.control_fd)
     own_pid = os.getpid()
     statuses: dict[int, int] = {}
-    rooms_problem = _probe_private_rooms()
-    _reply(control, {"ready": True, "pid": own_pid, "rooms_problem": rooms_problem})
-    prepared: _Prepared | None = None
+    namespaces_problem = _probe_private_namespaces()
+    _reply(control, {"ready": True, "pid": own_pid, "namespaces_problem": namespaces_problem})
+    next_child: _NextChild | None = None
 
     def spared() -> int | None:
-        return prepared.pid if prepared is not None else None
+        return next_child.pid if next_child is not None else None
 
     while True:
         try:
@@ -250,22 +249,22 @@ def main(argv: list[str] | None = None) -> None:
         if command == "spawn" and len(fds) == 5:
             # Whatever an earlier child left running never meets the next one.
             _clean(own_pid, statuses, spare=spared())
-            handed = prepared is not None and _hand_over(prepared, message, fds)
+            handed = next_child is not None and _hand_over(next_child, message, fds)
             if handed:
-                assert prepared is not None
-                pid = prepared.pid
+                assert next_child is not None
+                pid = next_child.pid
             else:
                 pid = os.fork()
                 if pid == 0:
                     _run_child(message, fds, control)
-            prepared = None
+            next_child = None
             for fd in fds:
                 os.close(fd)
-            _reply(control, {"pid": pid, "prepared": handed})
-            if rooms_problem is None:
-                prepared = _prepare(control, message["scratch_bytes"])
-        elif command == "prepared":   # so the grader can put it into its cgroups ahead of time
-            _reply(control, {"pid": prepared.pid if prepared is not None else None})
+            _reply(control, {"pid": pid, "forked_ahead": handed})
+            if namespaces_problem is None:
+                next_child = _fork_next_child(control, message["scratch_bytes"])
+        elif command == "next_child":   # so the grader can put it into its cgroups ahead of time
+            _reply(control, {"pid": next_child.pid if next_child is not None else None})
         elif command == "poll":
             statuses.update(_reap())
             status = statuses.get(int(message.get("pid") or 0))
