@@ -46,7 +46,7 @@ from grader.sandbox.launchers import BwrapLauncher, scrubbed_environment  # noqa
 EXERCISE_ID = "02_backprop"
 KERAS_ID = "05_keras_regression"
 # The named mistakes and attacks are the exercise's case files (solutions/NN/cases), each with its expected verdict.
-from grader.cases import cases_of  # noqa: E402
+from grader.audit.cases import cases_of  # noqa: E402
 QUICK_ATTACKS = ("hostile_exits_the_process", "hostile_lying_equality", "hostile_patches_numpy_and_prints_a_pass",
                  "hostile_segfault")   # attacks that end on their own: loops and bombs measure the limits, not speed
 

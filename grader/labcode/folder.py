@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from grader.batch.safezip import UnsafeArchive, extract
+from grader.labcode.safezip import UnsafeArchive, extract
 
 MAX_FILES = 64
 MAX_NESTING = 8   # folders holding one folder each, descended before giving up

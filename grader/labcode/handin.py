@@ -19,7 +19,7 @@ from grader.labcode.folder import Folder, FolderRefused, is_folder_submission, o
 from grader.labcode.program import SCRIPT_CELL, Cell, GradedModule, TooLargeToRead, UnreadableCell, build_module, parsed
 from grader.labcode.signatures import Signature, signatures, signatures_of_file
 from grader.labcode.spellings import old_spellings
-from grader.notebooks.reader import NotebookError, notebook_source
+from grader.labcode.notebook import NotebookError, notebook_source
 from grader.sandbox import packed_folder
 
 Inspect = Callable[[Path, int], tuple[SubmissionInfo, "str | None"]]
