@@ -9,6 +9,7 @@ from typing import Iterator
 
 from grader.cluster.address import ClusterTarget, TlsFiles, cluster_target
 from grader.errors import UsageError
+from grader.extras import require
 
 CONNECT_TIMEOUT_S = 30
 
@@ -32,6 +33,7 @@ def target_of(options: argparse.Namespace) -> ClusterTarget | None:
         if any(tls_given) or options.private_network:
             raise UsageError("--tls-* and --private-network go with --cluster ADDRESS")
         return None
+    require("cluster", "grade batch --cluster")
     if any(tls_given) and not all(tls_given):
         raise UsageError("TLS needs all three of --tls-ca-file, --tls-cert and --tls-key")
     tls = TlsFiles(options.tls_ca_file, options.tls_cert, options.tls_key) if all(tls_given) else None

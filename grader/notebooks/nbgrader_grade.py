@@ -32,6 +32,7 @@ from grader.batch.gradebook import Gradebook as BatchGradebook
 from grader.batch.runner import GRADEBOOK_NAME, run_batch
 from grader.course.model import Course, Exercise
 from grader.errors import UsageError
+from grader.extras import require
 from grader.feedback.model import Feedback, FeedbackError, read_feedback
 from grader.outcomes import Status
 from grader.notebooks.nbgrader_export import exercise_checks, grade_cell_id
@@ -474,6 +475,7 @@ def _require_sandbox() -> None:
 def grade_submitted(course: Course, exercise: Exercise, course_dir: Path, *, assignment: str | None = None,
                     notebook: str | None = None, jobs: int = 1) -> list[StudentGrade]:
     """Grade every submitted notebook of the assignment in the sandbox; record the scores in nbgrader's gradebook."""
+    require("nbgrader", "grade nbgrader-grade")
     from nbgrader.api import Gradebook
 
     assignment = assignment or exercise.id
