@@ -318,7 +318,7 @@ def test_csv_cells_never_start_a_formula():
 def test_a_huge_file_is_refused_by_its_size_and_hashed_in_bounded_memory(tmp_path):
     import tracemalloc
 
-    from grader.grading.engine import file_sha256, inspect_file
+    from grader.labcode.submission import file_sha256, inspect_file
 
     big = tmp_path / "big.py"
     with open(big, "wb") as stream:
@@ -340,7 +340,7 @@ def test_a_huge_file_is_refused_by_its_size_and_hashed_in_bounded_memory(tmp_pat
 
 def test_the_seed_needs_the_key_and_the_batch_key_is_private_and_kept(tmp_path):
     from grader.batch.runner import SEED_KEY_NAME, seed_key
-    from grader.grading.engine import course_key, seed_for
+    from grader.labcode.submission import course_key, seed_for
 
     sha = hashlib.sha256(b"x = 1").hexdigest()
     key = seed_key(tmp_path)

@@ -1,6 +1,8 @@
-"""Checks collected once per process and rerun per submission (`grader.grading.suite`) leak nothing from one
+"""Checks read once per process and called per submission (`grader.grading.check_runner`) leak nothing from one
 student to the next: a check module's caches, a list an `lru_cache` hands out and the global random generators
-start every submission as they were after collection. The sandbox is a script: milliseconds each."""
+start every submission as they were after collection. The runner and pytest with the author's plugin give every
+check the same verdict, and what the runner does not support is a grader failure naming the file and line.
+The sandbox is a script: milliseconds each."""
 
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ from conftest import ROOT
 from grader.course.manifest import load_course
 from grader.outcomes import Outcome, Status
 from grader.grading.engine import grade
-from grader.grading.suite import drop_suites, suite_for
+from grader.grading.check_files import unsupported_in
+from grader.grading.check_runner import drop_runners, runner_for
 from grader.sandbox.fake import ScriptedLauncher, returns
 
 EXERCISE = load_course(ROOT / "course.yaml").exercise("02_backprop")
@@ -117,32 +120,31 @@ def test_grading_a_then_b_gives_b_exactly_what_b_gets_alone(tmp_path, launcher):
     files = exercise.check_files()
     rootdir = exercise.exercise_dir.parent.parent
 
-    drop_suites()
+    drop_runners()
     alone = grade(exercise, b, launcher=launcher)
-    drop_suites()
+    drop_runners()
     first = grade(exercise, a, launcher=launcher)
-    suite = suite_for(files, None, None, rootdir)
+    runner = runner_for(files, None, None, rootdir)
     after_a = grade(exercise, b, launcher=launcher)
     again = grade(exercise, b, launcher=launcher)
 
-    assert suite is not None and suite_for(files, None, None, rootdir) is suite, "the suite was not reused"
+    assert runner_for(files, None, None, rootdir) is runner, "the runner was not reused"
     assert alone.status is Status.GRADED and alone.score == 2, verdicts(alone)
     assert verdicts(first) != verdicts(alone)   # A differs, so B could have inherited something of A's
     assert verdicts(after_a) == verdicts(alone)
     assert verdicts(again) == verdicts(alone)
-    drop_suites()
+    drop_runners()
 
 
-def test_checks_a_suite_cannot_rerun_are_graded_by_a_fresh_pytest_run(tmp_path, launcher):
-    exercise = exercise_with(tmp_path, FALLBACK_CHECKS)
-    exercise = dataclasses.replace(exercise, points=2)
-    rootdir = exercise.exercise_dir.parent.parent
-    assert suite_for(exercise.check_files(), None, None, rootdir) is None
-    for value, score in ((2, 2), (1, 0), (2, 2)):
-        feedback = grade(exercise, student(tmp_path, f"s{value}{score}{len(list(tmp_path.iterdir()))}", value),
-                         launcher=launcher)
-        assert feedback.status is Status.GRADED and feedback.score == score, verdicts(feedback)
-        assert all(check.outcome in (Outcome.PASSED, Outcome.FAILED) for check in feedback.checks)
+def test_checks_the_runner_does_not_support_are_a_grader_failure_naming_file_and_line(tmp_path, launcher):
+    exercise = dataclasses.replace(exercise_with(tmp_path, FALLBACK_CHECKS), points=2)
+    feedback = grade(exercise, student(tmp_path, "b", 2), launcher=launcher)
+    assert feedback.status is Status.GRADER_FAILED and feedback.checks == ()
+    error = feedback.grader_error
+    assert f"{exercise.public_checks}:5: defines the fixture doubled" in error, error
+    assert f"{exercise.public_checks}:10: check test_scaled is marked parametrize" in error, error
+    assert "check test_scaled asks for the fixture doubled, which the grader does not provide" in error, error
+    assert "only @pytest.mark.points(N)" in error and "submission, seed, rng, reference" in error, error
 
 
 def test_a_check_file_changed_on_disk_is_collected_again(tmp_path, launcher):
@@ -208,69 +210,89 @@ VERDICT_CHECKS = textwrap.dedent('''
 ''')
 
 
-def test_plain_checks_run_without_pytests_protocol_and_get_the_verdicts_it_gives(tmp_path, launcher, monkeypatch):
-    """The suite's direct run, pytest's run protocol on the collected items, and a fresh pytest run agree on
-    every verdict: pass, fail with a hint, assert, the check's own generator, a missing function, a value the
-    check cannot use, a check's bug, a skip and a fixture that fails in set-up."""
-    import grader.grading.suite as suite_module
-    from grader.grading.plugin import GradingPlugin
+def plugin_verdicts(exercise, path, launcher, seed):
+    """The checks run by pytest itself, with the author's plugin (pytest's public API only)."""
+    import contextlib
+    import io
+    from importlib import resources
 
+    from grader.grading.plugin import GradingPlugin
+    from grader.grading.proxy import SubmissionProxy
+
+    session = launcher.open_session(path, exercise.limits, deadline=float("inf"))
+    plugin = GradingPlugin(SubmissionProxy(session), seed, None, None)
+    ini = resources.files("grader.grading").joinpath("checks.ini")
+    with contextlib.redirect_stdout(io.StringIO()):
+        pytest.main([str(exercise.public_checks), "-c", str(ini), "--rootdir", str(tmp_root(exercise)), "-q",
+                     "-p", "no:cacheprovider", "--tb=no", "--assert=plain", "--import-mode=importlib"], plugins=[plugin])
+    return plugin.results
+
+
+def tmp_root(exercise):
+    return exercise.exercise_dir.parent.parent
+
+
+def test_the_runner_and_pytest_with_the_authors_plugin_give_the_same_verdicts(tmp_path, launcher):
+    """Pass, fail with a hint, assert, the check's own generator, a missing function, a value the check cannot
+    use, a check's bug, a skip and a fixture that fails in set-up: the same verdict whoever calls the check."""
     exercise = dataclasses.replace(exercise_with(tmp_path, VERDICT_CHECKS), points=9)
-    rootdir = exercise.exercise_dir.parent.parent
     b = student(tmp_path, "b", 2)
 
-    def graded():
-        drop_suites()
-        feedback = grade(exercise, b, launcher=launcher, seed=5)
+    def summary(results):
         return [(check.id, check.outcome, check.message, check.hint, check.internal_error is None, check.score)
-                for check in feedback.checks]
+                for check in results]
 
-    direct = graded()
-    suite = suite_for(exercise.check_files(), None, None, rootdir)
-    assert suite is not None and suite._direct, "every check here is plain: the suite runs them directly"
-    with monkeypatch.context() as patch:
-        patch.setattr(GradingPlugin, "runs_directly", staticmethod(lambda item: False))
-        protocol = graded()
-    with monkeypatch.context() as patch:
-        patch.setattr(suite_module, "suite_for", lambda *args, **kwargs: None)
-        fresh = graded()
-    drop_suites()
+    drop_runners()
+    runner = summary(grade(exercise, b, launcher=launcher, seed=5).checks)
+    drop_runners()
+    under_pytest = summary(plugin_verdicts(exercise, b, launcher, seed=5))
 
-    assert direct == protocol == fresh
-    outcomes = [outcome for _, outcome, *_ in direct]
+    assert runner == under_pytest
+    outcomes = [outcome for _, outcome, *_ in runner]
     assert outcomes == [Outcome.PASSED, Outcome.FAILED, Outcome.FAILED, Outcome.FAILED, Outcome.ERROR, Outcome.ERROR,
-                        Outcome.INTERNAL_ERROR, Outcome.INTERNAL_ERROR, Outcome.INTERNAL_ERROR], direct
+                        Outcome.INTERNAL_ERROR, Outcome.INTERNAL_ERROR, Outcome.INTERNAL_ERROR], runner
 
 
-@pytest.mark.parametrize("extra", [
-    "@pytest.mark.skip(reason='later')\ndef test_later(submission):\n    pass\n",
-    "async def test_asynchronous(submission):\n    pass\n",
-    "def test_uses_a_pytest_fixture(submission, tmp_path):\n    pass\n",
-    "def test_asks_for_its_request(submission, request):\n    assert request.node.name\n",
-], ids=["a marker other than points", "a coroutine", "a fixture of pytest's", "pytest's request"])
-def test_a_check_that_is_not_plain_keeps_pytests_protocol(tmp_path, extra):
-    exercise = exercise_with(tmp_path, VERDICT_CHECKS + "\n\n" + extra)
-    suite = suite_for(exercise.check_files(), None, None, exercise.exercise_dir.parent.parent)
-    try:
-        assert suite is not None and not suite._direct
-    finally:
-        drop_suites()
+@pytest.mark.parametrize("extra, line, what", [
+    ("@pytest.mark.skip(reason='later')\ndef test_later(submission):\n    pass\n", 1, "check test_later is marked skip"),
+    ("@pytest.mark.points(1)\n@pytest.mark.parametrize('x', [1, 2])\ndef test_each(submission, x):\n    pass\n", 1,
+     "check test_each is marked parametrize"),
+    ("async def test_asynchronous(submission):\n    pass\n", 1, "check test_asynchronous is a coroutine"),
+    ("def test_draws(submission):\n    yield 1\n", 1, "check test_draws is a generator"),
+    ("def test_uses_a_pytest_fixture(submission, tmp_path):\n    pass\n", 1,
+     "check test_uses_a_pytest_fixture asks for the fixture tmp_path, which the grader does not provide"),
+    ("def test_asks_for_its_request(submission, request):\n    assert request.node.name\n", 1,
+     "check test_asks_for_its_request asks for the fixture request"),
+    ("@pytest.fixture(autouse=True)\ndef clean():\n    yield\n", 1, "defines the fixture clean"),
+    ("def setup_module():\n    pass\n", 1, "defines setup_module, which the grader does not run"),
+    ("class TestMore:\n    def test_one(self, submission):\n        pass\n", 1, "defines the test class TestMore"),
+    ("pytestmark = pytest.mark.points(1)\n", 1, "sets a module-level pytestmark"),
+], ids=["skip", "parametrize", "coroutine", "generator", "pytest's fixture", "pytest's request", "a fixture",
+        "xunit set-up", "a class", "module pytestmark"])
+def test_what_the_runner_does_not_support_is_named_with_its_file_and_line(tmp_path, launcher, extra, line, what):
+    exercise = dataclasses.replace(exercise_with(tmp_path, VERDICT_CHECKS + "\n\n" + extra), points=9)
+    first_line = len((VERDICT_CHECKS + "\n\n").splitlines()) + line
+    found = [str(problem) for problem in unsupported_in(exercise.public_checks)]
+    assert found and all(problem.startswith(f"{exercise.public_checks}:{first_line}: ") for problem in found), found
+    assert any(problem.startswith(f"{exercise.public_checks}:{first_line}: {what}") for problem in found), found
+    feedback = grade(exercise, student(tmp_path, "b", 2), launcher=launcher)
+    assert feedback.status is Status.GRADER_FAILED and what in feedback.grader_error, feedback.grader_error
+    drop_runners()
 
 
-def test_pytest_exit_in_a_check_stops_the_run_as_a_grader_failure_in_both_ways(tmp_path, launcher, monkeypatch):
-    from grader.grading.plugin import GradingPlugin
+def test_the_courses_checks_are_all_supported():
+    from grader.course.manifest import load_course
 
+    for exercise in load_course(ROOT / "course.yaml").exercises:
+        for path in exercise.check_files():
+            assert unsupported_in(path) == [], path
+
+
+def test_pytest_exit_in_a_check_stops_the_run_as_a_grader_failure(tmp_path, launcher):
     checks = VERDICT_CHECKS + '\n\n@pytest.mark.points(1)\ndef test_stops(submission):\n    pytest.exit("a check must not stop pytest")\n'
     exercise = dataclasses.replace(exercise_with(tmp_path, checks), points=10)
-    b = student(tmp_path, "b", 2)
-    outcomes = []
-    for direct in (True, False):
-        drop_suites()
-        with monkeypatch.context() as patch:
-            if not direct:
-                patch.setattr(GradingPlugin, "runs_directly", staticmethod(lambda item: False))
-            feedback = grade(exercise, b, launcher=launcher)
-        assert feedback.status is Status.GRADER_FAILED and "the checks stopped" in feedback.grader_error
-        outcomes.append(feedback.grader_error)
-    drop_suites()
-    assert outcomes[0] == outcomes[1]
+    drop_runners()
+    feedback = grade(exercise, student(tmp_path, "b", 2), launcher=launcher)
+    drop_runners()
+    assert feedback.status is Status.GRADER_FAILED
+    assert "the checks stopped: Exit: a check must not stop pytest" in feedback.grader_error

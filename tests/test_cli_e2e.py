@@ -178,7 +178,7 @@ def test_an_unreadable_file_is_graded_as_broken(tmp_path):
         path.chmod(0o644)
         path.unlink()
         path.mkdir()
-    from grader.grading.engine import inspect_file
+    from grader.labcode.submission import inspect_file
 
     info, refusal = inspect_file(path, 2048)
     assert refusal is not None and "cannot be read" in refusal and info.sha256 == ""

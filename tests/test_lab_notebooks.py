@@ -113,7 +113,6 @@ def test_a_file_without_keras_lr_or_decay_is_not_walked_but_spellings_python_rea
 
 
 def test_preparing_a_submission_runs_none_of_it(tmp_path):
-    from grader.grading.engine import inspect_file
     from grader.labcode.handin import prepare
     from grader.course.manifest import load_course
 
@@ -125,7 +124,7 @@ def test_preparing_a_submission_runs_none_of_it(tmp_path):
     nbformat.write(notebook, path)
     workspace = tmp_path / "work"
     workspace.mkdir()
-    prepared = prepare(exercise, path, workspace, inspect_file)
+    prepared = prepare(exercise, path, workspace)
     assert prepared.refusal is None and "rate = 0.1" in prepared.module_path.read_text()
     assert not marker.exists()
 

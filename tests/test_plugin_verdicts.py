@@ -13,7 +13,8 @@ from importlib import resources
 import pytest
 
 from grader.outcomes import Outcome
-from grader.grading.plugin import INTERNAL_ERROR_MESSAGE, GradingPlugin
+from grader.grading.judge import INTERNAL_ERROR_MESSAGE
+from grader.grading.plugin import GradingPlugin
 from grader.grading.proxy import SubmissionProxy
 from grader.sandbox.fake import ScriptedSession, grader_bug
 from grader.sandbox.session import CallResult, CallStatus

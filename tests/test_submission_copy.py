@@ -19,9 +19,10 @@ from grader.batch.collect import collect
 from grader.batch.gradebook import Gradebook
 from grader.batch.runner import GRADEBOOK_NAME, in_process_pool, pool_dispatch, run_batch, seed_key
 from grader.course.manifest import load_course
-from grader.grading.engine import grade, seed_for
+from grader.grading.engine import grade
 from grader.labcode.folder import FolderRefused
 from grader.labcode.snapshot import LinkRefused, snapshot
+from grader.labcode.submission import seed_for
 from grader.sandbox.launchers import PlainProcessLauncher
 
 EXERCISE = load_course(ROOT / "course.yaml").exercise("02_backprop")

@@ -26,7 +26,7 @@ from grader import __version__
 from grader.batch.collect import StudentEntry
 from grader.batch.gradebook import NO_SUBMISSION, Attempt, Gradebook
 from grader.course.model import Exercise
-from grader.grading.engine import file_sha256, seed_for
+from grader.labcode.submission import file_sha256, seed_for
 from grader.errors import UsageError
 from grader.feedback.model import Feedback, write_json_atomically
 from grader.outcomes import Status
@@ -108,7 +108,7 @@ def _grade_job(job: Job) -> tuple[Job, Feedback]:
 
 
 # Imported once by the fork server, so every worker forked from it starts with them (about 0.2 s each).
-WORKER_MODULES = ("grader.grading.engine", "grader.grading.suite", "grader.sandbox.warm_launcher", "grader.course.manifest")
+WORKER_MODULES = ("grader.grading.engine", "grader.grading.check_runner", "grader.sandbox.warm_launcher", "grader.course.manifest")
 
 
 def worker_context() -> multiprocessing.context.BaseContext:

@@ -20,14 +20,13 @@ from pathlib import Path
 from typing import Iterator
 
 from grader.labcode.safezip import UnsafeArchive, extract
+from grader.labcode.submission import SubmissionRefused, read_regular
+
+FolderRefused = SubmissionRefused   # the name its callers catch: a folder, a zip or a file that cannot be graded
 
 MAX_FILES = 64
 MAX_NESTING = 8   # folders holding one folder each, descended before giving up
 _IGNORED = ("__pycache__", "__MACOSX", ".ipynb_checkpoints")
-
-
-class FolderRefused(ValueError):
-    """The folder or zip cannot be graded; the message says why in plain words."""
 
 
 @dataclass(frozen=True)
@@ -41,16 +40,6 @@ class Folder:
 def is_folder_submission(path: Path) -> bool:
     """Whether grading reads `path` as a folder of files (a folder or a zip) rather than as one file."""
     return path.is_dir() or path.suffix.lower() == ".zip"
-
-
-def read_regular(path: Path, limit: int, dir_fd: int | None = None) -> bytes:
-    """At most `limit` + 1 bytes of a regular file, opened without following a link and without blocking (a FIFO
-    or device put in its place since it was listed is refused, never read)."""
-    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=dir_fd)
-    with os.fdopen(descriptor, "rb") as stream:
-        if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
-            raise FolderRefused(f"{path.name} is not a regular file")
-        return stream.read(limit + 1)
 
 
 def ignored(name: str) -> bool:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from grader.course.model import Exercise
 from grader.feedback.model import SubmissionInfo
@@ -19,10 +18,10 @@ from grader.labcode.folder import Folder, FolderRefused, is_folder_submission, o
 from grader.labcode.program import SCRIPT_CELL, Cell, GradedModule, TooLargeToRead, UnreadableCell, build_module, parsed
 from grader.labcode.signatures import Signature, signatures, signatures_of_file
 from grader.labcode.spellings import old_spellings
+from grader.labcode.submission import inspect_file
 from grader.labcode.notebook import NotebookError, notebook_source
 from grader.sandbox import packed_folder
 
-Inspect = Callable[[Path, int], tuple[SubmissionInfo, "str | None"]]
 MAX_LISTED = 12
 
 
@@ -75,7 +74,7 @@ def reading_notes(module: GradedModule, keep: str, tree: ast.Module | None = Non
     return notes
 
 
-def prepare(exercise: Exercise, submission: Path, workspace: Path, inspect: Inspect, keep: str | None = None) -> Prepared:
+def prepare(exercise: Exercise, submission: Path, workspace: Path, keep: str | None = None) -> Prepared:
     """Read the submission and write the file the sandbox gets into `workspace`."""
     keep = keep or exercise.cells
     max_kib = exercise.limits.max_file_kib
@@ -86,11 +85,11 @@ def prepare(exercise: Exercise, submission: Path, workspace: Path, inspect: Insp
                 open_zip(submission, workspace, exercise.entry, max_kib)
         except (FolderRefused, OSError) as exc:
             return Prepared(SubmissionInfo(str(submission), "", 0), str(exc))
-        _, refusal = inspect(folder.entry, max_kib)
+        _, refusal = inspect_file(folder.entry, max_kib)
         info = SubmissionInfo(str(submission), folder.sha256, folder.bytes)
         entry = folder.entry
     else:
-        info, refusal = inspect(submission, max_kib)
+        info, refusal = inspect_file(submission, max_kib)
         entry = submission
     if refusal is not None:
         return Prepared(info, refusal)

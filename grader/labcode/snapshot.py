@@ -13,7 +13,8 @@ import os
 import stat
 from pathlib import Path
 
-from grader.labcode.folder import MAX_FILES, FolderRefused, ignored, read_regular
+from grader.labcode.folder import MAX_FILES, FolderRefused, ignored
+from grader.labcode.submission import read_regular
 
 ZIP_SIZE_FACTOR = 4   # a zip may be this many times the exercise's size limit (it holds more than code)
 
@@ -22,41 +23,23 @@ class LinkRefused(FolderRefused):
     """The submission is, or holds, a symbolic link."""
 
 
-class TooLarge(FolderRefused):
-    """A file larger than allowed, refused by its size before it was read."""
-
-    def __init__(self, size: int, max_kib: int) -> None:
-        super().__init__(too_large(size, max_kib))
-        self.size = size
-
-
 def _link(relative: str) -> LinkRefused:
     where = "the submission" if relative in ("", ".") else relative
     return LinkRefused(f"{where} is a symbolic link, not a file; a link is never graded as your work: hand in "
                        "the file itself")
 
 
-def too_large(size: int, max_kib: int) -> str:
-    return (f"the file is {size / 1024 / 1024:.1f} MB, and a submission may be at most {max_kib / 1024:g} MB; "
-            f"hand in only your code")
-
-
 def _read_file(path: Path, limit: int) -> bytes:
     """At most `limit` + 1 bytes of a regular file, opened without following a link; a larger file is refused
     by its size before it is read."""
     try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError as exc:
+        return read_regular(path, limit, refuse_larger=True)
+    except FolderRefused:
+        raise
+    except OSError:
         if os.path.islink(path):
             raise _link(path.name) from None
-        raise exc
-    with os.fdopen(descriptor, "rb") as stream:
-        status = os.fstat(stream.fileno())
-        if not stat.S_ISREG(status.st_mode):
-            raise FolderRefused(f"{path.name} is not a regular file")
-        if status.st_size > limit:
-            raise TooLarge(status.st_size, limit // 1024)
-        return stream.read(limit + 1)   # one byte more than allowed, if it grew since: still "too large" later
+        raise
 
 
 def snapshot(submission: Path, into: Path, max_kib: int) -> Path:

@@ -22,7 +22,7 @@ from grader.batch.collect import collect
 from grader.batch.gradebook import Gradebook
 from grader.batch.runner import GRADEBOOK_NAME
 from grader.course.model import Exercise
-from grader.grading.engine import file_sha256
+from grader.labcode.submission import file_sha256
 from grader.labcode.folder import FolderRefused, is_folder_submission, opened
 from grader.similarity.budget import SOURCE_BYTES, Clock, Deadline
 from grader.similarity.compare import SimilarityOptions, SimilarityResult, compare
