@@ -296,3 +296,18 @@ def test_pytest_exit_in_a_check_stops_the_run_as_a_grader_failure(tmp_path, laun
     drop_runners()
     assert feedback.status is Status.GRADER_FAILED
     assert "the checks stopped: Exit: a check must not stop pytest" in feedback.grader_error
+
+
+def test_grade_validate_names_each_unsupported_check_with_its_file_line_and_what_is_allowed(tmp_path, launcher):
+    from grader.audit.validate import _validate_exercise
+
+    extra = "\n\n@pytest.mark.points(1)\n@pytest.mark.parametrize('x', [1, 2])\ndef test_each(submission, x):\n    pass\n"
+    exercise = exercise_with(tmp_path, VERDICT_CHECKS + extra)
+    exercise.hidden_checks.parent.mkdir(parents=True)
+    exercise.hidden_checks.write_text("import pytest\n\n\n@pytest.mark.points(1)\ndef test_fine(submission):\n    pass\n")
+    line = len((VERDICT_CHECKS + "\n\n").splitlines()) + 1
+    findings = list(_validate_exercise(None, exercise, launcher))
+    assert [finding.ok for finding in findings] == [False, False], findings
+    assert all(f"{exercise.public_checks}:{line}: check test_each" in finding.what for finding in findings), findings
+    assert "is marked parametrize" in findings[0].what + findings[1].what
+    assert all("only @pytest.mark.points(N)" in finding.what for finding in findings)

@@ -13,6 +13,7 @@ from typing import Iterator
 
 from grader.audit.cases import CaseFileError, cases_of, mismatches
 from grader.course.model import Course, Exercise
+from grader.grading.check_files import unsupported_in
 from grader.grading.engine import grade
 from grader.feedback.model import Feedback, schema_errors
 from grader.outcomes import Outcome, Status
@@ -55,6 +56,10 @@ def _validate_exercise(course: Course, exercise: Exercise, launcher: Launcher | 
 
     if not exercise.hidden_checks.is_file():
         yield finding(False, f"no hidden checks at {exercise.hidden_checks.relative_to(course.root)}")
+        return
+    unsupported = [problem for path in exercise.check_files() for problem in unsupported_in(path)]
+    if unsupported:   # every grading would be a grader failure: say where and what is allowed, once
+        yield from (finding(False, f"the grader does not run this check as written: {problem}") for problem in unsupported)
         return
 
     for seed in VALIDATION_SEEDS:
