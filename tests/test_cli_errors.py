@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from grader import cli
@@ -41,12 +43,12 @@ def test_the_traceback_is_shown_when_asked_for(monkeypatch, capsys):
 
 def test_grading_that_raises_is_reported_the_same_way(monkeypatch, capsys):
     monkeypatch.delenv(cli.DEBUG_VARIABLE, raising=False)
-    monkeypatch.setattr(cli, "_run_grade", _raising(AttributeError("no attribute 'x'")))
+    monkeypatch.setattr(cli, "_grade", _raising(AttributeError("no attribute 'x'")))
     assert cli.main(["exercises/02_backprop"]) == 3
     assert "`grade` failed with AttributeError" in capsys.readouterr().err
 
 
-MANIFEST = ManifestError([ManifestProblem(cli.Path("course.yaml"), 3, "exercises[0].points", "must be a number", "Fix it.")])
+MANIFEST = ManifestError([ManifestProblem(Path("course.yaml"), 3, "exercises[0].points", "must be a number", "Fix it.")])
 
 
 @pytest.mark.parametrize("error, code", [

@@ -292,7 +292,7 @@ def test_names_and_reasons_are_shown_on_one_printable_line(tmp_path, monkeypatch
     from rich.console import Console
 
     import grader.similarity.batch as batch_module
-    from grader.similarity.command import similarity_sections
+    from grader.commands.similarity import similarity_sections
 
     evil = "ev\x1b]52;c;aGk=\x07il\u202e\x9b2J\nname"   # an OSC 52 clipboard write, a bidi override, the C1 CSI
     documents = {evil: Document(evil, REFERENCE), "bob": Document("bob", rename(REFERENCE, 2))}
@@ -312,7 +312,7 @@ def test_names_and_reasons_are_shown_on_one_printable_line(tmp_path, monkeypatch
 def test_a_similarity_that_fails_is_a_warning_not_a_failure(tmp_path):
     from rich.console import Console
 
-    from grader.similarity.command import batch_similarity
+    from grader.commands.similarity import batch_similarity
 
     buffer = io.StringIO()
     assert batch_similarity(tmp_path, EXERCISE, 0.5, Console(file=buffer, width=300)) is False

@@ -14,7 +14,7 @@ import pytest
 from conftest import ROOT, reference_source, run_grade
 from similarity_copies import add_dead_code, disguise, recomment, rename, reformat, reorder
 from grader.course.manifest import load_course
-from grader.similarity.command import DEFAULT_THRESHOLD
+from grader.similarity import DEFAULT_THRESHOLD
 from grader.similarity.compare import SimilarityOptions, compare
 from grader.similarity.export import similarity_csv
 from grader.similarity.normalise import normalise, read_tokens

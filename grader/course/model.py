@@ -76,5 +76,9 @@ class Course:
         for exercise in self.exercises:
             if exercise.id == exercise_id:
                 return exercise
-        known = ", ".join(e.id for e in self.exercises)
-        raise KeyError(f"no exercise {exercise_id!r} in {self.manifest_path} (known: {known})")
+        raise KeyError(self.unknown_exercises([exercise_id]))
+
+    def unknown_exercises(self, exercise_ids: list[str]) -> str:
+        """The message for ids that name no exercise of this course."""
+        names = ", ".join(repr(exercise_id) for exercise_id in exercise_ids)
+        return f"no exercise {names} in {self.manifest_path} (known: {', '.join(e.id for e in self.exercises)})"

@@ -8,6 +8,9 @@ One job per module, in the order the data flows:
   dictated   given code and correct solutions -> what the exercise dictates, not counted as evidence
   compare    fingerprints of a batch -> an index -> the pairs above the threshold and their passages
   export     pairs -> OUT/similarity.csv;  report: pairs -> the section of OUT/report.html
-  batch      OUT of `grade batch` -> documents -> the above;  command: the command-line options
-Only `command` is imported by the CLI at start-up; numpy and scipy load when a comparison runs.
+  batch      OUT of `grade batch` -> documents -> the above
+The command line (`grader.commands.similarity`) imports only this package's root at start-up; numpy and
+scipy load when a comparison runs.
 """
+
+DEFAULT_THRESHOLD = 0.45   # measured: benchmarks/similarity_distributions.py (`grade batch --help` says what)

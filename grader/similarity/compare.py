@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import sparse
 
+from grader.similarity import DEFAULT_THRESHOLD
 from grader.similarity.budget import DEFAULT, Budget, Clock, Deadline, cut_text, size
 from grader.similarity.dictated import Dictated, Discount, dictated
 from grader.similarity.fingerprint import Fingerprints, fingerprint
@@ -52,7 +53,7 @@ class SimilarityOptions:
     """How submissions are compared. The defaults are the ones measured against independent correct solutions
     and planted copies (benchmarks/similarity_distributions.py)."""
 
-    threshold: float = 0.45   # report pairs whose score is at least this
+    threshold: float = DEFAULT_THRESHOLD   # report pairs whose score is at least this
     k: int = 12               # tokens per K-gram: shorter runs are never evidence
     window: int = 4           # winnowing window: runs of k + window - 1 tokens are always found
     mask_size: int = 6        # token runs of given code this long are masked

@@ -9,9 +9,8 @@ from rich.console import Console
 
 from grader.audit.report import meets_targets, write_report
 from grader.audit.run import ExerciseAudit, audit_exercise
-from grader.errors import UsageError
+from grader.commands.common import add_course_option, exercises_named, find_course
 from grader.exitcodes import ExitCode
-from grader.course.manifest import MANIFEST_NAME, find_course
 
 COLUMNS = ("mutants", "killed", "equivalent", "survivors", "hinted", "misleading", "rewrites", "rewrites_full_marks")
 
@@ -21,8 +20,7 @@ def parser() -> argparse.ArgumentParser:
         prog="grade audit", description="Grade mutants of each reference solution in the warm sandbox and report "
         "how many lose points, how many get a hint naming their mistake, and which hints mislead.")
     result.add_argument("exercises", nargs="*", metavar="EXERCISE", help="exercise ids (default: all)")
-    result.add_argument("--course", metavar="DIR", type=Path, default=Path("."),
-                        help=f"the course folder holding {MANIFEST_NAME} (default: the current folder or above)")
+    add_course_option(result)
     result.add_argument("--out", metavar="DIR", type=Path, default=Path("audit"),
                         help="where audit.json and audit.html go (default: ./audit)")
     result.add_argument("--limit", type=int, metavar="N", help="audit at most N mutants per exercise (evenly spread)")
@@ -48,16 +46,12 @@ def summary_line(audit: ExerciseAudit) -> str:
             + ("ok" if meets_targets(audit) else "BELOW TARGET"))
 
 
-def run_command(argv: list[str]) -> ExitCode:
+def run(argv: list[str]) -> ExitCode:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     options = parser().parse_args(argv)
     course = find_course(options.course)
-    known = {exercise.id: exercise for exercise in course.exercises}
-    unknown = [name for name in options.exercises if name not in known]
-    if unknown:
-        raise UsageError(f"no exercise {', '.join(unknown)} in {course.manifest_path}")
-    chosen = [known[name] for name in options.exercises] or list(course.exercises)
+    chosen = exercises_named(course, options.exercises) or list(course.exercises)
     console = Console(stderr=True, highlight=False)
     audits: list[ExerciseAudit] = []
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())

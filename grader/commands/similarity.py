@@ -1,7 +1,6 @@
 """`grade batch ... --similarity` and `grade similarity OUT --exercise ID`: the options and what they run.
 
-Kept out of grader/cli.py so that the command line gains one flag and one call; numpy and scipy are
-imported only when a comparison runs, so `grade EXERCISE_DIR` stays as quick to start as it was.
+Numpy and scipy are imported only when a comparison runs, so `grade EXERCISE_DIR` stays as quick to start as it was.
 `grade batch` writes its exports first and then calls `batch_similarity`, which never fails the batch:
 a similarity that fails is a warning, and the exports stay as they were written.
 """
@@ -12,7 +11,11 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from grader.commands.common import course_parser, exercise_named, find_course
 from grader.errors import UsageError
+from grader.exitcodes import ExitCode
+from grader.extras import require
+from grader.similarity import DEFAULT_THRESHOLD
 from grader.text import one_line
 
 if TYPE_CHECKING:
@@ -20,7 +23,6 @@ if TYPE_CHECKING:
 
     from grader.course.model import Exercise
 
-DEFAULT_THRESHOLD = 0.45   # measured: benchmarks/similarity_distributions.py (see the help below)
 
 
 def _threshold(text: str) -> float:
@@ -56,6 +58,7 @@ def add_options(parser: argparse.ArgumentParser, *, flag: bool) -> None:
 def similarity_sections(out: Path, exercise: Exercise, threshold: float, console: Console,
                         submissions: Path | None = None) -> list[str]:
     """Compare the batch in OUT, write OUT/similarity.csv, say what was found; the report's section."""
+    require("similarity", "grade similarity")
     from grader.similarity.batch import CSV_NAME, NothingToCompare, run_similarity
     from grader.similarity.compare import SimilarityOptions
     from grader.similarity.report import similarity_section
@@ -100,16 +103,13 @@ def batch_similarity(out: Path, exercise: Exercise, threshold: float, console: C
         return False
 
 
-def run_command(argv: list[str]) -> int:
+def run(argv: list[str]) -> ExitCode:
     """`grade similarity OUT --exercise ID`: compare a batch graded earlier and rewrite its report."""
     from rich.console import Console
 
     from grader.batch.outputs import write_exports
-    from grader.cli import _course_parser, _exercise
-    from grader.exitcodes import ExitCode
-    from grader.course.manifest import find_course
 
-    parser = _course_parser("grade similarity", "Compare every pair of a graded batch's submissions (offline) and "
+    parser = course_parser("grade similarity", "Compare every pair of a graded batch's submissions (offline) and "
                             "write OUT/similarity.csv and the similarity section of OUT/report.html.")
     parser.add_argument("out", metavar="OUT", type=Path, help="the --out folder of `grade batch`")
     parser.add_argument("--exercise", required=True, help="the exercise id the batch graded, e.g. 02_backprop")
@@ -118,7 +118,7 @@ def run_command(argv: list[str]) -> int:
                              "feedback names)")
     add_options(parser, flag=False)
     options = parser.parse_args(argv)
-    exercise = _exercise(find_course(options.course), options.exercise)
+    exercise = exercise_named(find_course(options.course), options.exercise)
     if not options.out.is_dir():
         raise UsageError(f"there is no folder {options.out}; give the --out folder of `grade batch`")
     if options.submissions is not None and not options.submissions.is_dir():

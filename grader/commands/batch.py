@@ -1,0 +1,106 @@
+"""`grade batch SUBMISSIONS --exercise ID --out DIR`: grade a class in parallel and resumably, then write the
+gradebook's exports (and, when asked, the similarity of every pair)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+from pathlib import Path
+
+from grader.commands import similarity
+from grader.commands.common import console, course_parser, exercise_named, find_course
+from grader.errors import UsageError
+from grader.exitcodes import ExitCode
+from grader.text import one_line
+
+
+def parser() -> argparse.ArgumentParser:
+    from grader.cluster.connect import add_options as cluster_options
+
+    result = course_parser(
+        "grade batch", "Grade every student's submission of one exercise, in parallel and resumably.",
+        epilog="Re-running the same command grades only what is missing, changed, or failed inside the grader.")
+    result.add_argument("submissions", metavar="SUBMISSIONS", type=Path,
+                        help="a folder with one file or folder per student (its name is the student id), or a zip of one")
+    result.add_argument("--exercise", required=True, help="the exercise id, e.g. 02_backprop")
+    result.add_argument("--out", required=True, type=Path, help="where feedback, gradebook.sqlite and the exports go")
+    result.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel workers (default: all cores)")
+    result.add_argument("--seed", type=int, help="one seed for every submission (default: derived from each file "
+                                                  "and the batch's secret key, OUT/seed.key)")
+    result.add_argument("--allow-weak-isolation", action="store_true",
+                        help="grade in plain child processes when bubblewrap is unavailable (not recommended)")
+    similarity.add_options(result, flag=True)
+    cluster_options(result)
+    return result
+
+
+def _submissions_folder(source: Path, out: Path, report) -> tuple[Path, dict[str, str]]:
+    """The folder of submissions: SUBMISSIONS itself, or the zip extracted into OUT/extracted (and what it skipped)."""
+    from grader.labcode.safezip import extract
+
+    if not source.exists():
+        raise UsageError(f"there is no folder or zip archive {source}")
+    if out.resolve().is_relative_to(source.resolve()) and source.is_dir():
+        raise UsageError(f"--out {out} is inside the submissions folder {source}; choose a folder outside it")
+    out.mkdir(parents=True, exist_ok=True)
+    if not source.is_file():
+        return source, {}
+    folder = out / "extracted"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    skipped = {item.name: item.reason for item in extract(source, folder)}
+    for name, reason in skipped.items():
+        report(f"skipped {one_line(name)!r} from the archive: {one_line(reason)}")
+    return folder, skipped
+
+
+def run(argv: list[str]) -> ExitCode:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from grader.batch.collect import collect
+    from grader.batch.outputs import write_exports
+    from grader.batch.runner import run_batch
+    from grader.cluster.connect import connected, target_of, workers_note
+    from grader.sandbox.launchers import BwrapLauncher, choose_launcher
+
+    options = parser().parse_args(argv)
+    course = find_course(options.course)
+    exercise = exercise_named(course, options.exercise)
+    cluster = target_of(options)
+    # On a cluster, the workers' bubblewrap matters, not this machine's.
+    strong = not options.allow_weak_isolation if cluster else \
+        isinstance(choose_launcher(require_strong=True, allow_weak=options.allow_weak_isolation), BwrapLauncher)
+    out = console(stderr=True, highlight=False)
+    source, skipped = _submissions_folder(options.submissions, options.out, lambda line: out.print(line, markup=False))
+    entries = collect(source, exercise, skipped)
+    if not strong:
+        out.print("[yellow]Grading without bubblewrap: submissions run as plain processes (--allow-weak-isolation).[/yellow]")
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("ETA"), TimeRemainingColumn())
+    with contextlib.ExitStack() as stack, Progress(*columns, console=out, transient=False) as progress:
+        task = progress.add_task(f"grading {exercise.id}", total=None)
+
+        def advance(total: int, done: int, student: str) -> None:
+            progress.update(task, total=total, completed=done, description=f"grading {exercise.id} ({student})")
+
+        dispatch, where = None, None
+        if cluster is not None:
+            from grader.cluster.dispatch import cluster_dispatch, cluster_where
+
+            client = stack.enter_context(connected(cluster))
+            out.print(f"grading on {cluster.address}: {workers_note(client)}", markup=False)
+            dispatch, where = cluster_dispatch(client, course, exercise, strong), cluster_where(cluster.address)
+        summary = run_batch(course.manifest_path, exercise.id, entries, options.out, jobs=max(1, options.jobs),
+                            strong=strong, seed=options.seed, on_progress=advance, dispatch=dispatch, where=where)
+    paths = write_exports(options.out, exercise)   # before similarity: the grades never wait for it, nor fail with it
+    out.print(f"{summary.total} students: {summary.graded} graded, {summary.unchanged} unchanged since the last run, "
+              f"{summary.problems} without a gradable file, {summary.grader_failures} grader failures "
+              f"({summary.retried} retried) in {summary.wall_s:.1f} s", markup=False)
+    out.print(f"gradebook: {options.out / 'gradebook.sqlite'}\nCSV: {paths.csv}\nstudent ids: {paths.students}\n"
+              f"report: {paths.report}\n"
+              f"Gradescope results: {paths.gradescope}/<student>/results.json", markup=False)
+    if options.similarity:   # an optional stage: a failure is a warning, and report.html gains its section if it succeeds
+        similarity.batch_similarity(options.out, exercise, options.similarity_threshold, out)
+    return ExitCode.GRADER_FAILED if summary.grader_failures else ExitCode.OK
