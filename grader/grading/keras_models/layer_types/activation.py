@@ -71,7 +71,7 @@ class ReLU(_ActivationLayer):
     def _arguments(self, config: dict, what: str) -> dict[str, float | None]:
         return {"max_value": _number(config, "max_value", None, what, at_least=0.0),
                 "negative_slope": _number(config, "negative_slope", 0.0, what, at_least=0.0),
-                "threshold": _number(config, "threshold", 0.0, what)}
+                "threshold": _number(config, "threshold", 0.0, what, at_least=0.0)}
 
     def applies(self, config: dict) -> str | None:
         try:
