@@ -4,6 +4,7 @@ the sandbox says how long the student's code ran, and the grader believes it onl
 from __future__ import annotations
 
 import textwrap
+import time
 
 from conftest import scripted_grading
 from grader.course.model import Limits
@@ -35,11 +36,14 @@ def session_of(tmp_path) -> SandboxSession:
 
 
 def test_the_student_time_counts_the_import_and_the_calls(tmp_path):
+    """At least the 0.2 s import and the 0.3 s call, and never more than the whole session took: relations that
+    hold on any machine, not a wall-time range."""
+    started = time.perf_counter()
     with session_of(tmp_path) as session:
         assert session.call("nap", (0.3,)).value == 0.3
         assert session.call("nap", (0.0,)).value == 0.0
     report = session.close()
-    assert 0.5 <= report.student_s < 2.0, report.student_s
+    assert 0.5 <= report.student_s <= time.perf_counter() - started, report.student_s
 
 
 def test_a_child_cannot_claim_more_time_than_the_grader_measured(tmp_path):
@@ -47,9 +51,11 @@ def test_a_child_cannot_claim_more_time_than_the_grader_measured(tmp_path):
         started = session.call("nap", (0.0,))
         assert started.ok
         before = session._student_s
+        called = time.perf_counter()
         assert session.call("boast").value == 1
+        measured = time.perf_counter() - called
         claimed = session._student_s - before
-    assert 0 <= claimed < 5.0, claimed
+    assert 0 <= claimed <= measured, (claimed, measured)   # the child claimed a billion seconds
 
 
 def test_feedback_says_both_shares_and_they_add_up():
