@@ -90,7 +90,7 @@ def check_functions(module: types.ModuleType) -> list[tuple[str, Any]]:
     too), unless they say `__test__ = False`."""
     return [(name, value) for name, value in list(vars(module).items())
             if fnmatch.fnmatch(name, CHECK_PATTERN) and callable(value) and not isinstance(value, type)
-            and getattr(value, "__test__", True) and not _is_fixture(value)]
+            and getattr(value, "__test__", True)]
 
 
 def unsupported(path: Path, module: types.ModuleType, tree: ast.Module) -> list[Unsupported]:
@@ -149,11 +149,6 @@ def _marks(function: Any) -> list[Any]:
 
     marks = getattr(function, "pytestmark", [])
     return [mark for mark in (marks if isinstance(marks, list) else [marks]) if isinstance(mark, pytest.Mark)]
-
-
-def _is_fixture(value: Any) -> bool:
-    """A function decorated with @pytest.fixture (pytest 8.4 and later wrap it in a definition object)."""
-    return type(value).__name__ == "FixtureFunctionDefinition" or hasattr(value, "_pytestfixturefunction")
 
 
 def _decorator_name(decorator: ast.expr) -> str:

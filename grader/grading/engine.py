@@ -7,13 +7,14 @@ document whose status says the grader failed, so a student is never blamed for o
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import shutil
 import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Protocol, runtime_checkable
+from typing import Callable, Iterator, Protocol, runtime_checkable
 
 from grader import __version__
 from grader.course.model import Exercise, Limits
@@ -106,16 +107,12 @@ def grade(exercise: Exercise, submission: Path, *, seed: int | None = None, laun
         shutil.rmtree(workspace, ignore_errors=True)
         return grader_failure(exercise, SubmissionInfo(str(submission), "", 0), seed or 0, launcher, started_at,
                               _seconds_since(clock), f"{type(exc).__name__}: {exc}", hidden_run)
-    info, refusal, locate = prepared.info, prepared.refusal, prepared.locate
+    info, locate = prepared.info, prepared.locate
     if seed is None:
         seed = seed_for(seed_key or course_key(exercise), exercise.id, info.sha256)
     try:
-        session = _open_session(prepared.module_path or submission, exercise.limits, launcher,
-                                clock + exercise.limits.total_seconds, refusal)
-        if isinstance(session, SandboxSession):
-            session.start()   # the child boots and imports the file while the checks are collected
-        proxy = SubmissionProxy(session, locate, prepared.defined_in, prepared.expected, prepared.submitted,
-                                prepared.module.text if prepared.module is not None else "")
+        session, proxy = _session_for(prepared, submission, exercise.limits, launcher,
+                                      clock + exercise.limits.total_seconds)
         try:
             run = run_checks(exercise, proxy, seed, include_hidden, only)
         finally:
@@ -144,6 +141,38 @@ def grade(exercise: Exercise, submission: Path, *, seed: int | None = None, laun
                               f"{type(exc).__name__}: {exc}", hidden_run)
     finally:
         shutil.rmtree(workspace, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def submission_proxy(exercise: Exercise, submission: Path, *, seed: int | None = None,
+                     launcher: Launcher | None = None, cells: str | None = None) -> Iterator[tuple[SubmissionProxy, int]]:
+    """The `submission` checks call, and the seed `grade` would use, for checks run outside `grade` (the authors'
+    pytest plugin): the same copy, reading and sandbox; a refused or broken file fails each call as it would."""
+    launcher = launcher or choose_launcher()
+    workspace = Path(tempfile.mkdtemp(prefix="grader-submission-"))
+    try:
+        prepared = _prepare_copy(exercise, Path(submission), workspace, cells)
+        if seed is None:
+            seed = seed_for(course_key(exercise), exercise.id, prepared.info.sha256)
+        session, proxy = _session_for(prepared, Path(submission), exercise.limits, launcher,
+                                      time.monotonic() + exercise.limits.total_seconds)
+        try:
+            yield proxy, seed
+        finally:
+            session.close()
+    finally:
+        shutil.rmtree(workspace, ignore_errors=True)
+
+
+def _session_for(prepared: Prepared, submission: Path, limits: Limits, launcher: Launcher,
+                 deadline: float) -> tuple[Session, SubmissionProxy]:
+    """The prepared submission's session, started, and the proxy the checks call it through."""
+    session = _open_session(prepared.module_path or submission, limits, launcher, deadline, prepared.refusal)
+    if isinstance(session, SandboxSession):
+        session.start()   # the child boots and imports the file while the checks are collected
+    proxy = SubmissionProxy(session, prepared.locate, prepared.defined_in, prepared.expected, prepared.submitted,
+                            prepared.module.text if prepared.module is not None else "")
+    return session, proxy
 
 
 def _open_session(module_path: Path, limits: Limits, launcher: Launcher, deadline: float,

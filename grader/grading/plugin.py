@@ -1,14 +1,19 @@
 """The pytest plugin for course authors: pytest runs the check functions the grader's runner runs.
 
+    pytest -p grader.grading.plugin exercises/02_backprop/public_checks.py solutions/02_backprop/hidden_checks.py \
+        --submission solutions/02_backprop/backprop.py [--grader-seed N]
+
 The grader itself never runs pytest (`check_runner` calls the checks). An author who wants pytest's own output
-runs the same check files under pytest with this plugin, through pytest's public API only: it gives the
-grader's fixtures (`submission`, `seed`, `rng`, `reference`) from the same `Fixtures`, reads each check's id
-and points as the runner does (`check_files.describe`), refuses at collection what the runner does not support,
-and turns each check's report into the verdict the runner would give (`judge.verdict`).
+runs the same check files under pytest with this plugin, through pytest's public API only: the submission is
+copied, read and sandboxed as `grade` does it, the grader's fixtures (`submission`, `seed`, `rng`, `reference`)
+come from the same `Fixtures`, each check's id and points are read as the runner reads them
+(`check_files.describe`), what the runner does not support is refused at collection, and each check's report
+becomes the verdict the runner would give (`judge.verdict`); the summary says the score.
 """
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -33,6 +38,7 @@ class GradingPlugin:
         self._only = only
         self._hidden_checks = hidden_checks.resolve() if hidden_checks else None
         self._fixtures = Fixtures(proxy, seed, reference_path)
+        self.seed_used = seed
         self.collected: list[tuple[str, float]] = []
         self.results: list[CheckResult] = []
 
@@ -86,3 +92,47 @@ class GradingPlugin:
         hidden = self._hidden_checks is not None and item.path.resolve() == self._hidden_checks
         return describe(item.function if isinstance(item, pytest.Function) else item.obj,
                         "hidden" if hidden else "public")
+
+
+# ---------------------------------------------------------------------- `pytest -p grader.grading.plugin`
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("grader", "grading a submission with the course's checks")
+    group.addoption("--submission", metavar="PATH", help="the file, notebook, folder or zip to run the checks on")
+    group.addoption("--grader-seed", type=int, default=None, metavar="N",
+                    help="the seed of the hidden inputs (default: the one `grade` uses for this file)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    submission = config.getoption("submission")
+    if submission is None:
+        raise pytest.UsageError("the grader's plugin grades a submission: give --submission PATH")
+    from grader.course.manifest import find_course
+    from grader.grading.engine import submission_proxy
+
+    check_files = [Path(argument.split("::")[0]) for argument in config.args]
+    exercise = _exercise_of(find_course(check_files[0].resolve().parent), check_files)
+    stack = contextlib.ExitStack()
+    config.add_cleanup(stack.close)
+    proxy, seed = stack.enter_context(submission_proxy(exercise, Path(submission), seed=config.getoption("grader_seed")))
+    hidden = exercise.hidden_checks if any(path.resolve() == exercise.hidden_checks.resolve() for path in check_files) \
+        else None
+    config.pluginmanager.register(GradingPlugin(proxy, seed, hidden, exercise.reference_path if hidden else None),
+                                  "grader-grading")
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    plugin = config.pluginmanager.get_plugin("grader-grading")
+    if isinstance(plugin, GradingPlugin):
+        score = sum(result.score for result in plugin.results)
+        most = sum(result.max_score for result in plugin.results)
+        terminalreporter.write_line(f"grader: {score:g} of {most:g} points, seed {plugin.seed_used}")
+
+
+def _exercise_of(course: Any, check_files: list[Path]) -> Any:
+    """The exercise whose check files these are."""
+    for exercise in course.exercises:
+        if {path.resolve() for path in check_files} <= {path.resolve() for path in exercise.check_files()}:
+            return exercise
+    raise pytest.UsageError(f"{', '.join(map(str, check_files))} are not the check files of one exercise in "
+                            f"{course.root / 'course.yaml'}")
