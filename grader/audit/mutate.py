@@ -62,12 +62,6 @@ def baseline(source: str) -> str:
     return ast.unparse(ast.parse(source)) + "\n"
 
 
-def _number(node: ast.AST) -> float | int | None:
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and type(node.value) is not bool:
-        return node.value
-    return None
-
-
 def _constant_changes(node: ast.Constant) -> Iterator[Change]:
     value = node.value
     if type(value) is bool:

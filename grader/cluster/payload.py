@@ -44,9 +44,6 @@ class WorkItem:
     seed: int
     strong: bool
 
-    def bytes_sent(self) -> int:
-        return sum(len(item.data or b"") + len(item.path) for item in self.files) + len(self.name)
-
 
 def course_files(course_root: Path, exercise: Exercise) -> dict[str, bytes]:
     """course.yaml and the exercise's own files, by their path in the course."""
