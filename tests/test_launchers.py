@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from grader.course.model import Limits
-from grader.sandbox import launchers
+from grader.sandbox import launchers, policy
 from grader.sandbox.launchers import BwrapLauncher, PlainProcessLauncher, WeakIsolationRefused, bwrap_problem, choose_launcher
 from grader.sandbox.warm_launcher import WarmTemplateLauncher
 from grader.sandbox.session import CallStatus, SandboxSession
@@ -203,7 +203,7 @@ def test_as_root_without_the_tools_to_drop_privileges_it_refuses_and_says_why(as
 
 @needs_bwrap
 def test_as_root_a_sandbox_uid_of_zero_is_refused(as_root):
-    as_root.setattr(launchers, "SANDBOX_UID", 0)
+    as_root.setattr(policy, "SANDBOX_UID", 0)
     with pytest.raises(WeakIsolationRefused, match="not 0"):
         choose_launcher(require_strong=True)
 

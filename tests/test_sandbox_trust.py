@@ -19,9 +19,10 @@ from grader.course.model import Limits
 from grader.grading.engine import grade
 from grader.feedback.model import schema_errors
 from grader.course.manifest import load_course
-from grader.sandbox import seccomp
+from grader.sandbox import policy, seccomp
 from grader.sandbox.guard import process_tree
-from grader.sandbox.launchers import SANDBOX_UID, BwrapLauncher, bwrap_problem
+from grader.sandbox.launchers import BwrapLauncher, bwrap_problem
+from grader.sandbox.policy import SANDBOX_UID
 from grader.sandbox.warm_launcher import WarmTemplateLauncher
 from grader.sandbox.session import SandboxSession
 
@@ -29,8 +30,7 @@ needs_bwrap = pytest.mark.skipif(bwrap_problem() is not None, reason=f"needs bub
 EXERCISE = load_course(ROOT / "course.yaml").exercise("02_backprop")
 HOST_WIDE = ("/proc/sys/kernel/core_pattern", "/proc/sys/kernel/randomize_va_space", "/proc/sys/vm/drop_caches",
              "/proc/sys/kernel/panic", "/proc/sys/fs/file-max", "/proc/sysrq-trigger")
-DEVICES = {"null", "zero", "full", "random", "urandom", "tty", "pts", "shm", "ptmx", "stdin", "stdout", "stderr",
-           "fd", "core"}
+DEVICES = {*policy.DEVICES, "pts", "shm", "ptmx", "stdin", "stdout", "stderr", "fd", "core"}   # nodes, and their folders and links
 
 PROBE = textwrap.dedent('''
     import ctypes, errno, os

@@ -17,7 +17,8 @@ import pytest
 from conftest import reference_source, run_grade
 from grader.course.model import Limits
 from grader.sandbox import launchers
-from grader.sandbox.launchers import SETUP_EXIT_MEANINGS, PlainProcessLauncher
+from grader.sandbox.launchers import PlainProcessLauncher
+from grader.sandbox.policy import SETUP_EXIT_MEANINGS
 from grader.sandbox import session as session_module
 from grader.sandbox.session import CallStatus, SandboxSession, SandboxSetupFailed
 

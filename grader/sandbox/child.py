@@ -23,6 +23,7 @@ import numpy  # noqa: F401  (imported before the submission so its copy of numpy
 
 from grader.sandbox import wire
 from grader.sandbox import lab, packed_folder
+from grader.sandbox.policy import CONFINEMENT_FAILED, CORE_DUMP_BYTES, CPU_HARD_HEADROOM_S
 
 MAX_MESSAGE_CHARS = 2000
 SUBMISSION_MODULE = "submission"
@@ -156,10 +157,10 @@ def limit_resources(data_mb: int, cpu_seconds: int, file_mb: int) -> None:
     if data_mb:
         clamp(resource.RLIMIT_DATA, data_mb * 1024 * 1024)
     if cpu_seconds:
-        clamp(resource.RLIMIT_CPU, cpu_seconds, headroom=2)   # SIGXCPU first, so the limit can be named
+        clamp(resource.RLIMIT_CPU, cpu_seconds, headroom=CPU_HARD_HEADROOM_S)   # SIGXCPU first, so the limit can be named
     if file_mb:
         clamp(resource.RLIMIT_FSIZE, file_mb * 1024 * 1024)
-    clamp(resource.RLIMIT_CORE, 0)
+    clamp(resource.RLIMIT_CORE, CORE_DUMP_BYTES)
 
 
 def parse_limits(argv: list[str] | None = None) -> argparse.Namespace:
@@ -230,7 +231,7 @@ def confine_or_exit(namespaces: Callable[[], None] | None = None, lock: bool = T
             confine.lock_down()
     except (confine.ConfinementFailed, OSError) as exc:
         os.write(2, f"grader: the sandbox could not confine itself: {exc}\n".encode(errors="replace"))
-        os._exit(confine.CONFINEMENT_FAILED)
+        os._exit(CONFINEMENT_FAILED)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -261,10 +262,10 @@ def _own_pid_namespace() -> bool:
         if str(exc).startswith("unshare"):
             return False   # nothing changed yet
         os.write(2, f"grader: the sandbox could not confine itself: {exc}\n".encode(errors="replace"))
-        os._exit(confine.CONFINEMENT_FAILED)
+        os._exit(CONFINEMENT_FAILED)
     except OSError as exc:
         os.write(2, f"grader: the sandbox could not confine itself: {exc}\n".encode(errors="replace"))
-        os._exit(confine.CONFINEMENT_FAILED)
+        os._exit(CONFINEMENT_FAILED)
     return True
 
 

@@ -19,12 +19,8 @@ import struct
 from typing import Callable, NoReturn
 
 from grader.sandbox import seccomp
+from grader.sandbox.policy import CHILD_NAMESPACES, CONFINEMENT_FAILED, NAMESPACE_CLONE_FLAGS
 
-CLONE_NEWNS = 0x00020000
-CLONE_NEWIPC = 0x08000000
-CLONE_NEWUSER = 0x10000000
-CLONE_NEWPID = 0x20000000
-CLONE_NEWNET = 0x40000000
 MS_NOEXEC = 0x8
 MS_REMOUNT = 0x20
 PR_SET_PDEATHSIG = 1
@@ -39,8 +35,7 @@ PR_CAPBSET_DROP = 24
 PR_CAP_AMBIENT = 47
 PR_CAP_AMBIENT_CLEAR_ALL = 4
 CAPABILITY_VERSION_3 = 0x20080522
-LAST_CAPABILITY = 63
-CONFINEMENT_FAILED = 96   # exit code of a process that could not confine itself, before any student code   # past the kernel's last one; dropping an unknown number fails harmlessly
+LAST_CAPABILITY = 63   # past the kernel's last one; dropping an unknown number fails harmlessly
 
 
 class ConfinementFailed(RuntimeError):
@@ -83,7 +78,7 @@ def private_namespaces(writable_dirs: tuple[str, ...], size_bytes: int) -> None:
     again on top of the fresh tmpfs, through a file descriptor opened before it covered them.
     """
     uid, gid = os.getuid(), os.getgid()
-    _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET), "unshare")
+    _check(_libc.unshare(sum(NAMESPACE_CLONE_FLAGS[name] for name in CHILD_NAMESPACES)), "unshare")
     # A template's child inherits "not dumpable", which makes /proc/self root's: writable again only for the maps.
     _libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
     try:

@@ -22,8 +22,7 @@ from typing import Any, Union
 
 from grader.sandbox import wire
 from grader.course.model import Limits
-from grader.outcomes import Limit
-from grader.outcomes import Isolation
+from grader.outcomes import Isolation, Limit
 from grader.sandbox.launchers import ChildSpec, Spawned
 from grader.sandbox.session import CallResult, CallStatus, ErrorInfo, SessionReport
 

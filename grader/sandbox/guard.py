@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from grader.course.model import Limit
+from grader.outcomes import Limit
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 WATCH_INTERVAL_S = 0.05

@@ -21,11 +21,10 @@ import grader
 from grader.course.model import Limits
 from grader.errors import UsageError
 from grader.outcomes import Isolation
-from grader.sandbox import seccomp
-from grader.sandbox.confine import CONFINEMENT_FAILED
+from grader.sandbox import policy, seccomp
 from grader.sandbox.guard import Guard, Watchdog, kill_group, make_guard
+from grader.sandbox.policy import CGROUP_JOIN_FAILED, STAGING_FAILED, ChildRlimits, scrubbed_environment
 
-SANDBOX_PACKAGE_ROOT = "/opt/grader"   # where the grader package is bound inside the sandbox
 
 
 def boot_command(package_root: str, module: str) -> list[str]:
@@ -40,22 +39,6 @@ def boot_command(package_root: str, module: str) -> list[str]:
 
 def host_package_root() -> str:
     return str(Path(grader.__file__).resolve().parent.parent)
-SANDBOX_SUBMISSION_DIR = "/submission"
-SANDBOX_SCRATCH = "/scratch"   # not /tmp: the course may live under the host's /tmp
-WRITABLE_DIRS = ("/scratch", "/tmp", "/dev/shm")   # private tmpfs; everything else is read-only
-CGROUP_JOIN_FAILED = 97
-STAGING_FAILED = 98
-# What the sandbox's own set-up exit codes mean. They only ever explain a child that died before it said the
-# sandbox was ready (`wire.SANDBOX_READY`); after that frame every exit code is the student's code's own.
-SETUP_EXIT_MEANINGS = {
-    CONFINEMENT_FAILED: "it could not confine itself (capabilities, seccomp or private namespaces)",
-    CGROUP_JOIN_FAILED: "it could not join its resource cgroup",
-    STAGING_FAILED: "it could not stage the folders it binds",
-}
-SANDBOX_UID = int(os.environ.get("GRADER_SANDBOX_UID", "65534"))   # nobody: who the student's code is when we are root
-SANDBOX_GID = int(os.environ.get("GRADER_SANDBOX_GID", "65534"))
-SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32")
-SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/localtime", "/etc/nsswitch.conf")
 
 
 @dataclass(frozen=True)
@@ -91,40 +74,6 @@ class WeakIsolationRefused(UsageError):
     """Real isolation was required (a batch, or any grading as root) and this machine cannot provide it."""
 
 
-def scrubbed_environment(home: str) -> dict[str, str]:
-    """Nothing of the caller's environment leaks in; one thread per math library keeps timing fair."""
-    return {
-        "PATH": "/usr/local/bin:/usr/bin:/bin",
-        "HOME": home,
-        "TMPDIR": home,
-        "LANG": "C.UTF-8",
-        "LC_ALL": "C.UTF-8",
-        "PYTHONHASHSEED": "0",
-        "OPENBLAS_NUM_THREADS": "1",
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
-        "TF_NUM_INTEROP_THREADS": "1",
-        "TF_NUM_INTRAOP_THREADS": "1",
-        "MPLBACKEND": "Agg",
-        "MPLCONFIGDIR": home,
-        "TF_CPP_MIN_LOG_LEVEL": "3",
-        "TF_ENABLE_ONEDNN_OPTS": "0",
-    }
-
-
-@dataclass(frozen=True)
-class ChildRlimits:
-    """What the child sets on itself before importing the submission (cold start or warm fork alike)."""
-
-    data_mb: int       # RLIMIT_DATA, a backstop behind the guard (RLIMIT_AS breaks TensorFlow's import)
-    cpu_seconds: int
-    file_mb: int
-
-    @classmethod
-    def of(cls, limits: Limits) -> "ChildRlimits":
-        return cls(limits.memory_mb * 2 + 256, int(limits.total_seconds) + 1, limits.file_mb)
-
-
 def child_arguments(submission_inside: str, spec: ChildSpec, package_root: str, confine: bool) -> list[str]:
     rlimits = ChildRlimits.of(spec.limits)
     return [
@@ -147,7 +96,7 @@ def _join_cgroups(command: list[str], procs_files: list[Path]) -> list[str]:
 
 
 def guard_for(limits: Limits) -> Guard:
-    return make_guard(limits.memory_mb * 2**20, limits.max_processes)
+    return make_guard(limits.memory_mb * policy.MIB, limits.max_processes)
 
 
 def _popen(command: list[str], spec: ChildSpec, env: dict[str, str], cwd: Path, extra_fds: tuple[int, ...]) -> subprocess.Popen:
@@ -202,7 +151,7 @@ class BwrapLauncher:
     def host_binds(self) -> list[tuple[str, str]]:
         """(host folder, where the sandbox sees it): the Python installation and the grader package."""
         return [(folder, folder) for folder in _python_dirs()] + \
-            [(str(Path(grader.__file__).resolve().parent), f"{SANDBOX_PACKAGE_ROOT}/grader")]
+            [(str(Path(grader.__file__).resolve().parent), f"{policy.PACKAGE_ROOT}/grader")]
 
     def sandbox_options(self, limits: Limits, submission_fd: int | None, submission_name: str = "",
                         cover_proc_sys: bool = True) -> list[str]:
@@ -211,29 +160,31 @@ class BwrapLauncher:
         A warm template's /proc stays uncovered (`cover_proc_sys=False`): each of its children mounts its own
         procfs, which the kernel allows only where the /proc beneath is fully visible. Its /proc/sys is no more
         writable for it: the sandbox's uid owns nothing there."""
-        args = ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-                "--hostname", "sandbox", "--clearenv"]
-        for name, value in scrubbed_environment(SANDBOX_SCRATCH).items():
+        args = [*policy.BWRAP_NAMESPACE_OPTIONS, "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+                "--hostname", policy.HOSTNAME, "--clearenv"]
+        for name, value in scrubbed_environment(policy.SCRATCH).items():
             args += ["--setenv", name, value]
-        for folder in SYSTEM_DIRS:
+        for folder in policy.SYSTEM_DIRS:
             path = Path(folder)
             if path.is_symlink():
                 args += ["--symlink", str(path.readlink()), folder]
             elif path.is_dir():
                 args += ["--ro-bind", folder, folder]
-        for file in SYSTEM_FILES:
+        for file in policy.SYSTEM_FILES:
             args += ["--ro-bind-try", file, file]
-        size = str(limits.scratch_mb * 2**20)
+        size = str(limits.scratch_mb * policy.MIB)
         # Private tmpfs first, read-only binds after: a virtual environment under the host's /tmp stays visible.
         args += ["--proc", "/proc", *(["--ro-bind", "/proc/sys", "/proc/sys"] if cover_proc_sys else []), "--dev", "/dev"]
-        for folder in WRITABLE_DIRS:
+        for folder in policy.WRITABLE_DIRS:
             args += ["--size", size, "--tmpfs", folder]
         for source, destination in self.identity.sources(self.host_binds()):
             args += ["--ro-bind", source, destination]
         if submission_fd is not None:   # a copy, so no host path shows in the sandbox's mount table
-            args += ["--ro-bind-data", str(submission_fd), f"{SANDBOX_SUBMISSION_DIR}/{submission_name}"]
+            args += ["--ro-bind-data", str(submission_fd), f"{policy.SUBMISSION_DIR}/{submission_name}"]
         # Nothing outside the private tmpfs is writable, not even the sandbox's own root or /dev.
-        return args + ["--remount-ro", "/", "--remount-ro", "/dev", "--chdir", SANDBOX_SCRATCH]
+        for folder in policy.READ_ONLY_REMOUNTS:
+            args += ["--remount-ro", folder]
+        return args + ["--chdir", policy.SCRATCH]
 
     def command(self, options_fd: int, inner: list[str]) -> list[str]:
         """bwrap reading its options from a pipe (`--args`), so the sandbox's /proc shows no host paths."""
@@ -246,9 +197,9 @@ class BwrapLauncher:
             read_fd = options_pipe(self.sandbox_options(spec.limits, submission_fd, spec.submission.name,
                                                         cover_proc_sys=False))
             try:
-                inside = f"{SANDBOX_SUBMISSION_DIR}/{spec.submission.name}"
-                command = self.command(read_fd, child_arguments(inside, spec, SANDBOX_PACKAGE_ROOT, confine=True))
-                return _start(command, spec, {"PATH": "/usr/bin:/bin"}, self.identity.cwd(spec.scratch), self.isolation,
+                inside = f"{policy.SUBMISSION_DIR}/{spec.submission.name}"
+                command = self.command(read_fd, child_arguments(inside, spec, policy.PACKAGE_ROOT, confine=True))
+                return _start(command, spec, dict(policy.LAUNCH_ENVIRONMENT), self.identity.cwd(spec.scratch), self.isolation,
                               extra_fds=(read_fd, submission_fd))
             finally:
                 os.close(read_fd)
@@ -286,7 +237,7 @@ class HostIdentity:
     def current(cls) -> "HostIdentity":
         if os.geteuid() != 0:
             return cls(None)
-        return cls((SANDBOX_UID, SANDBOX_GID), _staging_folder())
+        return cls((policy.SANDBOX_UID, policy.SANDBOX_GID), _staging_folder())
 
     def describe(self) -> str:
         who = f"uid {self.drop_to[0]}, gid {self.drop_to[1]} on the host" if self.drop_to else \
@@ -383,7 +334,7 @@ def _begin_probe() -> _Probe | str:
     if launcher.identity.drop_to is not None:
         if 0 in launcher.identity.drop_to:
             return "GRADER_SANDBOX_UID and GRADER_SANDBOX_GID must name an unprivileged user and group, not 0"
-        missing = [tool for tool in ("unshare", "setpriv", "mount") if shutil.which(tool) is None]
+        missing = [tool for tool in policy.ROOT_DROP_TOOLS if shutil.which(tool) is None]
         if missing:
             return (f"the grader runs as root and needs util-linux's {', '.join(missing)} to run the student's "
                     f"code as an unprivileged user")

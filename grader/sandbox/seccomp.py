@@ -1,11 +1,10 @@
-"""A seccomp filter that refuses the system calls a grading never needs and that widen the attack surface.
+"""The seccomp filter, built from `policy.SECCOMP_RULES` as a classic BPF program (no libseccomp needed).
 
-Built here as a classic BPF program (no libseccomp needed) and installed by the sandboxed process on
-itself just before the student's code runs: ptrace and cross-process memory access, keyrings, bpf,
-perf events, every mount and namespace operation (unshare, setns, clone with namespace flags), kernel
-modules and kexec, file handles, userfaultfd, personality changes, io_uring and the like. A refused
-call fails with EPERM, so the student's code sees an ordinary error instead of a crash. clone3 fails
-with ENOSYS, which makes the C library fall back to clone, whose flags the filter can inspect.
+Installed by the sandboxed process on itself just before the student's code runs. The rules are evaluated in the
+table's order: a foreign architecture's call ends the process, x32 calls and every listed call fail with the
+rule's error (EPERM, so the student's code sees an ordinary error instead of a crash; ENOSYS for clone3, which
+makes the C library fall back to clone, whose flags the filter can inspect), clone with namespace flags fails with
+EPERM, and everything else runs.
 """
 
 from __future__ import annotations
@@ -15,32 +14,11 @@ import errno
 import platform
 import struct
 
+from grader.sandbox.policy import NAMESPACE_CLONE_FLAGS, SECCOMP_RULES, SYSCALL_NUMBERS_X86_64, Action, Match
+
 AUDIT_ARCH_X86_64 = 0xC000003E
-
-# x86_64 numbers (arch/x86/entry/syscalls/syscall_64.tbl); other architectures get no filter and say so.
-BLOCKED_X86_64: dict[str, int] = {
-    "ptrace": 101, "process_vm_readv": 310, "process_vm_writev": 311, "pidfd_getfd": 438,
-    "process_madvise": 440, "kcmp": 312,
-    "keyctl": 250, "add_key": 248, "request_key": 249,
-    "bpf": 321, "perf_event_open": 298, "userfaultfd": 323, "personality": 135,
-    "mount": 165, "umount2": 166, "pivot_root": 155, "chroot": 161, "open_tree": 428, "move_mount": 429,
-    "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433, "mount_setattr": 442,
-    "unshare": 272, "setns": 308,
-    "setsid": 112,   # each new session is a scheduling autogroup of its own: 40 of them took another student's CPU
-    "kexec_load": 246, "kexec_file_load": 320, "init_module": 175, "finit_module": 313, "delete_module": 176,
-    "open_by_handle_at": 304, "name_to_handle_at": 303,
-    "swapon": 167, "swapoff": 168, "reboot": 169, "sethostname": 170, "setdomainname": 171, "acct": 163,
-    "quotactl": 179, "iopl": 172, "ioperm": 173, "syslog": 103, "vhangup": 153, "uselib": 134,
-    "settimeofday": 164, "clock_settime": 227, "clock_adjtime": 305, "adjtimex": 159,
-    "io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427, "fanotify_init": 300,
-    "lookup_dcookie": 212,
-}
-CLONE_X86_64 = 56
-CLONE3_X86_64 = 435
 X32_SYSCALL_BIT = 0x40000000
-
-# CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET
-CLONE_NAMESPACE_FLAGS = 0x00020000 | 0x02000000 | 0x04000000 | 0x08000000 | 0x10000000 | 0x20000000 | 0x40000000
+CLONE_NAMESPACE_FLAGS = sum(NAMESPACE_CLONE_FLAGS.values())
 
 # Classic BPF opcodes and seccomp return values (linux/filter.h, linux/seccomp.h).
 _LD_W_ABS = 0x20
@@ -52,6 +30,10 @@ RET_KILL_PROCESS = 0x80000000
 RET_ERRNO = 0x00050000
 RET_ALLOW = 0x7FFF0000
 _NR_OFFSET, _ARCH_OFFSET, _ARG0_OFFSET = 0, 4, 16   # struct seccomp_data (args[0]'s low word, little-endian)
+_RETURN = {Action.EPERM: RET_ERRNO | errno.EPERM, Action.ENOSYS: RET_ERRNO | errno.ENOSYS,
+           Action.KILL_PROCESS: RET_KILL_PROCESS, Action.ALLOW: RET_ALLOW}
+# The order the program can test in: the architecture before any number, and clone's flags last but the default.
+_ORDER = [Match.FOREIGN_ARCHITECTURE, Match.X32_ABI, Match.SYSCALLS, Match.CLONE_NAMESPACE_FLAGS, Match.OTHERWISE]
 
 
 def supported() -> bool:
@@ -66,29 +48,28 @@ def _jump(code: int, k: int, jt: int, jf: int) -> tuple[int, int, int, int]:
     return (code, jt, jf, k)
 
 
-def program() -> list[tuple[int, int, int, int]]:
-    """The filter as (code, jt, jf, k) instructions: arch check, blocked numbers, clone's flags, allow."""
-    eperm = RET_ERRNO | errno.EPERM
-    blocked = sorted(set(BLOCKED_X86_64.values()))
-    code = [
-        _stmt(_LD_W_ABS, _ARCH_OFFSET),
-        _jump(_JEQ_K, AUDIT_ARCH_X86_64, 1, 0),
-        _stmt(_RET_K, RET_KILL_PROCESS),            # 32-bit or foreign system calls: never
-        _stmt(_LD_W_ABS, _NR_OFFSET),
-        _jump(_JGE_K, X32_SYSCALL_BIT, 0, 1),
-        _stmt(_RET_K, eperm),                        # the x32 ABI duplicates every call: refuse it whole
-        _jump(_JEQ_K, CLONE3_X86_64, 0, 1),
-        _stmt(_RET_K, RET_ERRNO | errno.ENOSYS),
-    ]
-    for number in blocked:
-        code += [_jump(_JEQ_K, number, 0, 1), _stmt(_RET_K, eperm)]
-    code += [
-        _jump(_JEQ_K, CLONE_X86_64, 0, 3),
-        _stmt(_LD_W_ABS, _ARG0_OFFSET),
-        _jump(_JSET_K, CLONE_NAMESPACE_FLAGS, 0, 1),
-        _stmt(_RET_K, eperm),
-        _stmt(_RET_K, RET_ALLOW),
-    ]
+def program(rules=SECCOMP_RULES) -> list[tuple[int, int, int, int]]:
+    """The filter as (code, jt, jf, k) instructions, one rule after another in the table's order."""
+    positions = [_ORDER.index(rule.match) for rule in rules]
+    if positions != sorted(positions) or [rule.match for rule in rules].count(Match.OTHERWISE) != 1 \
+            or rules[0].match is not Match.FOREIGN_ARCHITECTURE:
+        raise ValueError("the seccomp rules must start with the architecture, end with the default, and keep "
+                         "clone's flags after every number")
+    code = [_stmt(_LD_W_ABS, _ARCH_OFFSET)]
+    for rule in rules:
+        answer = _RETURN[rule.action]
+        if rule.match is Match.FOREIGN_ARCHITECTURE:
+            code += [_jump(_JEQ_K, AUDIT_ARCH_X86_64, 1, 0), _stmt(_RET_K, answer), _stmt(_LD_W_ABS, _NR_OFFSET)]
+        elif rule.match is Match.X32_ABI:
+            code += [_jump(_JGE_K, X32_SYSCALL_BIT, 0, 1), _stmt(_RET_K, answer)]
+        elif rule.match is Match.SYSCALLS:
+            for number in sorted({SYSCALL_NUMBERS_X86_64[name] for name in rule.syscalls}):
+                code += [_jump(_JEQ_K, number, 0, 1), _stmt(_RET_K, answer)]
+        elif rule.match is Match.CLONE_NAMESPACE_FLAGS:   # clone's flags: the default follows right after
+            code += [_jump(_JEQ_K, SYSCALL_NUMBERS_X86_64["clone"], 0, 3), _stmt(_LD_W_ABS, _ARG0_OFFSET),
+                     _jump(_JSET_K, CLONE_NAMESPACE_FLAGS, 0, 1), _stmt(_RET_K, answer)]
+        else:
+            code += [_stmt(_RET_K, answer)]
     return code
 
 

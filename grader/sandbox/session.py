@@ -21,11 +21,12 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol
 
-from grader.course.model import Limit, Limits
+from grader.course.model import Limits
 from grader.sandbox import wire
 from grader.sandbox.guard import Guard, kill_group
-from grader.outcomes import Isolation
-from grader.sandbox.launchers import SETUP_EXIT_MEANINGS, ChildProcess, ChildSpec, PlainProcessLauncher, Spawned
+from grader.outcomes import Isolation, Limit
+from grader.sandbox.launchers import ChildProcess, ChildSpec, PlainProcessLauncher, Spawned
+from grader.sandbox.policy import SETUP_EXIT_MEANINGS, SIGNAL_EXIT_BASE
 from grader.sandbox.output import TailBuffer, drain
 
 
@@ -369,7 +370,7 @@ class SandboxSession:
                 return CallResult(CallStatus.UNSUPPORTED, error=ErrorInfo("Unsupported", "the value is nested too deeply"))
             return CallResult(CallStatus.OK, value=value, args_after=args_after)
         if status in ("file_size", "scratch_space"):
-            return CallResult(CallStatus.RAISED, error=error, limit=status)
+            return CallResult(CallStatus.RAISED, error=error, limit=Limit(status))
         hit = self._child.guard.limit_hit() if self._child is not None else None
         if hit is not None and status in ("raised", "memory"):
             # The code caught the failure of fork() or of an allocation: the limit still caused it.
@@ -410,8 +411,8 @@ class SandboxSession:
             return None
         if returncode < 0:
             return -returncode
-        if self._isolation.mode == "bwrap" and 128 < returncode < 128 + 65:
-            return returncode - 128
+        if self._isolation.mode == "bwrap" and SIGNAL_EXIT_BASE < returncode < SIGNAL_EXIT_BASE + 65:
+            return returncode - SIGNAL_EXIT_BASE
         return None
 
     def _death_detail(self) -> str:

@@ -23,10 +23,10 @@ from pathlib import Path
 
 from grader.course.model import Limits
 from grader.sandbox.guard import Watchdog, kill_group, proc_stat, process_tree as _tree
-from grader.sandbox.launchers import (SANDBOX_PACKAGE_ROOT, SANDBOX_SUBMISSION_DIR, BwrapLauncher, ChildRlimits, ChildSpec,
-                                      Isolation, Spawned, boot_command, guard_for, options_pipe)
+from grader.outcomes import Isolation
+from grader.sandbox.launchers import BwrapLauncher, ChildSpec, Spawned, boot_command, guard_for, options_pipe
 from grader.sandbox.output import TailBuffer, drain
-from grader.sandbox.policy import BASE_PRELOAD, TEMPLATE_RESTART_AFTER
+from grader.sandbox.policy import BASE_PRELOAD, PACKAGE_ROOT, SUBMISSION_DIR, TEMPLATE_RESTART_AFTER, ChildRlimits
 from grader.sandbox.next_cgroups import NextCgroups
 
 CONTROL_TIMEOUT_S = 10.0
@@ -147,7 +147,7 @@ class _WarmTemplate:
         # for children to write /proc/1/oom_score_adj or autogroup into (the template is not dumpable).
         read_fd = options_pipe(["--as-pid-1", *bwrap.sandbox_options(limits, submission_fd=None, cover_proc_sys=False)])
         try:
-            inner = [*boot_command(SANDBOX_PACKAGE_ROOT, "grader.sandbox.warm_template"),
+            inner = [*boot_command(PACKAGE_ROOT, "grader.sandbox.warm_template"),
                      "--control-fd", str(theirs.fileno()), "--preload", ",".join(preload)]
             self.stderr = TailBuffer(16 * 1024)
             self.process = subprocess.Popen(bwrap.command(read_fd, inner), stdin=subprocess.DEVNULL,
@@ -310,7 +310,7 @@ class WarmTemplateLauncher:
         stdout_read, stdout_write = os.pipe()
         stderr_read, stderr_write = os.pipe()
         source_fd = os.open(spec.submission, os.O_RDONLY)
-        message = {"command": "spawn", "path": f"{SANDBOX_SUBMISSION_DIR}/{spec.submission.name}",
+        message = {"command": "spawn", "path": f"{SUBMISSION_DIR}/{spec.submission.name}",
                    "data_mb": rlimits.data_mb, "cpu_seconds": rlimits.cpu_seconds,
                    "file_mb": rlimits.file_mb, "max_bytes": limits.max_file_kib * 1024,
                    "scratch_bytes": limits.scratch_mb * 2**20}

@@ -31,12 +31,11 @@ import time
 from dataclasses import dataclass
 
 from grader.sandbox import child, confine
-from grader.sandbox.policy import BASE_PRELOAD
+from grader.sandbox.policy import BASE_PRELOAD, CONFINEMENT_FAILED, SCRATCH, WRITABLE_DIRS
 
 MAX_CONTROL_BYTES = 64 * 1024
 PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
-WRITABLE_DIRS = ("/scratch", "/tmp", "/dev/shm")   # as in launchers.WRITABLE_DIRS (not imported: keep the template light)
 
 
 def _prctl(option: int, value: int) -> None:
@@ -77,7 +76,7 @@ def _enter_private_namespaces(control: socket.socket, scratch_bytes: int) -> Non
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     # Locked down later, in its pid namespace's init, once that has mounted the namespace's own /proc.
     child.confine_or_exit(namespaces=lambda: confine.private_namespaces(WRITABLE_DIRS, scratch_bytes), lock=False)
-    scratch = "/scratch/work"
+    scratch = f"{SCRATCH}/work"
     os.mkdir(scratch, 0o700)
     os.chdir(scratch)
     os.environ["HOME"] = os.environ["TMPDIR"] = scratch
@@ -195,7 +194,7 @@ def _probe_private_namespaces() -> str | None:
     _, status = os.waitpid(pid, 0)
     if status == 0:
         return None
-    if os.WIFEXITED(status) and os.WEXITSTATUS(status) == confine.CONFINEMENT_FAILED:
+    if os.WIFEXITED(status) and os.WEXITSTATUS(status) == CONFINEMENT_FAILED:
         return problem or "a child could not mount its own /proc or lock itself down"
     return problem or f"the probe exited with status {status}"
 
