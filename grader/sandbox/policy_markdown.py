@@ -6,6 +6,7 @@ exactly these lines between its markers.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import fields
 
 from grader.course.model import Limits
@@ -16,11 +17,11 @@ BEGIN = "<!-- BEGIN tables printed by `python -m grader.sandbox.policy --markdow
 END = "<!-- END tables printed by `python -m grader.sandbox.policy --markdown` -->"
 
 
-def _code(items) -> str:
+def _code(items: Sequence[str]) -> str:
     return ", ".join(f"`{item}`" for item in items)
 
 
-def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     return lines + ["| " + " | ".join(row) + " |" for row in rows]
 
