@@ -19,7 +19,7 @@ import re
 import sys
 from pathlib import Path
 
-from grader.course.model import Exercise
+from grader.course.model import SOLUTIONS_DIR, Exercise
 from grader.exitcodes import ExitCode
 from grader.feedback.model import write_json_atomically
 from grader.outcomes import Status
@@ -86,7 +86,7 @@ def run(root: Path, exercise_id: str) -> ExitCode:
     results = root / "results" / "results.json"
     course = load_course(root / "source" / "course.yaml")
     exercise = course.exercise(exercise_id)
-    lock_away(course.root / "solutions")
+    lock_away(course.root / SOLUTIONS_DIR)
     try:
         launcher = choose_launcher(require_strong=True, allow_weak=False)
     except WeakIsolationRefused as exc:

@@ -18,8 +18,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from grader.course.manifest import MANIFEST_NAME
-from grader.course.model import HIDDEN_CHECKS, PUBLIC_CHECKS, Course, Exercise
+from grader.course.model import MANIFEST_NAME, Course, Exercise
 from grader.labcode.folder import MAX_FILES, walk
 
 
@@ -47,9 +46,8 @@ class WorkItem:
 
 def course_files(course_root: Path, exercise: Exercise) -> dict[str, bytes]:
     """course.yaml and the exercise's own files, by their path in the course."""
-    paths = [Path(MANIFEST_NAME), Path("exercises", exercise.id, exercise.entry), Path("exercises", exercise.id, PUBLIC_CHECKS),
-             Path("solutions", exercise.id, exercise.entry), Path("solutions", exercise.id, HIDDEN_CHECKS)]
-    return {path.as_posix(): (course_root / path).read_bytes() for path in paths if (course_root / path).is_file()}
+    paths = [course_root / MANIFEST_NAME, *exercise.course_files()]
+    return {path.relative_to(course_root).as_posix(): path.read_bytes() for path in paths if path.is_file()}
 
 
 def files_digest(files: dict[str, bytes]) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 from grader.jsonschema_quick import jsonschema
 import yaml
 
-from grader.course.model import HIDDEN_CHECKS, MANIFEST_NAME, PUBLIC_CHECKS, Course, Exercise, Limits
+from grader.course.model import EXERCISES_DIR, HIDDEN_CHECKS, MANIFEST_NAME, PUBLIC_CHECKS, SOLUTIONS_DIR, Course, Exercise, Limits
 from grader.errors import CourseInvalid, UsageError
 
 
@@ -182,7 +182,7 @@ def load_course(path: Path, files_of: str | None = None) -> Course:
             id=exercise_id, title=entry["title"], module=entry["module"], entry=entry["entry"],
             points=float(entry["points"]), requires=tuple(entry["requires"]),
             limits=_limits(default_limits, entry.get("limits", {})),
-            exercise_dir=root / "exercises" / exercise_id, solution_dir=root / "solutions" / exercise_id,
+            exercise_dir=root / EXERCISES_DIR / exercise_id, solution_dir=root / SOLUTIONS_DIR / exercise_id,
             manifest_line=lines.line((*at, "points")) or 0,
             cells=entry.get("cells", "definitions"),
             lab_names=tuple(entry.get("lab_names", {}).items()),

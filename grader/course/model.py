@@ -10,6 +10,15 @@ from grader.outcomes import Limit  # noqa: F401  (the limits below name these; c
 PUBLIC_CHECKS = "public_checks.py"
 HIDDEN_CHECKS = "hidden_checks.py"
 MANIFEST_NAME = "course.yaml"
+EXERCISES_DIR = "exercises"   # exercises/<id>/: what students get (README, the stub, the public checks)
+SOLUTIONS_DIR = "solutions"   # solutions/<id>/: what they never see (the reference, the hidden checks, cases)
+
+
+def public_checks_beside(hidden_checks: Path) -> Path:
+    """The public checks of the exercise whose hidden checks these are: solutions/<id>/hidden_checks.py ->
+    exercises/<id>/public_checks.py (hidden checks import it to share its hints)."""
+    here = hidden_checks.resolve()
+    return here.parents[1].parent / EXERCISES_DIR / here.parent.name / PUBLIC_CHECKS
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,10 @@ class Exercise:
     @property
     def hidden_checks(self) -> Path:
         return self.solution_dir / HIDDEN_CHECKS
+
+    def course_files(self) -> list[Path]:
+        """The exercise's files in its course that grading reads (the stub, public checks, reference, hidden checks)."""
+        return [self.stub_path, self.public_checks, self.reference_path, self.hidden_checks]
 
     def check_files(self) -> list[Path]:
         """Public checks always; hidden checks when this copy of the course has them."""

@@ -199,9 +199,10 @@ def public_checks_of(hidden_checks_file: str):
     """
     from pathlib import Path
 
-    here = Path(hidden_checks_file).resolve()
-    return load_module(here.parents[2] / "exercises" / here.parent.name / "public_checks.py",
-                       f"public_checks_{here.parent.name}")
+    from grader.course.model import public_checks_beside
+
+    public = public_checks_beside(Path(hidden_checks_file))
+    return load_module(public, f"public_checks_{public.parent.name}")
 
 
 _COMPILED: dict[str, tuple[tuple[int, int], Any]] = {}
