@@ -1,13 +1,14 @@
-"""The audit's report: one JSON document and an HTML page beside it (every text HTML-escaped)."""
+"""The audit's report: one JSON document and an HTML page beside it (templates/audit.html.j2), written atomically."""
 
 from __future__ import annotations
 
-import html
 import json
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from grader.atomic import write_text_atomically
 from grader.audit.run import ExerciseAudit, MutantResult
+from grader.views.pages import render
 
 REPORT_VERSION = 1
 KILL_TARGET, HINT_TARGET = 0.99, 0.60   # issue 12's ratchets: share of non-equivalent mutants
@@ -38,72 +39,90 @@ def to_dict(audits: list[ExerciseAudit]) -> dict:
 
 def write_report(audits: list[ExerciseAudit], out: Path) -> tuple[Path, Path]:
     """audit.json and audit.html in `out`; returns their paths."""
-    out.mkdir(parents=True, exist_ok=True)
     document = to_dict(audits)
     json_path, html_path = out / "audit.json", out / "audit.html"
-    json_path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    html_path.write_text(render_html(document), encoding="utf-8")
+    write_text_atomically(json.dumps(document, indent=2, sort_keys=True) + "\n", json_path)
+    write_text_atomically(render_html(document), html_path)
     return json_path, html_path
 
 
-def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
+@dataclass(frozen=True)
+class MutantLine:
+    id: str
+    function: str
+    description: str
+    shown: str    # the table's column: where it differs, its misleading hint, why the README accepts it
+    diff: str
+
+
+@dataclass(frozen=True)
+class MutantTable:
+    title: str
+    column: str
+    mutants: tuple[MutantLine, ...]
+
+
+@dataclass(frozen=True)
+class CaseLine:
+    name: str
+    problems: str
+
+
+@dataclass(frozen=True)
+class RewriteLine:
+    id: str
+    style: str
+    seeds: str
+    verdict: str   # "full marks", or every check that lost points
+
+
+@dataclass(frozen=True)
+class ExerciseSection:
+    exercise: str
+    meets_targets: bool
+    figures: tuple[object, ...]   # in the order of FIGURE_COLUMNS
+    probes: int
+    seconds: float
+    problems: tuple[str, ...]
+    broken_cases: tuple[CaseLine, ...]   # case files not graded as expected
+    rewrites: tuple[RewriteLine, ...]    # every equivalent rewrite and its verdict
+    rewrites_full_marks: int
+    mutant_tables: tuple[MutantTable, ...]
+
+
+FIGURE_COLUMNS = ("mutants", "killed", "equivalent", "survivors", "hinted", "misleading", "kill_rate", "hint_rate")
 
 
 def _shown(value: object) -> str:
-    return "; ".join(map(str, value)) if isinstance(value, list) else str(value)
+    return "; ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
 
 
-def _mutant_rows(title: str, items: list[dict], extra: str) -> str:
-    if not items:
-        return ""
-    rows = "".join(
-        f"<tr><td>{_e(m['mutant']['id'])}</td><td>{_e(m['mutant']['function'])}</td><td>{_e(m['mutant']['description'])}</td>"
-        f"<td>{_e(_shown(m[extra]) if extra else '')}</td><td><pre>{_e(m['diff'])}</pre></td></tr>" for m in items)
-    return (f"<h3>{_e(title)} ({len(items)})</h3><table><tr><th>mutant</th><th>function</th><th>change</th>"
-            f"<th>{_e(extra)}</th><th>diff</th></tr>{rows}</table>")
+def _table(title: str, items: list[dict], column: str) -> MutantTable:
+    return MutantTable(title, column, tuple(
+        MutantLine(str(m["mutant"]["id"]), str(m["mutant"]["function"]), str(m["mutant"]["description"]),
+                   _shown(m[column]), str(m["diff"])) for m in items))
 
 
-def _rewrite_rows(items: list[dict]) -> str:
-    """Every equivalent rewrite and its verdict: a right answer in a student's style must earn full marks."""
-    if not items:
-        return ""
-    lost = sum(1 for item in items if item["lost"])
-    rows = "".join(f"<tr><td>{_e(r['id'])}</td><td>{_e(r['style'])}</td><td>{_e(', '.join(map(str, r['seeds'])))}</td>"
-                   f"<td>{'full marks' if not r['lost'] else _e('; '.join(r['lost']))}</td></tr>" for r in items)
-    return (f"<h3>equivalent rewrites: {len(items) - lost} of {len(items)} earn full marks</h3>"
-            f"<table><tr><th>rewrite</th><th>style</th><th>seeds</th><th>verdict</th></tr>{rows}</table>")
+def _section(exercise: dict) -> ExerciseSection:
+    mutants = exercise["mutants"]
+    survivors = [m for m in mutants if not m["equivalent"] and not m["killed"]]
+    misleading = [m for m in mutants if m["misleading"]]
+    unhinted = [m for m in mutants if m["killed"] and not m["equivalent"] and not m["honest"]]
+    accepted = [m for m in mutants if m.get("accepted")]
+    rewrites = exercise["rewrites"]
+    return ExerciseSection(
+        exercise["exercise"], exercise["meets_targets"], tuple(exercise["figures"][key] for key in FIGURE_COLUMNS),
+        exercise["probes"], exercise["seconds"], tuple(exercise["problems"]),
+        tuple(CaseLine(str(case["name"]), _shown(case["problems"])) for case in exercise["cases"] if case["problems"]),
+        tuple(RewriteLine(str(r["id"]), str(r["style"]), ", ".join(map(str, r["seeds"])),
+                          _shown(r["lost"]) if r["lost"] else "full marks") for r in rewrites),
+        sum(1 for rewrite in rewrites if not rewrite["lost"]),
+        (_table("survivors", survivors, "differs_in"), _table("misleading hints", misleading, "misleading"),
+         _table("killed without a hint", unhinted, "differs_in"),
+         _table("accepted by the README (counted as equivalent)", accepted, "accepted")))
 
 
 def render_html(document: dict) -> str:
-    sections = []
-    for exercise in document["exercises"]:
-        figures = exercise["figures"]
-        cells = "".join(f"<td>{_e(figures[key])}</td>" for key in ("mutants", "killed", "equivalent", "survivors",
-                                                                   "hinted", "misleading", "kill_rate", "hint_rate"))
-        mutants = exercise["mutants"]
-        survivors = [m for m in mutants if not m["equivalent"] and not m["killed"]]
-        misleading = [m for m in mutants if m["misleading"]]
-        unhinted = [m for m in mutants if m["killed"] and not m["equivalent"] and not m["honest"]]
-        broken_cases = [c for c in exercise["cases"] if c["problems"]]
-        case_list = "".join(f"<li>{_e(c['name'])}: {_e('; '.join(c['problems']))}</li>" for c in broken_cases)
-        sections.append(
-            f"<h2>{_e(exercise['exercise'])} {'meets' if exercise['meets_targets'] else 'misses'} the targets</h2>"
-            f"<table><tr><th>mutants</th><th>killed</th><th>equivalent</th><th>survivors</th><th>hinted</th>"
-            f"<th>misleading</th><th>kill rate</th><th>hint rate</th></tr><tr>{cells}</tr></table>"
-            f"<p>{_e(exercise['probes'])} probes, {_e(exercise['seconds'])} s. "
-            f"{_e('; '.join(exercise['problems']))}</p>"
-            + (f"<h3>case files not graded as expected</h3><ul>{case_list}</ul>" if case_list else "")
-            + _rewrite_rows(exercise["rewrites"])
-            + _mutant_rows("survivors", survivors, "differs_in")
-            + _mutant_rows("misleading hints", misleading, "misleading")
-            + _mutant_rows("killed without a hint", unhinted, "differs_in")
-            + _mutant_rows("accepted by the README (counted as equivalent)", [m for m in mutants if m.get("accepted")],
-                           "accepted"))
-    style = ("body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin:.5em 0}"
-             "td,th{border:1px solid #ccc;padding:.2em .5em;vertical-align:top}pre{margin:0;font-size:85%}")
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>grade audit</title><style>{style}</style></head>"
-            f"<body><h1>Check strength: grade audit</h1><p>Targets: at least {KILL_TARGET:.0%} of the non-equivalent "
-            f"mutants lose points, at least {HINT_TARGET:.0%} get a hint naming their mistake, no misleading hint; "
-            f"every equivalent rewrite of the reference earns full marks under every seed.</p>"
-            + "".join(sections) + "</body></html>\n")
+    """audit.html from the audit's JSON document: what to_dict wrote is what the page shows."""
+    return str(render("audit.html.j2", kill_target=KILL_TARGET, hint_target=HINT_TARGET,
+                      exercises=[_section(exercise) for exercise in document["exercises"]]))

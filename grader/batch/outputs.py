@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
+from markupsafe import Markup
+
+from grader.atomic import write_json_atomically, write_text_atomically
 from grader.batch.gradebook import NO_SUBMISSION, Attempt, Gradebook
 from grader.batch.runner import GRADEBOOK_NAME
 from grader.course.model import Exercise
+from grader.feedback.model import Feedback, FeedbackError, read_feedback
 from grader.views.csv_table import grades_csv, students_csv
 from grader.views.gradescope import to_gradescope
 from grader.views.report import build_report
 from grader.views.rows import StudentRow
 from grader.views.where import where_section
-from grader.feedback.model import Feedback, FeedbackError, read_feedback, write_json_atomically, write_text_atomically
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,9 @@ def _rows(latest: dict[str, Attempt], out: Path) -> list[StudentRow]:
     return rows
 
 
-def write_exports(out: Path, exercise: Exercise, sections: Iterable[str] = ()) -> ExportPaths:
+def write_exports(out: Path, exercise: Exercise, sections: Iterable[Markup] = ()) -> ExportPaths:
+    """grades.csv, students.csv, gradescope/ and report.html (with `sections`, rendered by the page layer), each
+    written atomically."""
     gradebook = Gradebook(out / GRADEBOOK_NAME)
     try:
         latest, names = gradebook.latest(exercise.id), gradebook.names()

@@ -12,6 +12,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from grader.atomic import write_text_atomically
 from grader.course.model import Course, Exercise
 
 
@@ -59,7 +60,7 @@ def write_notebooks(course: Course) -> list[Path]:
         path = notebook_path(exercise)
         text = _text(build_notebook(exercise))
         if _on_disk(path) != text:
-            path.write_text(text, encoding="utf-8")
+            write_text_atomically(text, path, mode=0o644)
             written.append(path)
     return written
 

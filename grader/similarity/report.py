@@ -1,19 +1,23 @@
 """The report's similarity section: the top pairs, and their matching passages side by side, highlighted.
 
-Student code is hostile text: every character of it is HTML-escaped, nothing is fetched and no script
-runs (the report is one self-contained file). Students are named by their batch ids only, and every name
-and reason passes through `grader.text.one_line`. Only the lines of the matching passages (and two lines
+Student code is hostile text: the section is rendered by grader.views.pages (templates/similarity.html.j2),
+which HTML-escapes every character of it; nothing is fetched and no script runs (the report is one
+self-contained file). Students are named by their batch ids only, and every name and reason passes
+through `grader.text.one_line`. Only the lines of the matching passages (and two lines
 around them) are shown, at most MAX_LINES a side, found without visiting every line of a passage, so
 that a 2 MB file cannot turn the report into one, nor make it slow to write.
 """
 
 from __future__ import annotations
 
-import html
+from dataclasses import dataclass
+
+from markupsafe import Markup
 
 from grader.similarity.compare import Pair, SimilarityResult
 from grader.similarity.sources import Document
 from grader.text import one_line
+from grader.views.pages import render
 
 TOP_PAIRS = 20        # rows of the pairs table
 SHOWN_PAIRS = 10      # pairs shown side by side
@@ -26,27 +30,72 @@ MAX_LISTED = 200      # students listed as not compared, or compared in part
 MAX_REASON_CHARS = 300
 EVIDENCE = {"identical": "identical files", "verbatim": "code as written", "structure": "structure"}
 
-STYLE = """<style>
-#similarity .sbs { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 0.5rem; }
-#similarity pre { font-size: 0.72rem; line-height: 1.25; overflow-x: auto; background: #f7f7f7; padding: 0.4rem;
-  margin: 0; white-space: pre; }
-#similarity .ln { color: #888; display: inline-block; min-width: 3.2em; user-select: none; }
-#similarity .gap { color: #888; }
-#similarity .tag { font-weight: bold; color: #fff; background: #555; border-radius: 3px; padding: 0 0.25em; }
-#similarity mark { color: inherit; }
-#similarity .c0 { background: #ffd7d7; } #similarity .c1 { background: #d7e8ff; } #similarity .c2 { background: #d8f5d0; }
-#similarity .c3 { background: #fff0b8; } #similarity .c4 { background: #ead7ff; } #similarity .c5 { background: #d0f2f2; }
-#similarity details { margin: 0.6rem 0 1rem; } #similarity summary { cursor: pointer; font-weight: 600; }
-</style>"""
+
+@dataclass(frozen=True)
+class CodeLine:
+    """One line of a side's <pre>: a line of the file, a mark for lines left out, or how many more there are."""
+
+    kind: str                    # "line", "gap" or "more"
+    label: str = ""              # where the line is in its document: "12", "cell 3, line 4"
+    text: str = ""               # the line, cut at MAX_LINE_CHARS; for "more", how many lines
+    passage: int | None = None   # the matching passage it is in (0-based)
+    tag: int | None = None       # the passage's number, on the passage's first line
 
 
-def _escape(text: object) -> str:
-    return html.escape(str(text), quote=True)
+@dataclass(frozen=True)
+class Side:
+    student: str
+    lines: tuple[CodeLine, ...]
 
 
-def _name(text: str, limit: int = 200) -> str:
-    """A student's id or a reason, on one line, printable, bounded, HTML-escaped."""
-    return _escape(one_line(text, limit))
+@dataclass(frozen=True)
+class PairLine:
+    rank: int
+    a: str
+    b: str
+    score: float
+    shared: int
+    passages: int
+    cut: bool        # not compared in full (its note says why)
+    evidence: str
+
+
+@dataclass(frozen=True)
+class PairDetails:
+    rank: int
+    a: str
+    b: str
+    score: float
+    shared: int
+    evidence: str
+    passages: str    # "1: 3-9 ↔ 4-10, 2: ..."
+    note: str
+    opened: bool
+    left: Side
+    right: Side
+
+
+@dataclass(frozen=True)
+class SimilarityView:
+    compared: int
+    solutions: int
+    solutions_measured: bool   # enough correct solutions to measure what they share
+    k: int
+    dictated_by: int
+    pairs_found: int
+    threshold: float
+    common_cutoff: int
+    too_little: int
+    min_shared: int
+    top: tuple[PairLine, ...]
+    more_pairs: int
+    cut: int
+    skipped: tuple[tuple[str, str], ...]   # (student, why), sorted
+    partial: tuple[tuple[str, str], ...]
+    unpaired: tuple[str, ...]
+    unpaired_pairs: int
+    unpaired_why: str
+    details: tuple[PairDetails, ...]
 
 
 def _shown_lines(ranges: list[tuple[int, int]], count: int) -> tuple[list[int], int]:
@@ -68,95 +117,60 @@ def _shown_lines(ranges: list[tuple[int, int]], count: int) -> tuple[list[int], 
     return shown, sum(last - first + 1 for first, last in spans) - len(shown)
 
 
-def _side(document: Document, ranges: list[tuple[int, int]]) -> str:
+def _side(document: Document, ranges: list[tuple[int, int]]) -> Side:
     lines = document.text.splitlines()
     shown, more = _shown_lines(ranges, len(lines))
     starts = {first: number for number, (first, _) in reversed(list(enumerate(ranges)))}
     out, previous = [], 0
     for line in shown:
         if line != previous + 1:
-            out.append('<span class="gap">⋯</span>')
+            out.append(CodeLine("gap"))
         text = lines[line - 1].expandtabs(4)
-        text = _escape(text[:MAX_LINE_CHARS]) + ("…" if len(text) > MAX_LINE_CHARS else "")
-        number = f'<span class="ln">{_escape(document.label(line))}</span>'
+        text = text[:MAX_LINE_CHARS] + ("…" if len(text) > MAX_LINE_CHARS else "")
         passage = next((n for n, (first, last) in enumerate(ranges) if first <= line <= last), None)
-        if passage is not None:
-            tag = f'<span class="tag">{passage + 1}</span> ' if starts.get(line) == passage else ""
-            out.append(f'{number}<mark class="c{passage % COLOURS}">{tag}{text}</mark>')
-        else:
-            out.append(f"{number}{text}")
+        tag = passage + 1 if passage is not None and starts.get(line) == passage else None
+        out.append(CodeLine("line", document.label(line), text, passage, tag))
         previous = line
     if more:
-        out.append(f'<span class="gap">… {more} more lines: see similarity.csv</span>')
-    return f'<div><h4>{_name(document.student)}</h4><pre>{chr(10).join(out)}</pre></div>'
+        out.append(CodeLine("more", text=str(more)))
+    return Side(one_line(document.student), tuple(out))
 
 
-def _pair_details(rank: int, pair: Pair, documents: dict[str, Document]) -> str:
+def _evidence(pair: Pair) -> str:
+    return EVIDENCE.get(pair.evidence, one_line(pair.evidence))
+
+
+def _pair_details(rank: int, pair: Pair, documents: dict[str, Document]) -> PairDetails:
     a, b = documents[pair.a], documents[pair.b]
-    passages = ", ".join(f"{n + 1}: {_escape(a.where(*m.lines_a))} ↔ {_escape(b.where(*m.lines_b))}"
-                         for n, m in enumerate(pair.matches))
-    opened = " open" if rank <= OPEN_PAIRS else ""
-    note = f"<p>Not compared in full: {_name(pair.note, MAX_REASON_CHARS)}.</p>" if pair.note else ""
-    return (f'<details id="pair-{rank}"{opened}><summary>#{rank} {_name(pair.a)} ↔ {_name(pair.b)}: '
-            f'{pair.score:.0%} ({pair.shared} shared fingerprints, {EVIDENCE.get(pair.evidence, _name(pair.evidence))})'
-            f'</summary>'
-            f'<p>Matching passages (lines): {passages or "none located"}</p>{note}'
-            f'<div class="sbs">{_side(a, [m.lines_a for m in pair.matches])}'
-            f'{_side(b, [m.lines_b for m in pair.matches])}</div></details>')
+    passages = ", ".join(f"{n + 1}: {a.where(*m.lines_a)} ↔ {b.where(*m.lines_b)}" for n, m in enumerate(pair.matches))
+    return PairDetails(rank, one_line(pair.a), one_line(pair.b), pair.score, pair.shared, _evidence(pair), passages,
+                       one_line(pair.note, MAX_REASON_CHARS) if pair.note else "", rank <= OPEN_PAIRS,
+                       _side(a, [m.lines_a for m in pair.matches]), _side(b, [m.lines_b for m in pair.matches]))
 
 
-def similarity_section(result: SimilarityResult, documents: dict[str, Document]) -> str:
-    """The HTML section for report.html."""
+def _listed(reasons: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """(student, reason) in the students' order, each on one printable line."""
+    return tuple((one_line(student), one_line(why, MAX_REASON_CHARS)) for student, why in sorted(reasons.items()))
+
+
+def similarity_view(result: SimilarityResult, documents: dict[str, Document]) -> SimilarityView:
+    """What the section shows, student text already on one printable, bounded line."""
     options = result.options
-    rows = "".join(
-        f'<tr><td><a href="#pair-{rank}">{rank}</a></td><td>{_name(pair.a)}</td><td>{_name(pair.b)}</td>'
-        f"<td>{pair.score:.0%}</td><td>{pair.shared}</td><td>{len(pair.matches)}{'*' if pair.note else ''}</td>"
-        f"<td>{EVIDENCE.get(pair.evidence, _name(pair.evidence))}</td></tr>"
-        for rank, pair in enumerate(result.pairs[:TOP_PAIRS], start=1)) or \
-        '<tr><td colspan="7">No pair of submissions reaches the threshold.</td></tr>'
-    skipped = _listed(result.skipped)
-    partial = _listed(result.partial)
-    unpaired = (f"<p>Not compared: the {len(result.unpaired) * (len(result.unpaired) - 1) // 2} pairs among these "
-                f"{len(result.unpaired)} submissions, because {_name(result.unpaired_why, MAX_REASON_CHARS)}: "
-                f"{', '.join(_name(s) for s in result.unpaired[:MAX_LISTED])}"
-                f"{f' and {len(result.unpaired) - MAX_LISTED} more' if len(result.unpaired) > MAX_LISTED else ''}.</p>"
-                if result.unpaired else "")
-    cut = sum(1 for pair in result.pairs if pair.note)
-    starred = f"<p>* {cut} pairs were not compared in full: see each pair's note and similarity.csv.</p>" if cut else ""
-    details = "".join(_pair_details(rank, pair, documents)
-                      for rank, pair in enumerate(result.pairs[:SHOWN_PAIRS], start=1))
-    more = (f"<p>{len(result.pairs) - TOP_PAIRS} more pairs are listed in similarity.csv.</p>"
-            if len(result.pairs) > TOP_PAIRS else "")
-    solutions = (f"and what the exercise's {result.solutions} correct solutions (the reference and those written "
-                 f"independently of it) share: runs of {options.k} tokens found in {options.dictated_by} of them"
-                 if result.solutions >= options.measured_from else
-                 f"and, as too few correct solutions were found to measure what they share, all of the code of the "
-                 f"{result.solutions} there are (the reference)")
-    little = (f"<p>{len(result.too_little)} submissions have fewer than {options.min_shared} fingerprints of their own "
-              f"beyond what the exercise dictates and what more than {result.common_cutoff} submissions share (little "
-              f"more than the stub, or only what correct solutions write alike): they are in no pair, since what "
-              f"they share with anyone is not evidence.</p>" if result.too_little else "")
-    return f"""<section id="similarity">{STYLE}
-<h2>Similar submissions</h2>
-<p>{result.compared} submissions compared twice: on their structure (comments, docstrings, layout and the names
-their authors chose left out) and on their code as written (only the layout left out). What the exercise
-dictates is not counted: the stub, the README's code, the course lab's code where there is one {solutions}.
-{len(result.pairs)} pairs score at least {options.threshold:.0%}: the share of the smaller submission's
-fingerprints (runs of {options.k} tokens) found in the other, the higher of the two comparisons; identical files
-score 100%. Passages that more than {result.common_cutoff} submissions share are not counted. A high score is a
-reason to read both files, not proof of copying.</p>{little}
-<table><tr><th>#</th><th>student</th><th>student</th><th>score</th><th>shared fingerprints</th><th>passages</th>
-<th>found in</th></tr>
-{rows}</table>{more}{starred}
-{f"<p>Not compared:</p><ul>{skipped}</ul>" if skipped else ""}{unpaired}
-{f"<p>Compared in part:</p><ul>{partial}</ul>" if partial else ""}
-{details}
-</section>
-"""
+    unpaired = len(result.unpaired)
+    return SimilarityView(
+        result.compared, result.solutions, result.solutions >= options.measured_from, options.k, options.dictated_by,
+        len(result.pairs), options.threshold, result.common_cutoff, len(result.too_little), options.min_shared,
+        top=tuple(PairLine(rank, one_line(pair.a), one_line(pair.b), pair.score, pair.shared, len(pair.matches),
+                           bool(pair.note), _evidence(pair))
+                  for rank, pair in enumerate(result.pairs[:TOP_PAIRS], start=1)),
+        more_pairs=max(len(result.pairs) - TOP_PAIRS, 0), cut=sum(1 for pair in result.pairs if pair.note),
+        skipped=_listed(result.skipped), partial=_listed(result.partial),
+        unpaired=tuple(one_line(student) for student in result.unpaired), unpaired_pairs=unpaired * (unpaired - 1) // 2,
+        unpaired_why=one_line(result.unpaired_why, MAX_REASON_CHARS) if result.unpaired else "",
+        details=tuple(_pair_details(rank, pair, documents)
+                      for rank, pair in enumerate(result.pairs[:SHOWN_PAIRS], start=1)))
 
 
-def _listed(reasons: dict[str, str]) -> str:
-    """student: reason, as list items, at most MAX_LISTED of them and a count of the rest."""
-    items = sorted(reasons.items())
-    listed = "".join(f"<li>{_name(student)}: {_name(why, MAX_REASON_CHARS)}</li>" for student, why in items[:MAX_LISTED])
-    return listed + (f"<li>and {len(items) - MAX_LISTED} more</li>" if len(items) > MAX_LISTED else "")
+def similarity_section(result: SimilarityResult, documents: dict[str, Document]) -> Markup:
+    """The HTML section for report.html."""
+    return render("similarity.html.j2", s=similarity_view(result, documents), colours=COLOURS, max_listed=MAX_LISTED)
