@@ -13,7 +13,7 @@ import ast
 import copy
 import itertools
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 Transform = Callable[[ast.Module], "ast.Module | None"]   # a changed copy, or None where the style does not apply
 
@@ -39,7 +39,7 @@ def _numpy_alias(tree: ast.Module) -> str | None:
     return None
 
 
-def _defined_names(tree: ast.Module) -> set[str]:
+def _defined_names(tree: ast.AST) -> set[str]:
     return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)} | \
         {node.name for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.ClassDef))} | \
         {arg.arg for node in ast.walk(tree) if isinstance(node, ast.arguments)
@@ -52,7 +52,8 @@ def _changed(tree: ast.Module, change: Callable[[ast.Module], bool]) -> ast.Modu
     return ast.fix_missing_locations(copied) if change(copied) else None
 
 
-def _calls_to(tree: ast.AST, owner: str, names: tuple[str, ...]) -> Iterator[ast.Call]:
+def _calls_to(tree: ast.AST, owner: str, names: tuple[str, ...]) -> Iterator[Any]:
+    """Calls `owner.name(...)`: each an ast.Call whose func is an ast.Attribute."""
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in names \
                 and isinstance(node.func.value, ast.Name) and node.func.value.id == owner:
@@ -75,6 +76,12 @@ def _replace_nodes(tree: ast.AST, replace: Callable[[ast.AST], "ast.AST | None"]
 
     Replacer().visit(tree)
     return changed
+
+
+def _statement_lists(tree: ast.AST) -> list[list[ast.stmt]]:
+    """Every list of statements in the tree (the bodies of the module, functions, loops, ifs ...), gathered
+    before any is changed."""
+    return [node.body for node in ast.walk(tree) if isinstance(getattr(node, "body", None), list)]  # type: ignore[attr-defined]
 
 
 def _parse_expr(text: str) -> ast.expr:
@@ -246,8 +253,7 @@ def comprehensions_as_loops(tree: ast.Module) -> ast.Module | None:
         found = False
         for function in [node for node in ast.walk(copied) if isinstance(node, ast.FunctionDef)]:
             taken = _defined_names(function)
-            for holder in [node for node in ast.walk(function) if isinstance(getattr(node, "body", None), list)]:
-                statements = holder.body
+            for statements in _statement_lists(function):
                 for index in range(len(statements) - 1, -1, -1):
                     statement = statements[index]
                     target, comprehension = _comprehension_of(statement)
@@ -295,8 +301,7 @@ def range_loops_as_while(tree: ast.Module) -> ast.Module | None:
     """`i = 0; while i < n: ...; i += 1` for `for i in range(n):` (a loop without `continue`)."""
     def change(copied: ast.Module) -> bool:
         found = False
-        for holder in [node for node in ast.walk(copied) if isinstance(getattr(node, "body", None), list)]:
-            statements = holder.body
+        for statements in _statement_lists(copied):
             for index in range(len(statements) - 1, -1, -1):
                 loop = statements[index]
                 if not (isinstance(loop, ast.For) and isinstance(loop.iter, ast.Call)
@@ -436,8 +441,7 @@ def sequential_as_list(tree: ast.Module) -> ast.Module | None:
     """`model = Sequential([layer, ...])` for `model = Sequential()` followed by `model.add(layer)` lines."""
     def change(copied: ast.Module) -> bool:
         found = False
-        for holder in [node for node in ast.walk(copied) if isinstance(getattr(node, "body", None), list)]:
-            statements = holder.body
+        for statements in _statement_lists(copied):
             index = 0
             while index < len(statements):
                 statement = statements[index]
@@ -449,7 +453,7 @@ def sequential_as_list(tree: ast.Module) -> ast.Module | None:
                     layers = []
                     after = index + 1
                     while after < len(statements) and _adds_to(statements[after], name):
-                        layers.append(statements[after].value.args[0])
+                        layers.append(statements[after].value.args[0])  # type: ignore[attr-defined]  # an .add call (_adds_to)
                         after += 1
                     if layers:
                         statement.value.args = [ast.List(layers, ast.Load())]
@@ -472,8 +476,7 @@ def sequential_with_add(tree: ast.Module) -> ast.Module | None:
     """`model = Sequential()` and one `model.add(layer)` a layer, for `model = Sequential([layer, ...])`."""
     def change(copied: ast.Module) -> bool:
         found = False
-        for holder in [node for node in ast.walk(copied) if isinstance(getattr(node, "body", None), list)]:
-            statements = holder.body
+        for statements in _statement_lists(copied):
             for index in range(len(statements) - 1, -1, -1):
                 statement = statements[index]
                 if isinstance(statement, ast.Assign) and len(statement.targets) == 1 \
@@ -674,7 +677,7 @@ def input_layer_as_input_shape(tree: ast.Module) -> ast.Module | None:
     return _changed(tree, change)
 
 
-def _input_shape(node: ast.expr) -> ast.expr | None:
+def _input_shape(node: ast.expr | None) -> ast.expr | None:
     if isinstance(node, ast.Call) and ((isinstance(node.func, ast.Attribute) and node.func.attr == "Input")
                                        or (isinstance(node.func, ast.Name) and node.func.id == "Input")):
         shape = _keyword(node, "shape")
@@ -690,14 +693,13 @@ def _layer_sequences(tree: ast.AST) -> Iterator[list]:
     for call in _sequential_calls(tree):
         if call.args and isinstance(call.args[0], ast.List):
             yield call.args[0].elts
-    for holder in [node for node in ast.walk(tree) if isinstance(getattr(node, "body", None), list)]:
-        statements = holder.body
+    for statements in _statement_lists(tree):
         for index, statement in enumerate(statements):
             if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call) \
                     and isinstance(statement.value.func, ast.Attribute) and statement.value.func.attr == "add" \
                     and _input_shape(statement.value.args[0] if statement.value.args else None) is not None \
                     and index + 1 < len(statements) and isinstance(statements[index + 1], ast.Expr) \
-                    and isinstance(statements[index + 1].value, ast.Call) and statements[index + 1].value.args:
+                    and isinstance(statements[index + 1].value, ast.Call) and statements[index + 1].value.args:  # type: ignore[attr-defined]
                 view = _AddView(statements, index)
                 yield view
 
