@@ -17,13 +17,21 @@ _ESCAPES = r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_
 _BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u00ad\u200b-\u200d\u2028\u2029\u2060-\u2064\ufeff\U000e0000-\U000e007f"
 _CONTROL = re.compile(f"{_ESCAPES}|[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_BIDI}]")
 _CONTROL_ONE_LINE = re.compile(f"{_ESCAPES}|[\\x00-\\x1f\\x7f-\\x9f{_BIDI}]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 MAX_NAME_CHARS = 200
 
 
 def printable(text: str) -> str:
-    """Strip terminal escapes, control characters and bidi overrides so no text can redraw a terminal."""
-    return _CONTROL.sub("", text)
+    """Strip terminal escapes, control characters and bidi overrides so no text can redraw a terminal;
+    `text` itself when there is nothing to strip (the usual case, so callers can tell nothing changed)."""
+    return _CONTROL.sub("", text) if _CONTROL.search(text) else text
+
+
+def without_surrogates(text: str) -> str:
+    """Each lone surrogate (what `surrogateescape` makes of bytes that are not UTF-8) replaced by U+FFFD, so the
+    text can be encoded, printed and saved; `text` itself when it has none."""
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
 
 
 def one_line(text: str, limit: int = MAX_NAME_CHARS) -> str:

@@ -11,19 +11,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 from functools import lru_cache
 from typing import Any
 
-from grader.text import clip, printable
+from grader.text import clip, printable, without_surrogates
 
 MAX_DOCUMENT_BYTES = 1_000_000
 MAX_MESSAGE_CHARS = 4000     # a check's message, the document's message, the grader's error
 MAX_HINT_CHARS = 1000
 MAX_NAME_CHARS = 300         # a check's name, a hint id, a file path
 MAX_NOTE_CHARS = 500         # an isolation note
-_SURROGATE = re.compile("[\ud800-\udfff]")
-_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\U000e0000-\U000e007f]")
 _REST_BYTES = 100_000   # keys, numbers, ids, notes and the document's own message, at most
 _TEXT_PER_CHECK = MAX_MESSAGE_CHARS * 2 + MAX_HINT_CHARS + 3 * MAX_NAME_CHARS   # message, internal error, hint, names
 
@@ -57,9 +54,7 @@ def _walk(value: Any, limit: int | None) -> Any:
     if type(value) is str:   # not str-valued enums such as Status
         if limit is not None and len(value) > limit:
             value = clip(value, limit)
-        if _SURROGATE.search(value):
-            value = _SURROGATE.sub("\ufffd", value)
-        return printable(value) if _UNPRINTABLE.search(value) else value
+        return printable(without_surrogates(value))   # each returns `value` itself when it has nothing to change
     if isinstance(value, tuple):
         items = tuple(_walk(item, limit) for item in value)
         return value if all(new is old for new, old in zip(items, value)) else items

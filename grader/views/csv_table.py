@@ -9,21 +9,19 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from typing import Iterable
 
-from grader.text import one_line
+from grader.text import one_line, without_surrogates
 from grader.views.rows import StudentRow
 
 _FORMULA_START = tuple("=+-@\t\r\n") + tuple("＝＋－＠")   # also the full-width forms some spreadsheets accept
-_SURROGATE = re.compile("[\ud800-\udfff]")
 MAX_CELL_CHARS = 2000
 
 
 def text_cell(value: str) -> str:
     """A text cell a spreadsheet shows as text: on one line, without control characters or bidi overrides,
     bounded, formula starts neutralised, unencodable characters replaced."""
-    cleaned = one_line(_SURROGATE.sub("\ufffd", value), MAX_CELL_CHARS)
+    cleaned = one_line(without_surrogates(value), MAX_CELL_CHARS)
     if any(text.startswith(_FORMULA_START) or text.lstrip(" ").startswith(_FORMULA_START) for text in (value, cleaned)):
         return "'" + cleaned
     return cleaned
