@@ -7,8 +7,13 @@ import os
 
 import pytest
 
-from grader.atomic import (atomic_file, atomic_folder, write_bytes_atomically, write_json_atomically,
-                           write_text_atomically)
+from grader.atomic import (
+    atomic_file,
+    atomic_folder,
+    write_bytes_atomically,
+    write_json_atomically,
+    write_text_atomically,
+)
 
 
 def _leftovers(folder):

@@ -7,12 +7,13 @@ import dataclasses
 import json
 
 from conftest import scripted_grading
+
 from grader.feedback.bounds import bounded
 from grader.text import one_line, printable, without_surrogates
 
 # Every character text.printable must strip: C0 but tab and newline, DEL, C1, bidi embeddings, overrides and
 # isolates, marks, invisible characters (soft hyphen, zero-width, joiners, separators, BOM) and tags.
-STRIPPED = ([chr(c) for c in [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)]]
+STRIPPED = ([chr(c) for c in [*range(0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)]]
             + list("\u00ad\u061c\u200b\u200c\u200d\u200e\u200f\u2028\u2029\u202a\u202b\u202c\u202d\u202e"
                    "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff")
             + [chr(c) for c in range(0xE0000, 0xE0080)])

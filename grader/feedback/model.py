@@ -14,8 +14,8 @@ from typing import Any
 # tests/test_feedback.py); grader.atomic is their one home.
 from grader.atomic import write_json_atomically, write_text_atomically  # noqa: F401
 from grader.errors import UsageError
-from grader.outcomes import Isolation, Limit, Outcome, Status
 from grader.feedback.results import CheckResult, Hint
+from grader.outcomes import Isolation, Limit, Outcome, Status
 
 SCHEMA_VERSION = "1.2"          # 1.1: the outcome internal_error; 1.2: timing.student_s and timing.grader_s
 OLDEST_READABLE_VERSION = "1.0"  # older documents are newer ones that never use what came later

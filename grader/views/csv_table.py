@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Iterable
+from collections.abc import Iterable
 
 from grader.text import one_line, without_surrogates
 from grader.views.rows import StudentRow
