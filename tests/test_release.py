@@ -2,9 +2,11 @@
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -110,6 +112,70 @@ def test_the_release_ships_the_grader_that_is_installed_not_a_folder_beside_the_
     package = Path(grader.__file__).parent
     assert (out / "grader" / "cli.py").read_bytes() == (package / "cli.py").read_bytes()
     assert (out / "grader" / "feedback" / "feedback.schema.json").is_file()
-    pyproject = (out / "pyproject.toml").read_text()
-    assert 'grade = "grader.cli:main"' in pyproject and "numpy" in pyproject
+    project = tomllib.loads((out / "pyproject.toml").read_text())["project"]
+    assert project["scripts"] == {"grade": "grader.cli:run"}
+    assert any(requirement.startswith("numpy") for requirement in project["dependencies"])
+    assert not instructor_stacks(project["dependencies"]) and "optional-dependencies" not in project
     assert not (out / "solutions").exists()
+
+
+INSTRUCTOR_STACKS = {"dask", "distributed", "nbgrader", "scipy", "import-linter", "mypy"}
+
+
+def instructor_stacks(requirements) -> set[str]:
+    names = {re.split(r"[\s\[<>=!~;]", requirement, maxsplit=1)[0].lower() for requirement in requirements}
+    return names & INSTRUCTOR_STACKS
+
+
+def test_the_release_installs_the_grader_without_the_instructor_stacks(tmp_path):
+    """The release's pyproject.toml: the course's core dependencies (TensorFlow too), no extra; every data file
+    of the shipped grader is package data, so the installed grader has its schemas and templates."""
+    out = release.build_release(load_course(ROOT / "course.yaml"), tmp_path / "release")
+    course_project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    shipped = tomllib.loads((out / "pyproject.toml").read_text())
+    project = shipped["project"]
+    assert project["dependencies"] == course_project["dependencies"]
+    assert not instructor_stacks(project["dependencies"]), project["dependencies"]
+    assert {"numpy", "pytest", "jinja2", "tensorflow-cpu", "tensorflow"} <= \
+        {re.split(r"[\s<>=!~;]", r, maxsplit=1)[0].lower() for r in project["dependencies"]}
+    assert "optional-dependencies" not in project
+    assert project["scripts"] == course_project["scripts"]
+    assert project["name"] == course_project["name"] and project["version"] == course_project["version"]
+    data = shipped["tool"]["setuptools"]["package-data"]
+    listed = {out.joinpath(*name.split("."), file) for name, files in data.items() for file in files}
+    not_python = {path for path in (out / "grader").rglob("*") if path.is_file() and path.suffix != ".py"}
+    assert listed == not_python and (out / "grader/feedback/feedback.schema.json") in listed
+
+
+def test_the_courses_extras_hold_the_instructor_stacks_and_dev_holds_them_all():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = project["optional-dependencies"]
+    assert not instructor_stacks(project["dependencies"]), project["dependencies"]
+    assert instructor_stacks(extras["cluster"]) == {"dask"}
+    assert instructor_stacks(extras["nbgrader"]) == {"nbgrader"}
+    assert instructor_stacks(extras["similarity"]) == {"scipy"}
+    assert "keras-course-grader[cluster,nbgrader,similarity]" in extras["dev"]
+    assert instructor_stacks(extras["dev"]) == {"import-linter", "mypy"}
+    assert "pytest>=8.3,<10" in project["dependencies"] and "jinja2>=3.1" in project["dependencies"]
+    from grader.extras import EXTRAS
+    assert set(EXTRAS) == set(extras) - {"dev"}
+
+
+def readme_commands() -> list[str]:
+    """The README's two commands, in order (the lines of its first bash block that are not comments)."""
+    block = re.search(r"```bash\n(.*?)```", (ROOT / "README.md").read_text(), re.S).group(1)
+    return [line for line in block.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def test_the_readme_ci_and_release_install_commands_agree_with_the_extras(tmp_path):
+    student, tests = readme_commands()
+    assert student == "python3 -m venv .venv && .venv/bin/pip install -q -e . && .venv/bin/grade exercises/02_backprop"
+    assert tests == "python3 -m venv .venv && .venv/bin/pip install -q -e '.[dev]' && .venv/bin/python -m pytest -q"
+    ci = (ROOT / ".ci/run").read_text()
+    assert tests.replace("python3 ", "$PYTHON ", 1) in ci.splitlines()
+    out = release.build_release(load_course(ROOT / "course.yaml"), tmp_path / "release")
+    note = re.search(r"```bash\n(.*?)\n```", (out / "README.md").read_text(), re.S).group(1)
+    install, _, graded = note.rpartition(" && ")
+    assert install == student.rpartition(" && ")[0]   # the student's install: no extra
+    assert graded == f".venv/bin/grade exercises/{load_course(ROOT / 'course.yaml').exercises[0].id}"
+    assert (out / "docs" / "grading.md").is_file()   # the README's links work in the release

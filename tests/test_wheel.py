@@ -7,7 +7,9 @@ included, without a download) with the editable install removed and the wheel in
 
 from __future__ import annotations
 
+import email
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -26,16 +28,68 @@ def _run(command: list[str], cwd: Path, timeout: float = 600) -> subprocess.Comp
     return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout)
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory) -> Path:
-    """A virtual environment whose only `grader` is the one installed from a freshly built wheel."""
-    work = tmp_path_factory.mktemp("wheel")
-    built = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(work / "dist"), str(ROOT)], work)
+def build_wheel(source: Path, work: Path) -> Path:
+    built = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(work / "dist"), str(source)], work)
     assert built.returncode == 0, built.stderr[-2000:]
-    wheel = next((work / "dist").glob("keras_course_grader-*.whl"))
+    return next((work / "dist").glob("keras_course_grader-*.whl"))
+
+
+def metadata(wheel: Path) -> email.message.Message:
+    with zipfile.ZipFile(wheel) as archive:
+        name = next(name for name in archive.namelist() if name.endswith(".dist-info/METADATA"))
+        return email.message_from_bytes(archive.read(name))
+
+
+INSTRUCTOR_STACKS = ("dask", "distributed", "nbgrader", "scipy", "import-linter", "mypy")
+
+
+def unconditional(requirements: list[str]) -> set[str]:
+    """The names of the requirements that hold without an extra."""
+    return {re.split(r"[\s\[<>=!~;(]", requirement, maxsplit=1)[0].lower() for requirement in requirements
+            if "extra ==" not in requirement}
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    return build_wheel(ROOT, tmp_path_factory.mktemp("wheel"))
+
+
+def test_the_wheel_installs_the_instructor_stacks_only_as_extras(wheel):
+    meta = metadata(wheel)
+    requires = meta.get_all("Requires-Dist") or []
+    core = unconditional(requires)
+    assert {"numpy", "pytest", "jinja2", "jsonschema", "nbformat", "pyyaml", "tensorflow-cpu"} <= core, core
+    assert not core & set(INSTRUCTOR_STACKS), sorted(core & set(INSTRUCTOR_STACKS))
+    assert {"cluster", "nbgrader", "similarity", "dev"} <= set(meta.get_all("Provides-Extra") or [])
+    for extra, stack in (("cluster", "dask"), ("nbgrader", "nbgrader"), ("similarity", "scipy"), ("dev", "mypy")):
+        assert any(r.lower().startswith(stack) and f'extra == "{extra}"' in r for r in requires), (extra, requires)
+
+
+def test_the_student_release_builds_a_wheel_without_the_instructor_stacks(tmp_path):
+    """The release's own pyproject.toml, as a student's `pip install -e .` reads it."""
+    from grader.bundles.release import build_release
+    from grader.course.manifest import load_course
+
+    out = build_release(load_course(ROOT / "course.yaml"), tmp_path / "release")
+    built = build_wheel(out, tmp_path)
+    meta = metadata(built)
+    core = unconditional(meta.get_all("Requires-Dist") or [])
+    assert {"numpy", "pytest", "jinja2", "tensorflow-cpu"} <= core and not core & set(INSTRUCTOR_STACKS), core
+    assert not meta.get_all("Provides-Extra")
+    names = zipfile.ZipFile(built).namelist()
+    for needed in ("grader/cli.py", "grader/feedback/feedback.schema.json", "grader/grading/checks.ini",
+                   "grader/views/templates/report.html.j2"):
+        assert needed in names, f"the release's wheel lacks {needed}"
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory, wheel) -> Path:
+    """A virtual environment whose only `grader` is the one installed from a freshly built wheel."""
+    work = tmp_path_factory.mktemp("venv")
     names = zipfile.ZipFile(wheel).namelist()
     for needed in ("grader/batch/runner.py", "grader/views/gradescope.py", "grader/sandbox/warm_template.py",
-                   "grader/feedback/feedback.schema.json", "grader/grading/checks.ini"):
+                   "grader/feedback/feedback.schema.json", "grader/grading/checks.ini",
+                   "grader/views/templates/base.html.j2", "grader/views/templates/report.html.j2"):
         assert needed in names, f"the wheel lacks {needed}"
 
     venv = work / "venv"

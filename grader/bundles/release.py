@@ -10,21 +10,36 @@ import shutil
 import stat
 import tempfile
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 import grader
 from grader.course.model import Course, Exercise
 
-COURSE_PARTS = ("README.md", "course.yaml", "exercises")   # from the course folder; the grader from its install
+# From the course folder (docs/: the README's links); the grader from its install.
+COURSE_PARTS = ("README.md", "course.yaml", "exercises", "docs")
 DISTRIBUTION = "keras-course-grader"
+PACKAGE_MARKER = "__init__.py"
 
-STUDENT_NOTE = """
-## This is the student release
+# The student's one command: the grader's core dependencies only (TensorFlow included), never an extra.
+STUDENT_INSTALL = "python3 -m venv .venv && .venv/bin/pip install -q -e . && .venv/bin/grade exercises/{exercise}"
+
+STUDENT_NOTE = """# This is the student release
 
 It holds the exercises, their public checks and the grader, and nothing of the reference solutions
-or the hidden checks. `grade exercises/NN_topic` runs the public checks here; the hidden checks, with
-random inputs, run when your work is submitted.
+or the hidden checks. Set everything up and grade an exercise with one command:
+
+```bash
+{install}
+```
+
+`grade exercises/NN_topic` runs the public checks here; the hidden checks, with random inputs, run when
+your work is submitted. The course's README follows: its test command and the instructors' commands
+need the course's whole repository, which this release is not.
+
+---
+
 """
 
 RUN_AUTOGRADER = """#!/bin/bash
@@ -84,22 +99,74 @@ def _is_cache(path: Path) -> bool:
     return "__pycache__" in path.parts or path.suffix == ".pyc" or ".pytest_cache" in path.parts
 
 
-def pyproject_text(course: Course) -> str:
-    """The course's own pyproject.toml, or one that installs the grader the way it is installed here."""
-    own = course.root / "pyproject.toml"
-    if own.is_file():
-        return own.read_text(encoding="utf-8")
+@dataclass(frozen=True)
+class Project:
+    """What a bundle's pyproject.toml installs: the grader with its core dependencies, never an extra."""
+
+    version: str
+    requires_python: str
+    dependencies: tuple[str, ...]
+    scripts: tuple[tuple[str, str], ...]
+
+
+def project_of(course: Course) -> Project:
+    """The course's own pyproject.toml's [project], or the installed distribution's metadata without it.
+
+    Only `dependencies` is read: the extras (`[cluster]`, `[nbgrader]`, `[similarity]`, `[dev]`) are the
+    instructor's stacks and the tests', which neither a student nor a Gradescope image needs.
+    """
+    project = _own_project(course.root / "pyproject.toml")
+    if project is not None:
+        return Project(str(project.get("version", "0")), str(project.get("requires-python", ">=3.10")),
+                       tuple(project.get("dependencies", ())), tuple(sorted(project.get("scripts", {}).items())))
     try:
-        version = importlib.metadata.version(DISTRIBUTION)
-        requires = [r for r in importlib.metadata.requires(DISTRIBUTION) or [] if "extra ==" not in r]
+        distribution = importlib.metadata.distribution(DISTRIBUTION)
     except importlib.metadata.PackageNotFoundError:
-        version, requires = "0", []
-    dependencies = "".join(f"    {json.dumps(requirement)},\n" for requirement in requires)
+        return Project("0", ">=3.10", (), (("grade", "grader.cli:run"),))
+    requires = tuple(r for r in distribution.requires or [] if "extra ==" not in r)
+    scripts = tuple(sorted((point.name, point.value) for point in distribution.entry_points
+                           if point.group == "console_scripts"))
+    return Project(distribution.version, distribution.metadata.get("Requires-Python") or ">=3.10", requires, scripts)
+
+
+def _own_project(path: Path) -> dict | None:
+    """The [project] table of the course's pyproject.toml; None without one (or on Python 3.10, without tomllib:
+    the installed metadata says the same once the course is installed)."""
+    if not path.is_file():
+        return None
+    try:
+        import tomllib
+    except ModuleNotFoundError:
+        return None
+    return tomllib.loads(path.read_text(encoding="utf-8")).get("project", {})
+
+
+def package_data(package: Path) -> dict[str, list[str]]:
+    """Every file of the grader package that is not Python source, by the package that holds it."""
+    found: dict[str, list[str]] = {}
+    for path in sorted(package.rglob("*")):
+        if not path.is_file() or path.suffix == ".py" or _is_cache(path):
+            continue
+        owner = next(parent for parent in path.parents if (parent / PACKAGE_MARKER).is_file() or parent == package)
+        name = ".".join(("grader", *owner.relative_to(package).parts))
+        found.setdefault(name, []).append(path.relative_to(owner).as_posix())
+    return found
+
+
+def pyproject_text(course: Course) -> str:
+    """The bundle's pyproject.toml: installs the shipped grader and its core dependencies, no extra."""
+    project = project_of(course)
+    quoted = json.dumps   # a JSON string is a TOML basic string
+    dependencies = "".join(f"    {quoted(requirement)},\n" for requirement in project.dependencies)
+    scripts = "".join(f"{quoted(name)} = {quoted(target)}\n" for name, target in project.scripts)
+    data = "".join(f"{quoted(name)} = [{', '.join(map(quoted, files))}]\n"
+                   for name, files in package_data(Path(grader.__file__).resolve().parent).items())
     return (f'[build-system]\nrequires = ["setuptools>=68"]\nbuild-backend = "setuptools.build_meta"\n\n'
-            f'[project]\nname = "{DISTRIBUTION}"\nversion = "{version}"\nrequires-python = ">=3.10"\n'
-            f'dependencies = [\n{dependencies}]\n\n[project.scripts]\ngrade = "grader.cli:main"\n\n'
+            f'[project]\nname = "{DISTRIBUTION}"\nversion = {quoted(project.version)}\n'
+            f'requires-python = {quoted(project.requires_python)}\ndependencies = [\n{dependencies}]\n\n'
+            f'[project.scripts]\n{scripts}\n'
             f'[tool.setuptools.packages.find]\ninclude = ["grader", "grader.*"]\n\n'
-            f'[tool.setuptools.package-data]\n"grader.course" = ["*.json"]\n"grader.feedback" = ["*.json"]\n"grader.grading" = ["checks.ini"]\n')
+            f'[tool.setuptools.package-data]\n{data}')
 
 
 def build_release(course: Course, out: Path) -> Path:
@@ -115,7 +182,8 @@ def build_release(course: Course, out: Path) -> Path:
             shutil.copy2(path, partial / name)
         (partial / "pyproject.toml").write_text(pyproject_text(course), encoding="utf-8")
         readme = partial / "README.md"
-        readme.write_text((readme.read_text(encoding="utf-8") if readme.exists() else "") + STUDENT_NOTE, encoding="utf-8")
+        note = STUDENT_NOTE.format(install=STUDENT_INSTALL.format(exercise=course.exercises[0].id))
+        readme.write_text(note + (readme.read_text(encoding="utf-8") if readme.exists() else ""), encoding="utf-8")
         partial.chmod(0o755)
         if out.exists():
             out.rmdir()
