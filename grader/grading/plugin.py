@@ -90,8 +90,8 @@ class GradingPlugin:
 
     def check(self, item: pytest.Item) -> Check:
         hidden = self._hidden_checks is not None and item.path.resolve() == self._hidden_checks
-        return describe(item.function if isinstance(item, pytest.Function) else item.obj,
-                        "hidden" if hidden else "public")
+        function = item.function if isinstance(item, pytest.Function) else getattr(item, "obj")
+        return describe(function, "hidden" if hidden else "public")
 
 
 # ---------------------------------------------------------------------- `pytest -p grader.grading.plugin`
