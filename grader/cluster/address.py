@@ -73,7 +73,7 @@ def cluster_target(address: str, tls: TlsFiles | None, private_network: bool) ->
             raise UsageError(f"--cluster {address}: with TLS certificates, address the scheduler as tls://{host}:{port}")
     elif parts.scheme == "tls":
         raise UsageError(f"--cluster {address}: a tls:// scheduler needs --tls-ca-file, --tls-cert and --tls-key "
-                         f"(README: 'Grading on a Dask cluster')")
+                         f"(docs/cluster.md)")
     elif not is_loopback(host) and not private_network:
         raise UsageError(
             f"--cluster {address}: refusing plain tcp:// to another machine. A Dask cluster runs whatever its "

@@ -15,7 +15,7 @@ CONNECT_TIMEOUT_S = 30
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("grading on a Dask cluster (README: 'Grading on a Dask cluster')")
+    group = parser.add_argument_group("grading on a Dask cluster (docs/cluster.md)")
     group.add_argument("--cluster", metavar="ADDRESS",
                        help="grade on this Dask scheduler's workers (tls://HOST:8786; tcp:// only to this machine or "
                             "with --private-network) instead of local processes")
