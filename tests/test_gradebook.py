@@ -22,7 +22,7 @@ def test_a_new_gradebook_has_the_current_version_and_keeps_the_latest_attempt(tm
     book.name("ann", "ann.py")
     assert book.latest("02_backprop")["ann"].score == 30.0 and book.names() == {"ann": "ann.py"}
     book.close()
-    assert version(tmp_path / "g.sqlite") == VERSION == 2
+    assert version(tmp_path / "g.sqlite") == VERSION == 3
 
 
 def test_an_unversioned_gradebook_is_migrated_and_keeps_its_rows(tmp_path):

@@ -34,11 +34,19 @@ CREATE TABLE IF NOT EXISTS attempts (
 CREATE INDEX IF NOT EXISTS attempts_by_student ON attempts (exercise, student, id);
 CREATE TABLE IF NOT EXISTS students (
     student TEXT PRIMARY KEY,
-    submitted_as TEXT NOT NULL
+    submitted_as TEXT NOT NULL,
+    lms TEXT,
+    lms_id TEXT,
+    lms_name TEXT,
+    late INTEGER,
+    submitted_at TEXT
 );
 """
 
-VERSION = 2   # 2: attempts say where they were graded (graded_on). 1: without it. 0: 1 before gradebooks had a version.
+# 3: students say who the LMS's download named (lms, lms_id, lms_name), its LATE marker and the recorded time.
+# 2: attempts say where they were graded (graded_on). 1: without it. 0: 1 before gradebooks had a version.
+VERSION = 3
+STUDENT_COLUMNS = ("lms", "lms_id", "lms_name", "late", "submitted_at")
 
 
 
@@ -47,8 +55,16 @@ def _add_graded_on(db: sqlite3.Connection) -> None:
         db.execute("ALTER TABLE attempts ADD COLUMN graded_on TEXT")
 
 
+def _add_lms_identity(db: sqlite3.Connection) -> None:
+    present = {row[1] for row in db.execute("PRAGMA table_info(students)")}
+    for column in STUDENT_COLUMNS:
+        if column not in present:
+            db.execute(f"ALTER TABLE students ADD COLUMN {column} {'INTEGER' if column == 'late' else 'TEXT'}")
+
+
 # What brings a gradebook of version N to N + 1; version 0 differs from 1 only by its missing stamp.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {0: lambda db: None, 1: _add_graded_on}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {0: lambda db: None, 1: _add_graded_on,
+                                                                2: _add_lms_identity}
 
 NO_SUBMISSION = "no_submission"
 
@@ -72,6 +88,19 @@ class Attempt:
     grader_version: str | None = None
     graded_at: str | None = None
     graded_on: str | None = None   # this machine, or the cluster's address: the report says where grades came from
+
+
+@dataclass(frozen=True)
+class StudentRecord:
+    """Who a student id stands for: the name handed in and, for an LMS's download, what the LMS said."""
+
+    student: str
+    submitted_as: str
+    lms: str | None = None
+    lms_id: str | None = None
+    lms_name: str | None = None
+    late: bool | None = None          # the LMS's own marker (Canvas's LATE); None when it gives none
+    submitted_at: str | None = None   # the recorded modification time of what was graded (UTC, ISO 8601)
 
 
 class Gradebook:
@@ -110,14 +139,29 @@ class Gradebook:
                  attempt.feedback_path, attempt.problem, attempt.seed, attempt.duration_s, attempt.grader_version,
                  attempt.graded_on))
 
-    def name(self, student: str, submitted_as: str) -> None:
-        """Remember which file or folder name a student id stands for (the id is derived from that name)."""
+    def name(self, student: str, submitted_as: str, record: StudentRecord | None = None) -> None:
+        """Remember which file or folder name a student id stands for (the id is derived from that name), and
+        what the LMS's download said about the student (`record`), as of the latest run."""
+        record = record or StudentRecord(student, submitted_as)
+        late = None if record.late is None else int(record.late)
         with self._db:
-            self._db.execute("INSERT INTO students (student, submitted_as) VALUES (?, ?) ON CONFLICT (student) "
-                             "DO UPDATE SET submitted_as = excluded.submitted_as", (student, submitted_as))
+            self._db.execute(
+                "INSERT INTO students (student, submitted_as, lms, lms_id, lms_name, late, submitted_at) VALUES "
+                "(?, ?, ?, ?, ?, ?, ?) ON CONFLICT (student) DO UPDATE SET submitted_as = excluded.submitted_as, "
+                "lms = excluded.lms, lms_id = excluded.lms_id, lms_name = excluded.lms_name, late = excluded.late, "
+                "submitted_at = excluded.submitted_at",
+                (student, submitted_as, record.lms, record.lms_id, record.lms_name, late, record.submitted_at))
 
     def names(self) -> dict[str, str]:
         return dict(self._db.execute("SELECT student, submitted_as FROM students ORDER BY student"))
+
+    def students(self) -> dict[str, StudentRecord]:
+        rows = self._db.execute("SELECT student, submitted_as, lms, lms_id, lms_name, late, submitted_at FROM students "
+                                "ORDER BY student")
+        return {row[0]: StudentRecord(*row[:5], None if row[5] is None else bool(row[5]), row[6]) for row in rows}
+
+    def exercises(self) -> list[str]:
+        return [row[0] for row in self._db.execute("SELECT DISTINCT exercise FROM attempts ORDER BY exercise")]
 
     def latest(self, exercise: str) -> dict[str, Attempt]:
         """The newest attempt of every student for this exercise."""

@@ -10,11 +10,11 @@ from pathlib import Path
 from markupsafe import Markup
 
 from grader.atomic import write_json_atomically, write_text_atomically
-from grader.batch.gradebook import NO_SUBMISSION, Attempt, Gradebook
+from grader.batch.gradebook import NO_SUBMISSION, Attempt, Gradebook, StudentRecord
 from grader.batch.runner import GRADEBOOK_NAME
 from grader.course.model import Exercise
 from grader.feedback.model import Feedback, FeedbackError, read_feedback
-from grader.views.csv_table import grades_csv, students_csv
+from grader.views.csv_table import grades_csv, text_cell, write_rows
 from grader.views.gradescope import to_gradescope
 from grader.views.report import build_report
 from grader.views.rows import StudentRow
@@ -51,18 +51,34 @@ def _rows(latest: dict[str, Attempt], out: Path) -> list[StudentRow]:
     return rows
 
 
+STUDENT_COLUMNS = ["student", "submitted_as", "lms", "lms_id", "lms_name", "late", "submitted_at"]
+
+
+def students_csv(records: list[StudentRecord]) -> str:
+    """The id of every student, the file or folder name it was derived from, and what an LMS's download said
+    about the student (blank for a plain folder); `late` is the LMS's own marker."""
+    def late(value: bool | None) -> str:
+        return "" if value is None else ("yes" if value else "no")
+
+    rows = ([text_cell(record.student), text_cell(record.submitted_as), text_cell(record.lms or ""),
+             text_cell(record.lms_id or ""), text_cell(record.lms_name or ""), late(record.late),
+             text_cell(record.submitted_at or "")] for record in sorted(records, key=lambda record: record.student))
+    return write_rows(STUDENT_COLUMNS, rows)
+
+
 def write_exports(out: Path, exercise: Exercise, sections: Iterable[Markup] = ()) -> ExportPaths:
     """grades.csv, students.csv, gradescope/ and report.html (with `sections`, rendered by the page layer), each
     written atomically."""
     gradebook = Gradebook(out / GRADEBOOK_NAME)
     try:
-        latest, names = gradebook.latest(exercise.id), gradebook.names()
+        latest, records = gradebook.latest(exercise.id), gradebook.students()
     finally:
         gradebook.close()
     rows = _rows(latest, out)
     paths = ExportPaths(out / "grades.csv", out / "report.html", out / "gradescope", out / "students.csv")
     write_text_atomically(grades_csv(rows), paths.csv)
-    write_text_atomically(students_csv({student: names.get(student, "") for student in latest}), paths.students)
+    write_text_atomically(students_csv([records.get(student, StudentRecord(student, "")) for student in latest]),
+                          paths.students)
     for row in rows:
         if row.feedback is not None:
             write_json_atomically(to_gradescope(row.feedback), paths.gradescope / row.student / "results.json")

@@ -163,7 +163,7 @@ def plan(entries: list[StudentEntry], gradebook: Gradebook, exercise_id: str, ou
     latest = gradebook.latest(exercise_id)
     jobs = []
     for entry in entries:
-        gradebook.name(entry.student, entry.submitted_as)
+        gradebook.name(entry.student, entry.submitted_as, entry.record)
         previous = latest.get(entry.student)
         if entry.path is None:
             summary.problems += 1

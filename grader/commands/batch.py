@@ -56,10 +56,25 @@ def _submissions_folder(source: Path, out: Path, report) -> tuple[Path, dict[str
     return folder, skipped
 
 
+def _read_download(collected, report) -> list:
+    """Say which format the submissions were read in, and list what did not fit it: never a silent guess."""
+    reading = collected.reading
+    report(f"read {one_line(str(len(collected.entries)))} students from {reading.shown}")
+    for name in reading.unmatched:
+        report(f"not named as in {reading.shown}, graded under its own name: {one_line(name)!r}")
+    for name in collected.not_submissions:
+        report(f"not a file submission (Moodle's online text), not graded: {one_line(name)!r}")
+    for entry in collected.entries:
+        if entry.superseded:
+            report(f"{one_line(entry.student)}: graded the latest upload {one_line(entry.submitted_as)!r}, not the "
+                   f"earlier {', '.join(repr(one_line(name)) for name in entry.superseded)}")
+    return collected.entries
+
+
 def run(argv: list[str]) -> ExitCode:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-    from grader.batch.collect import collect
+    from grader.batch.collect import gather
     from grader.batch.outputs import write_exports
     from grader.batch.runner import run_batch
     from grader.cluster.connect import connected, target_of, workers_note
@@ -74,7 +89,7 @@ def run(argv: list[str]) -> ExitCode:
         isinstance(choose_launcher(require_strong=True, allow_weak=options.allow_weak_isolation), BwrapLauncher)
     out = console(stderr=True, highlight=False)
     source, skipped = _submissions_folder(options.submissions, options.out, lambda line: out.print(line, markup=False))
-    entries = collect(source, exercise, skipped)
+    entries = _read_download(gather(source, exercise, skipped), lambda line: out.print(line, markup=False))
     if not strong:
         out.print("[yellow]Grading without bubblewrap: submissions run as plain processes (--allow-weak-isolation).[/yellow]")
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
