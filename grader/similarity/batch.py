@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Iterator
 
+from grader.atomic import write_text_atomically
 from grader.batch.collect import collect
 from grader.batch.gradebook import Gradebook
 from grader.batch.runner import GRADEBOOK_NAME
@@ -112,7 +113,5 @@ def run_similarity(out: Path, exercise: Exercise, options: SimilarityOptions = S
     result = compare(documents, given_code(exercise, options.budget), options, skipped, deadline,
                      correct_solutions(exercise, options.budget))
     by_student = {document.student: document for document in documents}
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(similarity_csv(result, by_student), encoding="utf-8")
-    temporary.replace(path)
+    write_text_atomically(similarity_csv(result, by_student), path)
     return result, by_student
