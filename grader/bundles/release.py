@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
 import importlib.metadata
 import json
-import os
 import shutil
 import stat
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 import grader
+from grader.atomic import atomic_file, atomic_folder
 from grader.course.model import Course, Exercise
 
 # From the course folder (docs/: the README's links); the grader from its install.
@@ -174,9 +172,7 @@ def build_release(course: Course, out: Path) -> Path:
     out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise FileExistsError(f"{out} is not empty; choose a new folder for the release")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-    try:
+    with atomic_folder(out, mode=0o755) as partial:
         for path, name in shipped_files(course):
             (partial / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, partial / name)
@@ -184,13 +180,6 @@ def build_release(course: Course, out: Path) -> Path:
         readme = partial / "README.md"
         note = STUDENT_NOTE.format(install=STUDENT_INSTALL.format(exercise=course.exercises[0].id))
         readme.write_text(note + (readme.read_text(encoding="utf-8") if readme.exists() else ""), encoding="utf-8")
-        partial.chmod(0o755)
-        if out.exists():
-            out.rmdir()
-        partial.rename(out)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
     return out
 
 
@@ -202,22 +191,12 @@ def build_gradescope(course: Course, exercise: Exercise, out: Path) -> Path:
     to grade without the sandbox. The zip is written beside `out` and renamed: never half-written.
     """
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, partial = tempfile.mkstemp(prefix=f".{out.name}.partial-", dir=out.parent)
-    os.close(descriptor)
-    try:
-        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as bundle:
-            for name, text in (("setup.sh", SETUP_SH), ("run_autograder", RUN_AUTOGRADER.format(exercise=exercise.id))):
-                info = zipfile.ZipInfo(name)
-                info.external_attr = (stat.S_IFREG | 0o755) << 16
-                bundle.writestr(info, text)
-            bundle.writestr("pyproject.toml", pyproject_text(course))
-            for path, name in shipped_files(course, with_solutions=True):
-                bundle.write(path, name)
-        os.chmod(partial, 0o644)
-        os.replace(partial, out)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(partial)
-        raise
+    with atomic_file(out, mode=0o644) as partial, zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for name, text in (("setup.sh", SETUP_SH), ("run_autograder", RUN_AUTOGRADER.format(exercise=exercise.id))):
+            info = zipfile.ZipInfo(name)
+            info.external_attr = (stat.S_IFREG | 0o755) << 16
+            bundle.writestr(info, text)
+        bundle.writestr("pyproject.toml", pyproject_text(course))
+        for path, name in shipped_files(course, with_solutions=True):
+            bundle.write(path, name)
     return out
