@@ -1,7 +1,11 @@
 """Extract an LMS zip export without trusting it: no path escapes, no links, bounded size and count.
 
-Member names are decoded as the archive says: UTF-8 when a member's general purpose bit 11 is set, cp437
-(what Info-ZIP and Windows write) when it is not. Python's zipfile decodes every name while it opens the
+Member names are decoded as the archive says: UTF-8 when a member's general purpose bit 11 is set, or when its
+Info-ZIP Unicode Path field (0x7075) gives the UTF-8 name of exactly these bytes; otherwise UTF-8 when the bytes
+are valid UTF-8 (Info-ZIP on Linux and macOS writes the system's UTF-8 names without the flag, which cp437 would turn
+into `Jos├⌐`), else cp437 (what Info-ZIP and Windows' own zip write). A name thus reads as it did in the student's
+folder, and gets the same id. Each file keeps the time its member records (as `unzip` does), which a download that
+holds no submission time (Moodle's) gives as the time the file was handed in. Python's zipfile decodes every name while it opens the
 archive and raises UnicodeDecodeError for one flagged name that is not UTF-8, so one such member stopped
 the whole class. The central directory is therefore read here first; a member whose flagged name is not
 UTF-8 (or that asks for a zip reader newer than zipfile's) is refused alone, with its name shown printably,
@@ -13,9 +17,12 @@ from __future__ import annotations
 
 import bisect
 import io
+import os
 import stat
 import struct
+import time
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -91,7 +98,51 @@ def _copy(bundle: zipfile.ZipFile, member: zipfile.ZipInfo, destination: Path, b
     if written > limit:
         destination.unlink()
         return f"it unpacks to more than {limit / 2**20:.0f} MB (its header said {member.file_size} bytes)", 0
+    _keep_time(member, destination)
     return None, written
+
+
+def _keep_time(member: zipfile.ZipInfo, destination: Path) -> None:
+    """The member's recorded time (local time, as zip records it and `unzip` restores it) on the extracted file."""
+    try:
+        stamp = time.mktime((*member.date_time, 0, 0, -1))
+        os.utime(destination, (stamp, stamp))
+    except (OverflowError, ValueError, OSError):
+        pass   # a nonsense date keeps the extraction time
+
+
+_UNICODE_PATH = 0x7075   # Info-ZIP Unicode Path extra field: version 1, CRC-32 of the header's name, the UTF-8 name
+
+
+def _unicode_path(member: zipfile.ZipInfo, raw: bytes) -> str | None:
+    extra, position = member.extra, 0
+    while position + 4 <= len(extra):
+        kind, size = struct.unpack_from("<HH", extra, position)
+        body = extra[position + 4:position + 4 + size]
+        if kind == _UNICODE_PATH and len(body) > 5 and body[0] == 1 and struct.unpack_from("<L", body, 1)[0] == zlib.crc32(raw):
+            try:
+                return body[5:].decode("utf-8")
+            except UnicodeDecodeError:
+                return None
+        position += 4 + size
+    return None
+
+
+def member_name(member: zipfile.ZipInfo) -> str:
+    """The member's name as its archive means it (see the module): zipfile has decoded an unflagged name as cp437."""
+    if member.flag_bits & _UTF8_NAME:
+        return member.filename
+    try:
+        raw = member.filename.encode("cp437")
+    except UnicodeEncodeError:
+        return member.filename
+    named = _unicode_path(member, raw)
+    if named is not None:
+        return named
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return member.filename
 
 
 def _damage(exc: Exception) -> str:
@@ -256,7 +307,8 @@ def extract(archive: Path, target: Path, max_files: int = MAX_FILES, max_total_b
                 if index in refused:
                     skipped.append(refused[index])
                     continue
-                relative = _member_path(member.filename)
+                name = member_name(member)
+                relative = _member_path(name)
                 reason = _refusal(member, relative, written)
                 if reason is None:
                     assert relative is not None   # _refusal refuses a path that leaves the folder
@@ -265,7 +317,7 @@ def extract(archive: Path, target: Path, max_files: int = MAX_FILES, max_total_b
                     if reason is None:
                         written.add(relative)
                 if reason is not None:
-                    skipped.append(Skipped(member.filename, reason))
+                    skipped.append(Skipped(name, reason))
     finally:
         if view is not None:
             view.close()
