@@ -14,7 +14,8 @@ from grader.batch.gradebook import NO_SUBMISSION, Attempt, Gradebook, StudentRec
 from grader.batch.runner import GRADEBOOK_NAME
 from grader.course.model import Exercise
 from grader.feedback.model import Feedback, FeedbackError, read_feedback
-from grader.views.csv_table import grades_csv, text_cell, write_rows
+from grader.lms.late import Lateness, lateness
+from grader.views.csv_table import grades_csv, number_cell, text_cell, write_rows
 from grader.views.gradescope import to_gradescope
 from grader.views.report import build_report
 from grader.views.rows import StudentRow
@@ -51,18 +52,28 @@ def _rows(latest: dict[str, Attempt], out: Path) -> list[StudentRow]:
     return rows
 
 
-STUDENT_COLUMNS = ["student", "submitted_as", "lms", "lms_id", "lms_name", "late", "submitted_at"]
+STUDENT_COLUMNS = ["student", "submitted_as", "lms", "lms_id", "lms_name", "late", "submitted_at", "days_late",
+                   "penalty", "late_note"]
 
 
-def students_csv(records: list[StudentRecord]) -> str:
-    """The id of every student, the file or folder name it was derived from, and what an LMS's download said
-    about the student (blank for a plain folder); `late` is the LMS's own marker."""
+def record_lateness(exercise: Exercise, record: StudentRecord) -> Lateness:
+    """The late policy applied to what the gradebook recorded about one student."""
+    return lateness(exercise, record.lms, record.late, record.submitted_at)
+
+
+def students_csv(records: list[StudentRecord], exercise: Exercise) -> str:
+    """The id of every student, the file or folder name it was derived from, what an LMS's download said about
+    the student (blank for a plain folder; `late` is the LMS's own marker), and the late policy's verdict."""
     def late(value: bool | None) -> str:
         return "" if value is None else ("yes" if value else "no")
 
-    rows = ([text_cell(record.student), text_cell(record.submitted_as), text_cell(record.lms or ""),
-             text_cell(record.lms_id or ""), text_cell(record.lms_name or ""), late(record.late),
-             text_cell(record.submitted_at or "")] for record in sorted(records, key=lambda record: record.student))
+    rows = []
+    for record in sorted(records, key=lambda record: record.student):
+        verdict = record_lateness(exercise, record)
+        rows.append([text_cell(record.student), text_cell(record.submitted_as), text_cell(record.lms or ""),
+                     text_cell(record.lms_id or ""), text_cell(record.lms_name or ""), late(record.late),
+                     text_cell(record.submitted_at or ""), str(verdict.days), number_cell(verdict.penalty),
+                     text_cell(verdict.note)])
     return write_rows(STUDENT_COLUMNS, rows)
 
 
@@ -77,8 +88,8 @@ def write_exports(out: Path, exercise: Exercise, sections: Iterable[Markup] = ()
     rows = _rows(latest, out)
     paths = ExportPaths(out / "grades.csv", out / "report.html", out / "gradescope", out / "students.csv")
     write_text_atomically(grades_csv(rows), paths.csv)
-    write_text_atomically(students_csv([records.get(student, StudentRecord(student, "")) for student in latest]),
-                          paths.students)
+    write_text_atomically(students_csv([records.get(student, StudentRecord(student, "")) for student in latest],
+                                       exercise), paths.students)
     for row in rows:
         if row.feedback is not None:
             write_json_atomically(to_gradescope(row.feedback), paths.gradescope / row.student / "results.json")

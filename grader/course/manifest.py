@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, fields
+from datetime import date, datetime
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -16,7 +17,8 @@ from typing import Any
 from grader.jsonschema_quick import jsonschema
 import yaml
 
-from grader.course.model import EXERCISES_DIR, HIDDEN_CHECKS, MANIFEST_NAME, PUBLIC_CHECKS, SOLUTIONS_DIR, Course, Exercise, Limits
+from grader.course.model import (EXERCISES_DIR, HIDDEN_CHECKS, MANIFEST_NAME, PUBLIC_CHECKS, SOLUTIONS_DIR, Course,
+                                 Exercise, LatePolicy, Limits)
 from grader.errors import CourseInvalid, UsageError
 
 
@@ -141,12 +143,30 @@ def _schema_problems(data: Any, lines: _LineMap) -> list[ManifestProblem]:
             fix = "Add it."
         elif error.validator == "enum":
             fix = "Use one of: " + ", ".join(map(str, error.validator_value)) + "."
+        elif error.validator == "pattern" and at and at[-1] == "due":
+            fix = "Write the due time with its time zone, e.g. 2026-12-01T23:59:00+00:00."
         elif error.validator == "pattern":
             fix = "Exercise ids look like 03_activations; entry files like activations.py."
+        elif error.validator == "dependentRequired":
+            fix = "Give the exercise its due time (due: 2026-12-01T23:59:00+00:00), or remove late."
+        elif error.validator == "not" and at and at[-1] == "late":
+            fix = "Use penalty_per_day or flat, not both."
         else:
             fix = "See grader/course/course.schema.json for what is allowed."
         problems.append(ManifestProblem(lines.path, lines.line(at), key, error.message, fix))
     return problems
+
+
+def _due_times_as_text(data: Any) -> None:
+    """YAML reads an unquoted `due: 2026-12-01T23:59:00+00:00` as a time: give the schema its text back (a time
+    without its zone, or a date alone, becomes text the schema's pattern refuses, with its line)."""
+    exercises = data.get("exercises") if isinstance(data, dict) else None
+    for entry in exercises if isinstance(exercises, list) else ():
+        due = entry.get("due") if isinstance(entry, dict) else None
+        if isinstance(due, datetime):
+            entry["due"] = due.isoformat() if due.tzinfo is not None else due.isoformat() + " (no time zone)"
+        elif isinstance(due, date):
+            entry["due"] = due.isoformat() + " (no time)"
 
 
 def _limits(defaults: dict, overrides: dict) -> Limits:
@@ -161,6 +181,7 @@ def load_course(path: Path, files_of: str | None = None) -> Course:
     `files_of`: check the files of this exercise only (a cluster worker's copy of the course holds one)."""
     path = Path(path).resolve()
     data, lines = _parse(path)
+    _due_times_as_text(data)
     problems = list(lines.duplicates) + _schema_problems(data, lines)
     if problems:
         raise ManifestError(problems)
@@ -186,6 +207,8 @@ def load_course(path: Path, files_of: str | None = None) -> Course:
             manifest_line=lines.line((*at, "points")) or 0,
             cells=entry.get("cells", "definitions"),
             lab_names=tuple(entry.get("lab_names", {}).items()),
+            due=datetime.fromisoformat(entry["due"].replace("Z", "+00:00")) if "due" in entry else None,
+            late=LatePolicy(**entry["late"]) if "late" in entry else None,
         )
         if files_of is None or files_of == exercise_id:
             problems += _missing_files(exercise, path, lines, at)

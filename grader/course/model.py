@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from grader.outcomes import Limit  # noqa: F401  (the limits below name these; course users import it from here too)
@@ -36,6 +37,17 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class LatePolicy:
+    """How work handed in after the due time is marked down (grader/lms/late.py does the arithmetic):
+    `penalty_per_day` of the score for every started day, or `flat` once late; more than `window_days` late
+    (None: no limit) earns 0."""
+
+    window_days: float | None = None
+    penalty_per_day: float = 0.0
+    flat: float = 0.0
+
+
+@dataclass(frozen=True)
 class Exercise:
     id: str
     title: str
@@ -49,6 +61,8 @@ class Exercise:
     manifest_line: int = 0   # line of this exercise's `points` in course.yaml, for error messages
     cells: str = "definitions"   # keep what the graded functions need ("definitions"), or run "all" of the file
     lab_names: tuple[tuple[str, str], ...] = ()   # (name, lab name): a lab's second `def lab name` is graded as name
+    due: datetime | None = None        # aware: course.yaml gives the time zone
+    late: LatePolicy | None = None     # None: lateness is shown, never penalised
 
     @property
     def stub_path(self) -> Path:
