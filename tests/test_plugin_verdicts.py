@@ -72,6 +72,12 @@ def test_the_machinery_breaks_on_a_second_call(submission):
 def test_a_message_that_cannot_be_saved(submission):
     value = submission.value()
     raise KeyError("\\ud800" + "x" * 5000)
+
+
+@pytest.mark.points(1)
+def test_a_lone_surrogate_in_the_message(submission):
+    submission.value()
+    raise ValueError("\\ud800 is not text")
 '''
 
 
@@ -96,7 +102,7 @@ def verdicts(tmp_path, value, hidden=False):
 
 
 STUDENTS = ["overflow_on_a_returned_int", "indexing_a_returned_number", "attribute_of_a_returned_number",
-            "a_message_that_cannot_be_saved"]
+            "a_message_that_cannot_be_saved", "a_lone_surrogate_in_the_message"]
 GRADERS = ["typo_in_a_name_after_a_value", "typo_in_a_numpy_function_after_a_value", "value_error_before_any_value",
            "a_runtime_error_after_a_value", "the_machinery_breaks_on_a_second_call"]
 
@@ -122,6 +128,8 @@ def test_the_message_is_short_and_can_be_saved(tmp_path):
     message = verdicts(tmp_path, 1.0)["a_message_that_cannot_be_saved"].message
     message.encode("utf-8")   # a lone surrogate would break writing the feedback
     assert "KeyError: '\\ud800xxx" in message and len(message) < 600
+    raw = verdicts(tmp_path, 1.0)["a_lone_surrogate_in_the_message"].message
+    assert "ValueError: \ufffd is not text" in raw, raw   # grader.text.without_surrogates
 
 
 def test_hidden_checks_name_only_the_exceptions_type(tmp_path):

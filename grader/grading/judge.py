@@ -17,6 +17,7 @@ from grader.grading.check_files import Check
 from grader.grading.proxy import SubmissionProxy
 from grader.grading.verdicts import CheckFailed, SubmissionFailure
 from grader.outcomes import Limit, Outcome
+from grader.text import without_surrogates
 
 # What computing with a value can raise: wrong type, size, shape, keys, or numbers out of range. Anything
 # else (NameError, ImportError, RuntimeError, OSError ...) is a bug of the check even after a value arrived.
@@ -90,5 +91,5 @@ def exception_text(exc: BaseException, limit: int = 200) -> str:
         text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     except Exception:  # noqa: BLE001 - str() of an exception holding a 10**5000 can itself raise
         text = type(exc).__name__
-    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    text = without_surrogates(text)
     return text if len(text) <= limit else text[:limit - 3] + "..."
