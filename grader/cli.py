@@ -26,6 +26,8 @@ Grade exercises of the course "Introduction to Deep Learning & Neural Networks w
                                           results and an HTML report (grade batch --help);
                                           --similarity also shows which submissions look copied;
                                           --cluster tls://HOST:8786 grades on a Dask cluster's workers
+  grade export canvas|moodle|csv OUT --roster ROSTER.csv
+                                          a graded batch as the file the LMS imports (or a CSV)
   grade similarity OUT --exercise ID      compare a graded batch's submissions pair by pair, offline
   grade audit [EXERCISE ...]              grade mutants of the reference solutions: how many lose
                                           points, get a hint naming their mistake, or a misleading one
@@ -64,6 +66,7 @@ SUBCOMMANDS: dict[str, Callable[[list[str]], ExitCode]] = {
     "validate": _command("validate"), "batch": _command("batch"), "release": _command("release"),
     "gradescope": _command("gradescope"), "notebooks": _command("notebooks"), "nbgrader": _command("nbgrader_export"),
     "nbgrader-grade": _command("nbgrader_grade"), "similarity": _command("similarity"), "audit": _command("audit"),
+    "export": _command("export"),
 }
 
 
