@@ -174,8 +174,8 @@ def _number_pairs(got: Any, want: Any) -> list[tuple[float, float]]:
     if type(got) is dict and type(want) is dict:
         if got.keys() != want.keys():
             return []
-        pairs = [_number_pairs(got[key], want[key]) for key in want]
-        return [pair for found in pairs for pair in found] if all(pairs) else []
+        per_key = [_number_pairs(got[key], want[key]) for key in want]
+        return [pair for found in per_key for pair in found] if all(per_key) else []
     value, exact = number_of(got), number_of(want)
     if value is not None and exact is not None:
         pairs = [(value, exact)]

@@ -440,7 +440,9 @@ def build_module(cells: list[Cell], targets: set[str], keep: str = KEEP_NEEDED,
         keep = KEEP_ALL
     kept = set(range(len(pieces))) if keep == KEEP_ALL else backward_slice(pieces, targets)
     if keep == KEEP_ALL:
-        unparsed, unparsed_left_out, skipped = [part for parts in found.values() for part in parts], [], set()
+        unparsed_left_out: list[LeftOut] = []
+        skipped: set[int] = set()
+        unparsed = [part for parts in found.values() for part in parts]
     else:
         unparsed, unparsed_left_out, skipped = _judge_unparsed(found, originals, cells, trees,
                                                                _undefined(pieces, kept, targets) if found else set())

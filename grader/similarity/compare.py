@@ -291,7 +291,8 @@ def compare(documents: list[Document], given: list[str], options: SimilarityOpti
     `given` is the code every student was given, `solutions` the exercise's correct solutions (the reference
     and those written independently): what they share is not counted."""
     deadline = deadline or Deadline(options.budget)
-    skipped, partial = dict(skipped or {}), {}
+    skipped = dict(skipped or {})
+    partial: dict[str, str] = {}
     discount = dictated(given, list(solutions[:options.budget.solutions]), options.k, options.mask_size,
                         options.dictated_by, options.budget, options.measured_from)
     prepared = _prepare(documents, discount, options, deadline, skipped, partial)
@@ -306,13 +307,13 @@ def compare(documents: list[Document], given: list[str], options: SimilarityOpti
     twin = {index for index, first in enumerate(head) if first != index and prepared[index].own >= options.min_shared}
     twin |= {head[index] for index in twin}
     found: dict[tuple[int, int], tuple[float, int, int]] = {}   # (i, j) -> (score, shared, stream; -1: identical)
-    for (i, j), shared in counts.items():
+    for (i, j), per_stream in counts.items():
         if head[i] == head[j]:
             if i in twin:
                 found[(i, j)] = (1.0, prepared[i].own, -1)
             continue
-        best = max(((shared[n] / min(sizes[n][i], sizes[n][j]), shared[n], n) for n in (STRUCTURE, VERBATIM)
-                    if shared[n] >= options.min_shared), default=None)
+        best = max(((per_stream[n] / min(sizes[n][i], sizes[n][j]), per_stream[n], n) for n in (STRUCTURE, VERBATIM)
+                    if per_stream[n] >= options.min_shared), default=None)
         if best is not None and best[0] >= options.threshold:
             found[(i, j)] = (round(float(best[0]), 4), int(best[1]), best[2])
     for index in sorted(twin):
@@ -328,6 +329,7 @@ def compare(documents: list[Document], given: list[str], options: SimilarityOpti
             pairs.append(Pair(a.document.student, b.document.student, score, shared, a.own, b.own,
                               (Match((1, lines), (1, lines), shared),), "", "identical"))
             continue
+        matches: tuple[Match, ...]
         if deadline.passed():
             matches, note = (), f"passages not located: {deadline.why()}"
         else:

@@ -69,6 +69,20 @@ _SCAN = re.compile(
 # How far a single-quoted string's body reaches: to its closing quote, or to a line end no backslash continues.
 _REACH = {quote: re.compile(rf"[^\n{quote}\\]*(?:(?:\\\r?\n|\\.)[^\n{quote}\\]*)*") for quote in "'\""}
 _LINE_END = re.compile(r"[\r\n]|\Z")
+
+
+def _line_end(text: str, position: int) -> int:
+    """Where the line holding `position` ends (the pattern matches at the end of the text at the latest)."""
+    found = _LINE_END.search(text, position)
+    assert found is not None
+    return found.start()
+
+
+def _reach(quote: str, text: str, position: int) -> int:
+    """How far a string opened by `quote` could reach on its line (the pattern matches the empty string too)."""
+    found = _REACH[quote].match(text, position)
+    assert found is not None
+    return found.end()
 _OPENING, _CLOSING = frozenset("([{"), frozenset(")]}")
 _KINDS = {"comment": token.COMMENT, "number": token.NUMBER, "string": token.STRING, "op": token.OP,
           "name": token.NAME, "other": token.ERRORTOKEN}
@@ -120,7 +134,8 @@ def _regex_tokens(lines: list[str], first: int, end: int, out: list[_Raw]) -> No
         match = _SCAN.match(text, position)
         if match is None:   # only blanks are left
             break
-        group, start, position = match.lastgroup, match.start(match.lastgroup), match.end()
+        group = match.lastgroup or "other"   # every alternative of _SCAN is a named group
+        start, position = match.start(group), match.end()
         if group == "newline":
             add(token.NEWLINE if pending and depth == 0 else token.NL, start, position)
             pending = pending and depth > 0
@@ -130,11 +145,11 @@ def _regex_tokens(lines: list[str], first: int, end: int, out: list[_Raw]) -> No
         if group == "triple":
             closers = closers or _Closers(text)
             stop = closers.end(text[position - 3:position], position)
-            position = stop if stop is not None else _LINE_END.search(text, position).start()
+            position = stop if stop is not None else _line_end(text, position)
             group = "string"
         elif group == "quote":   # closed: one STRING; never closed: as Python's tokenize, the quote is an error
             quote = text[position - 1]
-            reach = position if position < unclosed[quote] else _REACH[quote].match(text, position).end()
+            reach = position if position < unclosed[quote] else _reach(quote, text, position)
             if reach < len(text) and text[reach] == quote:
                 position, group = reach + 1, "string"
             else:
