@@ -17,7 +17,7 @@ def _top_level(sources: list[str]) -> tuple[list[str], set[str]]:
     among them: functions and classes that do more than the stub's `raise NotImplementedError(...)`, and code
     that does not parse (work in progress)."""
 
-    def unwritten(node: ast.stmt) -> bool:
+    def unwritten(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:
         body = [item for item in node.body if not (isinstance(item, ast.Expr) and isinstance(item.value, ast.Constant)
                                                   and isinstance(item.value.value, str))]
         if len(body) != 1 or not isinstance(body[0], ast.Raise) or body[0].exc is None:

@@ -201,7 +201,7 @@ def first_link(folder: Path, limit: int = MAX_FOLDER_ENTRIES) -> Path | None:
             if entry.is_symlink():
                 return Path(entry.path)
             if entry.is_dir(follow_symlinks=False):
-                pending.append(entry.path)
+                pending.append(Path(entry.path))
     return None
 
 
@@ -457,7 +457,7 @@ def _record_student(gradebook, student: Submitted, attempt: Attempt | None, out:
         return StudentGrade(student.shown, Status.GRADER_FAILED.value, None, max_score, None,
                             _joined(f"not written in nbgrader's gradebook ({type(exc).__name__}: {exc})", problem),
                             recorded=False)
-    if failed:
+    if failed or attempt is None:
         return StudentGrade(student.shown, Status.GRADER_FAILED.value, None, max_score, None, problem)
     return StudentGrade(student.shown, attempt.status, attempt.score, max_score, feedback, problem)
 
