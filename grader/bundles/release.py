@@ -124,7 +124,8 @@ def project_of(course: Course) -> Project:
     requires = tuple(r for r in distribution.requires or [] if "extra ==" not in r)
     scripts = tuple(sorted((point.name, point.value) for point in distribution.entry_points
                            if point.group == "console_scripts"))
-    return Project(distribution.version, distribution.metadata.get("Requires-Python") or ">=3.10", requires, scripts)
+    python = (distribution.metadata.get_all("Requires-Python") or [">=3.10"])[0]
+    return Project(distribution.version, python, requires, scripts)
 
 
 def _own_project(path: Path) -> dict | None:
