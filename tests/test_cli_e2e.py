@@ -41,6 +41,7 @@ def test_the_table_shows_checks_points_hints_and_total(tmp_path):
 
 def test_json_is_written_to_a_file_and_is_schema_valid(tmp_path):
     target = tmp_path / "out" / "feedback.json"
+    target.parent.mkdir()   # --json into a folder that does not exist is refused (issue 26 item 7)
     run = run_grade("exercises/02_backprop", "--submission", ROOT / "solutions/02_backprop/backprop.py", "--json", target)
     assert run.returncode == 0
     document = json.loads(target.read_text())

@@ -42,6 +42,8 @@ def _submissions_folder(source: Path, out: Path, report) -> tuple[Path, dict[str
 
     if not source.exists():
         raise UsageError(f"there is no folder or zip archive {source}")
+    if not out.parent.is_dir():
+        raise UsageError(f"--out {out}: its folder {out.parent} does not exist; create it first")
     if out.resolve().is_relative_to(source.resolve()) and source.is_dir():
         raise UsageError(f"--out {out} is inside the submissions folder {source}; choose a folder outside it")
     out.mkdir(parents=True, exist_ok=True)
@@ -90,6 +92,9 @@ def run(argv: list[str]) -> ExitCode:
     out = console(stderr=True, highlight=False)
     source, skipped = _submissions_folder(options.submissions, options.out, lambda line: out.print(line, markup=False))
     entries = _read_download(gather(source, exercise, skipped), lambda line: out.print(line, markup=False))
+    if not entries:
+        raise UsageError(f"{options.submissions} holds no submissions (no .py, .ipynb, folder or .zip of a student); "
+                         f"nothing was graded")
     if not strong:
         out.print("[yellow]Grading without bubblewrap: submissions run as plain processes (--allow-weak-isolation).[/yellow]")
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

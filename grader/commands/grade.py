@@ -81,6 +81,11 @@ def run(argv: list[str], description: str = "", epilog: str = "") -> ExitCode:
     submission = options.submission or default_submission(exercise)
     if not submission.is_file() and not submission.is_dir():
         raise UsageError(f"there is no file {submission} to grade")
+    if submission.is_file() and submission.suffix not in (".py", ".ipynb", ".zip"):   # as grade batch reads a class
+        raise UsageError(f"{submission} is not a Python file (.py), a notebook (.ipynb) or a .zip; rename it if it holds Python")
+    for option, path in (("--json", options.json), ("--gradescope", options.gradescope)):
+        if path and path != "-" and not Path(path).parent.is_dir():
+            raise UsageError(f"{option} {path}: the folder {Path(path).parent} does not exist; create it first")
     launcher = choose_launcher(allow_weak=options.allow_weak_isolation)   # WeakIsolationRefused is a UsageError
     from grader.grading.engine import grade
 
