@@ -8,7 +8,7 @@ import pytest
 
 from grader.checks import keras_models
 from grader.checks import call_as_in_the_lab
-from grader.checks import CheckFailed, Hint, SubmissionFailure, as_array, close, fail
+from grader.checks import CheckFailed, Hint, SubmissionFailure, as_array, close, fail, first_hint
 
 MISSING_INPUT_SHAPE = Hint("missing-input-shape", "The first Conv2D needs the images' shape: input_shape=(28, 28, 1) "
                            "(height, width, channels), or start with keras.Input(shape=...).")
@@ -55,14 +55,20 @@ def _one_left_out(found, kinds, kind):
     return any(found == kinds[:i] + kinds[i + 1:] for i, k in enumerate(kinds) if k == kind)
 
 
-def check_conv_model(model, input_shape, num_classes, kinds, filters, kernels, what):
-    layers = keras_models.layers(model, what)
-    shape = keras_models.input_shape(model)
-    if shape is None:
-        fail(f"{what} returned a model without an input shape", MISSING_INPUT_SHAPE)
-    if list(shape) != [None, *input_shape]:
-        fail(f"{what} returned a model whose input shape is {shape}; expected (None, {', '.join(map(str, input_shape))})",
-             MISSING_CHANNEL if len(shape) == len(input_shape) and list(shape[1:]) == list(input_shape[:-1]) else None)
+# The model is judged one part at a time, each with its own points (layers with their filters, kernels, pooling
+# and units; activations; loss; optimizer; metric; the input shape and training in the hidden checks): a model
+# with one part unlike the lab's keeps the others' points. A layer list is compared by what the lab asks of each
+# layer (its kind and sizes); an activation is a property of its layer, judged by check_activations.
+
+def structural_layers(model, what):
+    """The model's layers without Activation layers (an activation is judged as its layer's property)."""
+    return [layer for layer in keras_models.layers(model, what) if layer.kind != "Activation"]
+
+
+def check_layers(model, input_shape, num_classes, kinds, filters, kernels, what):
+    """The lab's layers in order: Conv2D with its filters and kernel (strides 1, no padding), 2x2 pooling,
+    Flatten, Dense 100 and one unit per class."""
+    layers = structural_layers(model, what)
     found = [layer.kind for layer in layers]
     if found != kinds:
         fail(f"{what} returned the layers {found}; expected {kinds}",
@@ -74,8 +80,10 @@ def check_conv_model(model, input_shape, num_classes, kinds, filters, kernels, w
         if layer.config.get("filters") != count or tuple(layer.config.get("kernel_size", ())) != size:
             fail(f"a Conv2D layer has {layer.config.get('filters')} filters of {tuple(layer.config.get('kernel_size', ()))}; "
                  f"expected {count} filters of {size}", CONV_FILTERS)
-        if layer.activation != "relu":
-            fail(f"a Conv2D layer uses the activation {layer.activation!r}; expected 'relu'")
+        if tuple(layer.config.get("strides") or (1, 1)) != (1, 1) or layer.config.get("padding", "valid") != "valid":
+            fail(f"a Conv2D layer moves with strides {layer.config.get('strides')} and padding "
+                 f"{layer.config.get('padding')!r}; the lab's slide one pixel at a time without padding: strides=(1, 1), "
+                 "padding='valid' (the defaults)")
     for layer in (layer for layer in layers if layer.kind == "MaxPooling2D"):
         if tuple(layer.config.get("pool_size", ())) != (2, 2) or tuple(layer.config.get("strides") or (2, 2)) != (2, 2):
             fail(f"a MaxPooling2D layer pools {layer.config.get('pool_size')} with strides {layer.config.get('strides')}; "
@@ -83,37 +91,112 @@ def check_conv_model(model, input_shape, num_classes, kinds, filters, kernels, w
     dense = [layer for layer in layers if layer.kind == "Dense"]
     if [d.units for d in dense] != [100, num_classes]:
         fail(f"the Dense layers have {[d.units for d in dense]} units; expected [100, {num_classes}]")
-    if dense[-1].activation == "sigmoid":
+
+
+def check_activations(model, input_shape, num_classes, kinds, filters, kernels, what):
+    """ReLU on every Conv2D and hidden Dense layer, softmax on the output (the last Dense layer, when it has one
+    unit per class)."""
+    layers = structural_layers(model, what)
+    dense = [layer for layer in layers if layer.kind == "Dense"]
+    output = dense[-1] if dense and dense[-1].units == num_classes else None
+    if output is not None and output.activation == "sigmoid":
         fail("the output layer uses 'sigmoid'", SIGMOID_OUTPUT)
-    if [d.activation for d in dense] != ["relu", "softmax"]:
-        fail(f"the Dense layers use {[d.activation for d in dense]}; expected ['relu', 'softmax']",
-             DENSE_RELU if dense[-1].activation == "softmax" else None)
+    hidden_dense = [layer.activation for layer in (dense[:-1] if output is not None else dense)]
+    if output is not None and output.activation != "softmax":
+        fail(f"the output layer uses {output.activation!r}; expected 'softmax'")
+    for layer in (layer for layer in layers if layer.kind == "Conv2D"):
+        if layer.activation != "relu":
+            fail(f"a Conv2D layer uses the activation {layer.activation!r}; expected 'relu'")
+    if any(activation != "relu" for activation in hidden_dense):
+        fail(f"the hidden Dense layers use {hidden_dense}; expected {['relu'] * len(hidden_dense)}",
+             DENSE_RELU if output is not None and output.activation == "softmax" else None)
+
+
+def check_input_shape(model, input_shape, num_classes, kinds, filters, kernels, what):
+    """The input shape (None, height, width, channels), and an output of one unit per class."""
+    keras_models.layers(model, what)
+    shape = keras_models.input_shape(model)
+    if shape is None:
+        fail(f"{what} returned a model without an input shape", MISSING_INPUT_SHAPE)
+    if list(shape) != [None, *input_shape]:
+        fail(f"{what} returned a model whose input shape is {shape}; expected (None, {', '.join(map(str, input_shape))})",
+             MISSING_CHANNEL if len(shape) == len(input_shape) and list(shape[1:]) == list(input_shape[:-1]) else None)
+    dense = [layer for layer in structural_layers(model, what) if layer.kind == "Dense"]
+    if dense and dense[-1].units != num_classes:
+        fail(f"{what} returned an output layer of {dense[-1].units} units; expected one per class ({num_classes})")
+
+
+def check_compiled(model, what):
+    keras_models.layers(model, what)
     if not model.compile:
         fail(f"{what} returned a model that is not compiled", NOT_COMPILED)
+
+
+def check_loss(model, input_shape, num_classes, kinds, filters, kernels, what):
+    check_compiled(model, what)
     loss = keras_models.loss_name(model)
     if loss is None:
         fail(f"{what} returned a model compiled without a loss", WRONG_LOSS)
     if loss != "categorical_crossentropy":
         fail(f"the model is compiled with the loss {loss!r}", WRONG_LOSS)
+
+
+def check_optimizer(model, input_shape, num_classes, kinds, filters, kernels, what):
+    check_compiled(model, what)
     optimizer = keras_models.optimizer_name(model)
     if optimizer != "adam":
         fail(f"the model is compiled with the optimizer {optimizer!r}; the lab uses 'adam'",
              WRONG_OPTIMIZER if optimizer is not None else None)
-    if not keras_models.reports_accuracy(model):   # 'accuracy', 'acc', 'categorical_accuracy', CategoricalAccuracy()
-        fail(f"the model reports the metrics {keras_models.metric_names(model)}", MISSING_ACCURACY)
+
+
+def check_metric(model, input_shape, num_classes, kinds, filters, kernels, what):
+    """Accuracy in any spelling Keras computes the same way for one-hot labels: 'accuracy', 'acc',
+    'categorical_accuracy', CategoricalAccuracy() with any name."""
+    check_compiled(model, what)
+    if not keras_models.reports_accuracy(model):
+        names = keras_models.metric_names(model)
+        exact = (": keras.metrics.Accuracy() counts outputs equal to their one-hot labels, which probabilities never "
+                 "are; metrics=['accuracy'] (or CategoricalAccuracy()) counts the most probable class"
+                 if keras_models.EXACT_ACCURACY in names else "")
+        fail(f"the model reports the metrics {names}{exact}", MISSING_ACCURACY)
+
+
+MODEL_PARTS = (check_layers, check_activations, check_input_shape, check_loss, check_optimizer, check_metric)
+ONE_BLOCK_SIZES = (ONE_BLOCK, [16], [(5, 5)])
+TWO_BLOCK_SIZES = (TWO_BLOCKS, [16, 8], [(5, 5), (2, 2)])
+
+
+def check_conv_model(model, input_shape, num_classes, kinds, filters, kernels, what):
+    """Every part of the model at once (a function that uses convolutional_model needs all of them)."""
+    for check in MODEL_PARTS:
+        check(model, input_shape, num_classes, kinds, filters, kernels, what)
+
+
+def model_mistake(model, input_shape, num_classes, what):
+    """The first hint the one-block model's checks give this model (a mistake that is in it, and may explain what
+    it did in training), or None."""
+    return first_hint(MODEL_PARTS, model, input_shape, num_classes, *ONE_BLOCK_SIZES, what)
 
 
 def model_root(submission, input_shape, num_classes):
     """USES_MODEL when the student's own convolutional_model fails the model check (asked here, judged here);
-    a call that did not answer (a crash, a time-out) names nothing."""
+    a call that did not answer (a crash, a time-out, a lab builder without parameters) names nothing."""
     try:
         check_conv_model(submission.convolutional_model(input_shape, num_classes), input_shape, num_classes,
-                         ONE_BLOCK, [16], [(5, 5)], f"convolutional_model({input_shape}, {num_classes})")
+                         *ONE_BLOCK_SIZES, f"convolutional_model({input_shape}, {num_classes})")
     except CheckFailed:
         return USES_MODEL
     except SubmissionFailure as failure:
-        return USES_MODEL if failure.outcome.value == "error" else None
+        signature = failure.hint is not None and failure.hint.id == "signature-mismatch"
+        return USES_MODEL if failure.outcome.value == "error" and not signature else None
     return None
+
+
+def lab_model(submission, function, sizes):
+    """function((28, 28, 1), 10), or the lab's builder without arguments as the lab calls it: the arguments of
+    every part's check."""
+    model, _ = call_as_in_the_lab(submission, function, ((28, 28, 1), 10))
+    return model, (28, 28, 1), 10, *sizes, f"{function}((28, 28, 1), 10)"
 
 
 @pytest.mark.points(2)
@@ -127,16 +210,66 @@ def test_reshape_for_conv(submission):
              else RESHAPE_ORDER if got.shape != (3, 28, 28, 1) and sorted(got.shape) == sorted((3, 28, 28, 1)) else None)
 
 
-@pytest.mark.points(4)
+@pytest.mark.points(1)
 def test_convolutional_model_as_in_the_lab(submission):
-    """convolutional_model((28, 28, 1), 10): Conv2D 16 5x5, MaxPooling 2x2, Flatten, Dense 100, Dense 10 softmax"""
-    model, _ = call_as_in_the_lab(submission, "convolutional_model", ((28, 28, 1), 10))
-    check_conv_model(model, (28, 28, 1), 10, ONE_BLOCK, [16], [(5, 5)], "convolutional_model((28, 28, 1), 10)")
+    """convolutional_model((28, 28, 1), 10) has the lab's layers: Conv2D 16 5x5, MaxPooling 2x2, Flatten, Dense 100,
+    Dense 10
+
+    This check and the four after it judge one part of the model each."""
+    check_layers(*lab_model(submission, "convolutional_model", ONE_BLOCK_SIZES))
 
 
-@pytest.mark.points(4)
+@pytest.mark.points(1)
+def test_convolutional_model_activations(submission):
+    """convolutional_model((28, 28, 1), 10) applies ReLU in its convolution and hidden layer, softmax at the output"""
+    check_activations(*lab_model(submission, "convolutional_model", ONE_BLOCK_SIZES))
+
+
+@pytest.mark.points(1)
+def test_convolutional_model_loss(submission):
+    """convolutional_model((28, 28, 1), 10) is compiled with the categorical cross-entropy"""
+    check_loss(*lab_model(submission, "convolutional_model", ONE_BLOCK_SIZES))
+
+
+@pytest.mark.points(1)
+def test_convolutional_model_optimizer(submission):
+    """convolutional_model((28, 28, 1), 10) is compiled with adam"""
+    check_optimizer(*lab_model(submission, "convolutional_model", ONE_BLOCK_SIZES))
+
+
+@pytest.mark.points(1)
+def test_convolutional_model_metric(submission):
+    """convolutional_model((28, 28, 1), 10) reports its accuracy"""
+    check_metric(*lab_model(submission, "convolutional_model", ONE_BLOCK_SIZES))
+
+
+@pytest.mark.points(1)
 def test_two_convolution_blocks(submission):
-    """convolutional_model_two_blocks adds Conv2D 8 2x2 and a second pooling layer"""
-    model, _ = call_as_in_the_lab(submission, "convolutional_model_two_blocks", ((28, 28, 1), 10))
-    check_conv_model(model, (28, 28, 1), 10, TWO_BLOCKS, [16, 8], [(5, 5), (2, 2)],
-                     "convolutional_model_two_blocks((28, 28, 1), 10)")
+    """convolutional_model_two_blocks adds Conv2D 8 2x2 and a second pooling layer
+
+    This check and the four after it judge one part of the two-block model each."""
+    check_layers(*lab_model(submission, "convolutional_model_two_blocks", TWO_BLOCK_SIZES))
+
+
+@pytest.mark.points(1)
+def test_two_convolution_blocks_activations(submission):
+    """convolutional_model_two_blocks applies ReLU in its convolutions and hidden layer, softmax at the output"""
+    check_activations(*lab_model(submission, "convolutional_model_two_blocks", TWO_BLOCK_SIZES))
+
+
+@pytest.mark.points(1)
+def test_two_convolution_blocks_loss(submission):
+    """convolutional_model_two_blocks is compiled with the categorical cross-entropy"""
+    check_loss(*lab_model(submission, "convolutional_model_two_blocks", TWO_BLOCK_SIZES))
+
+
+@pytest.mark.points(1)
+def test_two_convolution_blocks_optimizer(submission):
+    """convolutional_model_two_blocks is compiled with adam"""
+    check_optimizer(*lab_model(submission, "convolutional_model_two_blocks", TWO_BLOCK_SIZES))
+
+
+@pytest.mark.points(1)
+def test_two_convolution_blocks_metric(submission):
+    """convolutional_model_two_blocks reports its accuracy"""
+    check_metric(*lab_model(submission, "convolutional_model_two_blocks", TWO_BLOCK_SIZES))
