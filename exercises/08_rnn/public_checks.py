@@ -8,7 +8,7 @@ import pytest
 
 from grader.checks import keras_models
 from grader.checks import call_as_in_the_lab
-from grader.checks import CheckFailed, Hint, SubmissionFailure, as_array, as_pair, close, fail, show
+from grader.checks import CheckFailed, Hint, SubmissionFailure, as_array, as_pair, close, fail, first_hint, show
 
 FORGOT_PREVIOUS = Hint("ignores-previous-output", "A recurrent neuron also weighs its own previous output: "
                        "tanh(W_x @ x_t + W_h @ h_prev + b). Without W_h @ h_prev it has no memory.")
@@ -55,12 +55,19 @@ def expected_states(xs, h0, W_x, W_h, b):
     return np.array(states)
 
 
-def check_lstm_model(model, timesteps, features, units, what):
-    layers = keras_models.layers(model, what)
-    shape = keras_models.input_shape(model)
-    if shape is None or list(shape) != [None, timesteps, features]:
-        fail(f"{what} returned a model whose input shape is {shape}; expected (None, {timesteps}, {features})",
-             MISSING_INPUT_SHAPE if shape is None or len(shape) != 3 else None)
+# The LSTM model is judged one part at a time, each with its own points (layers and units; the output's
+# activation; loss; optimizer; the input shape in the hidden checks, training in fit_lstm's): a model with one part
+# unlike the lab's keeps the others' points. Layers are compared by what the lab asks of each (kind, units); an
+# activation is a property of its layer, judged by check_activations.
+
+def structural_layers(model, what):
+    """The model's layers without Activation layers (an activation is judged as its layer's property)."""
+    return [layer for layer in keras_models.layers(model, what) if layer.kind != "Activation"]
+
+
+def check_layers(model, timesteps, features, units, what):
+    """An LSTM of `units` units, then Dense(1)."""
+    layers = structural_layers(model, what)
     kinds = [layer.kind for layer in layers]
     if kinds != ["LSTM", "Dense"]:
         fail(f"{what} returned the layers {kinds}; expected ['LSTM', 'Dense']",
@@ -68,31 +75,78 @@ def check_lstm_model(model, timesteps, features, units, what):
     if layers[0].units != units or layers[1].units != 1:
         fail(f"the layers have {[layer.units for layer in layers]} units; expected [{units}, 1]",
              OUTPUT_UNITS if layers[0].units == units else None)
-    if layers[1].activation not in (None, "linear"):
-        fail(f"the output layer uses {layers[1].activation!r}; predicting a value needs a linear output")
+
+
+def check_activations(model, timesteps, features, units, what):
+    """A linear output: the model predicts a value, not a probability."""
+    dense = [layer for layer in structural_layers(model, what) if layer.kind == "Dense"]
+    if dense and dense[-1].activation not in (None, "linear"):
+        fail(f"the output layer uses {dense[-1].activation!r}; predicting a value needs a linear output")
+
+
+def check_input_shape(model, timesteps, features, units, what):
+    keras_models.layers(model, what)
+    shape = keras_models.input_shape(model)
+    if shape is None or list(shape) != [None, timesteps, features]:
+        fail(f"{what} returned a model whose input shape is {shape}; expected (None, {timesteps}, {features})",
+             MISSING_INPUT_SHAPE if shape is None or len(shape) != 3 else None)
+
+
+def check_compiled(model, what):
+    keras_models.layers(model, what)
     if not model.compile:
         fail(f"{what} returned a model that is not compiled", NOT_COMPILED)
+
+
+def check_loss(model, timesteps, features, units, what):
+    check_compiled(model, what)
     loss = keras_models.loss_name(model)
     if loss != "mean_squared_error":
         fail(f"the model is compiled with the loss {loss!r}" if loss else f"{what} returned a model compiled without a loss",
              WRONG_LOSS)
+
+
+def check_optimizer(model, timesteps, features, units, what):
+    check_compiled(model, what)
     optimizer = keras_models.optimizer_name(model)
     if optimizer != "adam":
         fail(f"the model is compiled with the optimizer {optimizer!r}; the lab uses 'adam'",
              WRONG_OPTIMIZER if optimizer is not None else None)
 
 
+MODEL_PARTS = (check_layers, check_activations, check_input_shape, check_loss, check_optimizer)
+
+
+def check_lstm_model(model, timesteps, features, units, what):
+    """Every part of the model at once (a function that uses lstm_model needs all of them)."""
+    for check in MODEL_PARTS:
+        check(model, timesteps, features, units, what)
+
+
+def model_mistake(model, timesteps, features, units, what):
+    """The first hint the model checks give this model (a mistake that is in it, and may explain what it did in
+    training), or None."""
+    return first_hint(MODEL_PARTS, model, timesteps, features, units, what)
+
+
 def model_root(submission, timesteps, features, units):
     """USES_MODEL when the student's own lstm_model fails the model check (asked here, judged here);
-    a call that did not answer (a crash, a time-out) names nothing."""
+    a call that did not answer (a crash, a time-out, a lab builder without parameters) names nothing."""
     try:
         check_lstm_model(submission.lstm_model(timesteps, features, units), timesteps, features, units,
                          f"lstm_model({timesteps}, {features}, {units})")
     except CheckFailed:
         return USES_MODEL
     except SubmissionFailure as failure:
-        return USES_MODEL if failure.outcome.value == "error" else None
+        signature = failure.hint is not None and failure.hint.id == "signature-mismatch"
+        return USES_MODEL if failure.outcome.value == "error" and not signature else None
     return None
+
+
+def lab_model(submission):
+    """lstm_model(10, 1, 16), or the lab's lstm_model() as the lab calls it: the arguments of every part's check."""
+    model, _ = call_as_in_the_lab(submission, "lstm_model", (10, 1, 16))
+    return model, 10, 1, 16, "lstm_model(10, 1, 16)"
 
 
 @pytest.mark.points(2)
@@ -132,8 +186,27 @@ def test_windows_for_next_value(submission):
              WINDOW_OFF_BY_ONE if len(y) == 7 and close(y, np.arange(2.0, 9.0)) else None)
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(1)
 def test_lstm_model(submission):
-    """lstm_model(10, 1, 16): LSTM 16 taking (10, 1), Dense 1, adam, mean squared error"""
-    model, _ = call_as_in_the_lab(submission, "lstm_model", (10, 1, 16))
-    check_lstm_model(model, 10, 1, 16, "lstm_model(10, 1, 16)")
+    """lstm_model(10, 1, 16) has the lab's layers: LSTM 16, Dense 1
+
+    This check and the three after it judge one part of the model each."""
+    check_layers(*lab_model(submission))
+
+
+@pytest.mark.points(1)
+def test_lstm_model_activations(submission):
+    """lstm_model(10, 1, 16) predicts a value: its output layer is linear"""
+    check_activations(*lab_model(submission))
+
+
+@pytest.mark.points(1)
+def test_lstm_model_loss(submission):
+    """lstm_model(10, 1, 16) is compiled with the mean squared error"""
+    check_loss(*lab_model(submission))
+
+
+@pytest.mark.points(1)
+def test_lstm_model_optimizer(submission):
+    """lstm_model(10, 1, 16) is compiled with adam"""
+    check_optimizer(*lab_model(submission))
