@@ -8,7 +8,7 @@ import pytest
 
 from grader.checks import keras_models
 from grader.checks import call_as_in_the_lab
-from grader.checks import CheckFailed, Hint, SubmissionFailure, as_array, close, fail, show
+from grader.checks import CheckFailed, Hint, SubmissionFailure, as_array, close, fail, first_hint, show
 
 NO_BOTTLENECK = Hint("no-bottleneck", "The encoder must squeeze the input into fewer units than it has "
                      "(encoding_dim < input_dim); otherwise the network can copy the input and learns nothing.")
@@ -40,11 +40,19 @@ BATCH_SIZE = Hint("fit-batch-size", "Fit in batches of 32 images, as the README 
                   "batch_size=32).")
 
 
-def check_autoencoder(model, input_dim, encoding_dim, what):
-    layers = keras_models.layers(model, what)
-    shape = keras_models.input_shape(model)
-    if shape is None or list(shape) != [None, input_dim]:
-        fail(f"{what} returned a model whose input shape is {shape}; expected (None, {input_dim})", MISSING_INPUT_SHAPE)
+# The autoencoder is judged one part at a time, each with its own points (layers and units; activations; loss;
+# optimizer; the input shape in the hidden checks, training in the fit checks): a model with one part unlike the
+# lab's keeps the others' points. Layers are compared by what the lab asks of each (kind, units); an activation is
+# a property of its layer, judged by check_activations.
+
+def structural_layers(model, what):
+    """The model's layers without Activation layers (an activation is judged as its layer's property)."""
+    return [layer for layer in keras_models.layers(model, what) if layer.kind != "Activation"]
+
+
+def check_layers(model, input_dim, encoding_dim, what):
+    """Two Dense layers: the encoder of encoding_dim units, the decoder of input_dim."""
+    layers = structural_layers(model, what)
     dense = [layer for layer in layers if layer.kind == "Dense"]
     if len(dense) != 2 or len(layers) != 2:
         fail(f"{what} returned the layers {[layer.kind for layer in layers]}; expected two Dense layers, "
@@ -52,34 +60,91 @@ def check_autoencoder(model, input_dim, encoding_dim, what):
     if dense[0].units != encoding_dim or dense[1].units != input_dim:
         fail(f"the encoder has {dense[0].units} units and the decoder {dense[1].units}; expected {encoding_dim} "
              f"and {input_dim}", NO_BOTTLENECK if dense[0].units and dense[0].units >= input_dim else None)
-    if dense[0].activation != "relu":
-        fail(f"the encoder uses {dense[0].activation!r}; expected 'relu'",
-             ENCODER_RELU if dense[0].activation in (None, "linear") else None)
-    if dense[1].activation != "sigmoid":
-        fail(f"the decoder uses {dense[1].activation!r}", OUTPUT_ACTIVATION)
+
+
+def check_activations(model, input_dim, encoding_dim, what):
+    """ReLU in the encoder, a sigmoid at the decoder's output. The decoder is the last of several Dense layers (a
+    lone Dense layer is the decoder only when it gives back input_dim values: a missing layer is check_layers')."""
+    dense = [layer for layer in structural_layers(model, what) if layer.kind == "Dense"]
+    if not dense:
+        fail(f"{what} returned a model without Dense layers")
+    decoder = dense[-1] if len(dense) > 1 or dense[-1].units == input_dim else None
+    encoder = [layer.activation for layer in (dense[:-1] if decoder is not None else dense)]
+    if any(activation != "relu" for activation in encoder):
+        fail(f"the encoder uses {encoder[0] if len(encoder) == 1 else encoder!r}; expected 'relu'",
+             ENCODER_RELU if all(activation in (None, "linear", "relu") for activation in encoder) else None)
+    if decoder is not None and decoder.activation != "sigmoid":
+        fail(f"the decoder uses {decoder.activation!r}", OUTPUT_ACTIVATION)
+
+
+def check_input_shape(model, input_dim, encoding_dim, what):
+    """The input shape (None, input_dim), and a decoder that gives back input_dim values."""
+    keras_models.layers(model, what)
+    shape = keras_models.input_shape(model)
+    if shape is None or list(shape) != [None, input_dim]:
+        fail(f"{what} returned a model whose input shape is {shape}; expected (None, {input_dim})", MISSING_INPUT_SHAPE)
+    dense = [layer for layer in structural_layers(model, what) if layer.kind == "Dense"]
+    if dense and dense[-1].units != input_dim:
+        fail(f"{what} returned a model whose last layer has {dense[-1].units} units; the decoder gives back the "
+             f"input's {input_dim} values", MISSING_LAYER if len(dense) == 1 else None)
+
+
+def check_compiled(model, what):
+    keras_models.layers(model, what)
     if not model.compile:
         fail(f"{what} returned a model that is not compiled", NOT_COMPILED)
+
+
+def check_loss(model, input_dim, encoding_dim, what):
+    check_compiled(model, what)
     loss = keras_models.loss_name(model)
     if loss not in ("binary_crossentropy", "mean_squared_error"):
         fail(f"the model is compiled with the loss {loss!r}" if loss else f"{what} returned a model compiled without a loss",
              OUTPUT_ACTIVATION if loss else None)
+
+
+def check_optimizer(model, input_dim, encoding_dim, what):
+    check_compiled(model, what)
     optimizer = keras_models.optimizer_name(model)
     if optimizer != "adam":
         fail(f"the model is compiled with the optimizer {optimizer!r}; the lab uses 'adam'",
              WRONG_OPTIMIZER if optimizer is not None else None)
 
 
+MODEL_PARTS = (check_layers, check_activations, check_input_shape, check_loss, check_optimizer)
+
+
+def check_autoencoder(model, input_dim, encoding_dim, what):
+    """Every part of the model at once (a function that uses autoencoder_model needs all of them)."""
+    for check in MODEL_PARTS:
+        check(model, input_dim, encoding_dim, what)
+
+
+def model_mistake(model, input_dim, encoding_dim, what):
+    """The first hint the model checks give this model (a mistake that is in it, and may explain what it did in
+    training), or None."""
+    return first_hint(MODEL_PARTS, model, input_dim, encoding_dim, what)
+
+
 def model_root(submission, input_dim, encoding_dim):
     """USES_MODEL when the student's own autoencoder_model fails the model check (asked here, judged here);
-    a call that did not answer (a crash, a time-out) names nothing."""
+    a call that did not answer (a crash, a time-out, a lab builder without parameters) names nothing."""
     try:
         check_autoencoder(submission.autoencoder_model(input_dim, encoding_dim), input_dim, encoding_dim,
                           f"autoencoder_model({input_dim}, {encoding_dim})")
     except CheckFailed:
         return USES_MODEL
     except SubmissionFailure as failure:
-        return USES_MODEL if failure.outcome.value == "error" else None
+        signature = failure.hint is not None and failure.hint.id == "signature-mismatch"
+        return USES_MODEL if failure.outcome.value == "error" and not signature else None
     return None
+
+
+def lab_model(submission):
+    """autoencoder_model(64, 16), or the lab's autoencoder_model() as the lab calls it (judged for MNIST's 784 pixels
+    and the lab's 32-value code): the arguments of every part's check."""
+    model, (input_dim, encoding_dim) = call_as_in_the_lab(submission, "autoencoder_model", (64, 16), (784, 32))
+    return model, input_dim, encoding_dim, f"autoencoder_model({input_dim}, {encoding_dim})"
 
 
 def noise_hint(got, images, factor, seed):
@@ -100,14 +165,31 @@ def noise_hint(got, images, factor, seed):
     return NOISE_NOT_SEEDED
 
 
-@pytest.mark.points(4)
+@pytest.mark.points(1)
 def test_autoencoder_shape(submission):
-    """autoencoder_model(64, 16): encoder Dense 16 ReLU, decoder Dense 64 sigmoid, compiled
+    """autoencoder_model(64, 16) has the lab's layers: an encoder Dense 16 and a decoder Dense 64
 
     A lab's `autoencoder_model()` without arguments is called as the lab calls it and judged for MNIST's 784
-    pixels and the lab's 32-value code."""
-    model, (input_dim, encoding_dim) = call_as_in_the_lab(submission, "autoencoder_model", (64, 16), (784, 32))
-    check_autoencoder(model, input_dim, encoding_dim, f"autoencoder_model({input_dim}, {encoding_dim})")
+    pixels and the lab's 32-value code. This check and the three after it judge one part of the model each."""
+    check_layers(*lab_model(submission))
+
+
+@pytest.mark.points(1)
+def test_autoencoder_activations(submission):
+    """autoencoder_model(64, 16) applies ReLU in the encoder and a sigmoid at the decoder's output"""
+    check_activations(*lab_model(submission))
+
+
+@pytest.mark.points(1)
+def test_autoencoder_loss(submission):
+    """autoencoder_model(64, 16) is compiled with the binary cross-entropy (or the mean squared error)"""
+    check_loss(*lab_model(submission))
+
+
+@pytest.mark.points(1)
+def test_autoencoder_optimizer(submission):
+    """autoencoder_model(64, 16) is compiled with adam"""
+    check_optimizer(*lab_model(submission))
 
 
 @pytest.mark.points(3)
