@@ -77,7 +77,7 @@ KERAS_MISTAKES = [
     ("08_rnn", "y = series[timesteps:]", "y = series[timesteps - 1:-1]", "public/windows_for_next_value",
      "window-target-off-by-one"),
     ("09_autoencoder", 'model.add(Dense(input_dim, activation="sigmoid"))', 'model.add(Dense(input_dim, activation="relu"))',
-     "public/autoencoder_shape", "decoder-output-activation"),
+     "public/autoencoder_activations", "decoder-output-activation"),
     ("09_autoencoder", "return np.clip(noisy, 0.0, 1.0)", "return noisy", "public/add_noise_is_seeded_and_clipped",
      "noise-not-clipped"),
 ]

@@ -190,6 +190,15 @@ def batch(tmp_path: Path, exercise: str, submissions: dict[str, str | Path]) -> 
     return {name: json.loads((out / "feedback" / f"{name}.json").read_text()) for name in submissions}
 
 
+def assert_each(documents: dict[str, dict], right: dict, partial: dict) -> None:
+    """Every right answer earns full marks; every partial one ({name: (source, score, {check: hint})}) loses
+    exactly the checks named, with their hints."""
+    for name in right:
+        assert_full_marks(documents[name])
+    for name, (_, score, failed) in partial.items():
+        assert_loses_exactly(documents[name], score, failed)
+
+
 def lab_notebook(tmp_path: Path, exercise: str, old: str, new: str) -> Path:
     """The tests' lab-style notebook of `exercise` with one change in the cell that builds the model."""
     sys.path.insert(0, str(ROOT / "tests"))
@@ -239,10 +248,7 @@ def test_05_every_spelling_of_loss_and_optimizer_earns_full_marks_and_each_model
                                 "hidden/regression_model_other_sizes": "signature-mismatch"}),
     }
     documents = batch(tmp_path, "05_keras_regression", {**right, **{name: spec[0] for name, spec in partial.items()}})
-    for name in right:
-        assert_full_marks(documents[name])
-    for name, (_, score, failed) in partial.items():
-        assert_loses_exactly(documents[name], score, failed)
+    assert_each(documents, right, partial)
 
 
 @pytest.mark.slow
@@ -281,23 +287,109 @@ def test_06_every_spelling_of_accuracy_earns_full_marks_and_each_model_part_has_
                                 "hidden/fit_classification_model_learns_the_digits": None}),
     }
     documents = batch(tmp_path, "06_keras_classification", {**right, **{name: spec[0] for name, spec in partial.items()}})
-    for name in right:
-        assert_full_marks(documents[name])
-    for name, (_, score, failed) in partial.items():
-        assert_loses_exactly(documents[name], score, failed)
+    assert_each(documents, right, partial)
     metric = next(c for c in documents["exact-accuracy"]["checks"] if c["id"] == "public/classification_model_metric")
     assert "keras.metrics.Accuracy()" in metric["message"], metric
 
 
+ADAM_07 = 'optimizer="adam"'
+EXTRA_DENSE_07 = ('    model.add(Dense(100, activation="relu"))\n',
+                  '    model.add(Dense(100, activation="relu"))\n    model.add(Dense(50, activation="relu"))\n')
+
+
 @pytest.mark.slow
-def test_07_every_spelling_of_accuracy_earns_full_marks(tmp_path):
+def test_07_every_spelling_earns_full_marks_and_each_model_part_has_its_own_points(tmp_path):
+    """07's model checks judged the whole model at once (4 points each, and 3 for other sizes, 2 for the weights'
+    shapes, 5 for training, all on the architecture): one layer unlike the lab's cost up to 14 of 20 points."""
     with_keras = ("from keras.layers import", "import keras\nfrom keras.layers import")
     right = {
         "categorical-accuracy-object": rewritten("07_cnn", with_keras, ('metrics=["accuracy"]',
                                                                        "metrics=[keras.metrics.CategoricalAccuracy()]"),
                                                  every=True),
         "acc": rewritten("07_cnn", ('metrics=["accuracy"]', 'metrics=["acc"]'), every=True),
+        "objects": rewritten("07_cnn", with_keras, (ADAM_07 + ', loss="categorical_crossentropy"',
+                                                    "optimizer=keras.optimizers.Adam(), "
+                                                    "loss=keras.losses.CategoricalCrossentropy()"), every=True),
     }
-    documents = batch(tmp_path, "07_cnn", right)
-    for name in right:
-        assert_full_marks(documents[name])
+    partial = {   # one part unlike the lab's: only that part's points are lost, training still passes
+        "extra-dense-layer": (rewritten("07_cnn", EXTRA_DENSE_07), 19.0,
+                              {"public/convolutional_model_as_in_the_lab": None}),
+        "32-filters": (rewritten("07_cnn", ("Conv2D(16, (5, 5), strides=(1, 1)", "Conv2D(32, (5, 5), strides=(1, 1)")),
+                       19.0, {"public/convolutional_model_as_in_the_lab": "conv-filters-and-kernel"}),
+        "two-blocks-sgd-object": (rewritten("07_cnn", with_keras, ('    model.compile(optimizer="adam", loss="categorical_'
+                                                                   'crossentropy", metrics=["accuracy"])\n    return model\n\n'
+                                                                   '\ndef fit_',
+                                                                   '    model.compile(optimizer=keras.optimizers.SGD(), '
+                                                                   'loss="categorical_crossentropy", metrics=["accuracy"])\n'
+                                                                   '    return model\n\n\ndef fit_')),
+                                  19.0, {"public/two_convolution_blocks_optimizer": "wrong-optimizer"}),
+        # The lab's notebook: its builders take no parameters (the checks with other sizes fail with the signature
+        # hint) and it defines no fit_convolutional_model; one change in the model costs one more point.
+        "lab-extra-dense-layer": (lab_notebook(tmp_path, "07_cnn", "    model.add(Dense(100, activation='relu'))\n",
+                                               "    model.add(Dense(100, activation='relu'))\n"
+                                               "    model.add(Dense(50, activation='relu'))\n"),
+                                  11.0, {"public/convolutional_model_as_in_the_lab": None,
+                                         "hidden/convolutional_models_other_sizes": "signature-mismatch",
+                                         "hidden/fit_convolutional_model_learns_the_digits": None}),
+    }
+    documents = batch(tmp_path, "07_cnn", {**right, **{name: spec[0] for name, spec in partial.items()}})
+    assert_each(documents, right, partial)
+
+
+@pytest.mark.slow
+def test_08_every_spelling_earns_full_marks_and_each_model_part_has_its_own_points(tmp_path):
+    """08's lstm_model check judged the whole model (3 points), and the check with other sizes and the training
+    check judged it again: an extra layer cost 8 of 20 points."""
+    compile_line = '    model.compile(optimizer="adam", loss="mean_squared_error")'
+    with_keras = ("import numpy as np\n", "import keras\nimport numpy as np\n")
+    right = {
+        "objects": rewritten("08_rnn", with_keras, (compile_line, "    model.compile(optimizer=keras.optimizers.Adam(), "
+                                                                  "loss=keras.losses.MeanSquaredError())")),
+        "short-strings": rewritten("08_rnn", (compile_line, '    model.compile(optimizer="Adam", loss="mse")')),
+        "input-shape-keyword": rewritten("08_rnn", ("    model.add(Input(shape=(timesteps, features)))\n    model.add(LSTM(units))",
+                                                    "    model.add(LSTM(units, input_shape=(timesteps, features)))")),
+    }
+    partial = {
+        "extra-dense-layer": (rewritten("08_rnn", ("    model.add(Dense(1))", '    model.add(Dense(8, activation="relu"))\n'
+                                                                             "    model.add(Dense(1))")),
+                              19.0, {"public/lstm_model": None}),
+        "rmsprop-object": (rewritten("08_rnn", with_keras, (compile_line, "    model.compile(optimizer=keras.optimizers."
+                                                                          'RMSprop(), loss="mean_squared_error")')),
+                           19.0, {"public/lstm_model_optimizer": "wrong-optimizer"}),
+        # The lab's notebook: lstm_model() without parameters, and no fit_lstm.
+        "lab-32-units": (lab_notebook(tmp_path, "08_rnn", "timesteps = 10\nfeatures = 1\nunits = 16",
+                                      "timesteps = 10\nfeatures = 1\nunits = 32"),
+                         15.0, {"public/lstm_model": None,
+                                "hidden/lstm_model_other_sizes": "signature-mismatch",
+                                "hidden/fit_lstm_predicts_a_sine_wave": None}),
+    }
+    documents = batch(tmp_path, "08_rnn", {**right, **{name: spec[0] for name, spec in partial.items()}})
+    assert_each(documents, right, partial)
+
+
+@pytest.mark.slow
+def test_09_every_spelling_earns_full_marks_and_each_model_part_has_its_own_points(tmp_path):
+    """09's autoencoder check judged the whole model (4 points), and the checks with other sizes and both training
+    checks judged it again: an extra layer cost 15 of 20 points."""
+    compile_line = '    model.compile(optimizer="adam", loss="binary_crossentropy")'
+    with_keras = ("import numpy as np\n", "import keras\nimport numpy as np\n")
+    right = {
+        "objects": rewritten("09_autoencoder", with_keras, (compile_line, "    model.compile(optimizer=keras.optimizers."
+                                                                          "Adam(), loss=keras.losses.BinaryCrossentropy())")),
+        "mse": rewritten("09_autoencoder", (compile_line, '    model.compile(optimizer="adam", loss="mse")')),
+    }
+    partial = {
+        "extra-dense-layer": (rewritten("09_autoencoder", ('    model.add(Dense(input_dim, activation="sigmoid"))',
+                                                           '    model.add(Dense(32, activation="relu"))\n'
+                                                           '    model.add(Dense(input_dim, activation="sigmoid"))')),
+                              19.0, {"public/autoencoder_shape": None}),
+        "32-units": (rewritten("09_autoencoder", ('    model.add(Dense(encoding_dim, activation="relu"))',
+                                                  '    model.add(Dense(32, activation="relu"))')),
+                     19.0, {"public/autoencoder_shape": None}),
+        "nadam-object": (rewritten("09_autoencoder", with_keras, (compile_line, "    model.compile(optimizer=keras."
+                                                                                "optimizers.Nadam(), "
+                                                                                'loss="binary_crossentropy")')),
+                         19.0, {"public/autoencoder_optimizer": "wrong-optimizer"}),
+    }
+    documents = batch(tmp_path, "09_autoencoder", {**right, **{name: spec[0] for name, spec in partial.items()}})
+    assert_each(documents, right, partial)
