@@ -17,9 +17,9 @@ largest independent score and the share of copies found at each threshold, and t
 between the highest independent score and the lowest score of a copy found at all, rounded up to 0.05 (wrongly
 reporting an honest student costs more than missing a disguised copy).
 
---reference-only measures what an exercise without independently written solutions gets (01, 03, 04, 07-09
-today): the correct solutions are the reference alone, too few to measure what they share, so all of it is
-discounted (SimilarityOptions.measured_from).
+--reference-only measures what an exercise without independently written solutions would get (every exercise
+has some now: 02, 05 and 06 eight or more, 01, 03, 04 and 07-09 two or three): the correct solutions are the
+reference alone, too few to measure what they share, so all of it is discounted (SimilarityOptions.measured_from).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from similarity_copies import add_dead_code, disguise, recomment, rename, reorder  # noqa: E402
 from grader.course.manifest import load_course  # noqa: E402
-from grader.similarity.command import DEFAULT_THRESHOLD  # noqa: E402
+from grader.similarity import DEFAULT_THRESHOLD  # noqa: E402
 from grader.similarity.compare import SimilarityOptions, compare  # noqa: E402
 from grader.similarity.sources import INDEPENDENT_DIR, Document, given_code  # noqa: E402
 
