@@ -41,9 +41,14 @@ CREATE TABLE IF NOT EXISTS students (
     late INTEGER,
     submitted_at TEXT
 );
+CREATE TABLE IF NOT EXISTS settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 """
 
-# 3: students say who the LMS's download named (lms, lms_id, lms_name), its LATE marker and the recorded time.
+# 3: students say who the LMS's download named (lms, lms_id, lms_name), its LATE marker and the recorded time; a
+#    settings table (created by SCHEMA in any older gradebook) records the checks' fingerprint.
 # 2: attempts say where they were graded (graded_on). 1: without it. 0: 1 before gradebooks had a version.
 VERSION = 3
 STUDENT_COLUMNS = ("lms", "lms_id", "lms_name", "late", "submitted_at")
@@ -159,6 +164,16 @@ class Gradebook:
         rows = self._db.execute("SELECT student, submitted_as, lms, lms_id, lms_name, late, submitted_at FROM students "
                                 "ORDER BY student")
         return {row[0]: StudentRecord(*row[:5], None if row[5] is None else bool(row[5]), row[6]) for row in rows}
+
+    def setting(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_setting(self, key: str, value: str) -> None:
+        """What a batch records about itself (the checks' fingerprint, by grader.batch.regrade)."""
+        with self._db:
+            self._db.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
+                             "value = excluded.value", (key, value))
 
     def exercises(self) -> list[str]:
         return [row[0] for row in self._db.execute("SELECT DISTINCT exercise FROM attempts ORDER BY exercise")]

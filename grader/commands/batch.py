@@ -29,6 +29,13 @@ def parser() -> argparse.ArgumentParser:
     result.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel workers (default: all cores)")
     result.add_argument("--seed", type=int, help="one seed for every submission (default: derived from each file "
                                                   "and the batch's secret key, OUT/seed.key)")
+    regrade = result.add_mutually_exclusive_group()
+    regrade.add_argument("--preview", action="store_true",
+                         help="grade everything again with the current checks into OUT/preview and show whose score "
+                              "changes and which checks changed their verdict (also OUT/preview.csv); OUT's gradebook "
+                              "and exports stay as they are")
+    regrade.add_argument("--apply", action="store_true",
+                         help="grade everything again and publish it into OUT's gradebook and exports (after --preview)")
     result.add_argument("--allow-weak-isolation", action="store_true",
                         help="grade in plain child processes when bubblewrap is unavailable (not recommended)")
     similarity.add_options(result, flag=True)
@@ -73,11 +80,34 @@ def _read_download(collected, report) -> list:
     return collected.entries
 
 
+def _regraded(out: Path, scratch: Path, exercise, preview: bool, fingerprint: str, console) -> bool:
+    """Show what the regrade in `scratch` changes (and write OUT/preview.csv); publish it into OUT unless this is a
+    preview. Whether OUT's exports are to be written."""
+    from grader.atomic import write_text_atomically
+    from grader.batch import regrade
+
+    changes = regrade.compare(out, scratch, exercise.id)
+    write_text_atomically(regrade.preview_csv(changes), out / regrade.PREVIEW_CSV)
+    console.print(f"{len(changes)} students' grades change with the current checks (details: "
+                  f"{out / regrade.PREVIEW_CSV}):", markup=False, soft_wrap=True)
+    for change in changes:
+        console.print("  " + one_line(regrade.shown(change), 600), markup=False, soft_wrap=True)
+    if preview:
+        console.print("Nothing was published: OUT's gradebook and exports are as they were. Publish with --apply.",
+                      markup=False)
+        return False
+    published = regrade.adopt(out, scratch, exercise.id)
+    shutil.rmtree(scratch, ignore_errors=True)
+    console.print(f"published the regrade of {published} students into {out}", markup=False, soft_wrap=True)
+    return True
+
+
 def run(argv: list[str]) -> ExitCode:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     from grader.batch.collect import gather
     from grader.batch.outputs import write_exports
+    from grader.batch import regrade
     from grader.batch.runner import run_batch
     from grader.cluster.connect import connected, target_of, workers_note
     from grader.sandbox.launchers import BwrapLauncher, choose_launcher
@@ -95,6 +125,12 @@ def run(argv: list[str]) -> ExitCode:
     if not entries:
         raise UsageError(f"{options.submissions} holds no submissions (no .py, .ipynb, folder or .zip of a student); "
                          f"nothing was graded")
+    fingerprint = regrade.checks_fingerprint(exercise)
+    regrading = options.preview or options.apply or regrade.checks_changed(options.out, exercise, fingerprint)
+    if regrading and not (options.preview or options.apply):
+        out.print("The checks changed since OUT was graded: every submission is graded again (grade batch ... --preview "
+                  "shows what changes before publishing).", markup=False)
+    target = regrade.scratch(options.out) if regrading else options.out
     if not strong:
         out.print("[yellow]Grading without bubblewrap: submissions run as plain processes (--allow-weak-isolation).[/yellow]")
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -112,8 +148,11 @@ def run(argv: list[str]) -> ExitCode:
             client = stack.enter_context(connected(cluster))
             out.print(f"grading on {cluster.address}: {workers_note(client)}", markup=False)
             dispatch, where = cluster_dispatch(client, course, exercise, strong), cluster_where(cluster.address)
-        summary = run_batch(course.manifest_path, exercise.id, entries, options.out, jobs=max(1, options.jobs),
+        summary = run_batch(course.manifest_path, exercise.id, entries, target, jobs=max(1, options.jobs),
                             strong=strong, seed=options.seed, on_progress=advance, dispatch=dispatch, where=where)
+    if regrading and not _regraded(options.out, target, exercise, options.preview, fingerprint, out):
+        return ExitCode.GRADER_FAILED if summary.grader_failures else ExitCode.OK
+    regrade.record_checks(options.out, exercise, fingerprint)
     paths = write_exports(options.out, exercise)   # before similarity: the grades never wait for it, nor fail with it
     out.print(f"{summary.total} students: {summary.graded} graded, {summary.unchanged} unchanged since the last run, "
               f"{summary.problems} without a gradable file, {summary.grader_failures} grader failures "
