@@ -21,6 +21,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "cluster": ("distributed",),
     "nbgrader": ("nbgrader",),
     "similarity": ("scipy.sparse",),
+    "service": ("starlette", "uvicorn", "multipart", "itsdangerous", "sqlalchemy"),
 }
 
 
