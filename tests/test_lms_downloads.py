@@ -114,3 +114,18 @@ def test_hostile_names_in_a_canvas_download_stay_bounded_and_their_own(tmp_path)
     assert entries["doejane_1"].path == root / "doejane_1_2_backprop.py"   # mallory's file does not become jane's
     assert entries["mallory_5"].path is None and entries["evil_5"].path is None   # one Canvas user id, two names
     assert "gives canvas id 5 to 2 names" in entries["mallory_5"].problem
+
+
+def test_long_and_control_character_names_are_read_in_bounded_time_and_give_clean_ids():
+    import time
+
+    started = time.monotonic()
+    for name in ("a" * 10_000 + "_1_2_x.py", "a_" * 5_000 + "x.py", "1_" * 5_000, "x" * 10_000 + "_5_assignsubmission_file_"):
+        canvas.parse(name)
+        moodle.parse(name, True)
+        moodle.parse(name, False)
+    assert time.monotonic() - started < 2
+    hostile = moodle.parse("Eve\u202e\x1b[31m Red\n_77_assignsubmission_file_", True)
+    assert hostile is not None and hostile.lms_id == "77"
+    assert hostile.student.isprintable() and "\u202e" not in hostile.student and "\x1b" not in hostile.student
+    assert len(canvas.parse("a" * 10_000 + "_1_2_x.py").student.encode()) <= 100

@@ -121,7 +121,8 @@ def run(argv: list[str]) -> ExitCode:
         isinstance(choose_launcher(require_strong=True, allow_weak=options.allow_weak_isolation), BwrapLauncher)
     out = console(stderr=True, highlight=False)
     source, skipped = _submissions_folder(options.submissions, options.out, lambda line: out.print(line, markup=False))
-    entries = _read_download(gather(source, exercise, skipped), lambda line: out.print(line, markup=False))
+    entries = _read_download(gather(source, exercise, skipped),
+                             lambda line: out.print(line, markup=False, soft_wrap=True))
     if not entries:
         raise UsageError(f"{options.submissions} holds no submissions (no .py, .ipynb, folder or .zip of a student); "
                          f"nothing was graded")

@@ -1,0 +1,143 @@
+"""The queue of submissions, kept in the database: accepted, claimed fairly, finished once, requeued after a crash.
+
+A submission's status moves queued -> grading -> graded | failed. Accepting counts the student's unfinished
+submissions against a bound in the same transaction as the insert (their row locked on PostgreSQL; SQLite's
+writer lock does it there). Claiming is round robin across students: each student has a turn counter (`served`),
+the claim takes the oldest queued submission of the student served longest ago and moves them to the back,
+so a flood from one student delays any other by at most one grading per grading slot. Finishing writes the
+grading row and the final status in one transaction, only if the submission is still the one claimed; a
+submission left `grading` by a crash goes back to `queued` when the service starts again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError
+
+from grader.service.blobs import Blob
+from grader.service.database import is_postgresql
+from grader.service.schema import gradings, students, submissions
+
+QUEUED, GRADING, GRADED, FAILED = "queued", "grading", "graded", "failed"
+DEFAULT_QUEUE_LIMIT = 5
+MAX_ATTEMPTS = 2   # a grading the grader failed (or whose worker died) is tried once more, as grade batch does
+
+
+class QueueFull(Exception):
+    """The student already has as many submissions waiting as the service allows."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"you already have {limit} submissions waiting to be graded; wait for one to finish, "
+                         f"then submit again")
+        self.limit = limit
+
+
+class UnknownStudent(Exception):
+    """No live student with this id (revoked, or never in the roster)."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A submission taken off the queue by a grading slot."""
+
+    submission: int
+    student: str
+    exercise: str
+    sha256: str
+    stored_path: str
+    original_name: str
+    attempts: int   # including this one
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a finished grading records."""
+
+    feedback_path: str   # relative to the data folder
+    score: float
+    max_score: float
+    status: str          # the feedback's status
+    grader_version: str
+    failed: bool         # the grader failed: the submission's status becomes `failed`
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def accept(engine: Engine, student: str, exercise: str, blob: Blob, original_name: str,
+           limit: int = DEFAULT_QUEUE_LIMIT) -> int:
+    """Queue a stored blob as the student's submission; its id once committed. QueueFull or UnknownStudent."""
+    with engine.begin() as connection:
+        lock = select(students.c.id).where(students.c.id == student, students.c.revoked.is_(False))
+        if is_postgresql(engine):
+            lock = lock.with_for_update()
+        if connection.execute(lock).first() is None:
+            raise UnknownStudent(student)
+        waiting = connection.execute(select(func.count()).select_from(submissions).where(
+            submissions.c.student == student, submissions.c.status.in_((QUEUED, GRADING)))).scalar_one()
+        if waiting >= limit:
+            raise QueueFull(limit)
+        return int(connection.execute(submissions.insert().values(
+            student=student, exercise=exercise, received_at=now_iso(), sha256=blob.sha256,
+            stored_path=blob.relative_path, original_name=original_name, status=QUEUED, attempts=0,
+        ).returning(submissions.c.id)).scalar_one())
+
+
+def claim(engine: Engine) -> Claim | None:
+    """The next submission to grade, marked `grading`: the oldest queued one of the student served longest ago."""
+    with engine.begin() as connection:
+        query = (select(submissions).join(students, students.c.id == submissions.c.student)
+                 .where(submissions.c.status == QUEUED)
+                 .order_by(students.c.served, submissions.c.student, submissions.c.id).limit(1))
+        if is_postgresql(engine):
+            query = query.with_for_update(of=submissions, skip_locked=True)
+        row = connection.execute(query).first()
+        if row is None:
+            return None
+        taken = connection.execute(submissions.update()
+                                   .where(submissions.c.id == row.id, submissions.c.status == QUEUED)
+                                   .values(status=GRADING, attempts=submissions.c.attempts + 1)).rowcount
+        if not taken:
+            return None
+        turn = connection.execute(select(func.coalesce(func.max(students.c.served), 0))).scalar_one() + 1
+        connection.execute(students.update().where(students.c.id == row.student).values(served=turn))
+        return Claim(row.id, row.student, row.exercise, row.sha256, row.stored_path, row.original_name,
+                     row.attempts + 1)
+
+
+def finish(engine: Engine, claimed: Claim, result: Result) -> bool:
+    """Record the grading and the submission's final status in one transaction; False (nothing written) when the
+    submission is no longer the one claimed or already has its grading."""
+    try:
+        with engine.begin() as connection:
+            moved = connection.execute(submissions.update()
+                                       .where(submissions.c.id == claimed.submission, submissions.c.status == GRADING)
+                                       .values(status=FAILED if result.failed else GRADED)).rowcount
+            if not moved:
+                return False
+            connection.execute(gradings.insert().values(
+                submission=claimed.submission, feedback_path=result.feedback_path, score=result.score,
+                max_score=result.max_score, status=result.status, grader_version=result.grader_version,
+                graded_at=now_iso()))
+    except IntegrityError:   # a grading already recorded: the transaction rolled back whole
+        return False
+    return True
+
+
+def retry(engine: Engine, claimed: Claim) -> None:
+    """Put a claimed submission back in the queue (its grading is tried again)."""
+    with engine.begin() as connection:
+        connection.execute(submissions.update()
+                           .where(submissions.c.id == claimed.submission, submissions.c.status == GRADING)
+                           .values(status=QUEUED))
+
+
+def requeue_unfinished(engine: Engine) -> int:
+    """At start: every submission a killed service left `grading` is queued again; how many."""
+    with engine.begin() as connection:
+        return connection.execute(submissions.update().where(submissions.c.status == GRADING)
+                                  .values(status=QUEUED)).rowcount

@@ -1,0 +1,161 @@
+"""The grading loop: claim from the queue, grade with `grade batch`'s workers, record each result once.
+
+`jobs` grading slots: the loop claims while a slot is free, hands the submission to a `Grader` and, as each
+grading ends, writes its feedback document (atomically, under `feedback/<id>.json`) and then the grading row and
+the final status in one transaction. A crash between the two leaves the submission `grading`; it is requeued
+when the service starts and graded again with the same seed, its document replaced and its row written once.
+A grading the grader failed, or whose worker died, is tried once more (as `grade batch` does).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy import Engine
+
+from grader import __version__
+from grader.atomic import write_json_atomically
+from grader.batch.runner import Job, _grade_job, process_pool
+from grader.course.model import Course, Exercise
+from grader.feedback.model import Feedback
+from grader.outcomes import Status
+from grader.service import queue
+from grader.text import one_line
+
+FEEDBACK_DIR = "feedback"
+IDLE_WAIT_S = 0.5
+log = logging.getLogger("grader.service")
+
+
+class Grader(Protocol):
+    """Where gradings run: `submit` returns a future of `(job, feedback)`, as `grade batch`'s workers do."""
+
+    def submit(self, exercise: Exercise, job: Job) -> Future: ...
+
+    def broken(self, exercise: Exercise) -> None:
+        """A grading's worker died: replace whatever ran it."""
+
+    def close(self) -> None: ...
+
+
+class PoolGrader:
+    """`grade batch`'s worker processes, one pool per exercise (each worker with the exercise's warm template),
+    started when the exercise is first submitted; at most `max_pools` pools stay, the least recently used idle
+    one shut down to make room (a TensorFlow template holds about half a gigabyte)."""
+
+    def __init__(self, manifest: Path, strong: bool, workers: int, max_pools: int = 3) -> None:
+        self.manifest, self.strong, self.workers, self.max_pools = manifest, strong, max(1, workers), max_pools
+        self._pools: dict[str, Executor] = {}   # in order of last use
+        self._running: dict[str, int] = {}
+
+    def submit(self, exercise: Exercise, job: Job) -> Future:
+        pool = self._pools.pop(exercise.id, None) or self._start(exercise)
+        self._pools[exercise.id] = pool
+        self._running[exercise.id] = self._running.get(exercise.id, 0) + 1
+        future = pool.submit(_grade_job, job)
+        future.add_done_callback(lambda _: self._done(exercise.id))
+        return future
+
+    def _done(self, exercise_id: str) -> None:
+        self._running[exercise_id] -= 1
+
+    def _start(self, exercise: Exercise) -> Executor:
+        idle = [name for name in self._pools if not self._running.get(name)]
+        while len(self._pools) >= self.max_pools and idle:
+            self._pools.pop(idle.pop(0)).shutdown(wait=False)
+        return process_pool(self.manifest, exercise.id, self.strong, self.workers)()
+
+    def broken(self, exercise: Exercise) -> None:
+        pool = self._pools.pop(exercise.id, None)
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        for pool in self._pools.values():
+            pool.shutdown(wait=True, cancel_futures=True)
+        self._pools.clear()
+
+
+def feedback_path(submission: int) -> str:
+    return f"{FEEDBACK_DIR}/{submission}.json"
+
+
+class GradingLoop:
+    """Claims and grades until stopped; `wake` is set when a submission arrives, so an idle loop starts at once."""
+
+    def __init__(self, engine: Engine, data_dir: Path, course: Course, grader: Grader, slots: int, seed_key: bytes,
+                 on_recorded: Callable[[int], None] = lambda submission: None) -> None:
+        self.engine, self.data_dir, self.course, self.grader = engine, data_dir, course, grader
+        self.slots, self.seed_key, self.on_recorded = max(1, slots), seed_key, on_recorded
+        self.wake = threading.Event()
+        self._running: dict[Future, queue.Claim] = {}
+
+    def run(self, stop: threading.Event) -> None:
+        queue.requeue_unfinished(self.engine)
+        while not stop.is_set():
+            self._fill()
+            if not self._running:
+                self.wake.wait(IDLE_WAIT_S)
+                self.wake.clear()
+                continue
+            finished, _ = wait(list(self._running), timeout=IDLE_WAIT_S, return_when=FIRST_COMPLETED)
+            for future in finished:
+                self._settle(self._running.pop(future), future)
+        # Gradings still running are left `grading`: the next start requeues them.
+
+    def _fill(self) -> None:
+        while len(self._running) < self.slots:
+            claimed = queue.claim(self.engine)
+            if claimed is None:
+                return
+            try:
+                exercise = self.course.exercise(claimed.exercise)
+            except KeyError:
+                self._failed(claimed, f"the exercise {claimed.exercise!r} is no longer in the course")
+                continue
+            job = Job(claimed.student, str(self.data_dir / claimed.stored_path), claimed.sha256, 0, self.seed_key)
+            self._running[self.grader.submit(exercise, job)] = claimed
+
+    def _settle(self, claimed: queue.Claim, future: Future) -> None:
+        try:
+            _, feedback = future.result()
+        except BrokenProcessPool:
+            self.grader.broken(self.course.exercise(claimed.exercise))
+            self._again_or_fail(claimed, "the worker grading it died twice")
+            return
+        except Exception as exc:  # noqa: BLE001 - a worker's failure is this submission's, never the loop's
+            log.exception("grading submission %s failed", claimed.submission)
+            self._again_or_fail(claimed, f"the grader failed ({type(exc).__name__})")
+            return
+        if feedback.status is Status.GRADER_FAILED and claimed.attempts < queue.MAX_ATTEMPTS:
+            queue.retry(self.engine, claimed)
+            return
+        self._record(claimed, feedback)
+
+    def _again_or_fail(self, claimed: queue.Claim, why: str) -> None:
+        if claimed.attempts < queue.MAX_ATTEMPTS:
+            queue.retry(self.engine, claimed)
+        else:
+            self._failed(claimed, why)
+
+    def _record(self, claimed: queue.Claim, feedback: Feedback) -> None:
+        shown = dataclasses.replace(feedback, submission=dataclasses.replace(
+            feedback.submission, path=one_line(claimed.original_name)))   # never the server's path
+        relative = feedback_path(claimed.submission)
+        write_json_atomically(shown.to_dict(), self.data_dir / relative)
+        failed = feedback.status is Status.GRADER_FAILED
+        if queue.finish(self.engine, claimed, queue.Result(relative, shown.score, shown.max_score,
+                                                           feedback.status.value, feedback.grader_version, failed)):
+            self.on_recorded(claimed.submission)
+
+    def _failed(self, claimed: queue.Claim, why: str) -> None:
+        log.error("submission %s: %s", claimed.submission, why)
+        if queue.finish(self.engine, claimed, queue.Result("", 0.0, 0.0, Status.GRADER_FAILED.value, __version__, True)):
+            self.on_recorded(claimed.submission)

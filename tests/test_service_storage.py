@@ -1,0 +1,265 @@
+"""The service's storage and queue, on SQLite and on a real PostgreSQL server: schema and migrations, durable
+content-addressed blobs, tokens, the bounded per-student queue, round-robin claims, results recorded exactly once,
+requeue after a crash, and the grading loop driven by a fake grader (milliseconds per grading)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from grader.course.manifest import load_course
+from grader.errors import UsageError
+from grader.service import accounts, queue, records
+from grader.service.blobs import BLOBS_DIR, BlobWriter, TooLarge, store_bytes
+from grader.service.database import database_url, open_database
+from grader.service.schema import VERSION, gradings, schema_version, submissions
+from grader.service.worker import GradingLoop
+from service_fakes import FakeGrader
+from service_postgres import PostgresServer, binaries
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    if binaries() is None:
+        pytest.skip("PostgreSQL's initdb and pg_ctl are not installed (.ci/run installs them as root)")
+    server = PostgresServer()
+    try:
+        server.start()
+    except RuntimeError as exc:
+        server.stop()
+        pytest.skip(f"PostgreSQL could not start here: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request, tmp_path):
+    if request.param == "sqlite":
+        url = database_url(None, tmp_path)
+    else:
+        url = database_url(request.getfixturevalue("postgres").database(), tmp_path)
+    engine = open_database(url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def course():
+    return load_course(ROOT / "course.yaml")
+
+
+def _student(engine, student_id: str) -> str:
+    token = accounts.add_or_update(engine, student_id, student_id.title())
+    assert token is not None
+    return token
+
+
+def _submit(engine, data: Path, student: str, text: str = "x = 1\n", exercise: str = "02_backprop",
+            limit: int = queue.DEFAULT_QUEUE_LIMIT) -> int:
+    blob = store_bytes(data, text.encode(), ".py", 2048 * 1024)
+    return queue.accept(engine, student, exercise, blob, "backprop.py", limit)
+
+
+def test_a_new_database_is_migrated_once_and_a_newer_one_is_refused(engine):
+    with engine.connect() as connection:
+        assert connection.execute(select(schema_version.c.version)).scalar_one() == VERSION
+    from grader.service.schema import migrate
+
+    assert migrate(engine) == VERSION   # idempotent
+    with engine.begin() as connection:
+        connection.execute(schema_version.update().values(version=VERSION + 1))
+    with pytest.raises(UsageError, match="newer than this grader"):
+        migrate(engine)
+
+
+def test_blobs_are_content_addressed_durable_and_bounded(tmp_path):
+    first = store_bytes(tmp_path, b"print(1)\n", ".py", 100)
+    again = store_bytes(tmp_path, b"print(1)\n", ".py", 100)
+    assert first == again and (tmp_path / first.relative_path).read_bytes() == b"print(1)\n"
+    assert Path(first.relative_path).name == f"{first.sha256}.py"
+    writer = BlobWriter(tmp_path, ".zip", 10)
+    writer.write(b"12345")
+    with pytest.raises(TooLarge):
+        writer.write(b"678901")
+    assert not list((tmp_path / BLOBS_DIR / "incoming").iterdir()), "a refused upload leaves nothing behind"
+    with pytest.raises(ValueError):
+        BlobWriter(tmp_path, "/../x", 10)
+
+
+def test_tokens_are_stored_hashed_rotated_and_revoked(engine):
+    token = _student(engine, "alice")
+    assert accounts.authenticate(engine, token).id == "alice"
+    from grader.service.schema import students
+
+    with engine.connect() as connection:
+        stored = connection.execute(select(students.c.token_hash)).scalar_one()
+    assert token not in stored and len(stored) == 64
+    assert accounts.authenticate(engine, token[:-1] + ("A" if token[-1] != "A" else "B")) is None
+    assert accounts.authenticate(engine, "not a token") is None
+    new = accounts.rotate(engine, "alice")
+    assert accounts.authenticate(engine, token) is None and accounts.authenticate(engine, new).id == "alice"
+    accounts.revoke(engine, "alice")
+    assert accounts.authenticate(engine, new) is None
+    assert accounts.add_or_update(engine, "alice", "Alice A.") is None, "a known student keeps their token"
+    with pytest.raises(UsageError):
+        accounts.rotate(engine, "bob")
+    for bad in ("../x", "", "a" * 201, "a\x00b", "/etc"):
+        with pytest.raises(UsageError):
+            accounts.check_student_id(bad)
+
+
+def test_the_queue_is_bounded_per_student(engine, tmp_path):
+    _student(engine, "alice")
+    _student(engine, "bob")
+    ids = [_submit(engine, tmp_path, "alice", f"x = {n}\n") for n in range(queue.DEFAULT_QUEUE_LIMIT)]
+    assert len(set(ids)) == queue.DEFAULT_QUEUE_LIMIT
+    with pytest.raises(queue.QueueFull, match="5 submissions waiting"):
+        _submit(engine, tmp_path, "alice")
+    _submit(engine, tmp_path, "bob")   # another student is not affected
+    claimed = queue.claim(engine)
+    assert queue.finish(engine, claimed, queue.Result("f", 1, 2, "graded", "t", False))
+    _submit(engine, tmp_path, "alice" if claimed.student == "alice" else "bob")   # a finished one frees a place
+    with pytest.raises(queue.UnknownStudent):
+        _submit(engine, tmp_path, "carol")
+    accounts.revoke(engine, "bob")
+    with pytest.raises(queue.UnknownStudent):
+        _submit(engine, tmp_path, "bob")
+
+
+def test_claims_go_round_robin_across_students(engine, tmp_path):
+    for name in ("alice", "bob", "carol"):
+        _student(engine, name)
+    for n in range(5):
+        _submit(engine, tmp_path, "alice", f"x = {n}\n")
+    _submit(engine, tmp_path, "bob")
+    _submit(engine, tmp_path, "carol")
+    order = []
+    while (claimed := queue.claim(engine)) is not None:
+        order.append(claimed.student)
+        if len(order) == 2:
+            _submit(engine, tmp_path, "bob", "late = 1\n")   # bob comes back while alice still floods
+    assert order[:3] == ["alice", "bob", "carol"]
+    assert order[3:5] == ["alice", "bob"], "a returning student waits for at most one of the flood's gradings"
+    assert order.count("alice") == 5
+
+
+def test_concurrent_claims_never_take_one_submission_twice(engine, tmp_path):
+    students = [f"s{n}" for n in range(6)]
+    for name in students:
+        _student(engine, name)
+        for n in range(3):
+            _submit(engine, tmp_path, name, f"{name} = {n}\n")
+    taken: list[int] = []
+    lock = threading.Lock()
+
+    def claim_all() -> None:
+        while (claimed := queue.claim(engine)) is not None:
+            with lock:
+                taken.append(claimed.submission)
+
+    threads = [threading.Thread(target=claim_all) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(taken) == sorted(set(taken)) and len(taken) == 18
+
+
+def test_a_grading_is_recorded_once_and_a_crash_requeues(engine, tmp_path):
+    _student(engine, "alice")
+    first, second = _submit(engine, tmp_path, "alice", "a = 1\n"), _submit(engine, tmp_path, "alice", "b = 1\n")
+    claimed = queue.claim(engine)
+    result = queue.Result("feedback/1.json", 2, 2, "graded", "t", False)
+    assert queue.finish(engine, claimed, result)
+    assert not queue.finish(engine, claimed, result), "a second finish of one claim writes nothing"
+    stuck = queue.claim(engine)
+    assert queue.requeue_unfinished(engine) == 1   # the service died while grading it
+    assert not queue.finish(engine, stuck, result), "a claim from before the crash cannot finish a requeued one"
+    again = queue.claim(engine)
+    assert again.submission == stuck.submission and again.attempts == 2
+    assert queue.finish(engine, again, result)
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(gradings)).scalar_one() == 2
+    history = records.history(engine, "alice")
+    assert [record.id for record in history] == [second, first] and {r.status for r in history} == {"graded"}
+    assert records.one(engine, "bob", first) is None and records.one(engine, "alice", first).score == 2
+
+
+def test_the_loop_grades_every_submission_fairly_and_records_feedback(engine, tmp_path, course):
+    for name in ("alice", "bob"):
+        _student(engine, name)
+    ids = [_submit(engine, tmp_path, "alice", f"x = {n}\n") for n in range(4)] + [_submit(engine, tmp_path, "bob")]
+    grader = FakeGrader()
+    done = _run_loop(engine, tmp_path, course, grader, expect=len(ids))
+    assert grader.order[:2] == ["alice", "bob"]
+    assert sorted(done) == sorted(ids)
+    for submission in ids:
+        record = records.one(engine, "bob" if submission == ids[-1] else "alice", submission)
+        assert record.status == "graded" and record.score == 2
+        document = json.loads((tmp_path / record.feedback_path).read_text())
+        assert document["submission"]["path"] == "backprop.py", "the feedback never shows the server's path"
+
+
+def test_the_loop_retries_a_grader_failure_once_then_records_it(engine, tmp_path, course):
+    for name in ("alice", "bob", "carol", "dave"):
+        _student(engine, name)
+    ids = {name: _submit(engine, tmp_path, name) for name in ("alice", "bob", "carol", "dave")}
+    grader = FakeGrader({"alice": ["fail", "ok"], "bob": ["fail", "fail"], "carol": ["break", "ok"],
+                         "dave": ["raise", "raise"]})
+    _run_loop(engine, tmp_path, course, grader, expect=4)
+    status = {name: records.one(engine, name, submission) for name, submission in ids.items()}
+    assert status["alice"].status == "graded" and status["carol"].status == "graded"
+    assert status["bob"].status == "failed" and status["dave"].status == "failed"
+    assert grader.broken_count == 1
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(gradings)).scalar_one() == 4
+        assert connection.execute(select(func.max(submissions.c.attempts))).scalar_one() == 2
+
+
+def test_gradings_in_flight_when_the_loop_stops_are_graded_after_a_restart(engine, tmp_path, course):
+    _student(engine, "alice")
+    ids = [_submit(engine, tmp_path, "alice", f"x = {n}\n") for n in range(3)]
+    held = FakeGrader(hold=True)
+    stop = threading.Event()
+    loop = GradingLoop(engine, tmp_path, course, held, slots=2, seed_key=b"k" * 32)
+    thread = threading.Thread(target=loop.run, args=(stop,))
+    thread.start()
+    _wait(lambda: len(held.held) == 2)
+    stop.set()
+    thread.join(5)
+    held.release()   # too late: the loop is gone, as after kill -9
+    assert {r.status for r in records.history(engine, "alice")} == {"grading", "queued"}
+    done = _run_loop(engine, tmp_path, course, FakeGrader(), expect=3)
+    assert sorted(done) == sorted(ids)
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(gradings)).scalar_one() == 3
+
+
+def _wait(condition, seconds: float = 10) -> None:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.005)
+
+
+def _run_loop(engine, data: Path, course, grader, expect: int) -> list[int]:
+    recorded: list[int] = []
+    stop = threading.Event()
+    loop = GradingLoop(engine, data, course, grader, slots=2, seed_key=b"k" * 32, on_recorded=recorded.append)
+    thread = threading.Thread(target=loop.run, args=(stop,))
+    thread.start()
+    try:
+        _wait(lambda: len(recorded) >= expect)
+    finally:
+        stop.set()
+        loop.wake.set()
+        thread.join(5)
+    return recorded
