@@ -52,9 +52,10 @@ class StudentEntry:
     @property
     def record(self) -> StudentRecord:
         """What the gradebook keeps about this student (see `Gradebook.name`)."""
-        lms = self.lms
-        return StudentRecord(self.student, self.submitted_as, lms and lms.lms, lms and lms.lms_id, lms and lms.name,
-                             lms.late if lms else None, self.submitted_at)
+        if self.lms is None:
+            return StudentRecord(self.student, self.submitted_as, submitted_at=self.submitted_at)
+        return StudentRecord(self.student, self.submitted_as, self.lms.lms, self.lms.lms_id, self.lms.name, self.lms.late,
+                             self.submitted_at)
 
 
 @dataclass(frozen=True)

@@ -163,7 +163,9 @@ class Gradebook:
     def students(self) -> dict[str, StudentRecord]:
         rows = self._db.execute("SELECT student, submitted_as, lms, lms_id, lms_name, late, submitted_at FROM students "
                                 "ORDER BY student")
-        return {row[0]: StudentRecord(*row[:5], None if row[5] is None else bool(row[5]), row[6]) for row in rows}
+        return {student: StudentRecord(student, submitted_as, lms, lms_id, lms_name, None if late is None else bool(late),
+                                       submitted_at)
+                for student, submitted_as, lms, lms_id, lms_name, late, submitted_at in rows}
 
     def setting(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
