@@ -88,13 +88,13 @@ def _regraded(out: Path, scratch: Path, exercise, preview: bool, fingerprint: st
 
     changes = regrade.compare(out, scratch, exercise.id)
     write_text_atomically(regrade.preview_csv(changes), out / regrade.PREVIEW_CSV)
-    console.print(f"{len(changes)} students' grades change with the current checks (details: "
+    console.print(f"{len(changes)} students' scores or check verdicts change with the current checks (details: "
                   f"{out / regrade.PREVIEW_CSV}):", markup=False, soft_wrap=True)
     for change in changes:
         console.print("  " + one_line(regrade.shown(change), 600), markup=False, soft_wrap=True)
     if preview:
         console.print("Nothing was published: OUT's gradebook and exports are as they were. Publish with --apply.",
-                      markup=False)
+                      markup=False, soft_wrap=True)
         return False
     published = regrade.adopt(out, scratch, exercise.id)
     shutil.rmtree(scratch, ignore_errors=True)
