@@ -311,3 +311,14 @@ def test_grade_validate_names_each_unsupported_check_with_its_file_line_and_what
     assert all(f"{exercise.public_checks}:{line}: check test_each" in finding.what for finding in findings), findings
     assert "is marked parametrize" in findings[0].what + findings[1].what
     assert all("only @pytest.mark.points(N)" in finding.what for finding in findings)
+
+
+def test_no_module_of_the_grader_imports_pytests_private_package():
+    """The runner needs none of pytest's internals, and the plugin uses its public API only."""
+    import ast
+
+    for path in sorted((ROOT / "grader").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            assert not any(name == "_pytest" or name.startswith("_pytest.") for name in names), path
