@@ -53,7 +53,8 @@ class Activation(_ActivationLayer):
     kind = "Activation"
 
     def applies(self, config: dict) -> str | None:
-        return LayerInfo(self.kind, "", config).activation
+        name = LayerInfo(self.kind, "", config).activation
+        return name if isinstance(name, str) else None
 
     def function(self, config: dict, what: str) -> activations.Activation:
         return activations.activation_of(LayerInfo(self.kind, str(config.get("name", "")), config), what)
