@@ -176,3 +176,18 @@ def test_misuse_is_refused_with_the_reason(tmp_path, course, capsys):
     assert not (tmp_path / "no").exists()
     errors = capsys.readouterr().err
     assert "needs --roster" in errors and "Moodle's export, not Canvas's" in errors and "does not exist" in errors
+
+
+def test_a_plain_folder_matches_the_rosters_identifiers_and_two_claims_fill_nothing(tmp_path, course, capsys):
+    root = tmp_path / "plain"
+    root.mkdir()
+    for name in ("jdoe.py", "S002.py", "9.py", "bsmith.py"):   # SIS login, SIS user id, Canvas ID; 9 and bsmith: one student
+        (root / name).write_text(SOURCE)
+        touch(root / name, DUE.replace(hour=9))   # on time by its modification time
+    out = graded(root, tmp_path / "out", course, {"jdoe": 30, "S002": 20, "9": 30, "bsmith": 1})
+    assert export("canvas", out, "--roster", FIXTURES / "canvas_gradebook.csv", "--course", course) == 0
+    rows = {row[1]: row for row in csv.reader(io.StringIO(text_of(out / "canvas_import.csv")))}
+    assert rows["12345"][6] == "30" and rows["7"][6] == "20"
+    assert rows["9"][6] == "" and rows["9"] == next(csv.reader([text_of(FIXTURES / "canvas_gradebook.csv").split("\r\n")[5]]))
+    unmatched = {row["student"]: row["why"] for row in csv.DictReader(io.StringIO(text_of(out / "unmatched.csv")))}
+    assert set(unmatched) == {"9", "bsmith"} and "none was written" in unmatched["bsmith"]
