@@ -28,6 +28,9 @@ Grade exercises of the course "Introduction to Deep Learning & Neural Networks w
                                           --cluster tls://HOST:8786 grades on a Dask cluster's workers
   grade export canvas|moodle|csv OUT --roster ROSTER.csv
                                           a graded batch as the file the LMS imports (or a CSV)
+  grade serve [--course DIR] [--db URL]   grade on submit: a service students hand in to (docs/service.md);
+                                          grade serve roster import ROSTER.csv --out TOKENS.csv for tokens
+  grade submit EXERCISE_DIR               hand in your file to the course's service and see its grade
   grade similarity OUT --exercise ID      compare a graded batch's submissions pair by pair, offline
   grade audit [EXERCISE ...]              grade mutants of the reference solutions: how many lose
                                           points, get a hint naming their mistake, or a misleading one
@@ -66,7 +69,7 @@ SUBCOMMANDS: dict[str, Callable[[list[str]], ExitCode]] = {
     "validate": _command("validate"), "batch": _command("batch"), "release": _command("release"),
     "gradescope": _command("gradescope"), "notebooks": _command("notebooks"), "nbgrader": _command("nbgrader_export"),
     "nbgrader-grade": _command("nbgrader_grade"), "similarity": _command("similarity"), "audit": _command("audit"),
-    "export": _command("export"),
+    "export": _command("export"), "serve": _command("serve"), "submit": _command("submit"),
 }
 
 

@@ -15,7 +15,7 @@ from grader.outcomes import Isolation, Outcome, Status
 
 
 def made_up_feedback(exercise: Exercise, job: Job, status: Status = Status.GRADED, passed: bool = True) -> Feedback:
-    check = CheckResult("made_up", "a made-up check", "hidden", 2.0, Outcome.PASSED if passed else Outcome.FAILED,
+    check = CheckResult("hidden/made_up", "a made-up check", "hidden", 2.0, Outcome.PASSED if passed else Outcome.FAILED,
                         "" if passed else "wrong")
     return Feedback(exercise=exercise.id, exercise_title=exercise.title, status=status, message="made up",
                     checks=(check,), submission=SubmissionInfo(job.path, job.sha256, 1), seed=1,

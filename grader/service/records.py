@@ -46,6 +46,8 @@ def _record(row) -> SubmissionRecord:
 
 def one(engine: Engine, student: str, submission_id: int) -> SubmissionRecord | None:
     """The student's submission with this id; None when there is none of theirs."""
+    if not 0 < submission_id < 2**31:   # beyond any id the database hands out (and PostgreSQL's integer)
+        return None
     with engine.connect() as connection:
         row = connection.execute(_query(student).where(submissions.c.id == submission_id)).first()
     return None if row is None else _record(row)

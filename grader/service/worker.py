@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
+import select
 import threading
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Protocol
@@ -22,7 +24,7 @@ from sqlalchemy import Engine
 
 from grader import __version__
 from grader.atomic import write_json_atomically
-from grader.batch.runner import Job, _grade_job, process_pool
+from grader.batch.runner import Job, _grade_job, _init_worker, worker_context
 from grader.course.model import Course, Exercise
 from grader.feedback.model import Feedback
 from grader.outcomes import Status
@@ -43,6 +45,31 @@ class Grader(Protocol):
         """A grading's worker died: replace whatever ran it."""
 
     def close(self) -> None: ...
+
+
+def _exit_with(service_pid: int) -> None:
+    """End this worker when the service ends, even by kill -9: a pool's worker would otherwise wait forever on
+    its queue (it holds the queue's both ends), and keep its warm template (half a gigabyte with TensorFlow)."""
+    try:
+        watched = os.pidfd_open(service_pid)
+    except OSError:   # the service is already gone, or pidfds are missing: poll instead
+        watched = None
+
+    def watch() -> None:
+        if watched is not None:
+            select.select([watched], [], [])
+        else:
+            while os.path.exists(f"/proc/{service_pid}"):
+                select.select([], [], [], 1.0)
+        os._exit(70)
+
+    threading.Thread(target=watch, name="service-watch", daemon=True).start()
+
+
+def _service_worker(service_pid: int, manifest: str, exercise_id: str, strong: bool) -> None:
+    """A service worker: grade batch's worker, tied to the service's life."""
+    _exit_with(service_pid)
+    _init_worker(manifest, exercise_id, strong)
 
 
 class PoolGrader:
@@ -70,7 +97,8 @@ class PoolGrader:
         idle = [name for name in self._pools if not self._running.get(name)]
         while len(self._pools) >= self.max_pools and idle:
             self._pools.pop(idle.pop(0)).shutdown(wait=False)
-        return process_pool(self.manifest, exercise.id, self.strong, self.workers)()
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=worker_context(), initializer=_service_worker,
+                                   initargs=(os.getpid(), str(self.manifest), exercise.id, self.strong))
 
     def broken(self, exercise: Exercise) -> None:
         pool = self._pools.pop(exercise.id, None)

@@ -1,0 +1,107 @@
+"""The student's side of the service's API (`grade submit`), on the standard library alone: a student's install
+has no web stack. Every failure is a ClientError whose message says what to do."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.errors import UsageError
+from grader.text import one_line
+
+TOKEN_VARIABLE, SERVER_VARIABLE = "GRADE_TOKEN", "GRADE_SERVER"
+MAX_ANSWER_BYTES = 16 * 2**20
+REQUEST_TIMEOUT_S = 60.0
+
+
+class ClientError(UsageError):
+    """The service refused, or could not be reached."""
+
+
+def token_file() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "grade" / "token"
+
+
+def find_token() -> str:
+    """GRADE_TOKEN, else the first line of ~/.config/grade/token."""
+    token = os.environ.get(TOKEN_VARIABLE, "").strip()
+    if token:
+        return token
+    path = token_file()
+    try:
+        token = path.read_text(encoding="utf-8").strip().splitlines()[0].strip() if path.is_file() else ""
+    except (OSError, UnicodeDecodeError, IndexError):
+        token = ""
+    if not token:
+        raise ClientError(f"no token: set {TOKEN_VARIABLE}, or save the token your course staff sent you in {path}")
+    return token
+
+
+def find_server(option: str | None) -> str:
+    server = (option or os.environ.get(SERVER_VARIABLE, "")).strip().rstrip("/")
+    if not server:
+        raise ClientError(f"which server? pass --server https://... or set {SERVER_VARIABLE}")
+    if urllib.parse.urlsplit(server).scheme not in ("http", "https"):
+        raise ClientError(f"--server {one_line(server)!r}: give an http:// or https:// address")
+    return server
+
+
+@dataclass(frozen=True)
+class Client:
+    server: str
+    token: str
+
+    def _call(self, method: str, path: str, body: bytes | None = None) -> dict:
+        request = urllib.request.Request(self.server + path, data=body, method=method, headers={
+            "Authorization": f"Bearer {self.token}", "Accept": "application/json",
+            **({"Content-Type": "application/octet-stream"} if body is not None else {})})
+        try:
+            with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_S) as answer:
+                return json.loads(answer.read(MAX_ANSWER_BYTES))
+        except urllib.error.HTTPError as exc:
+            raise ClientError(self._refusal(exc)) from None
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise ClientError(f"cannot reach the grading service at {self.server} ({one_line(str(reason))}); "
+                              f"check the address and your connection") from None
+
+    @staticmethod
+    def _refusal(exc: urllib.error.HTTPError) -> str:
+        try:
+            said = one_line(str(json.loads(exc.read(65536)).get("error", "")))
+        except (ValueError, OSError, AttributeError):
+            said = ""
+        if exc.code == 401:
+            return "the service does not accept your token; ask your course staff for a new one"
+        return f"the service refused ({exc.code}): {said or exc.reason}"
+
+    def submit(self, exercise: str, name: str, data: bytes) -> int:
+        query = urllib.parse.urlencode({"exercise": exercise, "name": name})
+        return int(self._call("POST", f"/api/submissions?{query}", data)["id"])
+
+    def status(self, submission: int) -> dict:
+        return self._call("GET", f"/api/submissions/{submission}")
+
+    def wait(self, submission: int, progress: Callable[[str, float], None], timeout_s: float) -> dict:
+        """Poll until the submission is graded or failed (its answer), saying its status as it changes."""
+        started, pause = time.monotonic(), 0.25
+        while True:
+            answer = self.status(submission)
+            state = answer["submission"]["status"]
+            if state in ("graded", "failed"):
+                return answer
+            waited = time.monotonic() - started
+            progress(state, waited)
+            if waited > timeout_s:
+                raise ClientError(f"submission {submission} is still {state} after {timeout_s:.0f} s; its result will "
+                                  f"be on the service's web page")
+            time.sleep(pause)
+            pause = min(pause * 1.5, 2.0)
