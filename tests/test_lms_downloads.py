@@ -129,3 +129,9 @@ def test_long_and_control_character_names_are_read_in_bounded_time_and_give_clea
     assert hostile is not None and hostile.lms_id == "77"
     assert hostile.student.isprintable() and "\u202e" not in hostile.student and "\x1b" not in hostile.student
     assert len(canvas.parse("a" * 10_000 + "_1_2_x.py").student.encode()) <= 100
+
+
+def test_a_canvas_member_that_was_not_extracted_is_reported_for_its_canvas_student(tmp_path):
+    root = write(tmp_path / "c", ["doejane_12345_100_backprop.py", "smithbo_9_3_backprop.py"])
+    entries = {e.student: e for e in gather(root, EXERCISE, {"núñezjosé_LATE_7_8_backprop.py": "it is encrypted"}).entries}
+    assert "it is encrypted" in entries["núñezjosé_7"].problem and entries["núñezjosé_7"].lms.lms_id == "7"

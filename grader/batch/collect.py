@@ -180,10 +180,12 @@ def gather(root: Path, exercise: Exercise, skipped: dict[str, str] | None = None
     for member, reason in (skipped or {}).items():
         parts = member.replace("\\", "/").split("/")
         if all(parts) and not any(_IGNORED.match(part) for part in parts) and ":" not in parts[0]:
-            lms = reading.names.get(parts[0])
+            lms = reading.names.get(parts[0]) or reading.read(parts[0], len(parts) > 1)
             student = lms.student if lms is not None else student_id(parts[0], len(parts) == 1)
             found.setdefault(student, []).append(
                 (parts[0], None, f"{shown(member)} in the archive was not extracted: {reason}", ""))
+            if lms is not None:
+                named.setdefault(student, {})[parts[0]] = lms
     entries = [_one_entry(student, *_latest(found[student], named.get(student, {}))) for student in sorted(found)]
     return Collected(_one_student_per_lms_id(entries), reading, tuple(not_submissions))
 

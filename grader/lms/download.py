@@ -32,6 +32,10 @@ class Reading:
     def shown(self) -> str:
         return SHOWN[self.lms]
 
+    def read(self, name: str, is_dir: bool) -> LmsName | None:
+        """`name` read as this format reads names (an archive member that was not extracted, say)."""
+        return READERS[self.lms](name, is_dir) if self.lms in READERS else None
+
 
 def read_names(entries: list[tuple[str, bool]]) -> Reading:
     """`entries`: each top-level (name, is_dir). The LMS whose names all or nearly all of them carry, or PLAIN."""
