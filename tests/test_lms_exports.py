@@ -191,3 +191,14 @@ def test_a_plain_folder_matches_the_rosters_identifiers_and_two_claims_fill_noth
     assert rows["9"][6] == "" and rows["9"] == next(csv.reader([text_of(FIXTURES / "canvas_gradebook.csv").split("\r\n")[5]]))
     unmatched = {row["student"]: row["why"] for row in csv.DictReader(io.StringIO(text_of(out / "unmatched.csv")))}
     assert set(unmatched) == {"9", "bsmith"} and "none was written" in unmatched["bsmith"]
+
+
+def test_other_assignments_cells_are_never_touched(tmp_path, course):
+    roster = tmp_path / "roster.csv"
+    roster.write_bytes(text_of(FIXTURES / "canvas_gradebook.csv").replace("Section A,8.00,", "Section A,-,", 1).encode())
+    root = tmp_path / "canvas"
+    root.mkdir()
+    (root / "doejane_12345_100_backprop.py").write_text(SOURCE)
+    out = graded(root, tmp_path / "out", course, {"doejane_12345": 30})
+    assert export("canvas", out, "--roster", roster, "--course", course) == 0
+    assert text_of(out / "canvas_import.csv").split("\r\n")[2] == '"Doe, Jane",12345,S001,jdoe,Section A,-,30,80.00,80.00'

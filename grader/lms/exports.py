@@ -2,8 +2,9 @@
 
 Canvas (Grades > Import, "Import grades in the Gradebook CSV"): the instructor's own gradebook export with the
 assignment's column filled; every other byte as exported, the "Points Possible" line kept. Canvas matches lines by
-`ID`/`SIS User ID`/`SIS Login ID`, so the one other change made is to a text cell a spreadsheet would run as a
-formula (a student's name starting with `=`): it gets a leading `'`, as every CSV this grader writes.
+`ID`, so the one other change made is to a name, section or SIS cell a spreadsheet would run as a formula (a
+student's name starting with `=`): it gets a leading `'`, as every CSV this grader writes. Other assignments'
+cells are never touched (Canvas would read a changed cell as a new grade).
 Moodle (Grades > Import > CSV file): one line per student with the identifier the instructor chose ("Map from" that
 column to the same user field), the grade (the exercise's id as its header, mapped to the grade item) and a
 feedback column. Generic: the score, the penalty and the score after it as separate columns; `bom` for Excel.
@@ -21,6 +22,7 @@ from grader.lms.roster import MOODLE_IDENTIFIERS, Roster, RosterStudent
 from grader.views.csv_table import number_cell, text_cell, write_rows
 
 NO_SUBMISSION_NOTE = "no submission: 0"
+TEXT_COLUMNS = ("Student", "SIS User ID", "SIS Login ID", "Section", "Integration ID")   # Canvas's, written by people
 
 
 @dataclass(frozen=True)
@@ -54,10 +56,11 @@ def canvas_csv(roster: Roster, column: int, matched: Matched) -> Export:
     notes: list[str] = []
     contested = {student.row for student in matched.contested}
     students = {student.row for student in roster.students}
+    texts = {index for index, name in enumerate(roster.header) if name in TEXT_COLUMNS}   # never a grade column
     records: list[RawRecord] = []
     neutralised = False
     for row, record in enumerate(roster.records):
-        fields = [_neutralised(field) for field in record.fields] if row else list(record.fields)
+        fields = [_neutralised(field) if row and index in texts else field for index, field in enumerate(record.fields)]
         neutralised = neutralised or fields != record.fields
         if row in students and row not in contested:
             while len(fields) <= column:
