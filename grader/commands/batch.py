@@ -23,7 +23,9 @@ def parser() -> argparse.ArgumentParser:
         "grade batch", "Grade every student's submission of one exercise, in parallel and resumably.",
         epilog="Re-running the same command grades only what is missing, changed, or failed inside the grader.")
     result.add_argument("submissions", metavar="SUBMISSIONS", type=Path,
-                        help="a folder with one file or folder per student (its name is the student id), or a zip of one")
+                        help="a folder with one file or folder per student (its name is the student id), Canvas's or "
+                             "Moodle's submission download (ids, names and lateness read from the LMS's names; "
+                             "docs/lms.md), or a zip of one")
     result.add_argument("--exercise", required=True, help="the exercise id, e.g. 02_backprop")
     result.add_argument("--out", required=True, type=Path, help="where feedback, gradebook.sqlite and the exports go")
     result.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel workers (default: all cores)")
