@@ -7,8 +7,9 @@ import pytest
 
 from conftest import scripted_grading
 from grader.feedback.results import Hint
+from grader.atomic import write_json_atomically
 from grader.feedback.model import (SCHEMA_VERSION, Feedback, FeedbackError, OutputTail, SubmissionInfo, feedback_schema,
-                             read_feedback, schema_errors, write_json_atomically)
+                             read_feedback, schema_errors)
 from grader.outcomes import Limit, Outcome, Status
 from grader.feedback.results import CheckResult
 from grader.sandbox.fake import compute, crashes, grader_bug, not_importable, out_of_memory, stopped_by, times_out

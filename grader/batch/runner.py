@@ -28,7 +28,8 @@ from grader.batch.gradebook import NO_SUBMISSION, Attempt, Gradebook
 from grader.course.model import Exercise
 from grader.labcode.submission import file_sha256, seed_for
 from grader.errors import UsageError
-from grader.feedback.model import Feedback, write_json_atomically
+from grader.atomic import write_json_atomically
+from grader.feedback.model import Feedback
 from grader.outcomes import Status
 from grader.sandbox.session import Launcher
 

@@ -19,9 +19,9 @@ import re
 import sys
 from pathlib import Path
 
+from grader.atomic import write_json_atomically
 from grader.course.model import SOLUTIONS_DIR, Exercise
 from grader.exitcodes import ExitCode
-from grader.feedback.model import write_json_atomically
 from grader.outcomes import Status
 
 ROOT_VARIABLE = "AUTOGRADER_ROOT"

@@ -12,7 +12,6 @@ from typing import Any
 
 # Kept here for the callers that still import them from this module (batch/runner.py, bundles/autograder.py,
 # tests/test_feedback.py); grader.atomic is their one home.
-from grader.atomic import write_json_atomically, write_text_atomically  # noqa: F401
 from grader.errors import UsageError
 from grader.feedback.results import CheckResult, Hint
 from grader.outcomes import Isolation, Limit, Outcome, Status
