@@ -13,7 +13,7 @@ from grader.views.csv_table import grades_csv
 from grader.views.gradescope import to_gradescope
 from grader.views.report import build_report
 from grader.views.rows import StudentRow
-from grader.notebooks.jupyter import feedback_html
+from grader.views.feedback_html import feedback_html
 from grader.outcomes import Outcome
 from grader.views.terminal import OUTCOME_LOOK, render
 from grader.sandbox.fake import compute, grader_bug, times_out

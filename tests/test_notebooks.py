@@ -154,7 +154,7 @@ def test_check_from_inside_jupyter_grades_the_saved_notebook(tmp_path, monkeypat
     monkeypatch.chdir(ROOT / "exercises" / "02_backprop")
     feedback = check("02_backprop", notebook=path, show=False)
     assert feedback.score == 30
-    from grader.notebooks.jupyter import feedback_html
+    from grader.views.feedback_html import feedback_html
 
     page = feedback_html(feedback)
     assert "<table>" in page and "Total: 30/30" in page

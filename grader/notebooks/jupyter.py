@@ -6,32 +6,11 @@ the same isolated way as the `grade` command, and shows the result as an HTML ta
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 from grader.course.model import Exercise
 from grader.feedback.model import Feedback
-from grader.outcomes import Outcome
-from grader.views.terminal import OUTCOME_LOOK
-from grader.text import printable
-
-
-def feedback_html(feedback: Feedback) -> str:
-    rows = []
-    for check in feedback.checks:
-        look = OUTCOME_LOOK[check.outcome]
-        why = "" if check.outcome is Outcome.PASSED else html.escape(printable(check.message))
-        if check.hint is not None:
-            why += f"<br><b>Hint:</b> {html.escape(printable(check.hint.text))}"
-        hidden = " <i>(hidden)</i>" if check.visibility == "hidden" else ""
-        rows.append(f'<tr><td style="color:{look.colour};font-weight:bold">{look.label}</td>'
-                    f"<td>{html.escape(check.name)}{hidden}</td>"
-                    f"<td>{feedback.score_of(check):g}/{check.max_score:g}</td>"
-                    f'<td style="text-align:left">{why}</td></tr>')
-    note = "" if feedback.hidden_checks_run else "<p><i>Hidden checks run when your work is submitted.</i></p>"
-    return (f"<h4>{html.escape(feedback.exercise)}: {html.escape(feedback.exercise_title)}</h4>"
-            "<table><tr><th></th><th>check</th><th>points</th><th>why</th></tr>" + "".join(rows) + "</table>"
-            f"<p><b>Total: {feedback.score:g}/{feedback.max_score:g}</b> ({html.escape(feedback.message)})</p>{note}")
+from grader.views.feedback_html import feedback_html
 
 
 def _find_notebook(exercise: Exercise, notebook: str | Path | None) -> Path:
