@@ -1,0 +1,435 @@
+"""The service under attack (issue 27 item 10): unauthenticated and cross-student requests on every route, forged
+and tampered cookies, CSRF, oversized and slow uploads, a flood from one token, path tricks in uploaded names,
+nothing of solutions/ served, no traceback shown; and the existing hostile submissions graded through a real
+`grade serve` with another student's grade unchanged.
+
+The logic runs over the app with a fake grader (milliseconds); slow uploads meet a real uvicorn with short
+limits; hostile files meet the real sandbox through the real service."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from starlette.testclient import TestClient
+
+from grader.course.manifest import load_course
+from grader.service import accounts
+from grader.service.app import SESSION_COOKIE, build_app
+from grader.service.config import ServiceConfig
+from grader.service.database import database_url
+from grader.service.protocol import protocol_with_header_timeout
+from grader.service.schema import submissions
+from grader.service.service import open_service
+from service_fakes import FakeGrader
+
+ROOT = Path(__file__).resolve().parents[1]
+UPLOAD = "/api/submissions?exercise=02_backprop&name=backprop.py"
+REFERENCE = (ROOT / "solutions/02_backprop/backprop.py").read_text()
+
+
+@pytest.fixture(scope="module")
+def course():
+    return load_course(ROOT / "course.yaml")
+
+
+def _service(tmp_path: Path, course, **limits):
+    data = tmp_path / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    return open_service(ServiceConfig(course, data, database_url(None, data), jobs=1, **limits), FakeGrader())
+
+
+@pytest.fixture
+def service(tmp_path, course):
+    return _service(tmp_path, course)
+
+
+@pytest.fixture
+def app(service):
+    return build_app(service)
+
+
+@pytest.fixture
+def people(service):
+    return {name: accounts.add_or_update(service.engine, name, name.title()) for name in ("alice", "mallory")}
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def csrf_of(page: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+
+
+def signed_in_client(app, token: str) -> TestClient:
+    client = TestClient(app, base_url="http://testserver")
+    client.__enter__()
+    page = client.get("/")
+    assert client.post("/signin", data={"csrf": csrf_of(page.text), "token": token}).url.path == "/home"
+    return client
+
+
+def graded(client: TestClient, token: str, submission: int) -> dict:
+    deadline = time.monotonic() + 10
+    while (answer := client.get(f"/api/submissions/{submission}", headers=bearer(token)).json())["submission"][
+            "status"] not in ("graded", "failed"):
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    return answer
+
+
+def count_submissions(service) -> int:
+    with service.engine.connect() as connection:
+        return connection.execute(select(func.count()).select_from(submissions)).scalar_one()
+
+
+# ---------------------------------------------------------------- authentication and authorisation, every route
+
+API_ROUTES = [("GET", "/api/submissions"), ("POST", UPLOAD), ("GET", "/api/submissions/1")]
+PAGES = [("GET", "/home"), ("GET", "/submissions/1"), ("POST", "/upload")]
+BAD_TOKENS = ["", "Bearer", "Bearer gt_", "Bearer " + "gt_" + "A" * 43, "Basic YWxpY2U6eA==", "Bearer ' OR 1=1 --",
+              "Bearer gt_" + "x" * 5000]
+
+
+def test_every_api_route_refuses_without_a_live_token(app, service, people):
+    with TestClient(app) as client:
+        mine = client.post(UPLOAD, content=b"x = 1\n", headers=bearer(people["alice"])).json()["id"]
+        accounts.revoke(service.engine, "mallory")
+        for method, path in API_ROUTES:
+            for header in [*BAD_TOKENS, f"Bearer {people['mallory']}"]:   # the last: a revoked token
+                answer = client.request(method, path.replace("/1", f"/{mine}"), content=b"x = 2\n",
+                                        headers={"Authorization": header} if header else {})
+                assert answer.status_code == 401, (method, path, header, answer.text)
+                assert answer.headers["www-authenticate"] == "Bearer"
+                assert "alice" not in answer.text and "backprop" not in answer.text
+    assert count_submissions(service) == 1
+
+
+def test_every_page_sends_a_stranger_to_sign_in(app):
+    with TestClient(app) as client:
+        for method, path in PAGES:
+            answer = client.request(method, path, follow_redirects=False)
+            assert answer.status_code == 303 and answer.headers["location"] == "/", (method, path)
+
+
+def test_no_student_reads_or_lists_another_students_work_by_any_id(app, service, people):
+    with TestClient(app) as client:
+        alices = [client.post(UPLOAD, content=f"x = {n}\n".encode(), headers=bearer(people["alice"])).json()["id"]
+                  for n in range(2)]
+        graded(client, people["alice"], alices[-1])
+        missing = client.get("/api/submissions/999999", headers=bearer(people["mallory"]))
+        for guess in [*alices, 0, 2**31, 10**30, 999999]:
+            answer = client.get(f"/api/submissions/{guess}", headers=bearer(people["mallory"]))
+            assert answer.status_code == 404 and answer.json() == missing.json(), guess
+        for weird in ("-1", "1abc", "1%2F..", "..%2F1", "1.0", "%00"):
+            assert client.get(f"/api/submissions/{weird}", headers=bearer(people["mallory"])).status_code == 404
+        assert client.get("/api/submissions", headers=bearer(people["mallory"])).json()["submissions"] == []
+    mallory = signed_in_client(app, people["mallory"])
+    try:
+        not_mine = mallory.get("/submissions/999999")
+        for guess in alices:
+            page = mallory.get(f"/submissions/{guess}")
+            assert page.status_code == 404 and page.text == not_mine.text
+        assert "Nothing handed in yet" in mallory.get("/home").text
+    finally:
+        mallory.__exit__(None, None, None)
+
+
+# ---------------------------------------------------------------- cookies and CSRF
+
+def _cookie(client: TestClient) -> str:
+    return client.cookies[SESSION_COOKIE]
+
+
+def _with_cookie(app, value: str) -> TestClient:
+    client = TestClient(app)
+    client.cookies.set(SESSION_COOKIE, value)
+    return client
+
+
+def test_forged_tampered_and_replayed_cookies_are_strangers(app, service, people, tmp_path, course):
+    alice = signed_in_client(app, people["alice"])
+    genuine = _cookie(alice)
+    alice.__exit__(None, None, None)
+    payload, _, signature = genuine.rpartition(".")
+    middle = len(genuine) - 10   # inside the signature (its last character may carry only padding bits)
+    flipped = genuine[:middle] + ("A" if genuine[middle] != "A" else "B") + genuine[middle + 1:]
+    tampered = base64.b64encode(json.dumps({"student": "mallory"}).encode()).decode() + genuine[len(payload):]
+    as_mallory = base64.b64encode(json.dumps({"student": "mallory", "bind": "0" * 64}).encode()).decode()
+    forged = [flipped, tampered, as_mallory, f"{as_mallory}.{signature}", "", "null", genuine + "x", "." * 100]
+    for value in forged:
+        with _with_cookie(app, value) as client:
+            assert client.get("/home", follow_redirects=False).status_code == 303, value
+    other = build_app(_service(tmp_path / "other", course))   # another service's key signs nothing here
+    accounts.add_or_update(other.state.service.engine, "alice", "Alice")
+    with _with_cookie(app, _cookie(signed_in_client(other, accounts.rotate(other.state.service.engine, "alice")))) as c:
+        assert c.get("/home", follow_redirects=False).status_code == 303
+    with _with_cookie(app, genuine) as client:   # the genuine cookie works ...
+        assert client.get("/home").url.path == "/home"
+    accounts.rotate(service.engine, "alice")
+    with _with_cookie(app, genuine) as client:   # ... until the token is rotated
+        assert client.get("/home", follow_redirects=False).status_code == 303
+
+
+def test_forms_without_the_sessions_csrf_token_change_nothing(app, service, people):
+    with TestClient(app) as stranger:
+        answer = stranger.post("/signin", data={"token": people["alice"]})
+        assert answer.status_code == 403 and _cookie_student(stranger) is None
+        other_form = csrf_of(TestClient(app).get("/").text)   # another browser's token
+        assert stranger.post("/signin", data={"token": people["alice"], "csrf": other_form}).status_code == 403
+    alice = signed_in_client(app, people["alice"])
+    try:
+        own = csrf_of(alice.get("/home").text)
+        file = {"file": ("backprop.py", b"x = 1\n", "text/x-python")}
+        for fields in ({}, {"csrf": ""}, {"csrf": own[:-1] + "x"}, {"csrf": "a" * 43}, {"csrf": own + "x"}):
+            answer = alice.post("/upload", data={"exercise": "02_backprop", **fields}, files=file)
+            assert answer.status_code == 403, fields
+        assert alice.post("/signout", data={}).status_code == 403
+        assert alice.get("/home").url.path == "/home", "a forged sign-out did not sign out"
+        assert count_submissions(service) == 0
+    finally:
+        alice.__exit__(None, None, None)
+
+
+def _cookie_student(client: TestClient) -> str | None:
+    return client.cookies.get(SESSION_COOKIE) and "student" in client.cookies.get(SESSION_COOKIE) or None
+
+
+# ---------------------------------------------------------------- sizes, names, solutions, errors
+
+def test_oversized_uploads_are_refused_while_streaming_and_leave_nothing(app, service, people, course):
+    limit = course.exercise("02_backprop").limits.max_file_kib * 1024
+
+    def chunks(total: int):
+        sent = 0
+        while sent < total:
+            sent += 64 * 1024
+            yield b"#" * 64 * 1024
+
+    with TestClient(app) as client:
+        declared = client.post(UPLOAD, content=b"x", headers={**bearer(people["alice"]), "Content-Length": str(10**9)})
+        assert declared.status_code == 413
+        streamed = client.post(UPLOAD, content=chunks(limit + 1), headers=bearer(people["alice"]))
+        assert streamed.status_code == 413 and "limit" in streamed.json()["error"]
+        endless = client.post(UPLOAD, content=chunks(20 * limit), headers=bearer(people["alice"]))
+        assert endless.status_code == 413
+        assert client.post(UPLOAD, content=b"#" * limit, headers=bearer(people["alice"])).status_code == 201
+    alice = signed_in_client(app, people["alice"])
+    try:
+        page = alice.post("/upload", data={"csrf": csrf_of(alice.get("/home").text), "exercise": "02_backprop"},
+                          files={"file": ("big.py", b"#" * (limit + 1), "text/x-python")})
+        assert page.status_code == 413
+    finally:
+        alice.__exit__(None, None, None)
+    assert count_submissions(service) == 1
+    assert not list((service.data_dir / "blobs" / "incoming").iterdir())
+
+
+NAMES = ["../../../../etc/cron.d/evil.py", "/etc/passwd.py", "..\\..\\windows\\evil.py", "a\x00b.py", "a" * 10_000 + ".py",
+         "C:\\Users\\x\\evil.ipynb", "%2e%2e%2fevil.py", "evil.py\n\rSet-Cookie: x=1.py", "<img src=x onerror=alert(1)>.py"]
+REFUSED_NAMES = [".py", "", "evil.py\x00.txt", "evil.sh", "../../x"]
+
+
+def test_path_tricks_in_uploaded_names_stay_display_text(app, service, people, tmp_path):
+    import urllib.parse
+
+    with TestClient(app) as client:
+        for n, name in enumerate(NAMES):
+            answer = client.post(f"/api/submissions?exercise=02_backprop&name={urllib.parse.quote(name)}",
+                                 content=f"x = {n}\n".encode(), headers=bearer(people["alice"]))
+            assert answer.status_code == 201, (name, answer.text)
+            graded(client, people["alice"], answer.json()["id"])
+        for name in REFUSED_NAMES:
+            answer = client.post(f"/api/submissions?exercise=02_backprop&name={urllib.parse.quote(name)}",
+                                 content=b"x = 1\n", headers=bearer(people["alice"]))
+            assert answer.status_code == 400, name
+        shown = [s["name"] for s in client.get("/api/submissions", headers=bearer(people["alice"])).json()["submissions"]]
+    for name in shown:
+        assert "/" not in name and "\\" not in name and "\x00" not in name and "\n" not in name, name
+        assert len(name) <= 200
+    stored = [p for p in (service.data_dir / "blobs").rglob("*") if p.is_file()]
+    assert all(re.fullmatch(r"[0-9a-f]{64}\.(py|ipynb)", p.name) for p in stored), stored
+    assert all(p.resolve().is_relative_to(service.data_dir.resolve()) for p in service.data_dir.rglob("*"))
+    alice = signed_in_client(app, people["alice"])
+    try:
+        page = alice.get("/home").text
+        assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;.py" in page
+    finally:
+        alice.__exit__(None, None, None)
+
+
+def test_nothing_of_solutions_is_ever_served(app, people):
+    secret_line = next(line for line in REFERENCE.splitlines() if "def " in line and "sigmoid" not in line)
+    paths = ["/solutions/02_backprop/backprop.py", "/static/../solutions/02_backprop/backprop.py",
+             "/static/%2e%2e/%2e%2e/solutions/02_backprop/hidden_checks.py", "/static/..%2f..%2fsolutions",
+             "/exercises/02_backprop/backprop.py", "/course.yaml", "/static/service.css/../../../solutions",
+             "/static/../../../../etc/passwd", "/api/../solutions/02_backprop/backprop.py"]
+    with TestClient(app) as client:
+        for path in paths:
+            for headers in ({}, bearer(people["alice"])):
+                answer = client.get(path, headers=headers)
+                assert answer.status_code in (303, 404), (path, answer.status_code)
+                assert "hidden_checks" not in answer.text and secret_line not in answer.text
+
+
+def test_a_failure_of_ours_shows_no_traceback(app, service, people):
+    with TestClient(app, raise_server_exceptions=False) as client:
+        submission = client.post(UPLOAD, content=b"x = 1\n", headers=bearer(people["alice"])).json()["id"]
+        graded(client, people["alice"], submission)
+        (service.data_dir / "feedback" / f"{submission}.json").write_text('{"schema_version": "1.2", "oops": 1}')
+        alice = signed_in_client(app, people["alice"])
+        try:
+            page = alice.get(f"/submissions/{submission}")
+        finally:
+            alice.__exit__(None, None, None)
+    assert page.status_code == 500
+    assert "Traceback" not in page.text and "File \"" not in page.text and "FeedbackError" not in page.text
+
+
+# ---------------------------------------------------------------- floods
+
+def test_a_flood_from_one_token_delays_others_by_at_most_one_grading(app, service, people):
+    others = {name: accounts.add_or_update(service.engine, name, name) for name in ("bob", "carol")}
+    grader: FakeGrader = service.loop.grader
+    grader.hold = True
+    with TestClient(app) as client:
+        answers = [client.post(UPLOAD, content=f"x = {n}\n".encode(), headers=bearer(people["mallory"])).status_code
+                   for n in range(50)]
+        assert answers.count(201) == 5 and set(answers[5:]) == {429}
+        for name, token in others.items():
+            assert client.post(UPLOAD, content=f"{name} = 1\n".encode(), headers=bearer(token)).status_code == 201
+        deadline = time.monotonic() + 10
+        while len(grader.order) < 7:
+            grader.release()
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+    first_other = min(grader.order.index("bob"), grader.order.index("carol"))
+    assert grader.order[0] == "mallory" and first_other <= 1, grader.order
+    assert sorted(grader.order.index(name) for name in ("bob", "carol")) <= [1, 2], grader.order
+
+
+# ---------------------------------------------------------------- slow clients, on a real uvicorn
+
+@pytest.fixture
+def live(tmp_path, course):
+    import uvicorn
+
+    from service_process import free_port
+
+    service = _service(tmp_path, course, header_timeout_s=1.0, chunk_timeout_s=0.5, body_timeout_s=2.0)
+    token = accounts.add_or_update(service.engine, "alice", "Alice")
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(build_app(service), host="127.0.0.1", port=port, log_level="critical",
+                                           http=protocol_with_header_timeout(1.0)))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    yield port, token, service
+    server.should_exit = True
+    thread.join(10)
+
+
+def _read_all(connection: socket.socket, seconds: float) -> tuple[bytes, float]:
+    started = time.monotonic()
+    connection.settimeout(seconds)
+    data = b""
+    try:
+        while chunk := connection.recv(65536):
+            data += chunk
+    except (TimeoutError, ConnectionResetError):
+        pass
+    return data, time.monotonic() - started
+
+
+def test_slow_headers_and_slow_bodies_are_cut_off(live):
+    port, token, service = live
+    with socket.create_connection(("127.0.0.1", port)) as slow_headers:
+        slow_headers.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        for _ in range(2):
+            time.sleep(0.4)
+            slow_headers.sendall(b"X-A: b\r\n")
+        data, waited = _read_all(slow_headers, 5)
+        assert waited < 3 and b"200 OK" not in data, "a request whose headers never end is closed"
+    with socket.create_connection(("127.0.0.1", port)) as trickle:
+        trickle.sendall(f"POST {UPLOAD} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+                        f"Content-Length: 1000\r\n\r\n".encode())
+        started = time.monotonic()
+        try:
+            while time.monotonic() - started < 5:
+                trickle.sendall(b"#")
+                time.sleep(0.3)   # under the pause limit, but the whole body takes too long
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        data, _ = _read_all(trickle, 3)
+        assert b" 408 " in data.split(b"\r\n")[0], data[:200]
+    with socket.create_connection(("127.0.0.1", port)) as stalled:
+        stalled.sendall(f"POST {UPLOAD} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+                        f"Content-Length: 1000\r\n\r\nx = 1".encode())
+        data, waited = _read_all(stalled, 5)
+        assert b" 408 " in data.split(b"\r\n")[0] and waited < 3
+    assert count_submissions(service) == 0
+
+
+# ---------------------------------------------------------------- hostile submissions through the real service
+
+CHOSEN = ["always-equal objects", "ndarray subclass with lying ufuncs", "patching numpy.allclose, pytest.approx and builtins",
+          "os._exit inside a call", "printing fake results", "writing forged result files",
+          "looking for and importing the reference solution"]
+
+
+@pytest.mark.slow
+def test_hostile_submissions_through_the_service_leave_another_students_grade_unchanged(tmp_path):
+    from service_process import ServeProcess, call, import_roster
+    from test_hostile import HOSTILE, TRAIN_CHECKS
+
+    hostiles = [h for h in HOSTILE if h.name in CHOSEN]
+    assert len(hostiles) == len(CHOSEN)
+    data = tmp_path / "data"
+    tokens = import_roster(data, ["victim", "attacker1", "attacker2"], tmp_path / "tokens.csv")
+    server = ServeProcess(data, "--jobs", "2").start()
+    upload = f"{server.url}/api/submissions?exercise=02_backprop&name=backprop.py"
+
+    def wait(student: str, submission: int) -> dict:
+        deadline = time.monotonic() + 120
+        while (answer := call(f"{server.url}/api/submissions/{submission}", tokens[student])[1])["submission"][
+                "status"] not in ("graded", "failed"):
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        return answer
+
+    try:
+        first = wait("victim", call(upload, tokens["victim"], "POST", REFERENCE.encode())[1]["id"])
+        sent = []
+        for n, hostile in enumerate(hostiles):
+            code = (hostile.code.replace("COURSE_ROOT", str(ROOT)).replace("FORGED_PATH", str(tmp_path / "forged.json"))
+                    .replace("PORT", "9").replace("DAEMON_MARKER", "marker").replace("OUTSIDE_FILE", str(tmp_path / "out")))
+            student = f"attacker{n % 2 + 1}"
+            status, answer = call(upload, tokens[student], "POST", (REFERENCE + code).encode())
+            assert status == 201, answer
+            sent.append((hostile, student, answer["id"]))
+        again = call(upload, tokens["victim"], "POST", REFERENCE.encode())[1]["id"]   # graded among the attacks
+        for hostile, student, submission in sent:
+            document = wait(student, submission)["feedback"]
+            assert document["status"] == "graded", (hostile.name, document["status"])
+            for check in document["checks"]:
+                if check["id"] in TRAIN_CHECKS:
+                    assert check["score"] == 0 and check["outcome"] in hostile.outcomes, (hostile.name, check)
+                else:
+                    assert check["outcome"] == "passed", (hostile.name, check)
+        second = wait("victim", again)
+        for answer in (first, second):
+            assert answer["submission"]["score"] == 30 == answer["feedback"]["score"]
+        assert [c["outcome"] for c in first["feedback"]["checks"]] == [c["outcome"] for c in second["feedback"]["checks"]]
+        assert call(f"{server.url}/api/submissions", tokens["victim"])[1]["submissions"][0]["id"] == again
+        assert not (tmp_path / "forged.json").exists()
+    finally:
+        server.stop()
