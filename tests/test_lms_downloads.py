@@ -135,3 +135,17 @@ def test_a_canvas_member_that_was_not_extracted_is_reported_for_its_canvas_stude
     root = write(tmp_path / "c", ["doejane_12345_100_backprop.py", "smithbo_9_3_backprop.py"])
     entries = {e.student: e for e in gather(root, EXERCISE, {"núñezjosé_LATE_7_8_backprop.py": "it is encrypted"}).entries}
     assert "it is encrypted" in entries["núñezjosé_7"].problem and entries["núñezjosé_7"].lms.lms_id == "7"
+
+
+def test_several_files_of_one_lms_student_are_graded_as_their_folder_when_staged(tmp_path):
+    root = write(tmp_path / "c", ["smithbo_9_3_backprop.py", "smithbo_9_4_helpers.py", "smithbo_9_5_helpers-1.py",
+                                  "doejane_12345_100_backprop.py"])
+    staging = tmp_path / "out" / "lms-folders"
+    entries = {e.student: e for e in gather(root, EXERCISE, staging=staging).entries}
+    bo = entries["smithbo_9"]
+    assert bo.path == staging / "smithbo_9" and bo.problem is None and bo.sha256
+    assert sorted(p.name for p in bo.path.iterdir()) == ["backprop.py", "helpers.py"]     # the latest helpers.py
+    assert (bo.path / "helpers.py").read_text() == SOURCE and bo.superseded == ("smithbo_9_4_helpers.py",)
+    assert entries["doejane_12345"].path == root / "doejane_12345_100_backprop.py"        # one file stays a file
+    again = {e.student: e for e in gather(root, EXERCISE, staging=staging).entries}
+    assert again["smithbo_9"].sha256 == bo.sha256                                          # resumable

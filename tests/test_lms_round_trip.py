@@ -44,6 +44,10 @@ def test_canvas_zip_in_canvas_gradebook_out(tmp_path, late_course):
         archive.writestr("doejane_12345_250_backprop-1.py", reference)          # her resubmission
         archive.writestr("núñezjosé_LATE_7_300_backprop.py", reference)         # late
         archive.writestr("strangerx_424242_500_backprop.py", reference)         # not on the roster
+        sigmoid = "def sigmoid(z):\n    return 1.0 / (1.0 + np.exp(-z))\n"
+        assert sigmoid in reference
+        archive.writestr("smithbo_9_600_backprop.py", reference.replace(sigmoid, "from bo_tools import sigmoid\n"))
+        archive.writestr("smithbo_9_601_bo_tools.py", "import numpy as np\n\n\n" + sigmoid)   # a helper module
     out = tmp_path / "out"
     batch = grade(late_course, "batch", str(download), "--exercise", "02_backprop", "--out", str(out), "--jobs", "1")
     assert batch.returncode == 0, batch.stderr
@@ -57,6 +61,7 @@ def test_canvas_zip_in_canvas_gradebook_out(tmp_path, late_course):
     assert exported.returncode == 0, exported.stderr
     rows = {row[1]: row for row in csv.reader(io.StringIO((out / "canvas_import.csv").read_bytes().decode()))}
     assert rows["12345"][6] == "30" and rows["7"][6] == "27" and rows["123456789012"][6] == "0"
+    assert rows["9"][6] == "30"   # graded as the folder of its two uploads
     assert rows["ID"] == next(csv.reader([(FIXTURES / "canvas_gradebook.csv").read_text().splitlines()[0]]))
     assert "strangerx_424242" in (out / "unmatched.csv").read_text()
 

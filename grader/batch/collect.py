@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -156,8 +157,13 @@ def _is_file_entry(item: Path) -> bool:
     return not item.is_dir() or item.is_symlink()
 
 
-def gather(root: Path, exercise: Exercise, skipped: dict[str, str] | None = None) -> Collected:
-    """`collect`, saying which format the names were read in and which entries of an LMS's download hold no file."""
+def gather(root: Path, exercise: Exercise, skipped: dict[str, str] | None = None,
+           staging: Path | None = None) -> Collected:
+    """`collect`, saying which format the names were read in and which entries of an LMS's download hold no file.
+
+    `staging`: where a student whose LMS download holds several files (an entry file and its helper modules, as
+    Canvas writes them, one per upload) gets them as one folder under their own names, graded as any student's
+    folder is. Without it, several files are reported as several submissions."""
     items = [item for item in sorted(root.iterdir()) if not _IGNORED.match(item.name)]
     reading = read_names([(item.name, not _is_file_entry(item)) for item in items])
     found: dict[str, list[Item]] = {}
@@ -186,7 +192,7 @@ def gather(root: Path, exercise: Exercise, skipped: dict[str, str] | None = None
                 (parts[0], None, f"{shown(member)} in the archive was not extracted: {reason}", ""))
             if lms is not None:
                 named.setdefault(student, {})[parts[0]] = lms
-    entries = [_one_entry(student, *_latest(found[student], named.get(student, {}))) for student in sorted(found)]
+    entries = [_lms_entry(student, found[student], named.get(student, {}), exercise, staging) for student in sorted(found)]
     return Collected(_one_student_per_lms_id(entries), reading, tuple(not_submissions))
 
 
@@ -224,6 +230,29 @@ def _latest(items: list[Item], named: dict[str, LmsName]) -> tuple[list[Item], L
     superseded = tuple(sorted(shown(item[0]) for item in items if item not in kept))
     lms = max((named[item[0]] for item in kept if item[0] in named), key=lambda name: name.order, default=None)
     return kept, lms, superseded
+
+
+def _lms_entry(student: str, items: list[Item], named: dict[str, LmsName], exercise: Exercise,
+               staging: Path | None) -> StudentEntry:
+    """A student's entry: their latest uploads, as a folder in `staging` when they are several files."""
+    kept, lms, superseded = _latest(items, named)
+    files = [(named[name].original, path) for name, path, problem, _ in kept
+             if name in named and path is not None and problem is None and path.is_file() and not path.is_symlink()]
+    if staging is None or len(kept) < 2 or len(files) != len(kept):
+        return _one_entry(student, kept, lms, superseded)
+    folder = staging / student
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    problem = None
+    for original, path in files:
+        if original != Path(original).name or original.startswith(".") or (folder / original).exists():
+            problem = f"the upload named {shown(original)!r} cannot be placed beside the others (its name is a path, " \
+                      f"hidden, or taken twice)"
+            break
+        shutil.copy2(path, folder / original)
+    names = ", ".join(sorted(shown(name) for name, _, _, _ in kept))
+    path, refusal, sha256 = (None, problem, "") if problem else _folder(folder, exercise)
+    return _one_entry(student, [(names, path, refusal, sha256)], lms, superseded)
 
 
 def _recorded_time(path: Path) -> str | None:

@@ -45,6 +45,9 @@ def parser() -> argparse.ArgumentParser:
     return result
 
 
+LMS_FOLDERS = "lms-folders"   # OUT/lms-folders/<student>: the several files an LMS download gave one student
+
+
 def _submissions_folder(source: Path, out: Path, report) -> tuple[Path, dict[str, str]]:
     """The folder of submissions: SUBMISSIONS itself, or the zip extracted into OUT/extracted (and what it skipped)."""
     from grader.labcode.safezip import extract
@@ -123,7 +126,7 @@ def run(argv: list[str]) -> ExitCode:
         isinstance(choose_launcher(require_strong=True, allow_weak=options.allow_weak_isolation), BwrapLauncher)
     out = console(stderr=True, highlight=False)
     source, skipped = _submissions_folder(options.submissions, options.out, lambda line: out.print(line, markup=False))
-    entries = _read_download(gather(source, exercise, skipped),
+    entries = _read_download(gather(source, exercise, skipped, staging=options.out / LMS_FOLDERS),
                              lambda line: out.print(line, markup=False, soft_wrap=True))
     if not entries:
         raise UsageError(f"{options.submissions} holds no submissions (no .py, .ipynb, folder or .zip of a student); "
