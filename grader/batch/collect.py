@@ -251,8 +251,8 @@ def _lms_entry(student: str, items: list[Item], named: dict[str, LmsName], exerc
             break
         shutil.copy2(path, folder / original)
     names = ", ".join(sorted(shown(name) for name, _, _, _ in kept))
-    path, refusal, sha256 = (None, problem, "") if problem else _folder(folder, exercise)
-    return _one_entry(student, [(names, path, refusal, sha256)], lms, superseded)
+    staged: tuple[Path | None, str | None, str] = (None, problem, "") if problem else _folder(folder, exercise)
+    return _one_entry(student, [(names, *staged)], lms, superseded)
 
 
 def _recorded_time(path: Path) -> str | None:
