@@ -173,6 +173,8 @@ def test_the_readme_ci_and_release_install_commands_agree_with_the_extras(tmp_pa
     assert tests == "python3 -m venv .venv && .venv/bin/pip install -q -e '.[dev]' && .venv/bin/python -m pytest -q"
     ci = (ROOT / ".ci/run").read_text()
     assert tests.replace("python3 ", "$PYTHON ", 1) in ci.splitlines()
+    syntax = subprocess.run(["bash", "-n", str(ROOT / ".ci/run")], capture_output=True, text=True)
+    assert syntax.returncode == 0, syntax.stderr
     out = release.build_release(load_course(ROOT / "course.yaml"), tmp_path / "release")
     note = re.search(r"```bash\n(.*?)\n```", (out / "README.md").read_text(), re.S).group(1)
     install, _, graded = note.rpartition(" && ")
