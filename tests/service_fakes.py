@@ -26,7 +26,8 @@ def made_up_feedback(exercise: Exercise, job: Job, status: Status = Status.GRADE
 
 class FakeGrader:
     """Grades at once (or when released), recording the order of students it was given; `script` maps a
-    student to what their gradings do: "fail" (a grader failure), "break" (the worker dies), "raise"."""
+    student to what their gradings do: "fail" (a grader failure), "break" (the worker dies), "raise", "refuse"
+    (submitting raises)."""
 
     def __init__(self, script: dict[str, list[str]] | None = None, hold: bool = False) -> None:
         self.order: list[str] = []
@@ -40,6 +41,12 @@ class FakeGrader:
         future: Future = Future()
         with self.lock:
             self.order.append(job.student)
+            steps = self.script.get(job.student)
+            if steps and steps[0] == "refuse":   # the pool broke before anyone noticed: submit itself raises
+                steps.pop(0)
+                from concurrent.futures.process import BrokenProcessPool
+
+                raise BrokenProcessPool("the pool is broken")
             if self.hold:
                 self.held.append((future, exercise, job))
                 return future

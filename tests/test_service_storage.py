@@ -207,18 +207,19 @@ def test_the_loop_grades_every_submission_fairly_and_records_feedback(engine, tm
 
 
 def test_the_loop_retries_a_grader_failure_once_then_records_it(engine, tmp_path, course):
-    for name in ("alice", "bob", "carol", "dave"):
+    names = ("alice", "bob", "carol", "dave", "erin")
+    for name in names:
         _student(engine, name)
-    ids = {name: _submit(engine, tmp_path, name) for name in ("alice", "bob", "carol", "dave")}
+    ids = {name: _submit(engine, tmp_path, name) for name in names}
     grader = FakeGrader({"alice": ["fail", "ok"], "bob": ["fail", "fail"], "carol": ["break", "ok"],
-                         "dave": ["raise", "raise"]})
-    _run_loop(engine, tmp_path, course, grader, expect=4)
+                         "dave": ["raise", "raise"], "erin": ["refuse", "ok"]})
+    _run_loop(engine, tmp_path, course, grader, expect=5)
     status = {name: records.one(engine, name, submission) for name, submission in ids.items()}
-    assert status["alice"].status == "graded" and status["carol"].status == "graded"
+    assert status["alice"].status == status["carol"].status == status["erin"].status == "graded"
     assert status["bob"].status == "failed" and status["dave"].status == "failed"
-    assert grader.broken_count == 1
+    assert grader.broken_count == 2
     with engine.connect() as connection:
-        assert connection.execute(select(func.count()).select_from(gradings)).scalar_one() == 4
+        assert connection.execute(select(func.count()).select_from(gradings)).scalar_one() == 5
         assert connection.execute(select(func.max(submissions.c.attempts))).scalar_one() == 2
 
 

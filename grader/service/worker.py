@@ -81,20 +81,24 @@ class PoolGrader:
         self.manifest, self.strong, self.workers, self.max_pools = manifest, strong, max(1, workers), max_pools
         self._pools: dict[str, Executor] = {}   # in order of last use
         self._running: dict[str, int] = {}
+        self._lock = threading.Lock()            # `_done` runs in the pool's own thread
 
     def submit(self, exercise: Exercise, job: Job) -> Future:
         pool = self._pools.pop(exercise.id, None) or self._start(exercise)
         self._pools[exercise.id] = pool
-        self._running[exercise.id] = self._running.get(exercise.id, 0) + 1
+        with self._lock:
+            self._running[exercise.id] = self._running.get(exercise.id, 0) + 1
         future = pool.submit(_grade_job, job)
         future.add_done_callback(lambda _: self._done(exercise.id))
         return future
 
     def _done(self, exercise_id: str) -> None:
-        self._running[exercise_id] -= 1
+        with self._lock:
+            self._running[exercise_id] -= 1
 
     def _start(self, exercise: Exercise) -> Executor:
-        idle = [name for name in self._pools if not self._running.get(name)]
+        with self._lock:
+            idle = [name for name in self._pools if not self._running.get(name)]
         while len(self._pools) >= self.max_pools and idle:
             self._pools.pop(idle.pop(0)).shutdown(wait=False)
         return ProcessPoolExecutor(max_workers=self.workers, mp_context=worker_context(), initializer=_service_worker,
@@ -128,15 +132,22 @@ class GradingLoop:
     def run(self, stop: threading.Event) -> None:
         queue.requeue_unfinished(self.engine)
         while not stop.is_set():
-            self._fill()
-            if not self._running:
-                self.wake.wait(IDLE_WAIT_S)
-                self.wake.clear()
-                continue
-            finished, _ = wait(list(self._running), timeout=IDLE_WAIT_S, return_when=FIRST_COMPLETED)
-            for future in finished:
-                self._settle(self._running.pop(future), future)
+            try:
+                self._step()
+            except Exception:  # noqa: BLE001 - the database went away a moment, say: the loop must go on
+                log.exception("the grading loop failed a step; trying again in a second")
+                stop.wait(1.0)
         # Gradings still running are left `grading`: the next start requeues them.
+
+    def _step(self) -> None:
+        self._fill()
+        if not self._running:
+            self.wake.wait(IDLE_WAIT_S)
+            self.wake.clear()
+            return
+        finished, _ = wait(list(self._running), timeout=IDLE_WAIT_S, return_when=FIRST_COMPLETED)
+        for future in finished:
+            self._settle(self._running.pop(future), future)
 
     def _fill(self) -> None:
         while len(self._running) < self.slots:
@@ -149,7 +160,11 @@ class GradingLoop:
                 self._failed(claimed, f"the exercise {claimed.exercise!r} is no longer in the course")
                 continue
             job = Job(claimed.student, str(self.data_dir / claimed.stored_path), claimed.sha256, 0, self.seed_key)
-            self._running[self.grader.submit(exercise, job)] = claimed
+            try:
+                self._running[self.grader.submit(exercise, job)] = claimed
+            except Exception as exc:  # noqa: BLE001 - a pool that broke before it was replaced
+                self.grader.broken(exercise)
+                self._again_or_fail(claimed, f"its worker pool could not take it ({type(exc).__name__})")
 
     def _settle(self, claimed: queue.Claim, future: Future) -> None:
         try:
