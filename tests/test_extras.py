@@ -18,7 +18,7 @@ import pytest
 from conftest import ROOT
 from grader.exitcodes import ExitCode
 
-INSTRUCTOR_STACKS = ("dask", "distributed", "nbgrader", "scipy")
+INSTRUCTOR_STACKS = ("dask", "distributed", "nbgrader", "scipy", "sqlalchemy", "starlette", "uvicorn", "psycopg")
 MARKER = "LOADED-TOP-LEVEL-MODULES:"
 
 COMMAND_LINE = f"""
@@ -57,7 +57,7 @@ def test_no_command_imports_an_instructor_stack_before_it_runs():
     """Every subcommand's options are parsed (batch's include --cluster and --similarity) without one."""
     helps = [["--help"], *([command, "--help"] for command in
                           ("validate", "batch", "release", "gradescope", "notebooks", "nbgrader", "nbgrader-grade",
-                           "similarity", "audit"))]
+                           "similarity", "audit", "export", "serve", "submit"))]
     code, stdout, stderr, loaded = run_command_lines(*helps)
     assert code == 0, stderr[-2000:]
     assert "--cluster" in stdout and "--similarity" in stdout
@@ -66,7 +66,7 @@ def test_no_command_imports_an_instructor_stack_before_it_runs():
 
 @pytest.mark.slow
 def test_every_exercise_earns_full_marks_without_the_cluster_and_nbgrader_stacks(tmp_path):
-    """With dask and nbgrader unimportable in the grader's process, every exercise's reference (the Keras ones too)
+    """With dask, nbgrader and the service's stack unimportable in the grader's process, every exercise's reference (the Keras ones too)
     is graded as it is with them. scipy stays: scikit-learn, a core dependency, needs it for the digits that 06, 07
     and 09's checks load, so every install has it (the [similarity] extra only asks for a recent enough one)."""
     from grader.course.manifest import load_course
@@ -74,7 +74,7 @@ def test_every_exercise_earns_full_marks_without_the_cluster_and_nbgrader_stacks
     course = load_course(ROOT / "course.yaml")
     argvs = [[f"exercises/{exercise.id}", "--submission", exercise.reference_path, "--json",
               tmp_path / f"{exercise.id}.json"] for exercise in course.exercises]
-    code, _, stderr, loaded = run_command_lines(*argvs, hidden=("dask", "distributed", "nbgrader"))
+    code, _, stderr, loaded = run_command_lines(*argvs, hidden=("dask", "distributed", "nbgrader", "sqlalchemy", "starlette", "uvicorn"))
     assert code == 0, stderr[-2000:]
     for exercise in course.exercises:
         document = json.loads((tmp_path / f"{exercise.id}.json").read_text())
@@ -86,6 +86,7 @@ MISSING = {
                 ("distributed",)),
     "similarity": (["similarity", "{tmp}", "--exercise", "02_backprop"], ("scipy",)),
     "nbgrader": (["nbgrader-grade", "02_backprop", "--course-dir", "{tmp}"], ("nbgrader",)),
+    "service": (["serve", "--data", "{tmp}/out"], ("starlette",)),
 }
 
 

@@ -181,3 +181,15 @@ def test_the_readme_ci_and_release_install_commands_agree_with_the_extras(tmp_pa
     assert install == student.rpartition(" && ")[0]   # the student's install: no extra
     assert graded == f".venv/bin/grade exercises/{load_course(ROOT / 'course.yaml').exercises[0].id}"
     assert (out / "docs" / "grading.md").is_file()   # the README's links work in the release
+
+
+def test_every_data_file_of_the_grader_is_package_data():
+    """pyproject.toml's package-data names every file of grader/ that is not Python, so the wheel (and a
+    student's install) has the schemas and templates; a new data file without its line fails here."""
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    listed = {path for name, patterns in data.items() for pattern in patterns
+              for path in ROOT.joinpath(*name.split(".")).glob(pattern) if path.is_file()}
+    package = ROOT / "grader"
+    not_python = {path for path in package.rglob("*") if path.is_file() and path.suffix not in (".py", ".pyc")
+                  and "__pycache__" not in path.parts}
+    assert not_python - listed == set(), sorted(str(path.relative_to(ROOT)) for path in not_python - listed)
