@@ -19,6 +19,10 @@ from conftest import ROOT, reference_source, run_grade
 pytestmark = pytest.mark.slow
 
 STUB = (ROOT / "exercises/02_backprop/backprop.py").read_text()
+SIGMOID = "def sigmoid(z):\n    return 1.0 / (1.0 + np.exp(-z))\n"
+HELPER = "import numpy as np\n\n\n" + SIGMOID
+USES_HELPER = reference_source("02_backprop").replace(SIGMOID, "from activations import sigmoid\n", 1)
+assert USES_HELPER != reference_source("02_backprop")
 
 # Looks for the course everywhere a process might reach it (the parent's folder through /proc, every
 # process's cwd and root, inherited descriptors, well-known folders) and, if it finds the reference,
@@ -101,13 +105,15 @@ def tools(tmp_path: Path, with_bwrap: bool) -> str:
     return str(folder)
 
 
-def run_autograder(root: Path, path: str, leak: Path | None = None) -> tuple[subprocess.CompletedProcess, dict]:
+def run_autograder(root: Path, path: str, leak: Path | None = None,
+                   debug: bool = False) -> tuple[subprocess.CompletedProcess, dict]:
     """Run it as Gradescope does; `leak` is a file the harness left open, inherited by run_autograder."""
     fds = (os.open(leak, os.O_RDONLY),) if leak else ()
+    env = {"PATH": path, "AUTOGRADER_ROOT": str(root), "HOME": str(root), "LANG": "C.UTF-8",
+           **({"GRADER_DEBUG": "1"} if debug else {})}
     try:
         completed = subprocess.run([str(root / "run_autograder")], cwd=root, capture_output=True, text=True,
-                                   timeout=300, pass_fds=fds, env={"PATH": path, "AUTOGRADER_ROOT": str(root),
-                                                                   "HOME": str(root), "LANG": "C.UTF-8"})
+                                   timeout=300, pass_fds=fds, env=env)
     finally:
         for fd in fds:
             os.close(fd)
@@ -187,4 +193,57 @@ def test_no_python_file_is_the_students_to_fix(tmp_path, bundle):
     root = layout(tmp_path, bundle, {"notes.txt": "my answers are in my head"})
     completed, results = run_autograder(root, tools(tmp_path, with_bwrap=True))
     assert completed.returncode == 0, completed.stderr
-    assert results["score"] == 0 and "upload backprop.py" in results["output"]
+    assert results["score"] == 0
+    assert "backprop.py" in results["output"] and "backprop.ipynb" in results["output"]
+    assert ".py" in results["output"].replace("backprop.py", "") and ".ipynb" in results["output"].replace("backprop.ipynb", "")
+
+
+def test_a_folder_with_a_helper_module_grades_as_grade_batch_grades_it(tmp_path, bundle):
+    """backprop.py imports its sigmoid from activations.py: once ModuleNotFoundError on Gradescope, 30/30 in a batch."""
+    files = {"backprop.py": USES_HELPER, "activations.py": HELPER, "notes.txt": "sigmoid is in activations.py"}
+    root = layout(tmp_path / "gradescope", bundle, files)
+    completed, results = run_autograder(root, tools(tmp_path, with_bwrap=True))
+    assert completed.returncode == 0, completed.stderr[-3000:]
+
+    submissions = tmp_path / "submissions"
+    shutil.copytree(root / "submission", submissions / "alice")
+    out = tmp_path / "out"
+    batch = subprocess.run([sys.executable, "-m", "grader", "batch", str(submissions), "--exercise", "02_backprop",
+                            "--out", str(out), "--jobs", "1"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert batch.returncode == 0, batch.stderr[-3000:]
+    batched = json.loads((out / "feedback" / "alice.json").read_text())
+    assert results["score"] == batched["score"] == 30
+    assert {test["number"]: test["status"] for test in results["tests"]} == {
+        check["id"]: "passed" if check["outcome"] == "passed" else "failed" for check in batched["checks"]}
+    assert "ModuleNotFoundError" not in json.dumps(results)
+
+
+def test_a_grader_failure_reaches_the_instructor_and_not_the_student(tmp_path, bundle):
+    """The course's points disagree with the checks' (an instructor's slip): results.json tells the student it is not
+    their fault, a hidden test and stderr tell the instructor why."""
+    root = layout(tmp_path, bundle, {"backprop.py": reference_source("02_backprop")})
+    manifest = root / "source/course.yaml"
+    text = manifest.read_text()
+    manifest.write_text(text.replace("entry: backprop.py\n    points: 30", "entry: backprop.py\n    points: 31"))
+    assert manifest.read_text() != text
+    completed, results = run_autograder(root, tools(tmp_path, with_bwrap=True))
+    assert completed.returncode == 3
+    assert "not your fault" in results["output"] and "course.yaml" not in results["output"]
+    [note] = [test for test in results["tests"] if test["visibility"] == "hidden"]
+    assert "worth 30 points but course.yaml" in note["output"] and note["max_score"] == 0
+    assert "worth 30 points but course.yaml" in completed.stderr
+
+
+def test_a_grader_crash_is_written_to_stderr_and_results_and_debug_shows_the_traceback(tmp_path, bundle):
+    root = layout(tmp_path, bundle, {"backprop.py": reference_source("02_backprop")})
+    (root / "source/course.yaml").write_text("title: [unclosed\n")
+    path = tools(tmp_path, with_bwrap=True)
+    quiet, results = run_autograder(root, path)
+    assert quiet.returncode == 3
+    assert "run_autograder: grading 02_backprop failed with" in quiet.stderr and "Traceback" not in quiet.stderr
+    [note] = results["tests"]
+    assert note["visibility"] == "hidden" and "course.yaml" in note["output"]
+    assert "not your fault" in results["output"] and "course.yaml" not in results["output"]
+
+    loud, _ = run_autograder(root, path, debug=True)
+    assert loud.returncode == 3 and "Traceback (most recent call last)" in loud.stderr

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -95,6 +96,30 @@ def test_a_gradescope_bundle_that_fails_halfway_leaves_no_zip(tmp_path, monkeypa
         release.build_gradescope(course, course.exercise("02_backprop"), out)
     assert sorted(path.name for path in tmp_path.iterdir()) == ["autograder.zip"]
     assert out.read_bytes() == b"the previous, complete bundle"
+
+
+@pytest.mark.parametrize("exercise_id", ["02_backprop", "05_keras_regression"])
+def test_a_gradescope_bundle_holds_its_exercise_only(tmp_path, exercise_id):
+    """Once 909 files: every exercise's solutions, cases and independent solutions, and the docs. Now what grading
+    the exercise reads (as a cluster worker's copy does): the manifest, its stub, public and hidden checks and
+    reference; the lab's code (similarity's) and the cases stay home. run_autograder grades it (test_gradescope_autograder)."""
+    course = load_course(ROOT / "course.yaml")
+    exercise = course.exercise(exercise_id)
+    with zipfile.ZipFile(release.build_gradescope(course, exercise, tmp_path / "autograder.zip")) as archive:
+        names = set(archive.namelist())
+    entry = exercise.entry
+    assert {name for name in names if not name.startswith("grader/")} == {
+        "setup.sh", "run_autograder", "pyproject.toml", "course.yaml",
+        f"exercises/{exercise_id}/{entry}", f"exercises/{exercise_id}/public_checks.py",
+        f"solutions/{exercise_id}/{entry}", f"solutions/{exercise_id}/hidden_checks.py"}
+    assert len(names) < 250, len(names)
+    load_course(_extracted(tmp_path / "autograder.zip", tmp_path / "source") / "course.yaml", files_of=exercise_id)
+
+
+def _extracted(bundle: Path, folder: Path) -> Path:
+    with zipfile.ZipFile(bundle) as archive:
+        archive.extractall(folder)
+    return folder
 
 
 def test_the_release_ships_the_grader_that_is_installed_not_a_folder_beside_the_course(tmp_path):

@@ -9,6 +9,11 @@ is non-zero so the instructor sees the failure.
 
 The folder layout is Gradescope's (`ROOT/source`, `ROOT/submission`, `ROOT/results`); ROOT is
 /autograder unless `--root` or the AUTOGRADER_ROOT environment variable says otherwise (tests).
+
+A submission of one Python file is that file; several are the student's folder, graded as `grade batch`
+grades a student's folder (the entry file with its helper modules beside it). When the grader itself
+fails, the reason goes to stderr (Gradescope shows run_autograder's output to instructors) and into a
+hidden test of results.json that only instructors see; GRADER_DEBUG=1 adds the traceback to stderr.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import argparse
 import os
 import re
 import sys
+import traceback
 from pathlib import Path
 
 from grader.atomic import write_json_atomically
@@ -26,7 +32,12 @@ from grader.outcomes import Status
 
 ROOT_VARIABLE = "AUTOGRADER_ROOT"
 DEFAULT_ROOT = "/autograder"
+DEBUG_VARIABLE = "GRADER_DEBUG"   # as `grade` reads it (grader/cli.py): the traceback of a failure of ours, on stderr
+SUBMISSION_SUFFIXES = (".py", ".ipynb")
 _IGNORED = re.compile(r"^(\.|__MACOSX$|__pycache__$)")
+
+BROKEN = ("The autograder failed before it could grade your submission; this is not your fault. Your instructor "
+          "has been told and will regrade it.")
 
 UNSAFE = ("Your submission was not graded: the autograder could not start its sandbox ({problem}), and it never "
           "runs student code without one. The score of 0 is not your fault; your instructor has been told and will "
@@ -48,24 +59,31 @@ def unsafe_results(problem: str) -> dict:
     return results_document(UNSAFE.format(problem=problem), [note])
 
 
+def grader_failed_results(reason: str) -> dict:
+    """The student reads that it is not their fault; the instructor reads the reason in a hidden test."""
+    from grader.views.gradescope import grader_error_test
+
+    return results_document(BROKEN, [grader_error_test(reason)])
+
+
+def what_to_submit(exercise: Exercise) -> str:
+    """Names both forms a submission may take: the .py file and the notebook."""
+    return f"upload your code as {exercise.entry} (a .py file) or your notebook as {Path(exercise.entry).stem}.ipynb"
+
+
 def find_submission(folder: Path, exercise: Exercise) -> tuple[Path | None, str | None]:
-    """The file to grade: the exercise's file, else its notebook, else the only .py/.ipynb; never a link."""
+    """What to grade: the one .py or .ipynb file submitted, or else the submission folder, graded as `grade batch`
+    grades a student's folder (it chooses the entry file and imports the helper modules beside it); never a link."""
     if not folder.is_dir():
-        return None, f"there is no submission folder {folder}"
+        return None, f"No submission folder was found ({folder}); {what_to_submit(exercise)}."
     files = [path for path in sorted(folder.rglob("*"))
              if not any(_IGNORED.match(part) for part in path.relative_to(folder).parts)
-             and path.suffix in (".py", ".ipynb") and path.is_file() and not path.is_symlink()]
-    for name in (exercise.entry, Path(exercise.entry).stem + ".ipynb"):
-        named = [path for path in files if path.name == name]
-        if len(named) == 1:
-            return named[0], None
-        if named:
-            return None, f"several files are named {name}; upload only one"
+             and path.suffix in SUBMISSION_SUFFIXES and path.is_file() and not path.is_symlink()]
+    if not files:
+        return None, f"No Python file (.py) or notebook (.ipynb) was submitted; {what_to_submit(exercise)}."
     if len(files) == 1:
         return files[0], None
-    if not files:
-        return None, f"No Python file was submitted; upload {exercise.entry}."
-    return None, f"Several Python files were submitted ({', '.join(p.name for p in files[:5])}); upload {exercise.entry}."
+    return folder, None
 
 
 def lock_away(folder: Path) -> None:
@@ -79,12 +97,12 @@ def lock_away(folder: Path) -> None:
 
 def run(root: Path, exercise_id: str) -> ExitCode:
     from grader.grading.engine import grade
-    from grader.views.gradescope import to_gradescope
+    from grader.views.gradescope import grader_error_test, to_gradescope
     from grader.course.manifest import load_course
     from grader.sandbox.launchers import WeakIsolationRefused, choose_launcher
 
-    results = root / "results" / "results.json"
-    course = load_course(root / "source" / "course.yaml")
+    results = results_path(root)
+    course = load_course(root / "source" / "course.yaml", files_of=exercise_id)   # the bundle holds this exercise only
     exercise = course.exercise(exercise_id)
     lock_away(course.root / SOLUTIONS_DIR)
     try:
@@ -95,14 +113,22 @@ def run(root: Path, exercise_id: str) -> ExitCode:
         return _fail_closed(results, f"only {launcher.isolation.mode} isolation is available")
     submission, problem = find_submission(root / "submission", exercise)
     if submission is None:
-        write_json_atomically(results_document(problem or "nothing to grade was submitted"), results)
+        write_json_atomically(results_document(problem or f"Nothing was submitted; {what_to_submit(exercise)}."), results)
         return ExitCode.OK
     os.chdir(root / "results")   # nothing of the course is anyone's working folder while grading
     feedback = grade(exercise, submission, launcher=launcher)
     if not feedback.isolation.strong:
         return _fail_closed(results, f"the sandbox ran in {feedback.isolation.mode} mode")
-    write_json_atomically(to_gradescope(feedback), results)
+    document = to_gradescope(feedback)
+    if feedback.grader_error:   # Gradescope holds no feedback file: the reason goes where the instructor looks
+        document["tests"].append(grader_error_test(feedback.grader_error))
+        print(f"run_autograder: the grader failed on {exercise.id}: {feedback.grader_error}", file=sys.stderr)
+    write_json_atomically(document, results)
     return ExitCode.GRADER_FAILED if feedback.status is Status.GRADER_FAILED else ExitCode.OK
+
+
+def results_path(root: Path) -> Path:
+    return root / "results" / "results.json"
 
 
 def _fail_closed(results: Path, problem: str) -> ExitCode:
@@ -117,7 +143,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, help=f"Gradescope's folder (default: ${ROOT_VARIABLE} or {DEFAULT_ROOT})")
     options = parser.parse_args(argv)
     root = (options.root or Path(os.environ.get(ROOT_VARIABLE) or DEFAULT_ROOT)).resolve()
-    return int(run(root, options.exercise))
+    try:
+        return int(run(root, options.exercise))
+    except Exception as exc:  # noqa: BLE001 - a failure of ours: its reason to the instructor, never a bare 0
+        return _report_failure(root, options.exercise, exc)
+
+
+def _report_failure(root: Path, exercise_id: str, exc: Exception) -> int:
+    """The reason on stderr and in results.json's hidden test; the traceback on stderr when GRADER_DEBUG is set."""
+    reason = f"grading {exercise_id} failed with {type(exc).__name__}: {' '.join(str(exc).split())[:2000]}"
+    if os.environ.get(DEBUG_VARIABLE):
+        traceback.print_exception(exc, file=sys.stderr)
+    print(f"run_autograder: {reason} (set {DEBUG_VARIABLE}=1 to see the traceback)", file=sys.stderr)
+    try:
+        write_json_atomically(grader_failed_results(reason), results_path(root))
+    except OSError as error:   # run_autograder's shell still writes its own results.json
+        print(f"run_autograder: results.json could not be written: {error}", file=sys.stderr)
+    return int(ExitCode.GRADER_FAILED)
 
 
 if __name__ == "__main__":

@@ -53,7 +53,7 @@ cd "$root/results"
 PYTHONPATH="$root/source" python3 -m grader.bundles.autograder --root "$root" --exercise {exercise}
 status=$?
 if [ ! -s "$root/results/results.json" ]; then
-    printf '{{"score": 0, "output": "The autograder failed before grading (exit %d); this is not your fault, your instructor will regrade.", "tests": []}}\\n' "$status" \\
+    printf '{{"score": 0, "output": "The autograder failed before grading (exit %d); this is not your fault, your instructor will regrade.", "tests": [{{"name": "The grader failed (for instructors)", "score": 0, "max_score": 0, "status": "failed", "visibility": "hidden", "output": "python3 -m grader.bundles.autograder exited %d without writing results.json; the autograder output says why."}}]}}\\n' "$status" "$status" \\
         > "$root/results/results.json"
     [ "$status" -eq 0 ] && status=3
 fi
@@ -75,14 +75,25 @@ fi
 """
 
 
-def shipped_files(course: Course, with_solutions: bool = False) -> Iterator[tuple[Path, str]]:
-    """(file, its path in the bundle): the course's parts and the grader package that is running now.
+def release_parts(course: Course) -> list[Path]:
+    """What students get of the course: its README, manifest, exercises and docs (never solutions/)."""
+    return [course.root / name for name in COURSE_PARTS]
+
+
+def grading_parts(course: Course, exercise: Exercise) -> list[Path]:
+    """What grading one exercise reads of the course, as a cluster worker's copy holds it: the manifest, the
+    exercise's stub and public checks, its reference and hidden checks. No other exercise, no cases, no docs."""
+    return [course.manifest_path, *exercise.course_files()]
+
+
+def shipped_files(course: Course, parts: list[Path]) -> Iterator[tuple[Path, str]]:
+    """(file, its path in the bundle): the course's `parts` (files, or folders walked) and the grader package
+    that is running now.
 
     The package comes from where Python imported it (a wheel, a site-packages install or a source
     checkout alike), never from a `grader/` folder that may or may not sit beside the course.
     """
-    for name in (*COURSE_PARTS, *(("solutions",) if with_solutions else ())):
-        source = course.root / name
+    for source in parts:
         paths = [source] if source.is_file() else sorted(p for p in source.rglob("*") if p.is_file())
         for path in paths:
             if not _is_cache(path):
@@ -174,7 +185,7 @@ def build_release(course: Course, out: Path) -> Path:
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise FileExistsError(f"{out} is not empty; choose a new folder for the release")
     with atomic_folder(out, mode=0o755) as partial:
-        for path, name in shipped_files(course):
+        for path, name in shipped_files(course, release_parts(course)):
             (partial / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, partial / name)
         (partial / "pyproject.toml").write_text(pyproject_text(course), encoding="utf-8")
@@ -185,11 +196,14 @@ def build_release(course: Course, out: Path) -> Path:
 
 
 def build_gradescope(course: Course, exercise: Exercise, out: Path) -> Path:
-    """A Gradescope autograder zip: setup.sh, run_autograder and the course at the zip's root.
+    """A Gradescope autograder zip for one exercise: setup.sh, run_autograder, the grader, and of the course
+    only what grading that exercise reads (`grading_parts`), at the zip's root.
 
-    Gradescope extracts the zip into /autograder/source. The solutions and hidden checks are there
+    Gradescope extracts the zip into /autograder/source. The reference and hidden checks are there
     for the trusted checks only: the sandbox binds none of /autograder, and run_autograder refuses
-    to grade without the sandbox. The zip is written beside `out` and renamed: never half-written.
+    to grade without the sandbox. No other exercise's solutions travel with it, so an autograder
+    image that leaks leaks one exercise at most. The zip is written beside `out` and renamed: never
+    half-written.
     """
     out = Path(out)
     with atomic_file(out, mode=0o644) as partial, zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as bundle:
@@ -198,6 +212,6 @@ def build_gradescope(course: Course, exercise: Exercise, out: Path) -> Path:
             info.external_attr = (stat.S_IFREG | 0o755) << 16
             bundle.writestr(info, text)
         bundle.writestr("pyproject.toml", pyproject_text(course))
-        for path, name in shipped_files(course, with_solutions=True):
+        for path, name in shipped_files(course, grading_parts(course, exercise)):
             bundle.write(path, name)
     return out

@@ -8,6 +8,14 @@ from grader.feedback.model import Feedback
 from grader.outcomes import Outcome, Status
 
 _VISIBILITY = {"public": "visible", "hidden": "after_published"}
+INSTRUCTORS_ONLY = "hidden"   # Gradescope never shows such a test to students; instructors always see it
+
+
+def grader_error_test(grader_error: str) -> dict[str, Any]:
+    """The grader's own failure, for the instructor: a test worth nothing that students never see."""
+    return {"name": "The grader failed (for instructors)", "score": 0, "max_score": 0, "status": "failed",
+            "output": f"{grader_error}\nThe submission is not at fault as far as the grader knows; fix the cause and "
+                      "regrade.", "visibility": INSTRUCTORS_ONLY}
 
 
 def to_gradescope(feedback: Feedback) -> dict[str, Any]:
