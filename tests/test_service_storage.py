@@ -242,6 +242,18 @@ def test_gradings_in_flight_when_the_loop_stops_are_graded_after_a_restart(engin
         assert connection.execute(select(func.count()).select_from(gradings)).scalar_one() == 3
 
 
+def test_a_submission_whose_gradings_never_finish_is_recorded_as_failed(engine, tmp_path, course):
+    """A file the service dies on every time (claimed, never finished) must not stop the queue forever."""
+    _student(engine, "alice")
+    stuck = _submit(engine, tmp_path, "alice")
+    for _ in range(queue.MAX_CLAIMS):
+        assert queue.claim(engine).submission == stuck
+        queue.requeue_unfinished(engine)   # the service died while grading it
+    grader = FakeGrader()
+    _run_loop(engine, tmp_path, course, grader, expect=1)
+    assert grader.order == [] and records.one(engine, "alice", stuck).status == "failed"
+
+
 def _wait(condition, seconds: float = 10) -> None:
     import time
 

@@ -24,6 +24,7 @@ from grader.service.schema import gradings, students, submissions
 QUEUED, GRADING, GRADED, FAILED = "queued", "grading", "graded", "failed"
 DEFAULT_QUEUE_LIMIT = 5
 MAX_ATTEMPTS = 2   # a grading the grader failed (or whose worker died) is tried once more, as grade batch does
+MAX_CLAIMS = 5     # claimed this often without a result (the service died each time): recorded as the grader's failure
 
 
 class QueueFull(Exception):

@@ -159,6 +159,9 @@ class GradingLoop:
             except KeyError:
                 self._failed(claimed, f"the exercise {claimed.exercise!r} is no longer in the course")
                 continue
+            if claimed.attempts > queue.MAX_CLAIMS:
+                self._failed(claimed, f"its grading was interrupted {claimed.attempts - 1} times (the service stopped)")
+                continue
             job = Job(claimed.student, str(self.data_dir / claimed.stored_path), claimed.sha256, 0, self.seed_key)
             try:
                 self._running[self.grader.submit(exercise, job)] = claimed
