@@ -39,8 +39,8 @@ def test_05_activation_layers_earn_full_marks_and_dropout_or_batch_normalization
         assert "Dropout" in layers_check["message"] or "BatchNormalization" in layers_check["message"], layers_check
 
 
-IMPORT_06 = ("from keras.layers import Dense, Input\n", "from keras.layers import Activation, Dense, Dropout, Input, "
-             "ReLU, Softmax\n")
+IMPORT_06 = ("from keras.layers import Dense, Input\n",
+             "from keras.layers import Activation, Dense, Dropout, Input, ReLU, Softmax\n")
 HIDDEN_06 = ('    model.add(Dense(num_pixels, activation="relu"))\n    model.add(Dense(100, activation="relu"))\n'
              '    model.add(Dense(num_classes, activation="softmax"))\n')
 

@@ -6,7 +6,7 @@ Keras itself), so a model is run as Keras runs it.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, ClassVar, Mapping
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -36,7 +37,7 @@ class Step:
     """One layer as the forward pass will run it: its type, its weights by name and what it costs on the batch."""
 
     layer: LayerInfo
-    runs_as: "LayerType"
+    runs_as: LayerType
     weights: Weights
     input_shape: tuple[int, ...]     # without the batch axis
     output_shape: tuple[int, ...]
