@@ -276,3 +276,22 @@ def _run_loop(engine, data: Path, course, grader, expect: int) -> list[int]:
         loop.wake.set()
         thread.join(5)
     return recorded
+
+
+@pytest.mark.slow
+def test_the_pool_grader_keeps_at_most_max_pools_and_grades_with_grade_batchs_workers(tmp_path, course):
+    """Real worker processes (plain children: the sandbox is not what this tests): one pool per exercise, the idle
+    one shut down when another exercise needs room, and a shut-down exercise's pool started again on demand."""
+    from grader.batch.runner import Job
+    from grader.service.worker import PoolGrader
+
+    grader = PoolGrader(course.manifest_path, strong=False, workers=1, max_pools=1)
+    try:
+        for exercise_id in ("01_forward_propagation", "02_backprop", "01_forward_propagation"):
+            exercise = course.exercise(exercise_id)
+            job = Job("alice", str(exercise.reference_path), "", 0, b"k" * 32)
+            _, feedback = grader.submit(exercise, job).result(timeout=120)
+            assert feedback.score == feedback.max_score > 0, feedback.message
+            assert grader.pooled == [exercise_id]
+    finally:
+        grader.close()

@@ -83,6 +83,11 @@ class PoolGrader:
         self._running: dict[str, int] = {}
         self._lock = threading.Lock()            # `_done` runs in the pool's own thread
 
+    @property
+    def pooled(self) -> list[str]:
+        """The exercises with a pool now, least recently used first."""
+        return list(self._pools)
+
     def submit(self, exercise: Exercise, job: Job) -> Future:
         pool = self._pools.pop(exercise.id, None) or self._start(exercise)
         self._pools[exercise.id] = pool
