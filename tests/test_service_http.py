@@ -192,3 +192,36 @@ def test_roster_import_writes_tokens_once_and_rotates_and_revokes(tmp_path):
     bad.write_text("../etc,Evil\n")
     refused = grade("serve", "roster", "import", str(bad), "--data", str(data), "--out", str(tmp_path / "x.csv"))
     assert refused.returncode == 2 and "bad.csv:1" in refused.stderr
+
+
+def test_the_body_limits_time_the_body_only_not_the_wait_for_a_disconnect():
+    """Once the body is in, a handler that waits for the client to leave is not cut off as a slow upload."""
+    import asyncio
+
+    from grader.service.guards import Guards
+
+    seen: list[str] = []
+
+    async def app(scope, receive, send):
+        body = await receive()
+        seen.append(body["type"])
+        seen.append((await receive())["type"])   # arrives after longer than the pause limit
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    messages = [{"type": "http.request", "body": b"x", "more_body": False}, {"type": "http.disconnect"}]
+
+    async def receive():
+        message = messages.pop(0)
+        if message["type"] == "http.disconnect":
+            await asyncio.sleep(0.3)
+        return message
+
+    sent: list[dict] = []
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/", "headers": []}
+    asyncio.run(Guards(app, max_body=10, chunk_s=0.1, total_s=0.2)(scope, receive, send))
+    assert seen == ["http.request", "http.disconnect"] and sent[0]["status"] == 204

@@ -8,12 +8,14 @@ and counted against the exercise's `max_file_kib` as it arrives.
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from grader.course.model import Exercise
 from grader.service import accounts, queue, records
 from grader.service.accounts import Student
 from grader.service.blobs import TooLarge
@@ -68,7 +70,8 @@ class Refusal(Exception):
         self.status, self.message = status, message
 
 
-async def accept_upload(service: Service, student: Student, exercise, suffix: str, shown: str, chunks) -> int:
+async def accept_upload(service: Service, student: Student, exercise: Exercise, suffix: str, shown: str,
+                        chunks: AsyncIterator[bytes]) -> int:
     """Store the bytes, then queue them: the submission's id once both are durable, else a Refusal."""
     try:
         blob = await store_stream(service.data_dir, suffix, exercise.limits.max_file_kib * 1024, chunks)

@@ -63,8 +63,12 @@ class Guards:
             await send_error(send, 413, "the request is larger than this service accepts", close=True)
             return
 
+        body_done = False
+
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, body_done
+            if body_done:   # the body is in; what comes now is a disconnect, whenever the client leaves
+                return await receive()
             left = self.total_s - (loop.time() - started)
             try:
                 message = await asyncio.wait_for(receive(), timeout=max(0.001, min(self.chunk_s, left)))
@@ -74,6 +78,7 @@ class Guards:
                 received += len(message.get("body", b""))
                 if received > self.max_body:
                     raise RequestRefused(413, "the request is larger than this service accepts")
+                body_done = not message.get("more_body", False)
             return message
 
         async def headed_send(message: Message) -> None:

@@ -4,7 +4,7 @@ stored is named by its hash, with the suffix the grader reads it by (.py, .ipynb
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import PurePosixPath, PureWindowsPath
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from starlette.concurrency import run_in_threadpool
 
@@ -30,7 +30,7 @@ def suffix_and_name(uploaded: str) -> tuple[str, str]:
     return suffix, shown
 
 
-async def store_stream(data_dir, suffix: str, limit_bytes: int, chunks: AsyncIterator[bytes]) -> Blob:
+async def store_stream(data_dir: Path, suffix: str, limit_bytes: int, chunks: AsyncIterator[bytes]) -> Blob:
     """Store the chunks as they arrive (TooLarge past the limit); the blob once durable."""
     writer = BlobWriter(data_dir, suffix, limit_bytes)
     try:
