@@ -40,9 +40,14 @@ def import_roster(data: Path, students: list[str], out: Path) -> dict[str, str]:
 class ServeProcess:
     """`grade serve --data DATA` in its own session; `kill()` is kill -9 of the service process alone."""
 
-    def __init__(self, data: Path, *extra: str, port: int | None = None) -> None:
+    def __init__(self, data: Path, *extra: str, port: int | None = None, ca: Path | None = None) -> None:
         self.data, self.extra, self.port = data, extra, port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if ca else 'http'}://127.0.0.1:{self.port}"
+        self.context = None
+        if ca is not None:
+            import ssl
+
+            self.context = ssl.create_default_context(cafile=str(ca))
         self.process: subprocess.Popen | None = None
         self.log = data.parent / f"serve-{self.port}.log"
 
@@ -55,7 +60,7 @@ class ServeProcess:
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.log.read_text()[-3000:]
             try:
-                with urllib.request.urlopen(self.url + "/", timeout=2):
+                with urllib.request.urlopen(self.url + "/", timeout=2, context=self.context):
                     return self
             except (urllib.error.URLError, OSError):
                 time.sleep(0.1)
