@@ -225,3 +225,19 @@ def test_the_body_limits_time_the_body_only_not_the_wait_for_a_disconnect():
     scope = {"type": "http", "method": "POST", "path": "/", "headers": []}
     asyncio.run(Guards(app, max_body=10, chunk_s=0.1, total_s=0.2)(scope, receive, send))
     assert seen == ["http.request", "http.disconnect"] and sent[0]["status"] == 204
+
+
+def test_grade_submit_warns_before_sending_a_token_in_clear_and_refuses_other_schemes(capsys, monkeypatch):
+    from grader.errors import UsageError
+    from grader.service.client import find_server
+
+    assert find_server("http://127.0.0.1:8000/") == "http://127.0.0.1:8000" and capsys.readouterr().err == ""
+    assert find_server("https://grader.example.org") == "https://grader.example.org" and capsys.readouterr().err == ""
+    find_server("http://grader.example.org")
+    assert "unencrypted" in capsys.readouterr().err
+    for bad in ("file:///etc/passwd", "grader.example.org", "ftp://x"):
+        with pytest.raises(UsageError):
+            find_server(bad)
+    monkeypatch.delenv("GRADE_SERVER", raising=False)
+    with pytest.raises(UsageError, match="which server"):
+        find_server(None)

@@ -98,6 +98,9 @@ def _serve(config, options) -> None:
     print(f"grade serve: {config.course.title} on {scheme}://{options.host}:{options.port} "
           f"({config.jobs} grading slot{'s' if config.jobs != 1 else ''}; data in {config.data_dir}; "
           f"{'PostgreSQL' if config.db_url.startswith('postgresql') else 'SQLite'})", file=sys.stderr, flush=True)
+    if not options.tls_cert and options.host not in ("127.0.0.1", "localhost", "::1"):
+        print("grade serve: without --tls-cert, tokens and sessions cross the network in clear text; serve behind a "
+              "reverse proxy that terminates TLS, or pass --tls-cert and --tls-key (docs/service.md)", file=sys.stderr)
     uvicorn.run(build_app(service), host=options.host, port=options.port, http=protocol_with_header_timeout(config.header_timeout_s),
                 timeout_keep_alive=5, limit_concurrency=200, server_header=False, date_header=False,
                 ssl_certfile=str(options.tls_cert) if options.tls_cert else None,

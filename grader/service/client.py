@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 import urllib.error
 import urllib.parse
@@ -49,8 +50,12 @@ def find_server(option: str | None) -> str:
     server = (option or os.environ.get(SERVER_VARIABLE, "")).strip().rstrip("/")
     if not server:
         raise ClientError(f"which server? pass --server https://... or set {SERVER_VARIABLE}")
-    if urllib.parse.urlsplit(server).scheme not in ("http", "https"):
+    parts = urllib.parse.urlsplit(server)
+    if parts.scheme not in ("http", "https"):
         raise ClientError(f"--server {one_line(server)!r}: give an http:// or https:// address")
+    if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        print(f"grade submit: {one_line(server)} is plain http: your token crosses the network unencrypted; ask your "
+              f"course staff for its https:// address", file=sys.stderr)
     return server
 
 
