@@ -659,6 +659,55 @@ def activations_as_functions(tree: ast.Module) -> ast.Module | None:
     return _changed(tree, change)
 
 
+def activations_as_layers(tree: ast.Module) -> ast.Module | None:
+    """`Dense(50), Activation("relu")` for `Dense(50, activation="relu")` (Conv2D alike), in a Sequential list or as
+    one more `.add`: the same model, which Keras computes alike."""
+    module = _keras_module_name(tree)
+
+    def split(layer: ast.expr) -> ast.expr | None:
+        """Take the activation out of a Dense or Conv2D call; the Activation layer that applies it instead."""
+        if not (isinstance(layer, ast.Call) and ((isinstance(layer.func, ast.Name) and layer.func.id in _SPLIT_LAYERS)
+                                                 or (isinstance(layer.func, ast.Attribute)
+                                                     and layer.func.attr in _SPLIT_LAYERS))):
+            return None
+        keyword = _keyword(layer, "activation")
+        if keyword is None or (isinstance(keyword.value, ast.Constant) and keyword.value.value in (None, "linear")):
+            return None
+        layer.keywords.remove(keyword)
+        return _parse_expr(f"{module}.layers.Activation({ast.unparse(keyword.value)})")
+
+    def change(copied: ast.Module) -> bool:
+        found = False
+        for call in _sequential_calls(copied):
+            if call.args and isinstance(call.args[0], ast.List):
+                layers = call.args[0].elts
+                for index in range(len(layers) - 1, -1, -1):
+                    activation = split(layers[index])
+                    if activation is not None:
+                        layers.insert(index + 1, activation)
+                        found = True
+        for statements in _statement_lists(copied):
+            for index in range(len(statements) - 1, -1, -1):
+                statement = statements[index]
+                if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call) \
+                        and isinstance(statement.value.func, ast.Attribute) and statement.value.func.attr == "add" \
+                        and statement.value.args:
+                    activation = split(statement.value.args[0])
+                    if activation is not None:
+                        model = copy.deepcopy(statement.value.func.value)
+                        statements.insert(index + 1, ast.Expr(ast.Call(ast.Attribute(model, "add", ast.Load()),
+                                                                       [activation], [])))
+                        found = True
+        if found:
+            _with_keras_import(copied, module)
+        return found
+
+    return _changed(tree, change)
+
+
+_SPLIT_LAYERS = ("Dense", "Conv2D")
+
+
 def input_layer_as_input_shape(tree: ast.Module) -> ast.Module | None:
     """`Dense(50, activation="relu", input_shape=(n_cols,))` for a `keras.Input(shape=(n_cols,))` layer before it."""
     def change(copied: ast.Module) -> bool:
@@ -749,6 +798,7 @@ STYLES: tuple[tuple[str, Transform], ...] = (
     ("Dense(units=...) by keyword", dense_units_by_keyword),
     ("activation=keras.activations.relu for 'relu'", activations_as_functions),
     ("input_shape= on the first layer for keras.Input", input_layer_as_input_shape),
+    ("Dense(n) then Activation('relu') for Dense(n, activation='relu')", activations_as_layers),
 )
 
 
