@@ -17,13 +17,14 @@ import sys
 import time
 import traceback
 import types
+import warnings
 from typing import Callable
 
 import numpy  # noqa: F401  (imported before the submission so its copy of numpy is the real one)
 
 from grader.sandbox import wire
 from grader.sandbox import lab, packed_folder
-from grader.sandbox.policy import CONFINEMENT_FAILED, CORE_DUMP_BYTES, CPU_HARD_HEADROOM_S
+from grader.sandbox.policy import CONFINEMENT_FAILED, CORE_DUMP_BYTES, CPU_HARD_HEADROOM_S, library_warnings_module_pattern
 
 MAX_MESSAGE_CHARS = 2000
 SUBMISSION_MODULE = "submission"
@@ -193,6 +194,7 @@ def serve(submission_path: str, requests: int, responses: int, source: bytes | N
     # The submission's folder goes last, so a file named numpy.py there shadows nothing.
     sys.path.append(os.path.dirname(submission_path))
     lab.install()   # course lab code: Keras 2 spellings, the course's data offline, no-network messages
+    warnings.filterwarnings("ignore", module=library_warnings_module_pattern())   # theirs, not the student's
     submission_path, source = _entry(submission_path, source)   # the folder's files, packed by the grader
     # The sandbox is set up (launcher, cgroups, confinement, limits, pid namespace, the lab) and no student code
     # has run: say so on the channel now. A process that dies before this frame is the grader's failure, one that

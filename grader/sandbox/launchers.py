@@ -130,8 +130,9 @@ class PlainProcessLauncher:
         self.isolation = Isolation(mode="process", strong=False, memory_limit="watchdog", notes=tuple(notes))
 
     def spawn(self, spec: ChildSpec) -> Spawned:
-        command = child_arguments(str(spec.submission), spec, host_package_root(), confine=False)
-        return _start(command, spec, scrubbed_environment(str(spec.scratch)), spec.scratch, self.isolation)
+        package_root = host_package_root()
+        command = child_arguments(str(spec.submission), spec, package_root, confine=False)
+        return _start(command, spec, scrubbed_environment(str(spec.scratch), package_root), spec.scratch, self.isolation)
 
 
 class BwrapLauncher:

@@ -57,7 +57,11 @@ DEVICES = ("null", "zero", "full", "random", "urandom", "tty")   # bubblewrap's 
 # ---------------------------------------------------------------- environment
 
 HOME_PLACEHOLDER = "{home}"
-# Nothing of the caller's environment leaks in; one thread per math library keeps timing fair.
+PACKAGE_PLACEHOLDER = "{package}"   # the folder holding the grader package: PACKAGE_ROOT, or the host's in the weak mode
+# Nothing of the caller's environment leaks in; one thread per math library keeps timing fair. Libraries get what they
+# need so that nothing of theirs reaches the student's output: a cache folder in the scratch space for matplotlib
+# (which builds its font list at import) and for fontconfig, and fontconfig a configuration of its own
+# (grader/sandbox/fonts.conf; the sandbox has no /etc/fonts, so matplotlib's `fc-list` printed "Fontconfig error").
 SCRUBBED_ENVIRONMENT: tuple[tuple[str, str], ...] = (
     ("PATH", "/usr/local/bin:/usr/bin:/bin"),
     ("HOME", HOME_PLACEHOLDER),
@@ -70,17 +74,30 @@ SCRUBBED_ENVIRONMENT: tuple[tuple[str, str], ...] = (
     ("MKL_NUM_THREADS", "1"),
     ("TF_NUM_INTEROP_THREADS", "1"),
     ("TF_NUM_INTRAOP_THREADS", "1"),
+    ("XDG_CACHE_HOME", f"{HOME_PLACEHOLDER}/.cache"),
     ("MPLBACKEND", "Agg"),
-    ("MPLCONFIGDIR", HOME_PLACEHOLDER),
+    ("MPLCONFIGDIR", f"{HOME_PLACEHOLDER}/.cache/matplotlib"),
+    ("FONTCONFIG_FILE", f"{PACKAGE_PLACEHOLDER}/grader/sandbox/fonts.conf"),
     ("TF_CPP_MIN_LOG_LEVEL", "3"),
     ("TF_ENABLE_ONEDNN_OPTS", "0"),
 )
 LAUNCH_ENVIRONMENT = {"PATH": "/usr/bin:/bin"}   # what bubblewrap itself is started with, on the host
+# Warnings Python attributes to these libraries' own modules are the libraries talking (Keras's advice against
+# `input_shape=`, which the course's labs use, printed with a path of the grader's machine): the child ignores them
+# before the submission runs. A warning attributed to the student's own line (numpy's overflow in their exp) shows.
+LIBRARIES_NOT_WARNING = ("keras", "tensorflow", "tf_keras")
 
 
-def scrubbed_environment(home: str) -> dict[str, str]:
-    """The student's process's whole environment, with `home` as its $HOME, $TMPDIR and matplotlib folder."""
-    return {name: home if value == HOME_PLACEHOLDER else value for name, value in SCRUBBED_ENVIRONMENT}
+def scrubbed_environment(home: str, package_root: str = PACKAGE_ROOT) -> dict[str, str]:
+    """The student's process's whole environment, with `home` as its $HOME and $TMPDIR (its caches beneath) and
+    `package_root` where the grader package is seen."""
+    return {name: value.replace(HOME_PLACEHOLDER, home).replace(PACKAGE_PLACEHOLDER, package_root)
+            for name, value in SCRUBBED_ENVIRONMENT}
+
+
+def library_warnings_module_pattern() -> str:
+    """The `module` regular expression of `warnings.filterwarnings` that matches LIBRARIES_NOT_WARNING's modules."""
+    return "(" + "|".join(LIBRARIES_NOT_WARNING) + r")(\.|$)"
 
 # ---------------------------------------------------------------- resource limits
 
