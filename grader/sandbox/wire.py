@@ -78,8 +78,8 @@ class Column:
 
 @dataclass(frozen=True)
 class ModelDescription:
-    """A Keras model as data: its architecture JSON, compile settings and weights. Never deserialized
-    on the trusted side except through the allowlist in grader.keras_models."""
+    """A Keras model as data: its architecture JSON, compile settings and weights. The trusted side never
+    deserializes it: grader.grading.keras_models reads the JSON as data and runs the weights in numpy."""
 
     architecture: str
     compile: dict | None
