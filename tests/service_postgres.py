@@ -14,6 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import pytest
+
 SEARCH = ("/usr/local/bin", "/usr/local/pgsql/bin", *sorted(str(p) for p in Path("/usr/lib/postgresql").glob("*/bin")))
 
 
@@ -91,3 +93,18 @@ class PostgresServer:
         while (self.data / "postmaster.pid").exists() and time.monotonic() < deadline:
             time.sleep(0.1)
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    """A running server for the module's tests (import this fixture into a test module to use it)."""
+    if binaries() is None:
+        pytest.skip("PostgreSQL's initdb and pg_ctl are not installed (.ci/run installs them as root)")
+    server = PostgresServer()
+    try:
+        server.start()
+    except RuntimeError as exc:
+        server.stop()
+        pytest.skip(f"PostgreSQL could not start here: {exc}")
+    yield server
+    server.stop()

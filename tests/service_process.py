@@ -27,11 +27,11 @@ def grade(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
                           timeout=timeout)
 
 
-def import_roster(data: Path, students: list[str], out: Path) -> dict[str, str]:
+def import_roster(data: Path, students: list[str], out: Path, *extra: str) -> dict[str, str]:
     """Students into the service's database with the real command; their tokens."""
     roster = out.parent / "roster.csv"
     roster.write_text("id,name\n" + "".join(f"{s},{s.title()}\n" for s in students), encoding="utf-8")
-    done = grade("serve", "roster", "import", str(roster), "--data", str(data), "--out", str(out))
+    done = grade("serve", "roster", "import", str(roster), "--data", str(data), "--out", str(out), *extra)
     assert done.returncode == 0, done.stderr
     lines = out.read_text().splitlines()[1:]
     return {line.split(",")[0]: line.split(",")[-1] for line in lines}

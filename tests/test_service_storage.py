@@ -19,23 +19,9 @@ from grader.service.database import database_url, open_database
 from grader.service.schema import VERSION, gradings, schema_version, submissions
 from grader.service.worker import GradingLoop
 from service_fakes import FakeGrader
-from service_postgres import PostgresServer, binaries
+from service_postgres import postgres  # noqa: F401 - the fixture
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    if binaries() is None:
-        pytest.skip("PostgreSQL's initdb and pg_ctl are not installed (.ci/run installs them as root)")
-    server = PostgresServer()
-    try:
-        server.start()
-    except RuntimeError as exc:
-        server.stop()
-        pytest.skip(f"PostgreSQL could not start here: {exc}")
-    yield server
-    server.stop()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
