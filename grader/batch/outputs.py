@@ -38,9 +38,11 @@ def _feedback(path: Path) -> tuple[Feedback | None, str | None]:
         return None, f"its feedback file {path.name} cannot be read ({exc}); delete it and run the batch again"
 
 
-def _rows(latest: dict[str, Attempt], out: Path) -> list[StudentRow]:
+def _rows(latest: dict[str, Attempt], out: Path, exercise: Exercise,
+          records: dict[str, StudentRecord]) -> list[StudentRow]:
     rows = []
     for student, attempt in latest.items():
+        late = record_lateness(exercise, records.get(student, StudentRecord(student, ""))).note
         feedback, unreadable = None, None
         if attempt.feedback_path and (out / attempt.feedback_path).is_file():
             feedback, unreadable = _feedback(out / attempt.feedback_path)
@@ -48,7 +50,7 @@ def _rows(latest: dict[str, Attempt], out: Path) -> list[StudentRow]:
             unreadable = (f"graded, but its feedback file {Path(attempt.feedback_path).name} is missing; run the "
                           "batch again to grade it again")
         problem = unreadable or (attempt.problem if attempt.status == NO_SUBMISSION or feedback is None else None)
-        rows.append(StudentRow(student, attempt.status, feedback, problem))
+        rows.append(StudentRow(student, attempt.status, feedback, problem, late))
     return rows
 
 
@@ -85,7 +87,7 @@ def write_exports(out: Path, exercise: Exercise, sections: Iterable[Markup] = ()
         latest, records = gradebook.latest(exercise.id), gradebook.students()
     finally:
         gradebook.close()
-    rows = _rows(latest, out)
+    rows = _rows(latest, out, exercise, records)
     paths = ExportPaths(out / "grades.csv", out / "report.html", out / "gradescope", out / "students.csv")
     write_text_atomically(grades_csv(rows), paths.csv)
     write_text_atomically(students_csv([records.get(student, StudentRecord(student, "")) for student in latest],

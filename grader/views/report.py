@@ -28,7 +28,8 @@ MAX_HINTS = 10
 @dataclass(frozen=True)
 class StudentLine:
     student: str
-    score: str
+    score: str    # "30/30": one unbreakable word, as the page shows it
+    late: str
     status: str
     reason: str
 
@@ -134,9 +135,9 @@ def _student_line(row: StudentRow) -> StudentLine:
     """A student's id, status and note are text the student controls (a file name, their error): each on one
     line, without terminal or bidi controls, bounded."""
     feedback = row.feedback
-    score = f"{feedback.score:g} / {feedback.max_score:g}" if feedback else "–"
-    return StudentLine(one_line(str(row.student), MAX_ID_CHARS), score, one_line(str(row.status), MAX_ID_CHARS),
-                       one_line(row.note, MAX_NOTE_CHARS))
+    score = f"{feedback.score:g}/{feedback.max_score:g}" if feedback else "–"
+    return StudentLine(one_line(str(row.student), MAX_ID_CHARS), score, one_line(row.late, MAX_NOTE_CHARS),
+                       one_line(str(row.status), MAX_ID_CHARS), one_line(row.note, MAX_NOTE_CHARS))
 
 
 def report_page(exercise_id: str, title: str, rows: Iterable[StudentRow], sections: Iterable[Markup] = ()) -> ReportPage:
@@ -176,7 +177,7 @@ def report_page(exercise_id: str, title: str, rows: Iterable[StudentRow], sectio
 
 
 def build_report(exercise_id: str, title: str, rows: Iterable[StudentRow], sections: Iterable[Markup] = ()) -> str:
-    """The page: the numbers, then every student (id, score, status, reason), then the charts, the hints and
-    `sections`: sections rendered by the page layer (similarity, where it was graded); a plain string is
-    shown as text."""
+    """The page: the numbers, then every student (id, score, lateness, status, reason) where an instructor looks
+    first, then the charts, the hints and `sections`: sections rendered by the page layer (similarity, where it
+    was graded); a plain string is shown as text."""
     return str(render("report.html.j2", page=report_page(exercise_id, title, rows, sections)))

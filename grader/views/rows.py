@@ -35,6 +35,7 @@ class StudentRow:
     status: str                  # a Status value, or the gradebook's no_submission
     feedback: Feedback | None    # the latest feedback, when there is a readable one
     problem: str | None = None   # why there is no feedback, or why it cannot be used
+    late: str = ""               # the late policy's note (grader.lms.late): how late, by whose word, the penalty
 
     @property
     def note(self) -> str:
