@@ -334,16 +334,19 @@ def live(tmp_path, course):
     thread.join(10)
 
 
-def _read_all(connection: socket.socket, seconds: float) -> tuple[bytes, float]:
-    started = time.monotonic()
+def _read_until_closed(connection: socket.socket, seconds: float = 20) -> tuple[bytes, bool]:
+    """What the server sent, and whether it closed the connection (rather than us giving up after `seconds`,
+    far beyond the limits under test: no timing is asserted, only who ended it)."""
     connection.settimeout(seconds)
     data = b""
     try:
         while chunk := connection.recv(65536):
             data += chunk
-    except (TimeoutError, ConnectionResetError):
+    except TimeoutError:
+        return data, False
+    except ConnectionResetError:
         pass
-    return data, time.monotonic() - started
+    return data, True
 
 
 def test_slow_headers_and_slow_bodies_are_cut_off(live):
@@ -352,26 +355,25 @@ def test_slow_headers_and_slow_bodies_are_cut_off(live):
         slow_headers.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
         for _ in range(2):
             time.sleep(0.4)
-            slow_headers.sendall(b"X-A: b\r\n")
-        data, waited = _read_all(slow_headers, 5)
-        assert waited < 3 and b"200 OK" not in data, "a request whose headers never end is closed"
+            slow_headers.sendall(b"X-A: b\r\n")   # never the blank line that ends the headers
+        data, closed = _read_until_closed(slow_headers)
+        assert closed and b"200 OK" not in data, "a request whose headers never end is closed by the server"
     with socket.create_connection(("127.0.0.1", port)) as trickle:
         trickle.sendall(f"POST {UPLOAD} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
                         f"Content-Length: 1000\r\n\r\n".encode())
-        started = time.monotonic()
         try:
-            while time.monotonic() - started < 5:
+            for _ in range(60):   # 18 s of bytes, each within the pause limit; the total limit is 2 s
                 trickle.sendall(b"#")
-                time.sleep(0.3)   # under the pause limit, but the whole body takes too long
+                time.sleep(0.3)
         except (BrokenPipeError, ConnectionResetError):
             pass
-        data, _ = _read_all(trickle, 3)
-        assert b" 408 " in data.split(b"\r\n")[0], data[:200]
+        data, closed = _read_until_closed(trickle)
+        assert closed and b" 408 " in data.split(b"\r\n")[0], data[:200]
     with socket.create_connection(("127.0.0.1", port)) as stalled:
         stalled.sendall(f"POST {UPLOAD} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
                         f"Content-Length: 1000\r\n\r\nx = 1".encode())
-        data, waited = _read_all(stalled, 5)
-        assert b" 408 " in data.split(b"\r\n")[0] and waited < 3
+        data, closed = _read_until_closed(stalled)
+        assert closed and b" 408 " in data.split(b"\r\n")[0]
     assert count_submissions(service) == 0
 
 
