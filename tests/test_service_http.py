@@ -241,3 +241,21 @@ def test_grade_submit_warns_before_sending_a_token_in_clear_and_refuses_other_sc
     monkeypatch.delenv("GRADE_SERVER", raising=False)
     with pytest.raises(UsageError, match="which server"):
         find_server(None)
+
+
+def test_notebooks_and_zips_reach_the_grader_as_what_they_are(client, service):
+    """The stored file keeps the suffix the grader reads it by (a notebook is read as cells, a zip as a folder)."""
+    token = accounts.add_or_update(service.engine, "alice", "Alice")
+    seen = []
+    grader: FakeGrader = service.loop.grader
+    original = grader.submit
+
+    def spy(exercise, job):
+        seen.append(Path(job.path).suffix)
+        return original(exercise, job)
+
+    grader.submit = spy
+    for name, body in (("work.ipynb", b'{"cells": []}'), ("Folder.ZIP", b"PK\x05\x06" + b"\0" * 18), ("b.py", b"x=1")):
+        submitted = client.post(f"/api/submissions?exercise=02_backprop&name={name}", content=body, headers=bearer(token))
+        wait_graded(client, token, submitted.json()["id"])
+    assert seen == [".ipynb", ".zip", ".py"]
