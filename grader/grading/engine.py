@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 import shutil
+import sys
 import tempfile
 import time
+import traceback
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator, Protocol, runtime_checkable
@@ -105,6 +108,7 @@ def grade(exercise: Exercise, submission: Path, *, seed: int | None = None, laun
         prepared = _prepare_copy(exercise, submission, workspace, cells)
     except Exception as exc:  # noqa: BLE001 - a grader bug must still produce a document
         shutil.rmtree(workspace, ignore_errors=True)
+        _traceback_when_debugging(exc)
         return grader_failure(exercise, SubmissionInfo(str(submission), "", 0), seed or 0, launcher, started_at,
                               _seconds_since(clock), f"{type(exc).__name__}: {exc}", hidden_run)
     info, locate = prepared.info, prepared.locate
@@ -137,6 +141,7 @@ def grade(exercise: Exercise, submission: Path, *, seed: int | None = None, laun
             raise ValueError("the feedback document breaks its schema: " + "; ".join(invalid[:5]))
         return feedback
     except Exception as exc:  # noqa: BLE001 - a grader bug must still produce a document
+        _traceback_when_debugging(exc)
         return grader_failure(exercise, info, seed, launcher, started_at, _seconds_since(clock),
                               f"{type(exc).__name__}: {exc}", hidden_run)
     finally:
@@ -182,6 +187,13 @@ def _open_session(module_path: Path, limits: Limits, launcher: Launcher, deadlin
     if isinstance(launcher, OpensSessions):
         return launcher.open_session(module_path, limits, deadline)
     return SandboxSession(module_path, limits, launcher, deadline=deadline)
+
+
+def _traceback_when_debugging(exc: Exception) -> None:
+    """GRADER_DEBUG=1 (as `grade` and run_autograder read it): the traceback of a failure of ours on stderr; the
+    feedback keeps its one line."""
+    if os.environ.get("GRADER_DEBUG"):
+        traceback.print_exception(exc, file=sys.stderr)
 
 
 def _seconds_since(clock: float) -> float:
