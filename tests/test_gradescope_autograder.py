@@ -247,3 +247,20 @@ def test_a_grader_crash_is_written_to_stderr_and_results_and_debug_shows_the_tra
 
     loud, _ = run_autograder(root, path, debug=True)
     assert loud.returncode == 3 and "Traceback (most recent call last)" in loud.stderr
+
+
+def test_when_python_cannot_even_start_results_json_still_tells_both_sides(tmp_path, bundle):
+    """run_autograder's shell writes results.json itself when the grader wrote none: the student reads that it is
+    not their fault, the instructor's hidden test names the exit status."""
+    root = layout(tmp_path, bundle, {"backprop.py": reference_source("02_backprop")})
+    folder = tmp_path / "broken-bin"
+    folder.mkdir()
+    (folder / "python3").write_text("#!/bin/sh\necho 'python3: cannot start' >&2\nexit 7\n")
+    (folder / "python3").chmod(0o755)
+    for tool in ("mkdir", "rm"):
+        (folder / tool).symlink_to(shutil.which(tool))
+    completed, results = run_autograder(root, str(folder))
+    assert completed.returncode == 7 and "python3: cannot start" in completed.stderr
+    assert results["score"] == 0 and "not your fault" in results["output"] and "(exit 7)" in results["output"]
+    [note] = results["tests"]
+    assert note["visibility"] == "hidden" and "exited 7 without writing results.json" in note["output"]
