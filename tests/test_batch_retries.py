@@ -78,3 +78,38 @@ def test_an_unchanged_graded_file_is_not_graded_again(tmp_path):
     batch(tmp_path, {"di": [REFERENCE]})
     summary, attempts, _ = batch(tmp_path, {"di": [BUG]})
     assert summary.unchanged == 1 and summary.graded == 0 and attempts == {}
+
+
+
+def _alive(pid: int) -> bool:
+    """Whether the process runs (a zombie has ended: only its parent's wait is missing)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"
+
+
+def test_a_worker_ends_when_grade_batch_is_killed(tmp_path):
+    """`kill -9` of grade batch leaves no worker behind (with its warm template): each worker watches its parent."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    worker = ("import sys, time; from grader.batch.runner import exit_with; exit_with(int(sys.argv[1])); "
+              "time.sleep(120)")
+    parent = ("import os, subprocess, sys, time; "
+              f"child = subprocess.Popen([sys.executable, '-c', {worker!r}, str(os.getpid())]); "
+              "print(child.pid, flush=True); time.sleep(120)")
+    with subprocess.Popen([sys.executable, "-c", parent], stdout=subprocess.PIPE, text=True, cwd=tmp_path,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}) as process:
+        child = int(process.stdout.readline())
+        os.kill(process.pid, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and _alive(child):
+        time.sleep(0.1)
+    if _alive(child):
+        os.kill(child, signal.SIGKILL)
+        raise AssertionError("the worker outlived its parent")

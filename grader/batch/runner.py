@@ -12,7 +12,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 import secrets
+import select
 import socket
+import threading
 import time
 from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
@@ -58,7 +60,7 @@ class BatchSummary:
     wall_s: float = 0.0
 
 
-PoolFactory = Callable[[], Executor]   # a fresh pool of workers ready to run `_grade_job`
+PoolFactory = Callable[[], Executor]   # a fresh pool of workers ready to run `grade_job`
 
 
 # ---------------------------------------------------------------- worker side
@@ -66,11 +68,33 @@ PoolFactory = Callable[[], Executor]   # a fresh pool of workers ready to run `_
 _WORKER: dict = {}
 
 
-def _init_worker(manifest: str, exercise_id: str, strong: bool) -> None:
+def exit_with(parent_pid: int) -> None:
+    """End this worker when `parent_pid` ends, even by kill -9: a pool's worker would otherwise wait forever on
+    its queue (it holds the queue's both ends), and keep its warm template (half a gigabyte with TensorFlow)."""
+    try:
+        watched: int | None = os.pidfd_open(parent_pid)
+    except OSError:   # the parent is already gone, or pidfds are missing: poll instead
+        watched = None
+
+    def watch() -> None:
+        if watched is not None:
+            select.select([watched], [], [])
+        else:
+            while os.path.exists(f"/proc/{parent_pid}"):
+                select.select([], [], [], 1.0)
+        os._exit(70)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def init_worker(manifest: str, exercise_id: str, strong: bool, parent_pid: int | None = None) -> None:
+    """A worker process's start: tied to its parent's life (when given), the exercise and its warm launcher."""
     from grader.course.manifest import load_course
 
     from grader.grading.engine import collect_checks
 
+    if parent_pid is not None:
+        exit_with(parent_pid)
     exercise = load_course(Path(manifest)).exercise(exercise_id)
     _use(exercise, batch_launcher(exercise, strong))
     collect_checks(exercise)   # while the warm template imports numpy or TensorFlow
@@ -100,7 +124,7 @@ def _use(exercise: Exercise, launcher: Launcher) -> None:
     _WORKER["exercise"], _WORKER["launcher"] = exercise, launcher
 
 
-def _grade_job(job: Job) -> tuple[Job, Feedback]:
+def grade_job(job: Job) -> tuple[Job, Feedback]:
     from grader.grading.engine import grade
 
     if job.seed_key:
@@ -123,7 +147,7 @@ def worker_context() -> multiprocessing.context.BaseContext:
 def process_pool(manifest: Path, exercise_id: str, strong: bool, workers: int) -> PoolFactory:
     """Worker processes, each with its own warm sandbox template (the default)."""
     return partial(ProcessPoolExecutor, max_workers=max(1, workers), mp_context=worker_context(),
-                   initializer=_init_worker, initargs=(str(manifest), exercise_id, strong))
+                   initializer=init_worker, initargs=(str(manifest), exercise_id, strong, os.getpid()))
 
 
 def in_process_pool(exercise: Exercise, launcher: Launcher) -> PoolFactory:
@@ -264,7 +288,7 @@ def _grade_with_pool(pending: list[Job], make_pool: PoolFactory, workers: int, r
         def submit_more() -> None:
             while queue and len(running) < workers * 2:
                 job = queue.pop(0)
-                running[pool.submit(_grade_job, job)] = job
+                running[pool.submit(grade_job, job)] = job
 
         submit_more()
         while running:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-import select
 import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
@@ -24,7 +23,7 @@ from sqlalchemy import Engine
 
 from grader import __version__
 from grader.atomic import write_json_atomically
-from grader.batch.runner import Job, _grade_job, _init_worker, worker_context
+from grader.batch.runner import Job, grade_job, init_worker, worker_context
 from grader.course.model import Course, Exercise
 from grader.feedback.model import Feedback
 from grader.outcomes import Status
@@ -47,29 +46,9 @@ class Grader(Protocol):
     def close(self) -> None: ...
 
 
-def _exit_with(service_pid: int) -> None:
-    """End this worker when the service ends, even by kill -9: a pool's worker would otherwise wait forever on
-    its queue (it holds the queue's both ends), and keep its warm template (half a gigabyte with TensorFlow)."""
-    try:
-        watched = os.pidfd_open(service_pid)
-    except OSError:   # the service is already gone, or pidfds are missing: poll instead
-        watched = None
-
-    def watch() -> None:
-        if watched is not None:
-            select.select([watched], [], [])
-        else:
-            while os.path.exists(f"/proc/{service_pid}"):
-                select.select([], [], [], 1.0)
-        os._exit(70)
-
-    threading.Thread(target=watch, name="service-watch", daemon=True).start()
-
-
 def _service_worker(service_pid: int, manifest: str, exercise_id: str, strong: bool) -> None:
     """A service worker: grade batch's worker, tied to the service's life."""
-    _exit_with(service_pid)
-    _init_worker(manifest, exercise_id, strong)
+    init_worker(manifest, exercise_id, strong, parent_pid=service_pid)
 
 
 class PoolGrader:
@@ -93,7 +72,7 @@ class PoolGrader:
         self._pools[exercise.id] = pool
         with self._lock:
             self._running[exercise.id] = self._running.get(exercise.id, 0) + 1
-        future = pool.submit(_grade_job, job)
+        future = pool.submit(grade_job, job)
         future.add_done_callback(lambda _: self._done(exercise.id))
         return future
 
