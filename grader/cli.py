@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import gc
 import importlib
-import os
 import sys
 import traceback
 from typing import Callable
 
-from grader.errors import GraderError
+from grader.errors import DEBUG_VARIABLE, GraderError, debugging
 from grader.exitcodes import ExitCode, help_text
 
 DESCRIPTION = """\
@@ -79,7 +78,6 @@ def _grade(argv: list[str]) -> ExitCode:
     return grade(argv, DESCRIPTION, EPILOG)
 
 
-DEBUG_VARIABLE = "GRADER_DEBUG"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _report_bug(what: str, exc: Exception) -> int:
     """One line saying what failed and that it is the grader's fault; the traceback only when asked for."""
-    if os.environ.get(DEBUG_VARIABLE):
+    if debugging():
         traceback.print_exception(exc, file=sys.stderr)
     text = " ".join(str(exc).split())[:300]
     print(f"grade: internal error: `{what}` failed with {type(exc).__name__}{': ' + text if text else ''}. "

@@ -11,7 +11,16 @@ from typing import ClassVar
 
 from grader.exitcodes import ExitCode
 
-__all__ = ["CourseInvalid", "GraderError", "UsageError"]
+__all__ = ["DEBUG_VARIABLE", "CourseInvalid", "GraderError", "UsageError", "debugging"]
+
+DEBUG_VARIABLE = "GRADER_DEBUG"   # set (to anything): a failure of ours shows its traceback on stderr
+
+
+def debugging() -> bool:
+    """Whether the instructor asked for the traceback of the grader's own failures (GRADER_DEBUG=1)."""
+    import os
+
+    return bool(os.environ.get(DEBUG_VARIABLE))
 
 
 class GraderError(Exception):

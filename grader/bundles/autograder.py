@@ -27,12 +27,12 @@ from pathlib import Path
 
 from grader.atomic import write_json_atomically
 from grader.course.model import SOLUTIONS_DIR, Exercise
+from grader.errors import DEBUG_VARIABLE, debugging
 from grader.exitcodes import ExitCode
 from grader.outcomes import Status
 
 ROOT_VARIABLE = "AUTOGRADER_ROOT"
 DEFAULT_ROOT = "/autograder"
-DEBUG_VARIABLE = "GRADER_DEBUG"   # as `grade` reads it (grader/cli.py): the traceback of a failure of ours, on stderr
 SUBMISSION_SUFFIXES = (".py", ".ipynb")
 _IGNORED = re.compile(r"^(\.|__MACOSX$|__pycache__$)")
 
@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
 def _report_failure(root: Path, exercise_id: str, exc: Exception) -> int:
     """The reason on stderr and in results.json's hidden test; the traceback on stderr when GRADER_DEBUG is set."""
     reason = f"grading {exercise_id} failed with {type(exc).__name__}: {' '.join(str(exc).split())[:2000]}"
-    if os.environ.get(DEBUG_VARIABLE):
+    if debugging():
         traceback.print_exception(exc, file=sys.stderr)
     print(f"run_autograder: {reason} (set {DEBUG_VARIABLE}=1 to see the traceback)", file=sys.stderr)
     try:

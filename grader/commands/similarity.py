@@ -19,6 +19,7 @@ from grader.similarity import DEFAULT_THRESHOLD
 from grader.text import one_line
 
 if TYPE_CHECKING:
+    from markupsafe import Markup
     from rich.console import Console
 
     from grader.course.model import Exercise
@@ -56,7 +57,7 @@ def add_options(parser: argparse.ArgumentParser, *, flag: bool) -> None:
 
 
 def similarity_sections(out: Path, exercise: Exercise, threshold: float, console: Console,
-                        submissions: Path | None = None) -> list[str]:
+                        submissions: Path | None = None) -> list[Markup]:
     """Compare the batch in OUT, write OUT/similarity.csv, say what was found; the report's section."""
     require("similarity", "grade similarity")
     from grader.similarity.batch import CSV_NAME, NothingToCompare, run_similarity

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import os
 import shutil
 import sys
 import tempfile
@@ -21,6 +20,7 @@ from typing import Callable, Iterator, Protocol, runtime_checkable
 
 from grader import __version__
 from grader.course.model import Exercise, Limits
+from grader.errors import debugging
 from grader.feedback.bounds import bounded
 from grader.feedback.model import Feedback, OutputTail, SubmissionInfo, schema_errors
 from grader.outcomes import Outcome, Status
@@ -192,7 +192,7 @@ def _open_session(module_path: Path, limits: Limits, launcher: Launcher, deadlin
 def _traceback_when_debugging(exc: Exception) -> None:
     """GRADER_DEBUG=1 (as `grade` and run_autograder read it): the traceback of a failure of ours on stderr; the
     feedback keeps its one line."""
-    if os.environ.get("GRADER_DEBUG"):
+    if debugging():
         traceback.print_exception(exc, file=sys.stderr)
 
 

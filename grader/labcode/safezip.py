@@ -24,6 +24,7 @@ import time
 import zipfile
 import zlib
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path, PurePosixPath
 
 from grader.errors import UsageError
@@ -175,13 +176,14 @@ class _Entry:
 def _central_directory(handle: io.BufferedReader, max_files: int) -> list[_Entry]:
     """The central directory's entries in order (as zipfile lists them), located as zipfile locates them;
     empty when zipfile would not find one either (it then says why itself)."""
-    endrec = zipfile._EndRecData(handle)   # the end record zipfile reads, zip64 included
+    internals: Any = zipfile   # zipfile's own private reader of the end record: the one it trusts, zip64 included
+    endrec = internals._EndRecData(handle)
     if not endrec:
         return []
-    size, offset, location = endrec[zipfile._ECD_SIZE], endrec[zipfile._ECD_OFFSET], endrec[zipfile._ECD_LOCATION]
+    size, offset, location = endrec[internals._ECD_SIZE], endrec[internals._ECD_OFFSET], endrec[internals._ECD_LOCATION]
     start = location - size
-    if endrec[zipfile._ECD_SIGNATURE] == _ZIP64_END:
-        start -= zipfile.sizeEndCentDir64 + zipfile.sizeEndCentDir64Locator
+    if endrec[internals._ECD_SIGNATURE] == _ZIP64_END:
+        start -= internals.sizeEndCentDir64 + internals.sizeEndCentDir64Locator
     if start < 0 or offset < 0:
         return []
     handle.seek(start)
@@ -253,7 +255,7 @@ class _Patched(io.RawIOBase):
         super().close()
 
 
-def _opened(archive: Path, max_files: int) -> tuple[zipfile.ZipFile, dict[int, Skipped], io.BufferedReader | None]:
+def _opened(archive: Path, max_files: int) -> tuple[zipfile.ZipFile, dict[int, Skipped], Any]:
     """The archive opened by zipfile; the members it could not have listed, by position in its list; and the
     patched view it reads through (None when it reads the file itself), to close after the archive."""
     with open(archive, "rb") as handle:
