@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from similarity_copies import disguise, rename, reorder  # noqa: E402
 from grader.course.manifest import load_course  # noqa: E402
-from grader.similarity.budget import Budget  # noqa: E402
+from grader.similarity.budget import SimilarityBudget  # noqa: E402
 from grader.similarity import compare as compare_module  # noqa: E402
 from grader.similarity.compare import SimilarityOptions, _prepare_one, compare  # noqa: E402
 from grader.similarity.fingerprint import boilerplate_grams  # noqa: E402
@@ -62,7 +62,7 @@ def best(action: Callable[[], object], repeat: int) -> float:
     return min(times)
 
 
-def naive_raw_tokens(text: str, budget: Budget | None = None) -> list:
+def naive_raw_tokens(text: str, budget: SimilarityBudget | None = None) -> list:
     """The tokenizer before the budget: Python's tokenize over the whole text, resumed on the line after each
     error, so an unclosed string made it read the rest of the text again (and a long line cost its square)."""
     lines = text.splitlines(keepends=True)
@@ -118,7 +118,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     repeat = parser.parse_args().repeat
-    budget = Budget()
+    budget = SimilarityBudget()
     print(f"budget: {budget.source_bytes // 1024} KiB, {budget.tokens} tokens, {budget.fingerprints} fingerprints per "
           f"submission; Python's tokenize up to {budget.python_tokenize_bytes // 1024} KiB and lines of "
           f"{budget.long_line} characters; {budget.passages} passages, {budget.pair_seconds:g} s per pair, "

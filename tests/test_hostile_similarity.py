@@ -15,7 +15,7 @@ from similarity_copies import disguise, rename, reorder
 from grader.course.manifest import load_course
 from grader.similarity import compare as compare_module
 from grader.similarity import normalise as normalise_module
-from grader.similarity.budget import Budget, Deadline
+from grader.similarity.budget import SimilarityBudget, Deadline
 from grader.similarity.compare import SimilarityOptions, SimilarityResult, compare
 from grader.similarity.export import similarity_csv
 from grader.similarity.normalise import LONG_TOKEN, normalise, read_tokens
@@ -91,7 +91,7 @@ def test_every_character_is_handed_to_one_tokenizer_once(monkeypatch, text):
     # Each tokenizer reads each character at most once (Python's may read up to an unclosed string's end before
     # the regex tokenizer reads that stretch): at most two passes, where resuming from each error was quadratic.
     assert seen["python"] <= len(text) and seen["regex"] <= len(text), seen
-    assert seen["longest"] <= Budget().long_line
+    assert seen["longest"] <= SimilarityBudget().long_line
 
 
 def test_a_large_text_is_read_by_the_regex_tokenizer_only(monkeypatch):
@@ -116,15 +116,15 @@ def test_the_regex_tokenizer_reads_each_string_body_once(monkeypatch):
 
     monkeypatch.setattr(normalise_module, "_REACH", {q: Counted(p) for q, p in normalise_module._REACH.items()})
     line = "x = 'a\\'b' + 1; " + '"\\' * 20_000 + "x\n"
-    tokens = normalise(line * 3, Budget(python_tokenize_bytes=1))
+    tokens = normalise(line * 3, SimilarityBudget(python_tokenize_bytes=1))
     assert sum(scanned) <= 2 * len(line) * 3, sum(scanned)
     assert tokens.values.count("S") == 3 and tokens.values.count('"') == 3 * 20_000
     short = "x = 'a\\'b' + 1; " + '"\\' * 100 + "x\n"   # Python's tokenize reads it alike (error tokens)
-    assert normalise(short, Budget(python_tokenize_bytes=1)) == normalise(short)
+    assert normalise(short, SimilarityBudget(python_tokenize_bytes=1)) == normalise(short)
 
 
 def test_the_regex_tokenizer_reads_ordinary_code_as_python_does():
-    regex_only = Budget(python_tokenize_bytes=1)
+    regex_only = SimilarityBudget(python_tokenize_bytes=1)
     texts = [*INDEPENDENT.values(), *GIVEN, *(path.read_text() for path in sorted((ROOT / "grader").rglob("*.py")))]
     texts.append('def f(x):\n    """Doc\n    on two lines with \\""" inside."""\n    s = rb\'a\\\'b\' + f"{x!r}" \\\n'
                  '        + """\n"""\n    return [1.5e3, 0x_ff, 1_000j, ...]  # done\n')
@@ -142,7 +142,7 @@ def test_hostile_files_leave_everyone_elses_scores_as_they_are():
     assert {pair: found for pair, found in by_pair(among).items() if not pair & hostile} == by_pair(alone)
     assert len(alone.pairs) >= 3 and not alone.partial
     (repeated,) = [pair for pair in among.pairs if {pair.a, pair.b} == {"repeat1", "repeat2"}]
-    assert repeated.score == 1.0 and 1 <= len(repeated.matches) <= Budget().passages
+    assert repeated.score == 1.0 and 1 <= len(repeated.matches) <= SimilarityBudget().passages
     assert {"unclosed", "repeat1", "repeat2"} <= set(among.partial)   # each says what of it was left out
     assert "only its first" in among.partial["repeat1"]
     assert among.compared == len(HONEST) + len(HOSTILE) and not among.unpaired
@@ -184,9 +184,9 @@ def test_correct_solutions_are_read_within_the_budget(tmp_path):
     (lab / "lab.py").write_text("lab = 4\n")
     (lab / "link.py").symlink_to(solutions / "hidden_checks.py")
     exercise = dataclasses.replace(EXERCISE, solution_dir=solutions)
-    read = correct_solutions(exercise, Budget(solutions=3, source_bytes=1000))
+    read = correct_solutions(exercise, SimilarityBudget(solutions=3, source_bytes=1000))
     assert read == [REFERENCE[:1000], ("x = 1\n" * 10_000)[:1000], "y = 2\n"]
-    assert correct_solutions(exercise, Budget(solutions=1)) == [REFERENCE]
+    assert correct_solutions(exercise, SimilarityBudget(solutions=1)) == [REFERENCE]
     given = given_code(exercise)
     assert given[-1] == "lab = 4\n" and not any("test_secret" in text for text in given)
 
@@ -202,7 +202,7 @@ def test_a_file_beyond_the_bytes_compared_is_read_in_part(tmp_path):
 
 
 def test_tokens_and_fingerprints_beyond_the_budget_are_left_out_and_said():
-    budget = Budget(tokens=400, fingerprints=50)
+    budget = SimilarityBudget(tokens=400, fingerprints=50)
     result = run({"a": REFERENCE * 3, "b": REFERENCE * 3}, SimilarityOptions(budget=budget))
     assert "only its first 400 tokens" in result.partial["a"] and "only its first 50 fingerprints" in result.partial["a"]
     (pair,) = result.pairs
@@ -217,7 +217,7 @@ def test_passages_beyond_the_budget_are_counted_not_listed():
     full = run({"a": first, "b": second})
     (pair,) = full.pairs
     assert len(pair.matches) > 2 and not pair.note
-    (cut,) = run({"a": first, "b": second}, SimilarityOptions(threshold=0.3, budget=Budget(passages=2))).pairs
+    (cut,) = run({"a": first, "b": second}, SimilarityOptions(threshold=0.3, budget=SimilarityBudget(passages=2))).pairs
     assert cut.matches == pair.matches[:2] and cut.score == pair.score
     assert f"only the first 2 of {len(pair.matches)} matching passages are listed" in cut.note
 
@@ -226,8 +226,8 @@ def test_passages_beyond_the_budget_are_counted_not_listed():
 
 def test_a_pair_whose_time_runs_out_keeps_its_score_and_says_so():
     full = by_pair(run(HONEST))
-    result = run(HONEST, SimilarityOptions(threshold=0.3, budget=Budget(pair_seconds=0.5)),
-                 deadline=Deadline(Budget(pair_seconds=0.5), CountingClock()))
+    result = run(HONEST, SimilarityOptions(threshold=0.3, budget=SimilarityBudget(pair_seconds=0.5)),
+                 deadline=Deadline(SimilarityBudget(pair_seconds=0.5), CountingClock()))
     assert {pair: found[:4] for pair, found in by_pair(result).items()} == {pair: found[:4] for pair, found in full.items()}
     for pair in result.pairs:
         assert pair.matches == () and "the pair's time budget of 0.5 s ran out" in pair.note, pair
@@ -245,11 +245,11 @@ def test_every_pair_the_batch_budget_cuts_is_reported(monkeypatch, rows):
     found alike, found without passages (said in its note), or among the pairs reported as not compared."""
     monkeypatch.setattr(compare_module, "BLOCK_ROWS", rows)   # several blocks of pairs, so a cut can fall between them
     sources = {**HONEST, **{student: text[:12_000] for student, text in HOSTILE.items()}}
-    options = SimilarityOptions(threshold=0.3, budget=Budget(source_bytes=8_000, pair_seconds=10_000))
+    options = SimilarityOptions(threshold=0.3, budget=SimilarityBudget(source_bytes=8_000, pair_seconds=10_000))
     full = by_pair(run(sources, options))
     stages = set()
     for seconds in range(_looks(sources, options) + 1):
-        budget = Budget(source_bytes=8_000, pair_seconds=10_000, batch_seconds=seconds)
+        budget = SimilarityBudget(source_bytes=8_000, pair_seconds=10_000, batch_seconds=seconds)
         result = run(sources, SimilarityOptions(threshold=0.3, budget=budget), deadline=Deadline(budget, CountingClock()))
         assert result.compared + len(result.skipped) == len(sources)
         for why in result.skipped.values():
@@ -271,7 +271,7 @@ def test_every_pair_the_batch_budget_cuts_is_reported(monkeypatch, rows):
 
 
 def test_what_the_budget_cut_is_in_the_report_and_the_csv():
-    budget = Budget(batch_seconds=30)
+    budget = SimilarityBudget(batch_seconds=30)
     sources = {**HONEST, **HOSTILE}
     documents = {student: Document(student, text) for student, text in sources.items()}
     result = compare(list(documents.values()), GIVEN, SimilarityOptions(threshold=0.3, budget=budget),

@@ -145,7 +145,7 @@ def test_a_pass_over_its_time_budget_is_the_students_failure():
     x = np.ones((4, 3))
     assert np.allclose(keras_models.forward(model, x, "m"), 3.0)
     with pytest.raises(CheckFailed, match=r"too large for this exercise: .*took more than"):
-        keras_models.forward(model, x, "m", budget=keras_models.Budget(max_seconds=-1))
+        keras_models.forward(model, x, "m", budget=keras_models.ForwardPassCost(max_seconds=-1))
 
 
 def test_a_budget_can_be_declared_per_exercise():
@@ -153,7 +153,7 @@ def test_a_budget_can_be_declared_per_exercise():
     x = np.zeros((100, 64))
     assert keras_models.forward(model, x, "m").shape == (100, 64)
     with pytest.raises(CheckFailed, match="409,600 multiply-adds, at most 10,000"):
-        keras_models.forward(model, x, "m", budget=keras_models.Budget(max_multiply_adds=10_000))
+        keras_models.forward(model, x, "m", budget=keras_models.ForwardPassCost(max_multiply_adds=10_000))
 
 
 @pytest.mark.parametrize("layer_list, weights, pattern", [

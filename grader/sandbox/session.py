@@ -110,7 +110,7 @@ class _Launched:
 
 
 @dataclass
-class _Budget:
+class _GradingDeadline:
     deadline: float
 
     def remaining(self) -> float:
@@ -126,7 +126,7 @@ class SandboxSession:
         self.limits = limits
         self.launcher = launcher or PlainProcessLauncher()
         self._isolation = self.launcher.isolation
-        self._budget = _Budget(deadline if deadline is not None else time.monotonic() + limits.total_seconds)
+        self._budget = _GradingDeadline(deadline if deadline is not None else time.monotonic() + limits.total_seconds)
         self._scratch = Path(tempfile.mkdtemp(prefix="grader-scratch-"))
         self._stdout = TailBuffer(limits.output_kib * 1024)
         self._stderr = TailBuffer(limits.output_kib * 1024)

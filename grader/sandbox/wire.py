@@ -236,7 +236,7 @@ def _encode_array(value: np.ndarray) -> Any:
 # ---------------------------------------------------------------- decoding (trusted side)
 
 @dataclass
-class _Budget:
+class _DecodedItems:
     items: int = 0
 
     def spend(self, count: int = 1) -> None:
@@ -253,7 +253,7 @@ def decode(data: Any, pandas: bool = False) -> Any:
     With `pandas` (the student's side), tables arrive as pandas objects, as students expect.
     """
     try:
-        return _decode(data, 0, _Budget(), pandas)
+        return _decode(data, 0, _DecodedItems(), pandas)
     except WireError:
         raise
     except RecursionError:
@@ -276,7 +276,7 @@ def _text(data: Any, what: str) -> str:
     return data
 
 
-def _decode(data: Any, depth: int, budget: _Budget, pandas: bool = False) -> Any:
+def _decode(data: Any, depth: int, budget: _DecodedItems, pandas: bool = False) -> Any:
     if depth > MAX_DEPTH + 1:
         raise WireError(f"the value is nested more than {MAX_DEPTH} levels deep")
     budget.spend()
@@ -321,7 +321,7 @@ def _decode(data: Any, depth: int, budget: _Budget, pandas: bool = False) -> Any
     raise WireError(f"unexpected data of type {kind.__name__} on the wire")
 
 
-def _decode_frame(body: dict, budget: _Budget, pandas: bool) -> Any:
+def _decode_frame(body: dict, budget: _DecodedItems, pandas: bool) -> Any:
     columns, arrays = body.get("columns"), body.get("data")
     if type(columns) is not list or type(arrays) is not list or len(columns) != len(arrays) \
             or any(type(c) is not str for c in columns) or len(set(columns)) != len(columns):
@@ -340,7 +340,7 @@ def _decode_frame(body: dict, budget: _Budget, pandas: bool) -> Any:
     return Frame(tuple(columns), data)
 
 
-def _decode_model(body: dict, depth: int, budget: _Budget) -> ModelDescription:
+def _decode_model(body: dict, depth: int, budget: _DecodedItems) -> ModelDescription:
     architecture, weights = body.get("architecture"), body.get("weights")
     if type(architecture) is not str or type(weights) is not list:
         raise WireError("a model description is malformed")
@@ -360,7 +360,7 @@ def _decode_model(body: dict, depth: int, budget: _Budget) -> ModelDescription:
     return ModelDescription(architecture, compile_config, arrays, shapes[0], shapes[1], steps)
 
 
-def _decode_array(body: Any, budget: _Budget) -> np.ndarray:
+def _decode_array(body: Any, budget: _DecodedItems) -> np.ndarray:
     if type(body) is not dict:
         raise WireError("an array is malformed")
     dtype_name, shape, text = body.get("dtype"), body.get("shape"), body.get("data")

@@ -35,7 +35,7 @@ Clock = Callable[[], float]
 
 
 @dataclass(frozen=True)
-class Budget:
+class SimilarityBudget:
     """The bounds of one comparison; tests pass small ones (and a clock of their own) to reach the cut-offs."""
 
     source_bytes: int = SOURCE_BYTES
@@ -54,13 +54,13 @@ class Budget:
             raise ValueError("every similarity bound must be at least 1 (the times at least 0)")
 
 
-DEFAULT = Budget()
+DEFAULT = SimilarityBudget()
 
 
 class Deadline:
     """The batch's time budget, started when the comparison starts; `pair()` gives one pair's deadline."""
 
-    def __init__(self, budget: Budget, clock: Clock = time.monotonic) -> None:
+    def __init__(self, budget: SimilarityBudget, clock: Clock = time.monotonic) -> None:
         self.budget = budget
         self.clock = clock
         self.ends = clock() + budget.batch_seconds

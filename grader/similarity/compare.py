@@ -35,7 +35,7 @@ import numpy as np
 from scipy import sparse
 
 from grader.similarity import DEFAULT_THRESHOLD
-from grader.similarity.budget import DEFAULT, Budget, Clock, Deadline, cut_text, size
+from grader.similarity.budget import DEFAULT, SimilarityBudget, Clock, Deadline, cut_text, size
 from grader.similarity.dictated import Dictated, Discount, dictated
 from grader.similarity.fingerprint import Fingerprints, fingerprint
 from grader.similarity.normalise import Tokens, read_tokens
@@ -62,7 +62,7 @@ class SimilarityOptions:
     dictated_by: int = 2      # a K-gram this many correct solutions contain is what the exercise dictates
     measured_from: int = 6    # fewer correct solutions than this (the reference alone): all their K-grams are
                               # dictated, since what correct solutions share cannot be measured from them
-    budget: Budget = DEFAULT
+    budget: SimilarityBudget = DEFAULT
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold <= 1.0:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from grader.similarity.budget import DEFAULT, Budget
+from grader.similarity.budget import DEFAULT, SimilarityBudget
 from grader.similarity.fingerprint import boilerplate_grams, gram_hashes
 from grader.similarity.normalise import Tokens, read_tokens
 
@@ -61,7 +61,7 @@ def shared_grams(streams: Iterable[Tokens], k: int, at_least: int) -> np.ndarray
 
 
 def dictated(given: list[str], solutions: list[str], k: int, mask_size: int, at_least: int,
-             budget: Budget = DEFAULT, measured_from: int = 1) -> Dictated:
+             budget: SimilarityBudget = DEFAULT, measured_from: int = 1) -> Dictated:
     """The discount for an exercise: `given` is the code students were given, `solutions` its correct
     solutions written independently (the reference among them)."""
     given_tokens = [read_tokens(text, budget) for text in given]

@@ -30,7 +30,7 @@ import token
 import tokenize
 from dataclasses import dataclass
 
-from grader.similarity.budget import DEFAULT, Budget
+from grader.similarity.budget import DEFAULT, SimilarityBudget
 
 NAME_MARK = "V"
 STRING_MARK = "S"
@@ -192,27 +192,24 @@ def _python_tokens(lines: list[str], first: int, end: int, out: list[_Raw]) -> t
     return end, read
 
 
-def _raw_tokens(text: str, budget: Budget = DEFAULT) -> list[_Raw]:
-    """The raw tokens of `text`, each line read once: by Python's tokenize, or by `_regex_tokens` for a text
-    larger than the budget's, a line longer than its `long_line`, and the rest of a stretch where Python's
-    tokenize stopped at an error it found past the line it resumes from (an unclosed string)."""
+def _raw_tokens(text: str, budget: SimilarityBudget = DEFAULT) -> list[_Raw]:
+    """The raw tokens of `text`: by Python's tokenize, or by `_regex_tokens` (which reads ordinary code as Python
+    does, in linear time) for a text larger than the budget's or with a line longer than its `long_line`, and for
+    the rest of the text once Python's tokenize stopped at an error it found past the line it resumes from (an
+    unclosed string or bracket). A whole text is read in one state: a string or bracket opened before a long
+    line is read on past it as what it is."""
     lines = text.splitlines(keepends=True)
     out: list[_Raw] = []
-    if len(text) > budget.python_tokenize_bytes:
+    if len(text) > budget.python_tokenize_bytes or any(len(line) > budget.long_line for line in lines):
         _regex_tokens(lines, 0, len(lines), out)
         return out
-    long = [index for index, line in enumerate(lines) if len(line) > budget.long_line] + [len(lines)]
     first = 0
-    for stop in long:
-        while first < stop:
-            resume, read = _python_tokens(lines, first, stop, out)
-            if resume < read:   # tokenize would read again what it read: the regex tokenizer reads the rest
-                _regex_tokens(lines, resume, stop, out)
-                resume = stop
-            first = resume
-        if stop < len(lines):
-            _regex_tokens(lines, stop, stop + 1, out)
-            first = stop + 1
+    while first < len(lines):
+        resume, read = _python_tokens(lines, first, len(lines), out)
+        if resume < read:   # tokenize would read again what it read: the regex tokenizer reads the rest
+            _regex_tokens(lines, resume, len(lines), out)
+            return out
+        first = resume
     return out
 
 
@@ -262,7 +259,7 @@ def _as_written(item: _Raw) -> str:
     return "#" + hashlib.blake2b(value.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
-def read_tokens(text: str, budget: Budget = DEFAULT) -> tuple[Tokens, Tokens]:
+def read_tokens(text: str, budget: SimilarityBudget = DEFAULT) -> tuple[Tokens, Tokens]:
     """The structure of `text` (`normalise`) and its code as written (names, strings, docstrings and comments
     as the author wrote them, without the layout), from one reading of the text."""
     raw = _merge_fstrings(_raw_tokens(text, budget))
@@ -292,6 +289,6 @@ def read_tokens(text: str, budget: Budget = DEFAULT) -> tuple[Tokens, Tokens]:
     return Tokens(tuple(values), tuple(lines)), Tokens(tuple(written), tuple(written_lines))
 
 
-def normalise(text: str, budget: Budget = DEFAULT) -> Tokens:
+def normalise(text: str, budget: SimilarityBudget = DEFAULT) -> Tokens:
     """The tokens of `text` that say how it was written, with the author's names and comments removed."""
     return read_tokens(text, budget)[0]

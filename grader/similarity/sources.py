@@ -18,7 +18,7 @@ from pathlib import Path
 from grader.course.model import Exercise
 from grader.labcode.program import KEEP_ALL
 from grader.labcode.notebook import NotebookError, notebook_source
-from grader.similarity.budget import DEFAULT, SOURCE_BYTES, Budget, cut_text, size
+from grader.similarity.budget import DEFAULT, SOURCE_BYTES, SimilarityBudget, cut_text, size
 
 INDEPENDENT_DIR = "independent"   # solutions/ID/independent/*.py: correct solutions written independently
 LAB_DIR = "lab"                   # solutions/ID/lab/*.py: the code of the course's lab, which students are given
@@ -92,7 +92,7 @@ def readme_code(markdown: str) -> list[str]:
     return blocks + [match.group(2).strip() for match in _INLINE.finditer(rest)]
 
 
-def _course_files(folder: Path, budget: Budget, leave_out: Path | None = None) -> list[str]:
+def _course_files(folder: Path, budget: SimilarityBudget, leave_out: Path | None = None) -> list[str]:
     """The .py files directly in a folder of the course (not links, not `leave_out`), in name order: at most
     `budget.solutions` of them, each cut to `budget.source_bytes`; a file that cannot be read is left out."""
     if not folder.is_dir():
@@ -112,7 +112,7 @@ def _independent_folder(exercise: Exercise) -> Path:
     return exercise.solution_dir / INDEPENDENT_DIR
 
 
-def given_code(exercise: Exercise, budget: Budget = DEFAULT) -> list[str]:
+def given_code(exercise: Exercise, budget: SimilarityBudget = DEFAULT) -> list[str]:
     """The code every student of this exercise was given: the stub, the stub's notebook, the README's code,
     and the code of the course's lab the README points to (solutions/ID/lab/*.py)."""
     texts: list[str] = []
@@ -131,7 +131,7 @@ def given_code(exercise: Exercise, budget: Budget = DEFAULT) -> list[str]:
     return texts + _course_files(exercise.solution_dir / LAB_DIR, budget)
 
 
-def correct_solutions(exercise: Exercise, budget: Budget = DEFAULT) -> list[str]:
+def correct_solutions(exercise: Exercise, budget: SimilarityBudget = DEFAULT) -> list[str]:
     """The exercise's correct solutions: the reference (every module in solutions/ID/ but the hidden checks),
     then the solutions written independently of it and of each other (solutions/ID/independent/*.py), in
     name order; at most `budget.solutions` files, each cut to `budget.source_bytes`."""

@@ -11,7 +11,7 @@ One module per job, behind this one import path (`from grader.checks import kera
 Nothing here deserializes or loads what the submission sent.
 """
 
-from grader.grading.keras_models.budget import BUDGET, Budget
+from grader.grading.keras_models.budget import FORWARD_PASS_COST, ForwardPassCost
 from grader.grading.keras_models.compile_settings import (ACCURACY, EXACT_ACCURACY, LOSS_ALIASES, Metric,
                                                           history_key, loss_name, metric_names, metrics,
                                                           optimizer_name, reports_accuracy)
@@ -21,7 +21,7 @@ from grader.grading.keras_models.interpreter import Cost, cost, forward, plan
 from grader.grading.keras_models.layer_types import Step
 from grader.grading.keras_models.view import layers
 
-__all__ = ["ACCURACY", "BUDGET", "Budget", "Cost", "EXACT_ACCURACY", "Fit", "LOSS_ALIASES", "LayerInfo", "Metric",
+__all__ = ["ACCURACY", "FORWARD_PASS_COST", "ForwardPassCost", "Cost", "EXACT_ACCURACY", "Fit", "LOSS_ALIASES", "LayerInfo", "Metric",
            "Step", "architecture", "check_fit_steps", "cost", "described_layers", "forward", "history_key",
            "input_shape", "layers", "loss_name", "metric_names", "metrics", "optimizer_name", "optimizer_steps",
            "plan", "reports_accuracy"]

@@ -13,7 +13,7 @@ from grader.grading.checklib import fail
 
 
 @dataclass(frozen=True)
-class Budget:
+class ForwardPassCost:
     """What one trusted forward pass may cost."""
 
     max_array_mb: float = 64.0         # the largest array any layer makes (output or padded input)
@@ -21,13 +21,13 @@ class Budget:
     max_seconds: float = 10.0          # wall time, checked between layers, chunks and time steps
 
 
-BUDGET = Budget()   # the default for every exercise; a check passes its own to forward() if it needs to
+FORWARD_PASS_COST = ForwardPassCost()   # the default for every exercise; a check passes its own to forward() if it needs to
 
 
 class Deadline:
     """The pass's wall-time limit; layers that loop (chunks, time steps) check it as they go."""
 
-    def __init__(self, budget: Budget, what: str) -> None:
+    def __init__(self, budget: ForwardPassCost, what: str) -> None:
         self.seconds, self.what = budget.max_seconds, what
         self.end = time.monotonic() + budget.max_seconds
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from grader.grading.checklib import fail
-from grader.grading.keras_models.budget import BUDGET, Budget, Deadline
+from grader.grading.keras_models.budget import FORWARD_PASS_COST, ForwardPassCost, Deadline
 from grader.grading.keras_models.description import as_description, check_one_chain, described_layers
 from grader.grading.keras_models.layer_types import Step, layer_type
 
@@ -25,7 +25,7 @@ class Cost:
     largest_layer: str
 
 
-def plan(value: Any, input_shape: tuple, what: str, budget: Budget | None = None) -> list[Step]:
+def plan(value: Any, input_shape: tuple, what: str, budget: ForwardPassCost | None = None) -> list[Step]:
     """The layers as the forward pass would run them on `input_shape` (batch axis first), each with
     its output shape and cost, read from the description alone: nothing is computed yet. With a
     budget, refused at the first layer that takes the total over it."""
@@ -60,7 +60,7 @@ def cost(steps: list[Step]) -> Cost:
                 f"{largest.layer.kind} layer {largest.layer.name!r}" if largest else "")
 
 
-def _refuse_over_budget(steps: list[Step], budget: Budget, what: str) -> None:
+def _refuse_over_budget(steps: list[Step], budget: ForwardPassCost, what: str) -> None:
     total = cost(steps)
     if total.largest_bytes > budget.max_array_mb * 2 ** 20:
         fail(f"your model is too large for this exercise: on the check's data its {total.largest_layer} "
@@ -72,7 +72,7 @@ def _refuse_over_budget(steps: list[Step], budget: Budget, what: str) -> None:
              "Use the layer sizes the exercise asks for.")
 
 
-def forward(value: Any, inputs: np.ndarray, what: str, budget: Budget = BUDGET) -> np.ndarray:
+def forward(value: Any, inputs: np.ndarray, what: str, budget: ForwardPassCost = FORWARD_PASS_COST) -> np.ndarray:
     """The model's outputs on `inputs`, as Keras' predict computes them, from the submitted weights.
 
     The whole cost is computed from the description first and a model over `budget` is refused (the student's
