@@ -28,7 +28,7 @@ STATEFUL_CHECKS = textwrap.dedent('''
     import numpy as np
     import pytest
 
-    from grader.checks import fail
+    from grader.authoring import fail
 
     _ANSWERS = {}
     DRAWS = []
@@ -159,7 +159,7 @@ def test_a_check_file_changed_on_disk_is_collected_again(tmp_path, launcher):
 VERDICT_CHECKS = textwrap.dedent('''
     import pytest
 
-    from grader.checks import Hint, fail
+    from grader.authoring import Hint, fail
 
 
     @pytest.mark.points(1)

@@ -7,7 +7,7 @@ hidden checks with random networks run as well when your work is graded.
 import numpy as np
 import pytest
 
-from grader.checks import (CheckFailed, Hint, SubmissionFailure, as_array, as_number, close, fail, gives, number_of,
+from grader.authoring import (CheckFailed, Hint, SubmissionFailure, as_array, as_number, close, fail, gives, number_of,
                            rounded_to, show, show_apart)
 
 # ----------------------------------------------------------------------------- named mistakes

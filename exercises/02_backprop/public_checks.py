@@ -7,7 +7,7 @@ checks with random inputs run as well when your work is graded.
 import numpy as np
 import pytest
 
-from grader.checks import Hint, as_number, as_pair, close, fail, gives, rounded_to, show, show_apart
+from grader.authoring import Hint, as_number, as_pair, close, fail, gives, rounded_to, show, show_apart
 
 # The lecture's worked example.
 X, T, LEARNING_RATE = 0.1, 0.25, 0.4

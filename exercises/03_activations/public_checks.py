@@ -6,7 +6,7 @@ You may read these. Hidden checks use random inputs, matrices and longer chains.
 import numpy as np
 import pytest
 
-from grader.checks import Hint, SubmissionFailure, as_array, as_number, close, compared, fail, gives, show
+from grader.authoring import Hint, SubmissionFailure, as_array, as_number, close, compared, fail, gives, show
 
 UNSTABLE_SOFTMAX = Hint("unstable-softmax", "e^1000 overflows to infinity and inf/inf is NaN. Subtract the largest "
                         "value first: softmax(z) = e^(z - max(z)) / sum(e^(z - max(z))); the result is the same.")

@@ -6,7 +6,7 @@ You may read these. Hidden checks use random data, weights, learning rates and b
 import numpy as np
 import pytest
 
-from grader.checks import (CheckFailed, Hint, SubmissionFailure, as_array, as_number, as_pair, close, compared, fail, gives,
+from grader.authoring import (CheckFailed, Hint, SubmissionFailure, as_array, as_number, as_pair, close, compared, fail, gives,
                            show)
 
 MISSING_TWO = Hint("slope-missing-factor-2", "The slope of the squared error (pred - target)^2 is 2 * input * error: "

@@ -6,11 +6,11 @@ You may read these. Hidden checks use other data, other sizes and a short traini
 import numpy as np
 import pytest
 
-from grader.checks import keras_models
-from grader.checks import call_as_in_the_lab
-from grader.checks import CheckFailed, Hint, SubmissionFailure, as_pair, fail, first_hint, show
-from grader.checks import CONCRETE_COLUMNS, concrete_arrays
-from grader.checks import Column, Frame
+from grader.authoring import keras_models
+from grader.authoring import call_as_in_the_lab
+from grader.authoring import CheckFailed, Hint, SubmissionFailure, as_pair, fail, first_hint, show
+from grader.authoring import CONCRETE_COLUMNS, concrete_arrays
+from grader.authoring import Column, Frame
 
 PREDICTORS = [name for name in CONCRETE_COLUMNS if name != "Strength"]
 

@@ -6,10 +6,10 @@ You may read these. Hidden checks use other sizes and a short real training run.
 import numpy as np
 import pytest
 
-from grader.checks import keras_models
-from grader.checks import call_as_in_the_lab
-from grader.checks import CheckFailed, Hint, SubmissionFailure, as_array, close, fail, first_hint, show
-from grader.checks import digits_images
+from grader.authoring import keras_models
+from grader.authoring import call_as_in_the_lab
+from grader.authoring import CheckFailed, Hint, SubmissionFailure, as_array, close, fail, first_hint, show
+from grader.authoring import digits_images
 
 SIGMOID_OUTPUT = Hint("sigmoid-output-for-several-classes", "With several classes the output layer uses softmax, "
                       "so the outputs are probabilities that sum to 1; sigmoid treats every class on its own.")

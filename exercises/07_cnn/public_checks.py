@@ -6,9 +6,9 @@ You may read these. Hidden checks use other image sizes and a short real trainin
 import numpy as np
 import pytest
 
-from grader.checks import keras_models
-from grader.checks import call_as_in_the_lab
-from grader.checks import CheckFailed, Hint, SubmissionFailure, as_array, close, fail, first_hint
+from grader.authoring import keras_models
+from grader.authoring import call_as_in_the_lab
+from grader.authoring import CheckFailed, Hint, SubmissionFailure, as_array, close, fail, first_hint
 
 MISSING_INPUT_SHAPE = Hint("missing-input-shape", "The first Conv2D needs the images' shape: input_shape=(28, 28, 1) "
                            "(height, width, channels), or start with keras.Input(shape=...).")

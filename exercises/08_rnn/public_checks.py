@@ -6,9 +6,9 @@ You may read these. Hidden checks use random weights, longer sequences and a sho
 import numpy as np
 import pytest
 
-from grader.checks import keras_models
-from grader.checks import call_as_in_the_lab
-from grader.checks import CheckFailed, Hint, SubmissionFailure, as_array, as_pair, close, fail, first_hint, show
+from grader.authoring import keras_models
+from grader.authoring import call_as_in_the_lab
+from grader.authoring import CheckFailed, Hint, SubmissionFailure, as_array, as_pair, close, fail, first_hint, show
 
 FORGOT_PREVIOUS = Hint("ignores-previous-output", "A recurrent neuron also weighs its own previous output: "
                        "tanh(W_x @ x_t + W_h @ h_prev + b). Without W_h @ h_prev it has no memory.")

@@ -6,9 +6,9 @@ You may read these. Hidden checks train your autoencoders briefly and measure wh
 import numpy as np
 import pytest
 
-from grader.checks import keras_models
-from grader.checks import call_as_in_the_lab
-from grader.checks import CheckFailed, Hint, SubmissionFailure, as_array, close, fail, first_hint, show
+from grader.authoring import keras_models
+from grader.authoring import call_as_in_the_lab
+from grader.authoring import CheckFailed, Hint, SubmissionFailure, as_array, close, fail, first_hint, show
 
 NO_BOTTLENECK = Hint("no-bottleneck", "The encoder must squeeze the input into fewer units than it has "
                      "(encoding_dim < input_dim); otherwise the network can copy the input and learns nothing.")

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from grader.checks import Hint, SubmissionFailure, as_array, as_number, close, fail, public_checks_of, show, show_apart
+from grader.authoring import Hint, SubmissionFailure, as_array, as_number, close, fail, public_checks_of, show, show_apart
 
 public = public_checks_of(__file__)
 

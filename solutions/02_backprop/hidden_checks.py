@@ -7,7 +7,7 @@ numbers earns only the public checks' points.
 import numpy as np
 import pytest
 
-from grader.checks import Hint, as_number, close, fail, public_checks_of, show, show_apart
+from grader.authoring import Hint, as_number, close, fail, public_checks_of, show, show_apart
 
 public = public_checks_of(__file__)
 

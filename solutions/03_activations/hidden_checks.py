@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from grader.checks import as_number, close, compared, fail, gives, public_checks_of, show
+from grader.authoring import as_number, close, compared, fail, gives, public_checks_of, show
 
 public = public_checks_of(__file__)
 

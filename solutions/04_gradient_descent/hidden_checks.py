@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from grader.checks import (CheckFailed, SubmissionFailure, as_array, as_number, as_pair, close, compared, fail,
+from grader.authoring import (CheckFailed, SubmissionFailure, as_array, as_number, as_pair, close, compared, fail,
                            public_checks_of, show)
 
 public = public_checks_of(__file__)

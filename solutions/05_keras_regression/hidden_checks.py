@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from grader.checks import keras_models
-from grader.checks import SubmissionFailure, as_pair, check_written_argument, check_written_default, fail
-from grader.checks import public_checks_of, show
-from grader.checks import Frame
+from grader.authoring import keras_models
+from grader.authoring import SubmissionFailure, as_pair, check_written_argument, check_written_default, fail
+from grader.authoring import public_checks_of, show
+from grader.authoring import Frame
 
 public = public_checks_of(__file__)
 

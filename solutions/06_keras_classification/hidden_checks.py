@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from grader.checks import keras_models
-from grader.checks import SubmissionFailure, as_array, as_pair, check_written_default, close, fail
-from grader.checks import public_checks_of, show
-from grader.checks import digits_images
+from grader.authoring import keras_models
+from grader.authoring import SubmissionFailure, as_array, as_pair, check_written_default, close, fail
+from grader.authoring import public_checks_of, show
+from grader.authoring import digits_images
 
 public = public_checks_of(__file__)
 

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from grader.checks import keras_models
-from grader.checks import SubmissionFailure, as_pair, check_written_default, fail, public_checks_of
-from grader.checks import digits_images
+from grader.authoring import keras_models
+from grader.authoring import SubmissionFailure, as_pair, check_written_default, fail, public_checks_of
+from grader.authoring import digits_images
 
 public = public_checks_of(__file__)
 

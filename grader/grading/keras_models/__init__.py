@@ -1,6 +1,6 @@
 """Keras models on the trusted side, read as data: what check files use of a submitted model.
 
-One module per job, behind this one import path (`from grader.checks import keras_models`):
+One module per job, behind this one import path (`from grader.authoring import keras_models`):
 - description: the architecture JSON, the layers as described, the input shape;
 - view: the layers as the checks read them (an activation layer folded into the layer before it);
 - compile_settings: loss, optimizer and metrics, one name for every spelling Keras treats as the same;
