@@ -12,7 +12,7 @@ from typing import Any, Callable, Protocol
 from grader.feedback.results import Hint
 from grader.grading.verdicts import SubmissionFailure
 from grader.labcode.signatures import Signature, keyword_arguments
-from grader.outcomes import Outcome
+from grader.outcomes import Limit, Outcome
 from grader.sandbox.session import CallResult, CallStatus, ErrorInfo, SessionReport
 
 
@@ -132,9 +132,9 @@ def _raised(error: ErrorInfo | None) -> str:
 def failure_for(name: str, result: CallResult, locate: Callable[[int], str] = line_of_file) -> SubmissionFailure:
     """Translate a call that gave no value into an outcome and a plain-words message."""
     status, error = result.status, result.error
-    if status is CallStatus.RAISED and result.limit == "file_size":
+    if status is CallStatus.RAISED and result.limit is Limit.FILE_SIZE:
         return SubmissionFailure(Outcome.ERROR, f"`{name}` was stopped: it wrote a file larger than allowed{_where(error, locate)}.")
-    if status is CallStatus.RAISED and result.limit == "scratch_space":
+    if status is CallStatus.RAISED and result.limit is Limit.SCRATCH_SPACE:
         return SubmissionFailure(Outcome.ERROR, f"`{name}` was stopped: it filled its scratch space{_where(error, locate)}.")
     if status is CallStatus.RAISED:
         if error and error.type == "NotImplementedError":
