@@ -13,7 +13,6 @@ import io
 import secrets
 from pathlib import Path
 
-import jinja2
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -25,15 +24,15 @@ from grader.service.accounts import Student
 from grader.service.api import Refusal, accept_upload, error, feedback_document
 from grader.service.service import Service
 from grader.service.uploads import BadName, suffix_and_name
+from grader.views.pages import environment
 
 TEMPLATES = Path(__file__).parent / "templates"
 CHUNK = 64 * 1024
-_pages = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                            undefined=jinja2.StrictUndefined)
 
 
 def page(name: str, status: int = 200, **values) -> HTMLResponse:
-    return HTMLResponse(_pages.get_template(name).render(**values), status_code=status)
+    """One of the service's pages (grader/service/templates), rendered by the one page layer (autoescape on)."""
+    return HTMLResponse(environment("grader.service").get_template(name).render(**values), status_code=status)
 
 
 def _binding(request: Request, student: Student) -> str:

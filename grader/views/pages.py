@@ -18,11 +18,13 @@ if TYPE_CHECKING:
 
 
 @cache
-def _environment() -> jinja2.Environment:
-    """jinja2, imported when a page is first rendered: `grade EXERCISE_DIR` never needs it."""
+def environment(package: str = "grader.views") -> jinja2.Environment:
+    """The page layer's jinja2 for the templates in `package`'s templates/ folder (the grading service has its
+    own pages): autoescape on, a missing name an error, the same filters everywhere. jinja2 is imported when a
+    page is first rendered: `grade EXERCISE_DIR` never needs it."""
     import jinja2
 
-    environment = jinja2.Environment(loader=jinja2.PackageLoader("grader.views", "templates"), autoescape=True,
+    environment = jinja2.Environment(loader=jinja2.PackageLoader(package, "templates"), autoescape=True,
                                      undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                                      keep_trailing_newline=True)
     environment.filters["percent"] = lambda share: f"{share:.0%}"
@@ -34,4 +36,4 @@ def render(template: str, **values: Any) -> Markup:
     """The template (a file name under grader/views/templates) rendered with `values`, as finished HTML."""
     from markupsafe import Markup
 
-    return Markup(_environment().get_template(template).render(**values))
+    return Markup(environment().get_template(template).render(**values))
