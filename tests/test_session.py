@@ -185,3 +185,61 @@ def test_a_refused_submission_never_starts_a_process(tmp_path):
     result = refused.call("f")
     assert result.status is CallStatus.NOT_IMPORTABLE and result.import_status is CallStatus.BROKEN_FILE
     assert refused.close().children_started == 0
+
+
+RANDOM = textwrap.dedent('''
+    import random
+    import numpy as np
+
+    def draws():
+        return [random.random(), float(np.random.random()), float(np.random.default_rng().random())]
+''')
+
+
+def _draws(tmp_path, name: str, call_seed: int | None) -> list[list[float]]:
+    path = tmp_path / f"{name}.py"
+    path.write_text(RANDOM)
+    with SandboxSession(path, Limits()) as session:
+        session.call_seed = call_seed
+        return [session.call("draws").value for _ in range(2)]
+
+
+def test_the_submissions_generators_are_seeded_before_each_call(tmp_path):
+    """The same file under the same seed draws the same numbers (a grade can be reproduced); unseeded, it does not.
+    A generator the submission makes without a seed (default_rng()) stays its own."""
+    first, again = _draws(tmp_path, "a", 1234), _draws(tmp_path, "b", 1234)
+    assert [call[:2] for call in first] == [call[:2] for call in again]
+    assert first[0][:2] == first[1][:2]                   # each call starts from the seeded state
+    assert _draws(tmp_path, "c", 99)[0][:2] != first[0][:2]
+    unseeded = _draws(tmp_path, "d", None)
+    assert unseeded[0][:2] != unseeded[1][:2]
+
+
+def test_the_sandbox_seed_does_not_give_the_hidden_inputs_seed():
+    from grader.labcode.submission import sandbox_seed
+
+    seeds = [sandbox_seed(seed) for seed in range(1000)]
+    assert len(set(seeds)) == 1000 and all(0 <= value < 2 ** 32 for value in seeds)
+    assert all(value != seed for seed, value in enumerate(seeds))
+
+
+@pytest.mark.slow
+def test_a_keras_submission_trains_the_same_way_under_the_same_seed(grade_source):
+    """Two gradings of one file under one seed: the same initial weights and the same training (the Keras
+    generators are seeded before each call); another seed: other weights. Real sandbox, real TensorFlow."""
+    from conftest import ROOT
+
+    source = (ROOT / "solutions" / "05_keras_regression" / "keras_regression.py").read_text().replace(
+        '    model.compile(optimizer="adam", loss="mean_squared_error")\n    return model',
+        '    model.compile(optimizer="adam", loss="mean_squared_error")\n'
+        '    print("kernel", float(model.layers[0].get_weights()[0].sum()))\n    return model', 1)
+    assert "print(\"kernel\"" in source
+
+    def printed(seed: str) -> str:
+        document = grade_source("05_keras_regression", source, "--seed", seed).document
+        assert document["score"] == document["max_score"], document["message"]
+        return document["output"]["stdout_tail"]
+
+    first = printed("7")
+    assert "kernel" in first and printed("7") == first
+    assert printed("8") != first

@@ -26,7 +26,7 @@ from grader.feedback.model import Feedback, OutputTail, SubmissionInfo, schema_e
 from grader.outcomes import Outcome, Status
 from grader.labcode.handin import Prepared, prepare
 from grader.labcode.snapshot import snapshot
-from grader.labcode.submission import SubmissionRefused, TooLarge, course_key, seed_for
+from grader.labcode.submission import SubmissionRefused, TooLarge, course_key, sandbox_seed, seed_for
 from grader.grading.proxy import Session, SubmissionProxy, failure_for, line_of_file
 from grader.grading.checkrun import CheckRun
 from grader.outcomes import Isolation
@@ -116,7 +116,7 @@ def grade(exercise: Exercise, submission: Path, *, seed: int | None = None, laun
         seed = seed_for(seed_key or course_key(exercise), exercise.id, info.sha256)
     try:
         session, proxy = _session_for(prepared, submission, exercise.limits, launcher,
-                                      clock + exercise.limits.total_seconds)
+                                      clock + exercise.limits.total_seconds, seed)
         try:
             run = run_checks(exercise, proxy, seed, include_hidden, only)
         finally:
@@ -160,7 +160,7 @@ def submission_proxy(exercise: Exercise, submission: Path, *, seed: int | None =
         if seed is None:
             seed = seed_for(course_key(exercise), exercise.id, prepared.info.sha256)
         session, proxy = _session_for(prepared, Path(submission), exercise.limits, launcher,
-                                      time.monotonic() + exercise.limits.total_seconds)
+                                      time.monotonic() + exercise.limits.total_seconds, seed)
         try:
             yield proxy, seed
         finally:
@@ -170,10 +170,12 @@ def submission_proxy(exercise: Exercise, submission: Path, *, seed: int | None =
 
 
 def _session_for(prepared: Prepared, submission: Path, limits: Limits, launcher: Launcher,
-                 deadline: float) -> tuple[Session, SubmissionProxy]:
-    """The prepared submission's session, started, and the proxy the checks call it through."""
+                 deadline: float, seed: int) -> tuple[Session, SubmissionProxy]:
+    """The prepared submission's session, started, and the proxy the checks call it through; the submission's own
+    random generators are seeded from the grading's seed before each call (`sandbox_seed`)."""
     session = _open_session(prepared.module_path or submission, limits, launcher, deadline, prepared.refusal)
     if isinstance(session, SandboxSession):
+        session.call_seed = sandbox_seed(seed)
         session.start()   # the child boots and imports the file while the checks are collected
     proxy = SubmissionProxy(session, prepared.locate, prepared.defined_in, prepared.expected, prepared.submitted,
                             prepared.module.text if prepared.module is not None else "")

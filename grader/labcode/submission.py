@@ -107,6 +107,14 @@ def seed_for(key: bytes, exercise_id: str, sha256: str) -> int:
     return int.from_bytes(mac[:4], "big")
 
 
+def sandbox_seed(seed: int) -> int:
+    """The seed of the submission's own random generators (Python's, numpy's, Keras'), set before each call: the
+    same file graded under the same seed trains the same way, so a grade can be reproduced. One-way from the hidden
+    inputs' seed, which reading the generators therefore does not give (and that seed is the file's own: knowing it
+    would not help a changed file, whose seed differs)."""
+    return int.from_bytes(hashlib.sha256(b"grader sandbox seed %d" % seed).digest()[:4], "big")
+
+
 def course_key(exercise: Exercise) -> bytes:
     """The key of single `grade` runs: the exercise's hidden checks and reference solution, which never enter
     the sandbox, so the seed is the same on every machine holding the course and unknown to the submission."""

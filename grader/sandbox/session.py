@@ -131,6 +131,7 @@ class SandboxSession:
         self._stdout = TailBuffer(limits.output_kib * 1024)
         self._stderr = TailBuffer(limits.output_kib * 1024)
         self._child: _Child | None = None
+        self.call_seed: int | None = None   # the submission's generators are seeded with it before each call
         self._import_failure: CallResult | None = None
         self._children_started = 0
         self._drains: list = []
@@ -154,6 +155,8 @@ class SandboxSession:
         try:
             request = {"function": function, "args": wire.encode(list(args)),
                        "kwargs": wire.encode(dict(kwargs or {})), "return_args": return_args}
+            if self.call_seed is not None:
+                request["seed"] = self.call_seed
         except wire.Unsupported as exc:  # a check passed something odd: that is our bug
             raise TypeError(f"check arguments are not plain data: {exc}") from None
         return self._exchange(request)
