@@ -27,8 +27,9 @@ def test_named_mistake_is_graded_as_its_case_file_says(exercise, case):
     assert 0 < document["score"] < document["max_score"]
     for check_id, expected in case.checks.items():
         check = run.check(check_id)
-        assert check["outcome"] in expected.outcomes and check["score"] == 0, check
-        assert check.get("hint_id") == expected.hint, check
+        assert check["outcome"] in expected.outcomes, check
+        if check["outcome"] != "passed":   # a check that catches the mistake under some seeds only may pass
+            assert check["score"] == 0 and check.get("hint_id") == expected.hint, check
 
 
 def test_hard_coding_the_worked_example_earns_only_public_points(grade_source):
