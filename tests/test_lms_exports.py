@@ -11,7 +11,6 @@ import csv
 import io
 import os
 import shutil
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 

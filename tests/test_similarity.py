@@ -8,6 +8,7 @@ import io
 import subprocess
 import sys
 from itertools import combinations
+from pathlib import Path
 
 import pytest
 
@@ -25,6 +26,8 @@ COURSE = load_course(ROOT / "course.yaml")
 EXERCISE = COURSE.exercise("02_backprop")
 REFERENCE = reference_source("02_backprop")
 GIVEN = given_code(EXERCISE)
+
+
 def independent(exercise_id: str) -> Path:
     """The correct solutions of an exercise written independently of its reference and of each other."""
     return ROOT / "solutions" / exercise_id / "independent"

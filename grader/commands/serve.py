@@ -58,7 +58,7 @@ def _storage(options):
     from grader.extras import require
 
     require("service", "grade serve")
-    from grader.service.database import database_url, open_database
+    from grader.service.database import database_url
 
     course = find_course(options.course)
     data_dir = (options.data or course.root / DATA_DIR_NAME).resolve()

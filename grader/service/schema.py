@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sqlalchemy import (BigInteger, Boolean, Column, Connection, Engine, Float, ForeignKey, Index, Integer, MetaData,
-                        String, Table, Text, inspect, select)
+                        String, Table, inspect, select)
 
 from grader.errors import UsageError
 
