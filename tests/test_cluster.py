@@ -172,6 +172,46 @@ def test_the_cluster_grades_exactly_as_a_local_batch(cluster, local, tmp_path):
 
 @pytest.mark.slow
 @needs_bwrap
+def test_the_service_grades_on_the_cluster_exactly_as_a_local_batch(cluster, local, tmp_path):
+    """`grade serve --cluster`: submissions handed in over HTTP are graded on the workers, with the feedback a local
+    batch gives the same bytes under the same seed key (hostile ones included)."""
+    from service_process import ServeProcess, call, import_roster
+
+    submissions, local_out = local
+    data = tmp_path / "data"
+    chosen = ["student00", "student27", "student28", "student35", "student37", "forger", "huge_feedback"]
+    tokens = import_roster(data, chosen, tmp_path / "tokens.csv")
+    shutil.copy(local_out / "seed.key", data / "seed.key")   # the hidden inputs' seeds are keyed with it
+    server = ServeProcess(data, "--jobs", "2", "--cluster", cluster.address).start()
+    try:
+        ids = {}
+        for student in chosen:
+            status, answer = call(f"{server.url}/api/submissions?exercise=02_backprop&name=backprop.py", tokens[student],
+                                  "POST", (submissions / f"{student}.py").read_bytes())
+            assert status == 201, answer
+            ids[student] = answer["id"]
+        expected = feedback_documents(local_out)
+        deadline = time.monotonic() + 300
+        for student, submission in ids.items():
+            while True:
+                status, answer = call(f"{server.url}/api/submissions/{submission}", tokens[student])
+                if answer.get("submission", {}).get("status") in ("graded", "failed") or time.monotonic() > deadline:
+                    break
+                time.sleep(0.5)
+            assert answer["submission"]["status"] == "graded", (student, answer)
+            got, want = answer["feedback"], expected[student]
+            assert got["seed"] == want["seed"] and got["score"] == want["score"], student
+            assert [(c["id"], c["outcome"], c["score"], c["message"]) for c in got["checks"]] == \
+                   [(c["id"], c["outcome"], c["score"], c["message"]) for c in want["checks"]], student
+            assert got["isolation"]["strong"] is True
+        assert expected["student00"]["score"] == 30 and 0 < expected["forger"]["score"] < 30
+        assert "grading on the Dask cluster at" in server.log.read_text()
+    finally:
+        server.stop()
+
+
+@pytest.mark.slow
+@needs_bwrap
 def test_a_worker_killed_mid_batch_loses_nothing_and_its_tasks_count_as_retried(cluster, local, tmp_path):
     submissions, local_out = local
     out, process = started_batch(cluster, local, tmp_path, rows_first=6)

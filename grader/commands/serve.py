@@ -38,6 +38,15 @@ def serve_parser() -> argparse.ArgumentParser:
     parser.add_argument("--tls-key", metavar="PEM", type=Path, help="the certificate's private key")
     parser.add_argument("--allow-weak-isolation", action="store_true",
                         help="grade in plain child processes when bubblewrap is unavailable (not recommended)")
+    cluster = parser.add_argument_group("grading on a Dask cluster (docs/cluster.md)")
+    cluster.add_argument("--cluster", metavar="ADDRESS",
+                         help="grade on this Dask scheduler's workers (tls://HOST:8786; tcp:// only to this machine or "
+                              "with --private-network) instead of local processes")
+    cluster.add_argument("--cluster-tls-ca-file", type=Path, metavar="PEM", help="the CA that signed the cluster's certificates")
+    cluster.add_argument("--cluster-tls-cert", type=Path, metavar="PEM", help="this machine's client certificate for the cluster")
+    cluster.add_argument("--cluster-tls-key", type=Path, metavar="PEM", help="that certificate's private key")
+    cluster.add_argument("--private-network", action="store_true",
+                         help="allow plain tcp:// to another machine: only people you trust can reach this network")
     return parser
 
 
@@ -76,16 +85,54 @@ def run(argv: list[str]) -> ExitCode:
         raise UsageError("give both --tls-cert and --tls-key, or neither")
     from grader.sandbox.launchers import BwrapLauncher, choose_launcher
 
-    strong = isinstance(choose_launcher(require_strong=True, allow_weak=options.allow_weak_isolation), BwrapLauncher)
+    cluster = _cluster_target(options)
+    # With --cluster the workers sandbox (and refuse to grade when they cannot); this machine grades nothing.
+    strong = True if cluster else isinstance(choose_launcher(require_strong=True, allow_weak=options.allow_weak_isolation),
+                                             BwrapLauncher)
+    if cluster and options.allow_weak_isolation:
+        strong = False
     from grader.service.config import ServiceConfig
 
     config = ServiceConfig(course=course, data_dir=data_dir, db_url=url, jobs=max(1, options.jobs), strong=strong,
                            queue_limit=max(1, options.queue_limit), https_only=bool(options.tls_cert))
-    _serve(config, options)
+    _serve(config, options, cluster)
     return ExitCode.OK
 
 
-def _serve(config, options) -> None:
+def _cluster_target(options):
+    """The Dask cluster `--cluster` names (None: grade in local processes), checked as `grade batch --cluster` checks it."""
+    tls_given = [options.cluster_tls_ca_file, options.cluster_tls_cert, options.cluster_tls_key]
+    if not options.cluster:
+        if any(tls_given) or options.private_network:
+            raise UsageError("--cluster-tls-* and --private-network go with --cluster ADDRESS")
+        return None
+    from grader.extras import require
+
+    require("cluster", "grade serve --cluster")
+    if any(tls_given) and not all(tls_given):
+        raise UsageError("TLS to the cluster needs all three of --cluster-tls-ca-file, --cluster-tls-cert and --cluster-tls-key")
+    from grader.cluster.address import TlsFiles, cluster_target
+
+    tls = TlsFiles(*tls_given) if all(tls_given) else None
+    return cluster_target(options.cluster, tls, options.private_network)
+
+
+def _cluster_grader(target, config):
+    """The service's grader on the cluster's workers: connected once, for the service's whole life."""
+    from distributed import Client
+
+    from grader.cluster.connect import CONNECT_TIMEOUT_S, workers_note
+    from grader.cluster.service_grader import ClusterGrader
+
+    try:
+        client = Client(target.address, security=target.security(), timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise UsageError(f"cannot reach the Dask scheduler at {target.address} ({type(exc).__name__}: {exc})") from None
+    print(f"grade serve: grading on the Dask cluster at {target.address} ({workers_note(client)})", file=sys.stderr, flush=True)
+    return ClusterGrader(client, config.course, config.strong)
+
+
+def _serve(config, options, cluster=None) -> None:
     import uvicorn
 
     from grader.service.app import build_app
@@ -93,7 +140,7 @@ def _serve(config, options) -> None:
     from grader.service.service import open_service
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s", stream=sys.stderr)
-    service = open_service(config)
+    service = open_service(config, _cluster_grader(cluster, config) if cluster else None)
     scheme = "https" if options.tls_cert else "http"
     print(f"grade serve: {config.course.title} on {scheme}://{options.host}:{options.port} "
           f"({config.jobs} grading slot{'s' if config.jobs != 1 else ''}; data in {config.data_dir}; "
