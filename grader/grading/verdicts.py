@@ -32,4 +32,6 @@ class SubmissionFailure(Exception):
 
 
 def fail(message: str, hint: Hint | None = None) -> NoReturn:
+    """End the check as failed (the submission answered, wrongly) with `message` for the student and, where the
+    mistake is a known one, its `hint`."""
     raise CheckFailed(message, hint)

@@ -7,7 +7,8 @@ One module per job, behind this one import path (`from grader.authoring import k
 - fit: the updates one model.fit makes, held against what the returned model made;
 - layers: the registry, one small class per Keras layer the grader runs (planning its cost, checking its
   weights, running it in numpy);
-- interpreter: the model run in numpy from its weights, priced against a budget first.
+- interpreter: the model run in numpy from its weights, priced against a budget first;
+- parts: what every exercise judges alike (the compile settings as part checks, the layers without activations).
 Nothing here deserializes or loads what the submission sent.
 """
 
@@ -19,9 +20,10 @@ from grader.grading.keras_models.description import LayerInfo, architecture, des
 from grader.grading.keras_models.fit import Fit, check_fit_steps, optimizer_steps
 from grader.grading.keras_models.interpreter import Cost, cost, forward, plan
 from grader.grading.keras_models.layer_types import Step
+from grader.grading.keras_models.parts import LabCompile, dense_layers, structural_layers
 from grader.grading.keras_models.view import layers
 
-__all__ = ["ACCURACY", "FORWARD_PASS_COST", "ForwardPassCost", "Cost", "EXACT_ACCURACY", "Fit", "LOSS_ALIASES", "LayerInfo", "Metric",
-           "Step", "architecture", "check_fit_steps", "cost", "described_layers", "forward", "history_key",
+__all__ = ["ACCURACY", "FORWARD_PASS_COST", "ForwardPassCost", "Cost", "EXACT_ACCURACY", "Fit", "LOSS_ALIASES", "LabCompile", "LayerInfo", "Metric",
+           "Step", "architecture", "check_fit_steps", "cost", "dense_layers", "described_layers", "forward", "history_key",
            "input_shape", "layers", "loss_name", "metric_names", "metrics", "optimizer_name", "optimizer_steps",
-           "plan", "reports_accuracy"]
+           "plan", "reports_accuracy", "structural_layers"]

@@ -114,6 +114,7 @@ def metric_names(value: Any) -> list[str]:
 
 
 def reports_accuracy(value: Any) -> bool:
+    """Whether the model reports accuracy, in any spelling Keras treats as the same (see `metrics`)."""
     return ACCURACY in metric_names(value)
 
 

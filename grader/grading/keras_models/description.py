@@ -41,6 +41,7 @@ def as_description(value: Any, what: str) -> ModelDescription:
 
 
 def architecture(value: Any, what: str) -> dict:
+    """The model's architecture JSON as a dict, read as data (never deserialized); a failure when it is no model."""
     description = as_description(value, what)
     try:
         data = json.loads(description.architecture)
@@ -105,4 +106,5 @@ def _source(argument: Any) -> Any:
 
 
 def input_shape(value: Any) -> list | None:
+    """The model's input shape as the description gives it ([None, 8] for 8 predictors), or None when it has none."""
     return value.input_shape if isinstance(value, ModelDescription) else None

@@ -20,6 +20,8 @@ from grader.grading.keras_models.layer_types import Step, layer_type
 
 @dataclass(frozen=True)
 class Cost:
+    """What one forward pass costs: its multiply-adds, its largest array's bytes and the layer that makes it."""
+
     multiply_adds: int
     largest_bytes: int
     largest_layer: str
@@ -55,6 +57,7 @@ def plan(value: Any, input_shape: tuple, what: str, budget: ForwardPassCost | No
 
 
 def cost(steps: list[Step]) -> Cost:
+    """What running `plan`'s steps costs: multiply-adds in all, and the largest array with its layer."""
     largest = max(steps, key=lambda step: step.largest_bytes, default=None)
     return Cost(sum(step.multiply_adds for step in steps), largest.largest_bytes if largest else 0,
                 f"{largest.layer.kind} layer {largest.layer.name!r}" if largest else "")
