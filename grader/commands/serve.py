@@ -28,7 +28,8 @@ def serve_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="grade serve", description="Grade on submit: students hand in with `grade submit` or the web page and "
                                         "see their hidden checks' results within seconds.",
-        epilog="Students and their tokens: grade serve roster import ROSTER.csv --out TOKENS.csv (grade serve roster --help)")
+        epilog="Students and their tokens: grade serve roster import ROSTER.csv --out TOKENS.csv (grade serve roster "
+               "--help). The instructor's page: grade serve instructor --out TOKEN.txt, then /instructor.")
     _storage_options(parser)
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
     parser.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
@@ -76,9 +77,21 @@ def _storage(options):
     return course, data_dir, database_url(options.db, data_dir)
 
 
+def instructor_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="grade serve instructor", description="Make (or replace) the instructor's token for the service's "
+                                                   "instructor page (/instructor); the old token and its sessions stop.")
+    _storage_options(parser)
+    parser.add_argument("--out", type=Path, metavar="FILE", required=True,
+                        help="where the new token goes (readable by you only); it is shown nowhere else")
+    return parser
+
+
 def run(argv: list[str]) -> ExitCode:
     if argv and argv[0] == "roster":
         return _roster(argv[1:])
+    if argv and argv[0] == "instructor":
+        return _instructor(argv[1:])
     options = serve_parser().parse_args(argv)
     course, data_dir, url = _storage(options)
     if bool(options.tls_cert) != bool(options.tls_key):
@@ -148,10 +161,44 @@ def _serve(config, options, cluster=None) -> None:
     if not options.tls_cert and options.host not in ("127.0.0.1", "localhost", "::1"):
         print("grade serve: without --tls-cert, tokens and sessions cross the network in clear text; serve behind a "
               "reverse proxy that terminates TLS, or pass --tls-cert and --tls-key (docs/service.md)", file=sys.stderr)
-    uvicorn.run(build_app(service), host=options.host, port=options.port, http=protocol_with_header_timeout(config.header_timeout_s),
+    uvicorn.run(build_app(service, similarity=_similarity_runner()), host=options.host, port=options.port, http=protocol_with_header_timeout(config.header_timeout_s),
                 timeout_keep_alive=5, limit_concurrency=200, server_header=False, date_header=False,
                 ssl_certfile=str(options.tls_cert) if options.tls_cert else None,
                 ssl_keyfile=str(options.tls_key) if options.tls_key else None, log_level="info")
+
+
+def _similarity_runner():
+    """What the instructor's page compares with: `grade similarity`'s own code (None without the extra)."""
+    import io
+
+    from grader.extras import MissingExtra, require
+
+    try:
+        require("similarity", "similarity on the instructor's page")
+    except MissingExtra:
+        return None
+
+    from rich.console import Console
+
+    from grader.commands.similarity import similarity_sections
+    from grader.similarity import DEFAULT_THRESHOLD
+
+    return lambda out, exercise: similarity_sections(out, exercise, DEFAULT_THRESHOLD, Console(file=io.StringIO()))[0]
+
+
+def _instructor(argv: list[str]) -> ExitCode:
+    options = instructor_parser().parse_args(argv)
+    if options.out.exists():
+        raise UsageError(f"--out {options.out} exists; choose a new file (tokens are never overwritten)")
+    _, data_dir, _ = _storage(options)
+    from grader.atomic import write_text_atomically
+    from grader.service.instructor_auth import issue
+
+    token = issue(data_dir)
+    write_text_atomically(token + "\n", options.out)   # 0600
+    print(f"the instructor's token is in {options.out}; sign in at /instructor (any earlier instructor token and "
+          f"its sessions no longer work)", file=sys.stderr)
+    return ExitCode.OK
 
 
 def _roster(argv: list[str]) -> ExitCode:

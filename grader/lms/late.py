@@ -17,6 +17,7 @@ from datetime import datetime
 from grader.course.model import Exercise
 
 DAY_SECONDS = 86_400.0
+SERVICE = "grade serve"   # `lms` for a submission the grading service received: its time is the service's own
 
 
 @dataclass(frozen=True)
@@ -50,8 +51,8 @@ def lateness(exercise: Exercise, lms: str | None, late_marker: bool | None, subm
     seconds = (when - due).total_seconds()
     if seconds <= 0:
         return Lateness()
-    source = ("the file's recorded time (Moodle's download holds no submission time)" if lms == "moodle"
-              else "the file's modification time")
+    source = {"moodle": "the file's recorded time (Moodle's download holds no submission time)",
+              SERVICE: "the time the grading service received it"}.get(lms or "", "the file's modification time")
     return _penalised(exercise, math.ceil(seconds / DAY_SECONDS),
                       f"{_duration(seconds)} after the due time, by {source} {when.isoformat(timespec='minutes')}",
                       seconds / DAY_SECONDS)

@@ -13,7 +13,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from grader.service import api, web
+from grader.service import api, instructor, web
 from grader.service.guards import Guards
 from grader.service.service import Service
 
@@ -29,8 +29,10 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return PlainTextResponse("This request is not one the service answers.", status_code=status)
 
 
-def build_app(service: Service, run_loop: bool = True) -> Starlette:
-    """The application over a service; the grading loop runs while the application does (`run_loop`)."""
+def build_app(service: Service, run_loop: bool = True,
+              similarity: instructor.SimilarityRunner | None = None) -> Starlette:
+    """The application over a service; the grading loop runs while the application does (`run_loop`);
+    `similarity` is what the instructor's page compares submissions with (None: not offered)."""
     config = service.config
     # The cookies' signing key, derived from the data folder's secret key (grade batch's seed.key, 0600): one
     # secret to keep, and a new one signs everyone out.
@@ -47,7 +49,7 @@ def build_app(service: Service, run_loop: bool = True) -> Starlette:
                 service.stop()
 
     app = Starlette(
-        routes=[*api.routes, *web.routes],
+        routes=[*api.routes, *web.routes, *instructor.routes],
         middleware=[
             Middleware(Guards, max_body=config.largest_body, chunk_s=config.chunk_timeout_s, total_s=config.body_timeout_s),
             Middleware(SessionMiddleware, secret_key=key.hex(), session_cookie=SESSION_COOKIE,
@@ -58,4 +60,5 @@ def build_app(service: Service, run_loop: bool = True) -> Starlette:
     )
     app.state.service = service
     app.state.session_key = key
+    app.state.similarity = similarity
     return app

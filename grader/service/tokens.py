@@ -23,8 +23,8 @@ def same_hash(stored: str | None, token: str) -> bool:
     return stored is not None and hmac.compare_digest(stored.encode(), token_hash(token).encode())
 
 
-def looks_like_token(text: str) -> bool:
+def looks_like_token(text: str, prefix: str = PREFIX) -> bool:
     """A cheap filter before any database work: right prefix, bounded, URL-safe characters only."""
-    body = text[len(PREFIX):]
-    return (text.startswith(PREFIX) and 20 <= len(body) <= 100
+    body = text[len(prefix):]
+    return (text.startswith(prefix) and 20 <= len(body) <= 100
             and all(c.isascii() and (c.isalnum() or c in "-_") for c in body))
