@@ -98,6 +98,9 @@ def test_the_wrong_formulas_hint_fires_only_when_the_value_matches_it():
     assert failure_of(expect_close, -0.415, 0.415, "z", wrong=wrong).hint == SIGN
     assert failure_of(expect_close, 0.016, 0.415, "z", wrong=wrong).hint is None       # near a mistake is not it
     assert failure_of(expect_close, 0.016, 0.415, "z", wrong=wrong, hint=OTHER).hint == OTHER
+    seen = []
+    assert failure_of(expect_close, [0.016], 0.415, "z", hint=lambda got: seen.append(got) or OTHER).hint == OTHER
+    assert seen == [0.016]                                  # a hint-finding function gets the value as read
     assert expect_close(0.415, 0.415, "z", wrong={FORGOT_BIAS: 0.415}) == 0.415      # a right value always passes
 
 

@@ -7,7 +7,8 @@ checks with random inputs run as well when your work is graded.
 import numpy as np
 import pytest
 
-from grader.authoring import Hint, as_number, as_pair, close, fail, gives, rounded_to, show, show_apart
+from grader.authoring import (Hint, Root, as_number, close, close_values, expect_close, fail, matching_hint, read_dict,
+                              read_list, read_pair, rounded_to, show, show_apart, wrong_root)
 
 # The lecture's worked example.
 X, T, LEARNING_RATE = 0.1, 0.25, 0.4
@@ -85,57 +86,33 @@ def incomplete_derivative(name, got, want, a1, a2):
 
 def forward_root(submission, x, p, want):
     """USES_FORWARD when the student's forward() is wrong for these inputs."""
-    return None if gives(lambda: submission.forward(x, p["w1"], p["b1"], p["w2"], p["b2"]), list(want)) else USES_FORWARD
+    return wrong_root(Root(USES_FORWARD, lambda: submission.forward(x, p["w1"], p["b1"], p["w2"], p["b2"]), list(want)))
 
 
 def train_root(submission, x, t, p, learning_rate, forward, error, gradients, update):
     """The first function train() depends on that is wrong at its starting point, as a hint; None if all are right.
     `forward` ... `update` are the right values at the starting parameters `p`."""
     args = (x, p["w1"], p["b1"], p["w2"], p["b2"])
-    if not gives(lambda: submission.forward(*args), list(forward)):
-        return TRAIN_USES["forward"]
-    if not gives(lambda: submission.error(t, forward[1]), error):
-        return TRAIN_USES["error"]
-    if not gives(lambda: submission.gradients(x, t, *args[1:]), gradients):
-        return TRAIN_USES["gradients"]
-    if not gives(lambda: submission.update(dict(p), dict(gradients), learning_rate), update):
-        return TRAIN_USES["update"]
-    return None
+    return wrong_root(Root(TRAIN_USES["forward"], lambda: submission.forward(*args), list(forward)),
+                      Root(TRAIN_USES["error"], lambda: submission.error(t, forward[1]), error),
+                      Root(TRAIN_USES["gradients"], lambda: submission.gradients(x, t, *args[1:]), gradients),
+                      Root(TRAIN_USES["update"], lambda: submission.update(dict(p), dict(gradients), learning_rate), update))
 
 
 def sigmoid_root(submission, zs):
     """USES_SIGMOID when the student's sigmoid() is wrong at one of the weighted sums `zs`."""
-    return None if all(gives(lambda: submission.sigmoid(z), 1 / (1 + np.exp(-z))) for z in zs) else USES_SIGMOID
+    return wrong_root(*(Root(USES_SIGMOID, lambda z=z: submission.sigmoid(z), 1 / (1 + np.exp(-z))) for z in zs))
 
 
 def update_mistake(got, params, grads, learning_rate):
-    if all(close(got[k], params[k] + learning_rate * grads[k]) for k in params):
-        return UPDATE_SIGN
-    if all(close(got[k], params[k] - grads[k]) for k in params):
-        return UPDATE_NO_RATE
-    return rounding(got, {k: params[k] - learning_rate * grads[k] for k in params})
-
-
-def read_dict(value, what, keys):
-    if type(value) is not dict:
-        fail(f"{what} should return a dict with the keys {', '.join(keys)}, but it returned {show(value)}")
-    missing = [key for key in keys if key not in value]
-    if missing:
-        fail(f"{what} returned a dict without the key(s) {', '.join(map(repr, missing))}; it needs {', '.join(keys)}")
-    return {key: as_number(value[key], f"{what}[{key!r}]") for key in keys}
-
-
-def read_pair(value, what):
-    a1, a2 = as_pair(value, what, "the pair (a1, a2)")
-    return as_number(a1, f"{what}[0] (a1)"), as_number(a2, f"{what}[1] (a2)")
+    return matching_hint(got, [(UPDATE_SIGN, {k: params[k] + learning_rate * grads[k] for k in params}),
+                               (UPDATE_NO_RATE, {k: params[k] - grads[k] for k in params})]) \
+        or rounding(got, {k: params[k] - learning_rate * grads[k] for k in params})
 
 
 def read_training(value, what):
-    params, errors = as_pair(value, what, "(params, errors)")
-    params = read_dict(params, f"{what}[0] (the params)", list(PARAMS))
-    if type(errors) not in (list, tuple):
-        fail(f"{what}[1] should be the list of errors, but it is {show(errors)}")
-    return params, [as_number(e, f"{what}[1][{i}]") for i, e in enumerate(errors)]
+    return read_pair(value, what, ("params", "errors"), read=(lambda params, part: read_dict(params, part, list(PARAMS)),
+                                                              lambda errors, part: read_list(errors, part, "the list of errors")))
 
 
 # ----------------------------------------------------------------------------- checks
@@ -143,10 +120,8 @@ def read_training(value, what):
 @pytest.mark.points(1)
 def test_sigmoid_worked_example(submission):
     """sigmoid(0.415) is 0.6023, as in the lecture"""
-    got = as_number(submission.sigmoid(0.415), "sigmoid(0.415)")
-    if not close(got, A1, rtol=1e-6):
-        fail("sigmoid(0.415) returned {}, expected {}: 1 / (1 + e^-0.415), which the lecture prints as 0.6023".format(
-             *show_apart(got, A1)), SIGMOID_SIGN if close(got, 1 - A1) else rounding(got, A1))
+    expect_close(submission.sigmoid(0.415), A1, "sigmoid(0.415)", note=": 1 / (1 + e^-0.415), which the lecture prints "
+                 "as 0.6023", wrong={SIGMOID_SIGN: 1 - A1}, hint=lambda got: rounding(got, A1))
     got = as_number(submission.sigmoid(0.0), "sigmoid(0.0)")
     if not close(got, 0.5):
         fail(f"sigmoid(0) returned {show(got, 17)}; it must be exactly 0.5")
@@ -155,25 +130,19 @@ def test_sigmoid_worked_example(submission):
 @pytest.mark.points(2)
 def test_forward_worked_example(submission):
     """forward() gives a1 = 0.6023 and a2 = 0.7153 for the lecture's network"""
-    a1, a2 = read_pair(submission.forward(X, PARAMS["w1"], PARAMS["b1"], PARAMS["w2"], PARAMS["b2"]), "forward(0.1, 0.15, 0.4, 0.45, 0.65)")
-    if not close(a1, A1):
-        fail("a1 is {}, expected {} = sigmoid(0.15 * 0.1 + 0.4)".format(*show_apart(a1, A1)),
-             sigmoid_root(submission, [0.415]) or rounding(a1, A1))
-    if close(a2, PARAMS["w2"] * A1 + PARAMS["b2"]):
-        fail("a2 is {}, expected {}".format(*show_apart(a2, A2)), OUTPUT_NOT_ACTIVATED)
-    if not close(a2, A2):
-        fail("a2 is {}, expected {} = sigmoid(0.45 * a1 + 0.65)".format(*show_apart(a2, A2)),
-             sigmoid_root(submission, [0.415, 0.45 * A1 + 0.65]) or rounding(a2, A2))
+    a1, a2 = read_pair(submission.forward(X, PARAMS["w1"], PARAMS["b1"], PARAMS["w2"], PARAMS["b2"]),
+                       "forward(0.1, 0.15, 0.4, 0.45, 0.65)", ("a1", "a2"))
+    expect_close(a1, A1, "a1", verb="is", note=" = sigmoid(0.15 * 0.1 + 0.4)", root=lambda: sigmoid_root(submission, [0.415]),
+                 hint=lambda got: rounding(got, A1))
+    expect_close(a2, A2, "a2", verb="is", note=" = sigmoid(0.45 * a1 + 0.65)", wrong={OUTPUT_NOT_ACTIVATED: PARAMS["w2"] * A1 + PARAMS["b2"]},
+                 hint=lambda got: sigmoid_root(submission, [0.415, 0.45 * A1 + 0.65]) or rounding(got, A2))
 
 
 @pytest.mark.points(1)
 def test_error_worked_example(submission):
     """error(0.25, 0.7153) is about 0.1082"""
-    got = as_number(submission.error(T, A2), "error(0.25, a2)")
-    if close(got, 2 * E):
-        fail("error(0.25, {:.4f}) returned {}, expected {}".format(A2, *show_apart(got, E)), ERROR_NO_HALF)
-    if not close(got, E):
-        fail("error(0.25, {:.4f}) returned {}, expected {}".format(A2, *show_apart(got, E)), rounding(got, E))
+    expect_close(submission.error(T, A2), E, f"error(0.25, {A2:.4f})", wrong={ERROR_NO_HALF: 2 * E},
+                 hint=lambda got: rounding(got, E))
 
 
 @pytest.mark.points(3)
@@ -181,30 +150,26 @@ def test_gradients_worked_example(submission):
     """gradients() matches the lecture's four derivatives"""
     got = read_dict(submission.gradients(X, T, PARAMS["w1"], PARAMS["b1"], PARAMS["w2"], PARAMS["b2"]), "gradients(0.1, 0.25, 0.15, 0.4, 0.45, 0.65)", list(GRADS))
     for name in ("w2", "b2", "w1", "b1"):
-        if not close(got[name], GRADS[name], rtol=1e-5):
-            hint = forward_root(submission, X, PARAMS, (A1, A2)) or gradient_mistake(name, got[name], GRADS[name], A1, A2, X, PARAMS["w2"])
-            fail("dE/d{} is {}, expected {}".format(name, *show_apart(got[name], GRADS[name])), hint)
+        expect_close(got[name], GRADS[name], f"dE/d{name}", verb="is", rtol=1e-5, root=lambda: forward_root(submission, X, PARAMS, (A1, A2)),
+                     hint=lambda value, name=name: gradient_mistake(name, value, GRADS[name], A1, A2, X, PARAMS["w2"]))
 
 
 @pytest.mark.points(2)
 def test_update_worked_example(submission):
     """one update with learning rate 0.4 gives w1 = 0.1496, b1 = 0.3959, w2 = 0.4272, b2 = 0.6121"""
-    got = read_dict(submission.update(dict(PARAMS), dict(GRADS), LEARNING_RATE), "update(params, grads, 0.4)", list(PARAMS))
-    if not all(close(got[k], UPDATED[k], rtol=1e-6) for k in PARAMS):
-        fail("update returned {}, expected {}".format(*show_apart(got, UPDATED)), update_mistake(got, PARAMS, GRADS, LEARNING_RATE))
+    expect_close(submission.update(dict(PARAMS), dict(GRADS), LEARNING_RATE), UPDATED, "update(params, grads, 0.4)",
+                 hint=lambda got: update_mistake(got, PARAMS, GRADS, LEARNING_RATE))
 
 
 @pytest.mark.points(2)
 def test_train_worked_example(submission):
     """three epochs of training from the lecture's start record three shrinking errors"""
     params, errors = read_training(submission.train(X, T, dict(PARAMS), LEARNING_RATE, 3), "train(0.1, 0.25, params, 0.4, 3)")
-    right = close(errors, ERRORS_3, rtol=1e-6) and all(close(params[k], AFTER_3[k], rtol=1e-6) for k in PARAMS)
+    right = close(errors, ERRORS_3) and close_values(params, AFTER_3)
     root = None if right else train_root(submission, X, T, PARAMS, LEARNING_RATE, (A1, A2), E, GRADS, UPDATED)
     if len(errors) != 3:
         fail(f"train(..., epochs=3) recorded {len(errors)} errors; with no threshold it runs all 3 epochs", root)
-    if root is None and close(errors[:2], ERRORS_3[1:], rtol=1e-6):
+    if root is None and close(errors[:2], ERRORS_3[1:]):
         fail("the errors are {}, expected {}".format(*show_apart(errors, ERRORS_3)), TRAIN_ERROR_AFTER_UPDATE)
-    if not close(errors, ERRORS_3, rtol=1e-6):
-        fail("the errors are {}, expected {}".format(*show_apart(errors, ERRORS_3)), root or rounding(errors, ERRORS_3))
-    if not all(close(params[k], AFTER_3[k], rtol=1e-6) for k in PARAMS):
-        fail("after 3 epochs the params are {}, expected {}".format(*show_apart(params, AFTER_3)), root or rounding(params, AFTER_3))
+    expect_close(errors, ERRORS_3, "the errors", verb="are", hint=lambda got: root or rounding(got, ERRORS_3))
+    expect_close(params, AFTER_3, "after 3 epochs the params", verb="are", hint=lambda got: root or rounding(got, AFTER_3))

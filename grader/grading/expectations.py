@@ -20,12 +20,16 @@ from grader.feedback.results import Hint
 from grader.grading.checklib import as_array, as_number, close_values, number_of, show, show_apart
 from grader.grading.verdicts import fail
 
-__all__ = ["Wrong", "Hinted", "WrongFormulas", "expect_close", "expect_equal", "expect_shape", "matching_hint",
+__all__ = ["Wrong", "Hinted", "HintFor", "WrongFormulas", "expect_close", "expect_equal", "expect_shape", "matching_hint",
            "hint_of"]
 
 Hinted = Union[Hint, None, Callable[[], Union[Hint, None]]]
 """A hint, no hint, or a function that finds one (called only when the check fails, so a costly search, such as
 asking the submission whether a function it uses is right, runs only then)."""
+
+HintFor = Union[Hint, None, Callable[[Any], Union[Hint, None]]]
+"""A hint, no hint, or a function of the returned value (as read) that finds one, called only when the check fails:
+`hint=lambda got: ROUNDED if rounded_to(got, want) else None`."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,10 @@ hint for several formulas)."""
 def hint_of(hint: Hinted) -> Hint | None:
     """The hint itself, or what a hint-finding function returns."""
     return hint() if callable(hint) and not isinstance(hint, Hint) else hint
+
+
+def _hint_for(hint: HintFor, value: Any) -> Hint | None:
+    return hint(value) if callable(hint) and not isinstance(hint, Hint) else hint
 
 
 def _formulas(wrong: WrongFormulas) -> list[Wrong]:
@@ -94,7 +102,7 @@ def _read_like(got: Any, want: Any, what: str) -> Any:
     return as_array(got, what)
 
 
-def expect_close(got: Any, want: Any, what: str, *, hint: Hinted = None, wrong: WrongFormulas = (),
+def expect_close(got: Any, want: Any, what: str, *, hint: HintFor = None, wrong: WrongFormulas = (),
                  root: Hinted = None, rtol: float = 1e-6, atol: float = 1e-9, verb: str = "returned",
                  note: str = "") -> Any:
     """Pass when `got` is `want` within the tolerance, and return `got` as read; otherwise fail with
@@ -106,14 +114,14 @@ def expect_close(got: Any, want: Any, what: str, *, hint: Hinted = None, wrong: 
 
     The failure's hint: `root` first (a function the checked one uses that is wrong, see `wrong_root`), then the
     declared mistake whose value `got` is (`wrong`, see `matching_hint`), then `hint`. Each may be a function,
-    called only when the check fails.
+    called only when the check fails: `root()`, a formula's `value()`, and `hint(got)` with the value as read.
     """
     value = _read_like(got, want, what)
     if close_values(value, want, rtol, atol):
         return value
     shown, expected = show_apart(value, want)
     fail(f"{what} {verb} {shown}, expected {expected}{note}",
-         hint_of(root) or matching_hint(value, wrong, rtol, atol) or hint_of(hint))
+         hint_of(root) or matching_hint(value, wrong, rtol, atol) or _hint_for(hint, value))
 
 
 def _equal(got: Any, want: Any) -> bool:
@@ -133,7 +141,7 @@ def _equal(got: Any, want: Any) -> bool:
         return False
 
 
-def expect_equal(got: Any, want: Any, what: str, *, hint: Hinted = None, wrong: WrongFormulas = (),
+def expect_equal(got: Any, want: Any, what: str, *, hint: HintFor = None, wrong: WrongFormulas = (),
                  root: Hinted = None, verb: str = "returned", note: str = "") -> Any:
     """Pass when `got` equals `want` exactly (a list and a tuple of equal items are equal; one number equals it in
     any form), and return `got`; otherwise fail with "<what> <verb> <got>, expected <want><note>". For names,
@@ -144,19 +152,19 @@ def expect_equal(got: Any, want: Any, what: str, *, hint: Hinted = None, wrong: 
     found = [formula.hint for formula in _formulas(wrong)
              if _equal(got, formula.value() if callable(formula.value) else formula.value)]
     matched = found[0] if found and all(hint == found[0] for hint in found) else None
-    fail(f"{what} {verb} {show(got)}, expected {show(want)}{note}", hint_of(root) or matched or hint_of(hint))
+    fail(f"{what} {verb} {show(got)}, expected {show(want)}{note}", hint_of(root) or matched or _hint_for(hint, got))
 
 
-def expect_shape(got: Any, shape: tuple[int, ...], what: str, *, hint: Hinted = None, wrong: WrongFormulas = (),
+def expect_shape(got: Any, shape: tuple[int, ...], what: str, *, hint: HintFor = None, wrong: WrongFormulas = (),
                  note: str = "") -> np.ndarray:
     """`got` read as an array of numbers (`as_array`) that must have `shape`; otherwise fail with "<what> returned
     shape <its shape>; expected <shape><note>", with the hint of the declared wrong shape it has (`wrong`:
-    `{HINT: shape}`) or else `hint`. Returns the array."""
+    `{HINT: shape}`) or else `hint` (or `hint(array)`). Returns the array."""
     array = as_array(got, what)
     if array.shape != tuple(shape):
         found = [formula.hint for formula in _formulas(wrong)
                  if array.shape == tuple(formula.value() if callable(formula.value) else formula.value)]
         matched = found[0] if found and all(hint == found[0] for hint in found) else None
-        fail(f"{what} returned shape {array.shape}; expected {tuple(shape)}{note}", matched or hint_of(hint))
+        fail(f"{what} returned shape {array.shape}; expected {tuple(shape)}{note}", matched or _hint_for(hint, array))
     return array
 

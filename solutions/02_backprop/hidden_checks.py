@@ -7,7 +7,8 @@ numbers earns only the public checks' points.
 import numpy as np
 import pytest
 
-from grader.authoring import Hint, as_number, close, fail, public_checks_of, show, show_apart
+from grader.authoring import (Hint, Wrong, close, close_values, expect_close, fail, public_checks_of, read_dict, read_pair,
+                              show, show_apart)
 
 public = public_checks_of(__file__)
 
@@ -31,14 +32,10 @@ def draw_network(rng):
 def test_sigmoid_random(submission, rng):
     """sigmoid() is right for random inputs, including large ones without overflow trouble"""
     for z in [*rng.uniform(-8, 8, size=5), -60.0, 60.0]:
-        z = float(z)
-        got = as_number(submission.sigmoid(z), f"sigmoid({z:.4g})")
-        want = 1.0 / (1.0 + np.exp(-z))
-        if close(got, 1 - want, atol=1e-9) and abs(want - 0.5) > 1e-3:
-            fail("sigmoid({:.4g}) returned {}, expected {}".format(z, *show_apart(got, float(want))), public.SIGMOID_SIGN)
-        if not close(got, want, rtol=1e-6, atol=1e-12):
-            fail("sigmoid({:.4g}) returned {}, expected {}".format(z, *show_apart(got, float(want))),
-                 public.rounding(got, float(want)))
+        z, want = float(z), float(1.0 / (1.0 + np.exp(-z)))
+        sign = [Wrong(public.SIGMOID_SIGN, 1 - want, atol=1e-9)] if abs(want - 0.5) > 1e-3 else []
+        expect_close(submission.sigmoid(z), want, f"sigmoid({z:.4g})", atol=1e-12, wrong=sign,
+                     hint=lambda got: public.rounding(got, want))
 
 
 @pytest.mark.points(2)
@@ -46,21 +43,14 @@ def test_forward_random(submission, rng, reference):
     """forward() is right for random networks"""
     for _ in range(4):
         x, _, p = draw_network(rng)
-        a1, a2 = public.read_pair(submission.forward(x, p["w1"], p["b1"], p["w2"], p["b2"]), "forward(...)")
-        want = reference.forward(x, p["w1"], p["b1"], p["w2"], p["b2"])
-        if close([a1, a2], want):
-            continue
-        where = f"forward(x={x:.4g}, w1={p['w1']:.4g}, b1={p['b1']:.4g}, w2={p['w2']:.4g}, b2={p['b2']:.4g})"
-        shown, expected = show_apart((a1, a2), (float(want[0]), float(want[1])))
-        message = f"{where} returned {shown}, expected {expected}"
-        if close([a1, a2], reference.forward(x, p["b1"], p["w1"], p["b2"], p["w2"])):
-            fail(message, SWAPPED_WEIGHT_BIAS)
-        if close([a1, a2], reference.forward(x, p["w1"], 0.0, p["w2"], 0.0)):
-            fail(message, FORGOT_BIAS)
-        if close(a1, want[0]) and close(a2, p["w2"] * want[0] + p["b2"]):
-            fail(message, public.OUTPUT_NOT_ACTIVATED)
-        fail(message, public.sigmoid_root(submission, [p["w1"] * x + p["b1"], p["w2"] * float(want[0]) + p["b2"]])
-             or public.rounding([a1, a2], [float(v) for v in want]))
+        got = read_pair(submission.forward(x, p["w1"], p["b1"], p["w2"], p["b2"]), "forward(...)", ("a1", "a2"))
+        want = [float(v) for v in reference.forward(x, p["w1"], p["b1"], p["w2"], p["b2"])]
+        expect_close(got, want, f"forward(x={x:.4g}, w1={p['w1']:.4g}, b1={p['b1']:.4g}, w2={p['w2']:.4g}, b2={p['b2']:.4g})",
+                     wrong=[(SWAPPED_WEIGHT_BIAS, reference.forward(x, p["b1"], p["w1"], p["b2"], p["w2"])),
+                            (FORGOT_BIAS, reference.forward(x, p["w1"], 0.0, p["w2"], 0.0)),
+                            (public.OUTPUT_NOT_ACTIVATED, [want[0], p["w2"] * want[0] + p["b2"]])],
+                     hint=lambda got: public.sigmoid_root(submission, [p["w1"] * x + p["b1"], p["w2"] * want[0] + p["b2"]])
+                     or public.rounding(got, want))
 
 
 @pytest.mark.points(1)
@@ -68,30 +58,23 @@ def test_error_random(submission, rng, reference):
     """error() is right for random targets and outputs"""
     for _ in range(4):
         t, a2 = float(rng.uniform(0, 1)), float(rng.uniform(0, 1))
-        got = as_number(submission.error(t, a2), "error(t, a2)")
-        want = reference.error(t, a2)
-        if not close(got, want):
-            fail("error({:.4g}, {:.4g}) returned {}, expected {}".format(t, a2, *show_apart(got, float(want))),
-                 public.ERROR_NO_HALF if close(got, 2 * want) else public.rounding(got, float(want)))
+        want = float(reference.error(t, a2))
+        expect_close(submission.error(t, a2), want, f"error({t:.4g}, {a2:.4g})", wrong={public.ERROR_NO_HALF: 2 * want},
+                     hint=lambda got: public.rounding(got, want))
 
 
 def _check_gradients(submission, rng, reference, names):
     for _ in range(4):
         x, t, p = draw_network(rng)
-        got = public.read_dict(submission.gradients(x, t, p["w1"], p["b1"], p["w2"], p["b2"]), "gradients(...)", list(public.GRADS))
+        got = read_dict(submission.gradients(x, t, p["w1"], p["b1"], p["w2"], p["b2"]), "gradients(...)", list(public.GRADS))
         want = reference.gradients(x, t, **p)
         a1, a2 = reference.forward(x, **p)
         for name in names:
-            if close(got[name], want[name], rtol=1e-5, atol=1e-12):
-                continue
-            shown, expected = show_apart(got[name], float(want[name]))
-            message = (f"for x={x:.4g}, t={t:.4g}, w1={p['w1']:.4g}, b1={p['b1']:.4g}, w2={p['w2']:.4g}, b2={p['b2']:.4g}: "
-                       f"dE/d{name} is {shown}, expected {expected}")
-            hint = public.forward_root(submission, x, p, (a1, a2)) or \
-                public.gradient_mistake(name, got[name], float(want[name]), float(a1), float(a2), x, p["w2"])
-            if hint is None and close(got[name], reference.gradients(t, x, **p)[name], rtol=1e-5):
-                hint = SWAPPED_X_T
-            fail(message, hint)
+            expect_close(got[name], float(want[name]), f"for x={x:.4g}, t={t:.4g}, w1={p['w1']:.4g}, b1={p['b1']:.4g}, "
+                         f"w2={p['w2']:.4g}, b2={p['b2']:.4g}: dE/d{name}", verb="is", rtol=1e-5, atol=1e-12,
+                         root=lambda: public.forward_root(submission, x, p, (a1, a2)),
+                         hint=lambda value, name=name: public.gradient_mistake(name, value, float(want[name]), float(a1), float(a2), x, p["w2"])
+                         or (SWAPPED_X_T if close(value, reference.gradients(t, x, **p)[name], rtol=1e-5) else None))
 
 
 @pytest.mark.points(3)
@@ -114,12 +97,9 @@ def test_update_random(submission, rng, reference):
         grads = {name: float(rng.normal(0, 0.5)) for name in params}
         rate = float(rng.uniform(0.01, 1.0))
         value, args_after = submission.call_with_args("update", dict(params), dict(grads), rate)
-        got = public.read_dict(value, f"update(params, grads, {rate:.3g})", list(params))
-        want = reference.update(params, grads, rate)
-        if not all(close(got[k], want[k]) for k in params):
-            shown, expected = show_apart(got, want)
-            fail(f"update(params={show(params)}, grads={show(grads)}, learning_rate={rate:.3g}) returned {shown}, "
-                 f"expected {expected}", public.update_mistake(got, params, grads, rate))
+        expect_close(read_dict(value, f"update(params, grads, {rate:.3g})", list(params)), reference.update(params, grads, rate),
+                     f"update(params={show(params)}, grads={show(grads)}, learning_rate={rate:.3g})",
+                     hint=lambda got: public.update_mistake(got, params, grads, rate))
         if args_after[:2] != [params, grads]:
             fail("update() changed its params or grads argument", UPDATE_MUTATES)
 
@@ -131,18 +111,15 @@ def test_train_random(submission, rng, reference):
     rate, epochs = float(rng.uniform(0.1, 1.0)), int(rng.integers(3, 9))
     got_params, errors = public.read_training(submission.train(x, t, dict(params), rate, epochs), "train(...)")
     want_params, want_errors = reference.train(x, t, dict(params), rate, epochs)
-    right = close(errors, want_errors, rtol=1e-6) and all(close(got_params[k], want_params[k], rtol=1e-6) for k in params)
+    right = close(errors, want_errors) and close_values(got_params, want_params)
     root = None if right else _train_root(submission, reference, x, t, params, rate)
     if len(errors) != epochs:
         fail(f"train(..., epochs={epochs}) recorded {len(errors)} errors; with no threshold it runs every epoch", root)
-    if root is None and close(errors[:-1], want_errors[1:], rtol=1e-6) and not close(errors, want_errors, rtol=1e-6):
+    if root is None and close(errors[:-1], want_errors[1:]) and not close(errors, want_errors):
         fail("the errors are {}, expected {}".format(*show_apart(errors, want_errors)), public.TRAIN_ERROR_AFTER_UPDATE)
-    if not close(errors, want_errors, rtol=1e-6):
-        fail("the errors are {}, expected {}".format(*show_apart(errors, want_errors)),
-             root or public.rounding(errors, want_errors))
-    if not all(close(got_params[k], want_params[k], rtol=1e-6) for k in params):
-        fail("after {} epochs the params are {}, expected {}".format(epochs, *show_apart(got_params, want_params)),
-             root or public.rounding(got_params, want_params))
+    expect_close(errors, want_errors, "the errors", verb="are", hint=lambda got: root or public.rounding(got, want_errors))
+    expect_close(got_params, want_params, f"after {epochs} epochs the params", verb="are",
+                 hint=lambda got: root or public.rounding(got, want_params))
 
 
 def _train_root(submission, reference, x, t, params, rate):
@@ -162,19 +139,18 @@ def test_train_stops_at_threshold(submission, rng, reference):
     threshold = (full[stop] + full[stop - 1]) / 2 if full[stop] < full[stop - 1] else full[stop]
     want_params, want_errors = reference.train(x, t, dict(params), rate, 40, threshold=threshold)
     got_params, errors = public.read_training(submission.train(x, t, dict(params), rate, 40, threshold=threshold), "train(...)")
-    right = close(errors, want_errors, rtol=1e-6) and all(close(got_params[k], want_params[k], rtol=1e-6) for k in params)
+    right = close(errors, want_errors) and close_values(got_params, want_params)
     root = None if right else _train_root(submission, reference, x, t, params, rate)
     if len(errors) != len(want_errors):
-        stopped_late = close(errors[:len(want_errors)], want_errors, rtol=1e-6) and len(errors) > len(want_errors)
+        stopped_late = close(errors[:len(want_errors)], want_errors) and len(errors) > len(want_errors)
         fail(f"with threshold={threshold:.6g}, train recorded {len(errors)} errors; it should stop after "
              f"{len(want_errors)} (the first error <= threshold is recorded, then training stops)",
              root or (THRESHOLD_IGNORED if stopped_late else None))
-    if not close(errors, want_errors, rtol=1e-6):
-        fail("with threshold={:.6g}, the errors are {}, expected {}".format(threshold, *show_apart(errors, want_errors)),
-             root or public.rounding(errors, want_errors))
-    if not all(close(got_params[k], want_params[k], rtol=1e-6) for k in params):
+    expect_close(errors, want_errors, f"with threshold={threshold:.6g}, the errors", verb="are",
+                 hint=lambda got: root or public.rounding(got, want_errors))
+    if not close_values(got_params, want_params):
         one_more = reference.update(want_params, reference.gradients(x, t, **want_params), rate)
-        updated_once_more = root is None and all(close(got_params[k], one_more[k], rtol=1e-6) for k in params)
+        updated_once_more = root is None and close_values(got_params, one_more)
         fail("when training stops the params are {}, expected {}".format(*show_apart(got_params, want_params))
              + (": the step that reaches the threshold must not update the parameters" if updated_once_more else ""),
              root)
