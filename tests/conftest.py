@@ -92,6 +92,19 @@ def course_copy(tmp_path) -> Path:
     return target
 
 
+@pytest.fixture
+def small_course(tmp_path) -> Path:
+    """A private copy of a one-exercise course: course.yaml cut after 01 (its comments kept), and 01's folders
+    (without independent/): fast to validate, and room for an exercise `grade new` adds."""
+    target = tmp_path / "course"
+    for tree in ("exercises", "solutions"):
+        shutil.copytree(ROOT / tree / "01_forward_propagation", target / tree / "01_forward_propagation",
+                        ignore=shutil.ignore_patterns("__pycache__", "independent"))
+    text = (ROOT / "course.yaml").read_text(encoding="utf-8")
+    (target / "course.yaml").write_text(text[:text.index("  - id: 02_backprop")], encoding="utf-8")
+    return target
+
+
 def reference_script(exercise: str) -> dict:
     """A script answering every function as the exercise's reference solution does (computed here)."""
     import inspect

@@ -10,7 +10,7 @@ from pathlib import Path
 from grader.atomic import write_json_atomically
 from grader.commands.common import console, find_course
 from grader.course.model import Course, Exercise
-from grader.errors import UsageError
+from grader.errors import CourseInvalid, UsageError
 from grader.exitcodes import ExitCode
 from grader.outcomes import Status
 from grader.sandbox.launchers import choose_launcher, start_bwrap_probe
@@ -50,12 +50,16 @@ def resolve_exercise(argument: str) -> tuple[Course, Exercise]:
         for exercise in course.exercises:
             if exercise.exercise_dir.resolve() == folder:
                 return course, exercise
+        if course.broken_exercise(folder.name) and folder.parent == (course.root / "exercises").resolve():
+            raise CourseInvalid(course.unknown_exercises([folder.name]))
         raise UsageError(f"{argument} is not an exercise folder of {course.manifest_path}; "
                          f"exercises: {', '.join('exercises/' + e.id for e in course.exercises)}")
     course = find_course(Path.cwd())
     try:
         return course, course.exercise(path.name)
     except KeyError as exc:
+        if course.broken_exercise(path.name):
+            raise CourseInvalid(exc.args[0]) from None
         raise UsageError(f"{argument} is neither a folder nor an exercise id. {exc.args[0]}") from None
 
 

@@ -1,13 +1,16 @@
 """Read `course.yaml` into a `Course`, or say exactly where and how it is broken.
 
-Every problem is a `ManifestError` naming the file, the line, the key and what to do, because
-the person reading it is an instructor editing YAML, not a Python programmer reading tracebacks.
+Every problem names the file, the line, the key and what to do, because the person reading it is an
+instructor editing YAML, not a Python programmer reading tracebacks. A problem inside one exercise's entry (a bad
+field, a missing file, a repeated id) breaks that exercise only: the course keeps every other one and lists the
+broken entry in `Course.broken`. A file YAML cannot read, or a problem outside the entries, is a `ManifestError`
+for the whole course.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from datetime import date, datetime
 from functools import lru_cache
 from importlib import resources
@@ -17,24 +20,10 @@ from typing import Any
 from grader.jsonschema_quick import jsonschema
 import yaml
 
-from grader.course.model import (EXERCISES_DIR, HIDDEN_CHECKS, MANIFEST_NAME, PUBLIC_CHECKS, SOLUTIONS_DIR, Course,
-                                 Exercise, LatePolicy, Limits)
+from grader.course.model import (EXERCISES_DIR, HIDDEN_CHECKS, MANIFEST_NAME, PUBLIC_CHECKS, SOLUTIONS_DIR,
+                                 BrokenExercise, Course, Exercise, LatePolicy, Limits, ManifestProblem, RateLimit)
 from grader.errors import CourseInvalid, UsageError
 
-
-
-@dataclass(frozen=True)
-class ManifestProblem:
-    path: Path
-    line: int | None
-    key: str
-    problem: str
-    fix: str
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else str(self.path)
-        key = f" [{self.key}]" if self.key else ""
-        return f"{where}{key}: {self.problem}. {self.fix}"
 
 
 class ManifestError(CourseInvalid):
@@ -91,7 +80,7 @@ class _LineMap:
                 if key in seen:
                     self.duplicates.append(ManifestProblem(
                         self.path, key_node.start_mark.line + 1, _key_path([*at, key]),
-                        f"the key {key!r} appears twice", "Keep one of them."))
+                        f"the key {key!r} appears twice", "Keep one of them.", (*at, key)))
                 seen.add(key)
                 self.lines[(*at, key)] = key_node.start_mark.line + 1
                 self.walk(value_node, (*at, key))
@@ -103,6 +92,9 @@ class _LineMap:
         while at not in self.lines and at:
             at = at[:-1]
         return self.lines.get(at)
+
+
+UNREADABLE = "A file YAML cannot read breaks the whole course: no exercise can be graded until it is fixed."
 
 
 def _parse(path: Path) -> tuple[Any, _LineMap]:
@@ -118,9 +110,10 @@ def _parse(path: Path) -> tuple[Any, _LineMap]:
         mark = exc.problem_mark or exc.context_mark
         raise ManifestError([ManifestProblem(path, mark.line + 1 if mark else None, "",
                                              f"is not valid YAML: {exc.problem or exc.context}",
-                                             "Fix the indentation or quoting on that line.")]) from None
+                                             f"Fix the indentation or quoting on that line. {UNREADABLE}")]) from None
     except yaml.YAMLError as exc:
-        raise ManifestError([ManifestProblem(path, None, "", f"is not valid YAML: {exc}", "Fix the YAML syntax.")]) from None
+        raise ManifestError([ManifestProblem(path, None, "", f"is not valid YAML: {exc}",
+                                             f"Fix the YAML syntax. {UNREADABLE}")]) from None
     if node is not None:
         lines.walk(node)
     return data, lines
@@ -137,24 +130,28 @@ def _schema_problems(data: Any, lines: _LineMap) -> list[ManifestProblem]:
             allowed = ", ".join(sorted(error.schema.get("properties", {})))
             for name in extra:
                 problems.append(ManifestProblem(lines.path, lines.line((*at, name)), _key_path([*at, name]),
-                                                f"unknown key {name!r}", f"Remove it or use one of: {allowed}."))
+                                                f"unknown key {name!r}", f"Remove it or use one of: {allowed}.",
+                                                (*at, name)))
             continue
         if error.validator == "required":
             fix = "Add it."
         elif error.validator == "enum":
             fix = "Use one of: " + ", ".join(map(str, error.validator_value)) + "."
-        elif error.validator == "pattern" and at and at[-1] == "due":
-            fix = "Write the due time with its time zone, e.g. 2026-12-01T23:59:00+00:00."
+        elif error.validator == "pattern" and at and at[-1] in _TIMES:
+            fix = f"Write the {at[-1]} time with its time zone, e.g. 2026-12-01T23:59:00+00:00."
         elif error.validator == "pattern":
             fix = "Exercise ids look like 03_activations; entry files like activations.py."
         elif error.validator == "dependentRequired":
-            fix = "Give the exercise its due time (due: 2026-12-01T23:59:00+00:00), or remove late."
+            fix = "Give the exercise its due time (due: 2026-12-01T23:59:00+00:00), or remove late and hidden_before_due."
         elif error.validator == "not" and at and at[-1] == "late":
             fix = "Use penalty_per_day or flat, not both."
         else:
             fix = "See grader/course/course.schema.json for what is allowed."
-        problems.append(ManifestProblem(lines.path, lines.line(at), key, error.message, fix))
+        problems.append(ManifestProblem(lines.path, lines.line(at), key, error.message, fix, at))
     return problems
+
+
+_TIMES = ("due", "opens")
 
 
 def _due_times_as_text(data: Any) -> None:
@@ -162,11 +159,16 @@ def _due_times_as_text(data: Any) -> None:
     without its zone, or a date alone, becomes text the schema's pattern refuses, with its line)."""
     exercises = data.get("exercises") if isinstance(data, dict) else None
     for entry in exercises if isinstance(exercises, list) else ():
-        due = entry.get("due") if isinstance(entry, dict) else None
-        if isinstance(due, datetime):
-            entry["due"] = due.isoformat() if due.tzinfo is not None else due.isoformat() + " (no time zone)"
-        elif isinstance(due, date):
-            entry["due"] = due.isoformat() + " (no time)"
+        for key in _TIMES:
+            when = entry.get(key) if isinstance(entry, dict) else None
+            if isinstance(when, datetime):
+                entry[key] = when.isoformat() if when.tzinfo is not None else when.isoformat() + " (no time zone)"
+            elif isinstance(when, date):
+                entry[key] = when.isoformat() + " (no time)"
+
+
+def _time(entry: dict, key: str) -> datetime | None:
+    return datetime.fromisoformat(entry[key].replace("Z", "+00:00")) if key in entry else None
 
 
 def _limits(defaults: dict, overrides: dict) -> Limits:
@@ -175,29 +177,36 @@ def _limits(defaults: dict, overrides: dict) -> Limits:
     return Limits(**{name: value for name, value in merged.items() if name in names})
 
 
-def load_course(path: Path, files_of: str | None = None) -> Course:
-    """Load and check a course.yaml, or raise ManifestError listing every problem found.
+def load_course(path: Path, files_of: str | None = None, strict: bool = False) -> Course:
+    """Load and check a course.yaml: a ManifestError listing every problem when the file as a whole is broken;
+    otherwise the course, with each broken exercise entry left out and listed in `Course.broken`.
 
-    `files_of`: check the files of this exercise only (a cluster worker's copy of the course holds one)."""
+    `files_of`: check the files of this exercise only (a cluster worker's copy of the course holds one).
+    `strict`: a broken entry is a ManifestError too (every problem of the file at once)."""
     path = Path(path).resolve()
     data, lines = _parse(path)
     _due_times_as_text(data)
     problems = list(lines.duplicates) + _schema_problems(data, lines)
-    if problems:
+    if any(_entry_of(problem) is None for problem in problems):
         raise ManifestError(problems)
 
     root = path.parent
     default_limits = (data.get("defaults") or {}).get("limits", {})
     exercises: list[Exercise] = []
+    broken: list[BrokenExercise] = []
     seen: dict[str, int] = {}
     for index, entry in enumerate(data["exercises"]):
         at = ("exercises", index)
-        exercise_id = entry["id"]
-        if exercise_id in seen:
-            problems.append(ManifestProblem(path, lines.line((*at, "id")), _key_path([*at, "id"]),
-                                            f"exercise id {exercise_id!r} is already used by exercises[{seen[exercise_id]}]",
-                                            "Give every exercise its own id."))
+        own = [problem for problem in problems if _entry_of(problem) == index]
+        exercise_id = entry.get("id") if isinstance(entry, dict) else None
+        if not own and exercise_id in seen:
+            own.append(ManifestProblem(path, lines.line((*at, "id")), _key_path([*at, "id"]),
+                                       f"exercise id {exercise_id!r} is already used by exercises[{seen[exercise_id]}]",
+                                       "Give every exercise its own id.", (*at, "id")))
+        if own:
+            broken.append(_broken(entry, index, lines, own))
             continue
+        exercise_id = entry["id"]   # the schema holds it to the id pattern
         seen[exercise_id] = index
         exercise = Exercise(
             id=exercise_id, title=entry["title"], module=entry["module"], entry=entry["entry"],
@@ -207,15 +216,39 @@ def load_course(path: Path, files_of: str | None = None) -> Course:
             manifest_line=lines.line((*at, "points")) or 0,
             cells=entry.get("cells", "definitions"),
             lab_names=tuple(entry.get("lab_names", {}).items()),
-            due=datetime.fromisoformat(entry["due"].replace("Z", "+00:00")) if "due" in entry else None,
+            due=_time(entry, "due"),
             late=LatePolicy(**entry["late"]) if "late" in entry else None,
+            opens=_time(entry, "opens"),
+            rate_limit=RateLimit(**entry["rate_limit"]) if "rate_limit" in entry else None,
+            cooldown_minutes=entry.get("cooldown_minutes"),
+            counts=entry.get("counts", "last"),
+            hidden_before_due=entry.get("hidden_before_due", "full"),
         )
+        if exercise.opens and exercise.due and exercise.opens >= exercise.due:
+            own.append(ManifestProblem(path, lines.line((*at, "opens")), _key_path([*at, "opens"]),
+                                       f"the exercise opens ({entry['opens']}) at or after it is due ({entry['due']})",
+                                       "Make opens earlier than due.", (*at, "opens")))
         if files_of is None or files_of == exercise_id:
-            problems += _missing_files(exercise, path, lines, at)
+            own += _missing_files(exercise, path, lines, at)
+        if own:
+            broken.append(_broken(entry, index, lines, own))
+            continue
         exercises.append(exercise)
-    if problems:
-        raise ManifestError(problems)
-    return Course(title=data["title"], root=root, manifest_path=path, exercises=tuple(exercises))
+    if strict and broken:
+        raise ManifestError([problem for exercise in broken for problem in exercise.problems])
+    return Course(title=data["title"], root=root, manifest_path=path, exercises=tuple(exercises), broken=tuple(broken))
+
+
+def _entry_of(problem: ManifestProblem) -> int | None:
+    """The index of the exercise entry a problem lies in; None for a problem of the whole file."""
+    at = problem.at
+    return at[1] if len(at) >= 2 and at[0] == "exercises" and isinstance(at[1], int) else None
+
+
+def _broken(entry: Any, index: int, lines: _LineMap, problems: list[ManifestProblem]) -> BrokenExercise:
+    exercise_id = entry.get("id") if isinstance(entry, dict) else None
+    name = exercise_id if isinstance(exercise_id, str) and exercise_id else f"exercises[{index}]"
+    return BrokenExercise(name, lines.line(("exercises", index)), tuple(problems))
 
 
 def _missing_files(exercise: Exercise, path: Path, lines: _LineMap, at: tuple) -> list[ManifestProblem]:
@@ -231,5 +264,5 @@ def _missing_files(exercise: Exercise, path: Path, lines: _LineMap, at: tuple) -
             problems.append(ManifestProblem(
                 path, lines.line((*at, key)), _key_path([*at, key]),
                 f"{what} is missing: {file.relative_to(path.parent)} does not exist",
-                "Create the file, or correct the exercise's id or entry."))
+                "Create the file, or correct the exercise's id or entry.", (*at, key)))
     return problems

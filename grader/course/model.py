@@ -48,6 +48,19 @@ class LatePolicy:
 
 
 @dataclass(frozen=True)
+class RateLimit:
+    """At most `gradings` handed in per `per_minutes` (a sliding window), counted when each is received; a
+    submission the grader itself failed does not count (grader/service/policies.py enforces it)."""
+
+    gradings: int
+    per_minutes: float
+
+
+COUNTS = ("last", "best")                                       # which grading is the student's grade
+HIDDEN_VIEWS = ("full", "outcome_and_hint", "score_only")      # what students see of hidden checks before due
+
+
+@dataclass(frozen=True)
 class Exercise:
     id: str
     title: str
@@ -63,6 +76,12 @@ class Exercise:
     lab_names: tuple[tuple[str, str], ...] = ()   # (name, lab name): a lab's second `def lab name` is graded as name
     due: datetime | None = None        # aware: course.yaml gives the time zone
     late: LatePolicy | None = None     # None: lateness is shown, never penalised
+    # The grading service's policies (grade serve; grader/service/policies.py), none of which `grade batch` reads:
+    opens: datetime | None = None      # aware: no submission is accepted before it
+    rate_limit: RateLimit | None = None
+    cooldown_minutes: float | None = None   # the least time between two counted submissions
+    counts: str = "last"               # one of COUNTS: the last grading, or the best (after late penalties)
+    hidden_before_due: str = "full"    # one of HIDDEN_VIEWS: what students see of hidden checks until `due`
 
     @property
     def stub_path(self) -> Path:
@@ -93,11 +112,44 @@ class Exercise:
 
 
 @dataclass(frozen=True)
+class ManifestProblem:
+    """One problem of course.yaml: where (file, line, key), what is wrong, and what to do."""
+
+    path: Path
+    line: int | None
+    key: str
+    problem: str
+    fix: str
+    at: tuple = field(default=(), compare=False, repr=False)   # where in the document: ("exercises", 3, "points")
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else str(self.path)
+        key = f" [{self.key}]" if self.key else ""
+        return f"{where}{key}: {self.problem}. {self.fix}"
+
+
+@dataclass(frozen=True)
+class BrokenExercise:
+    """An entry of course.yaml that cannot be used (a bad field, a missing file): it breaks only its own exercise.
+    Every other exercise grades; commands warn with this, and `grade validate` fails on it."""
+
+    id: str                      # the entry's id, or "exercises[<index>]" when it has no usable one
+    line: int | None             # the entry's first line in course.yaml
+    problems: tuple[ManifestProblem, ...]
+
+    def __str__(self) -> str:
+        at = f" (line {self.line})" if self.line else ""
+        return f"exercise {self.id}{at} is broken and left out until its entry is fixed:\n" + \
+            "\n".join(f"  {problem}" for problem in self.problems)
+
+
+@dataclass(frozen=True)
 class Course:
     title: str
     root: Path
     manifest_path: Path
     exercises: tuple[Exercise, ...] = field(default_factory=tuple)
+    broken: tuple[BrokenExercise, ...] = ()   # entries left out, each with what is wrong (empty when all are fine)
 
     def exercise(self, exercise_id: str) -> Exercise:
         for exercise in self.exercises:
@@ -105,7 +157,14 @@ class Course:
                 return exercise
         raise KeyError(self.unknown_exercises([exercise_id]))
 
+    def broken_exercise(self, exercise_id: str) -> BrokenExercise | None:
+        """The broken entry with this id, if that is why the course has no such exercise."""
+        return next((broken for broken in self.broken if broken.id == exercise_id), None)
+
     def unknown_exercises(self, exercise_ids: list[str]) -> str:
-        """The message for ids that name no exercise of this course."""
+        """The message for ids that name no exercise of this course (and what is wrong with those that are broken)."""
+        broken = [found for found in map(self.broken_exercise, exercise_ids) if found is not None]
+        if broken:
+            return f"{self.manifest_path}: " + "\n".join(map(str, broken))
         names = ", ".join(repr(exercise_id) for exercise_id in exercise_ids)
         return f"no exercise {names} in {self.manifest_path} (known: {', '.join(e.id for e in self.exercises)})"
