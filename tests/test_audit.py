@@ -11,7 +11,8 @@ from conftest import ROOT, run_grade
 from grader.audit.equivalence import Answer, Probe
 from grader.audit.mutate import MODEL_LEVEL, baseline, mutants
 from grader.audit.run import _Judge
-from grader.audit.cases import Case, CaseFileError, ExpectedCheck, load_case
+from grader.audit.cases import Case, CaseChangeError, CaseFileError, ExpectedCheck, case_submission, cases_of, load_case
+from grader.audit.changes import Replacement, apply_changes, change_yaml, replacements_between
 from grader.course.manifest import load_course
 
 
@@ -52,6 +53,83 @@ def test_case_files_are_read_strictly(tmp_path):
                    "kind: mistake\nmistake: m\nstatus: graded\nscore: 0\nchecks:\n  a: {outcome: nonsense}\n"):
         with pytest.raises(CaseFileError):
             _case(tmp_path, broken)
+
+
+CASE_HEAD = "kind: mistake\nmistake: m\nstatus: graded\nscore: 0\n"
+REFERENCE = "def f(x):\n    return x + 1\n\n\ndef g(x):\n    return 2 * x\n"
+
+
+def _derived(tmp_path, change: str, reference: str = REFERENCE):
+    (tmp_path / "ref.py").write_text(reference)
+    (tmp_path / "c.yaml").write_text(CASE_HEAD + change)
+    return load_case(tmp_path / "c.yaml", tmp_path / "ref.py")
+
+
+def test_a_case_is_its_change_made_to_the_reference_in_order(tmp_path):
+    case = _derived(tmp_path, "change:\n- old: |2\n        return x + 1\n  new: |2\n        return x - 1\n"
+                              "- old: |2\n        return x - 1\n  new: |2\n        return x - 2\n")
+    assert case.change == (Replacement("    return x + 1\n", "    return x - 1\n"),
+                           Replacement("    return x - 1\n", "    return x - 2\n"))
+    assert case.source() == REFERENCE.replace("x + 1", "x - 2") and case.whole is None
+    with case_submission(case) as path:
+        assert path.read_text() == case.source() and path.name == "ref.py" and path.parent != tmp_path
+    assert not path.exists()                                   # the temporary copy is gone
+    for broken in ("change: []\n", "change:\n- {old: a}\n", "change:\n- {old: '', new: b}\n", "change: text\n"):
+        with pytest.raises(CaseFileError, match="change"):
+            _derived(tmp_path, broken)
+    (tmp_path / "c.py").write_text("x = 1\n")                  # a change and a whole file: which one is graded?
+    with pytest.raises(CaseFileError, match="keep one"):
+        _derived(tmp_path, "change:\n- {old: x, new: y}\n")
+
+
+@pytest.mark.parametrize("reference, found", [(REFERENCE.replace("x + 1", "x + 1.0"), "no longer occurs"),
+                                              (REFERENCE.replace("2 * x", "x + 1"), "more than once")])
+def test_a_change_that_no_longer_applies_names_its_case_number_text_and_remedy(tmp_path, reference, found):
+    from types import SimpleNamespace
+
+    from grader.audit.validate import Finding, _case_findings
+
+    folder = tmp_path / "solutions" / "99_x"
+    (folder / "cases").mkdir(parents=True)
+    (folder / "x.py").write_text(reference)
+    (folder / "cases" / "off_by_two.yaml").write_text(
+        CASE_HEAD + "change:\n- old: |\n    def f(x):\n  new: |\n    def f(x):  # mine\n"
+        "- old: |2\n        return x + 1\n  new: |2\n        return x + 2\n")
+    exercise = SimpleNamespace(id="99_x", solution_dir=folder, reference_path=folder / "x.py")
+    [case] = cases_of(exercise)
+    with pytest.raises(CaseChangeError) as caught:
+        case.source()
+    message = str(caught.value)
+    assert "off_by_two.yaml: change 2 of 2 no longer applies" in message and found in message
+    assert "    |     return x + 1" in message and "(after changes 1-1 are made)" in message
+    assert "What to do" in message and "grade validate --exercise 99_x" in message
+    [finding] = _case_findings(lambda ok, what: Finding("99_x", ok, what), exercise, None)   # nothing graded
+    assert not finding.ok and message in finding.what
+
+
+def test_every_case_of_the_course_is_made_from_todays_reference_and_compiles():
+    """The fast guard for item 4 of issue 25: a reference edit that breaks a case's change fails here first."""
+    course = load_course(ROOT / "course.yaml")
+    derived = 0
+    for exercise in course.exercises:
+        for case in cases_of(exercise):
+            compile(case.source(), f"{exercise.id}/{case.name}", "exec")
+            derived += case.whole is None
+    assert derived >= 298
+
+
+def test_replacements_between_two_texts_are_whole_unique_lines_and_read_back_exactly():
+    after = REFERENCE.replace("2 * x", "3 * x") + "\nprint('hi')\n"
+    changes = replacements_between(REFERENCE, after)
+    assert apply_changes(REFERENCE, changes) == after
+    assert changes == (Replacement("    return 2 * x\n", "    return 3 * x\n\nprint('hi')\n"),)   # near: one change
+    twice = "def f(x):\n    return x\n\n\ndef g(x):\n    return x\n"          # `return x` is not unique: context
+    [change] = replacements_between(twice, twice.replace("    return x\n", "    return -x\n", 1))
+    assert change == Replacement("def f(x):\n    return x\n", "def f(x):\n    return -x\n")
+    import yaml
+
+    text = change_yaml(changes + (Replacement("  a\n\n", ""),))
+    assert [Replacement(**item) for item in yaml.safe_load(text)["change"]] == [*changes, Replacement("  a\n\n", "")]
 
 
 def _behaves(*values):

@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from conftest import ROOT
+from grader.audit.cases import Case, case_submission, cases_of
 from grader.course.manifest import load_course
 from grader.grading.engine import grade
 
@@ -20,9 +21,20 @@ def run_pytest(*arguments: str) -> subprocess.CompletedProcess:
                            "-q", "--tb=no", *arguments], cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
-@pytest.mark.parametrize("submission", [EXERCISE.reference_path, EXERCISE.solution_dir / "cases" / "gradient_with_the_wrong_sign.py",
-                                        EXERCISE.stub_path], ids=["reference", "a named mistake", "the stub"])
+NAMED_MISTAKE = next(case for case in cases_of(EXERCISE) if case.name == "gradient_with_the_wrong_sign")
+
+
+@pytest.mark.parametrize("submission", [EXERCISE.reference_path, NAMED_MISTAKE, EXERCISE.stub_path],
+                         ids=["reference", "a named mistake", "the stub"])
 def test_pytest_with_the_plugin_scores_a_file_as_grade_does(submission):
+    if isinstance(submission, Case):   # the case file's change, made to the reference
+        with case_submission(submission) as path:
+            _scores_as_grade_does(path)
+    else:
+        _scores_as_grade_does(submission)
+
+
+def _scores_as_grade_does(submission):
     assert submission.is_file(), submission
     run = run_pytest(str(EXERCISE.public_checks), str(EXERCISE.hidden_checks), "--submission", str(submission))
     feedback = grade(EXERCISE, submission)

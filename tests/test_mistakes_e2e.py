@@ -1,5 +1,6 @@
 """End to end: the real `grade` command on every named mistake of the numpy exercises, read from their case
-files (solutions/NN/cases/<name>.py beside <name>.yaml), as a student would run it.
+files (solutions/NN/cases/<name>.yaml: the mistake as a change to the reference, and its verdict), as a student
+would run it.
 
 Each case must be graded exactly as its YAML says (status, score, every check's outcome and hint), and the
 checks it fails must score 0. The case files are the one list of named mistakes and their hints.
@@ -8,7 +9,7 @@ checks it fails must score 0. The case files are the one list of named mistakes 
 import pytest
 
 from conftest import ROOT, run_grade
-from grader.audit.cases import cases_of, mismatches
+from grader.audit.cases import case_submission, cases_of, mismatches
 from grader.course.manifest import load_course
 from grader.feedback.model import Feedback
 
@@ -19,7 +20,8 @@ MISTAKES = [(exercise, case) for exercise in NUMPY_EXERCISES for case in cases_o
 @pytest.mark.slow
 @pytest.mark.parametrize("exercise, case", MISTAKES, ids=[f"{e[:2]}-{c.name}" for e, c in MISTAKES])
 def test_named_mistake_is_graded_as_its_case_file_says(exercise, case):
-    run = run_grade(f"exercises/{exercise}", "--submission", case.path, "--json", "-")
+    with case_submission(case) as submission:
+        run = run_grade(f"exercises/{exercise}", "--submission", submission, "--json", "-")
     assert run.returncode == 0, run.stderr
     document = run.document
     assert mismatches(case, Feedback.from_dict(document)) == []

@@ -23,7 +23,7 @@ from grader.audit.equivalence import (Behaviour, Probe, RecordingLauncher, agree
                                       skeleton, stable, widen)
 from grader.audit.fairness import RewriteResult, audit_rewrites
 from grader.audit.mutate import MODEL_LEVEL, Mutant, baseline, mutants
-from grader.audit.cases import Case, cases_of, mismatches
+from grader.audit.cases import Case, CaseFileError, case_submission, cases_of, mismatches
 from grader.grading.checklib import load_module
 from grader.course.model import Exercise
 from grader.grading.engine import grade
@@ -210,10 +210,14 @@ def _audit_mutants(exercise: Exercise, launcher: Launcher, progress: Progress | 
     tell(2, total, "grading the case files")
     case_results, case_behaviour = [], {}
     for index, case in enumerate(cases):
-        feedback = grade(exercise, case.path, seed=AUDIT_SEED, launcher=launcher)
-        case_results.append(CaseResult(case.name, case.kind, tuple(mismatches(case, feedback))))
-        if case.kind == "mistake":
-            case_behaviour[case.name] = (case, observe(case.path))
+        try:
+            with case_submission(case) as submission:
+                feedback = grade(exercise, submission, seed=AUDIT_SEED, launcher=launcher)
+                case_results.append(CaseResult(case.name, case.kind, tuple(mismatches(case, feedback))))
+                if case.kind == "mistake":
+                    case_behaviour[case.name] = (case, observe(submission))
+        except CaseFileError as exc:   # its change no longer applies: reported, and it declares no hint meanwhile
+            case_results.append(CaseResult(case.name, case.kind, (str(exc),)))
         tell(3 + index, total, f"case {case.name}")
     judge = _Judge(reference, case_behaviour, probes)
     accepted = accepted_changes(exercise)

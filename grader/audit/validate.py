@@ -3,15 +3,16 @@
 Every reference solution must earn full marks (under more than one seed), every untouched stub
 must earn 0 without a grader failure, every feedback document must be schema-valid,
 course.yaml must agree with the checks' points (which every grading checks), and every case file
-(solutions/NN/cases/<name>.py) must be graded as the YAML beside it says.
+(solutions/NN/cases/<name>.yaml: its change to the reference and its verdict) must be graded as it says.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterable, Iterator
 
-from grader.audit.cases import CaseFileError, cases_of, mismatches
+from grader.audit.cases import CaseFileError, case_submission, cases_of, mismatches
+from grader.audit.sources import source_findings
 from grader.course.model import Course, Exercise
 from grader.grading.check_files import unsupported_in
 from grader.grading.engine import grade
@@ -29,12 +30,17 @@ class Finding:
     what: str
 
 
-def validate_course(course: Course, launcher: Launcher | None = None) -> list[Finding]:
+def validate_course(course: Course, launcher: Launcher | None = None,
+                    also: Callable[[Exercise], Iterable[Finding]] | None = None) -> list[Finding]:
     """Without a launcher, each exercise is graded in a warm template of its own (as `grade batch` grades)
     where bubblewrap works: a Keras exercise's references, stub and case files then share one TensorFlow
-    import instead of paying it in every cold sandbox."""
-    findings: list[Finding] = []
+    import instead of paying it in every cold sandbox. Broken entries of course.yaml fail first; `also` gives
+    more findings per exercise, listed first (the command adds its notebook's, which this layer cannot build).
+    What can be read without grading (sources.py) is checked before any grading."""
+    findings = [Finding(broken.id, False, f"course.yaml: {problem}") for broken in course.broken
+                for problem in broken.problems]
     for exercise in course.exercises:
+        findings += list(also(exercise)) if also is not None else []
         own = _warm_launcher(exercise) if launcher is None else None
         try:
             findings += list(_validate_exercise(course, exercise, launcher or own))
@@ -61,6 +67,7 @@ def _validate_exercise(course: Course, exercise: Exercise, launcher: Launcher | 
     if unsupported:   # every grading would be a grader failure: say where and what is allowed, once
         yield from (finding(False, f"the grader does not run this check as written: {problem}") for problem in unsupported)
         return
+    yield from source_findings(finding, course, exercise)
 
     for seed in VALIDATION_SEEDS:
         feedback = grade(exercise, exercise.reference_path, seed=seed, launcher=launcher)
@@ -99,7 +106,12 @@ def _case_findings(finding, exercise: Exercise, launcher: Launcher | None) -> It
         yield finding(False, f"a case file is malformed: {exc}")
         return
     for case in cases:
-        feedback = grade(exercise, case.path, launcher=launcher)
+        try:
+            with case_submission(case) as submission:
+                feedback = grade(exercise, submission, launcher=launcher)
+        except CaseFileError as exc:   # its change no longer applies to the reference: which, where and what to do
+            yield finding(False, f"case {case.name}: {exc}")
+            continue
         yield from _schema_finding(finding, feedback, f"case {case.name}")
         problems = mismatches(case, feedback)
         if problems:
