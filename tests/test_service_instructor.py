@@ -347,3 +347,20 @@ def test_similarity_on_demand_pairs_identical_latest_submissions(service, tmp_pa
     section = answer.text[answer.text.index('id="similarity"'):]
     assert "ann" in section and "ben" in section and "100%" in section
     assert str(service.data_dir) not in answer.text   # the stored files' paths stay on the server
+
+
+def test_grade_serve_instructor_writes_a_new_token_readable_by_its_owner_and_never_overwrites_a_file(tmp_path):
+    from service_process import grade
+
+    def main(argv: list[str]) -> int:   # the real command, in a process of its own
+        return grade(*argv).returncode
+
+    data, out = tmp_path / "data", tmp_path / "instructor.txt"
+    assert main(["serve", "instructor", "--course", str(ROOT), "--data", str(data), "--out", str(out)]) == 0
+    token = out.read_text().strip()
+    assert out.stat().st_mode & 0o777 == 0o600 and instructor_auth.is_instructor(data, token)
+    assert main(["serve", "instructor", "--course", str(ROOT), "--data", str(data), "--out", str(out)]) != 0
+    assert out.read_text().strip() == token                      # refused: the file was not overwritten
+    again = tmp_path / "again.txt"
+    assert main(["serve", "instructor", "--course", str(ROOT), "--data", str(data), "--out", str(again)]) == 0
+    assert instructor_auth.is_instructor(data, again.read_text().strip()) and not instructor_auth.is_instructor(data, token)
