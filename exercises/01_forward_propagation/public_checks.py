@@ -7,8 +7,8 @@ hidden checks with random networks run as well when your work is graded.
 import numpy as np
 import pytest
 
-from grader.authoring import (CheckFailed, Hint, SubmissionFailure, as_array, as_number, close, fail, gives, number_of,
-                           rounded_to, show, show_apart)
+from grader.authoring import (CheckFailed, Hint, Outcome, Root, SubmissionFailure, as_array, as_number, close,
+                              expect_close, fail, gives, number_of, rounded_to, show, when_raised, wrong_root)
 
 # ----------------------------------------------------------------------------- named mistakes
 
@@ -136,7 +136,7 @@ def call_initialize(submission, sizes):
     try:
         return submission.initialize_network(*sizes)
     except SubmissionFailure as failure:
-        if failure.outcome.value != "error":
+        if failure.outcome is not Outcome.ERROR:
             raise                  # it hung or crashed: no second call
         padded = (num_inputs, num_hidden_layers, list(num_nodes_hidden) + PADDING, num_nodes_output)
         try:
@@ -194,11 +194,10 @@ def forward_root(submission, network, inputs):
     node = next(iter(next(iter(network.values())).values()))
     inputs = np.asarray(inputs, dtype=float)
     z = float(np.sum(inputs * node["weights"]) + node["bias"][0])
-    if not gives(lambda: as_number(submission.compute_weighted_sum(inputs, node["weights"], node["bias"]), "z"), z):
-        return USES["compute_weighted_sum"]
-    if not all(gives(lambda: submission.node_activation(v), 1 / (1 + np.exp(-v))) for v in (z, -1.5, 0.7)):
-        return USES["node_activation"]
-    return None
+    return wrong_root(Root(USES["compute_weighted_sum"], lambda: as_number(submission.compute_weighted_sum(
+                          inputs, node["weights"], node["bias"]), "z"), z),
+                      *(Root(USES["node_activation"], lambda v=v: submission.node_activation(v), 1 / (1 + np.exp(-v)))
+                        for v in (z, -1.5, 0.7)))
 
 
 # A network of one layer of two nodes: forward_propagate gives their two activations, [0.6434, 0.3566].
@@ -220,7 +219,7 @@ def outputs_mistake(submission):
 
 def relu_root(submission, values):
     """USES['relu'] when relu is wrong on one of the hidden nodes' weighted sums."""
-    return None if all(gives(lambda: submission.relu(float(v)), max(float(v), 0.0)) for v in values) else USES["relu"]
+    return wrong_root(*(Root(USES["relu"], lambda v=v: submission.relu(float(v)), max(float(v), 0.0)) for v in values))
 
 
 # A network where relu matters twice over: node_1's weighted sum is -37 (relu makes it 0), the output is 52;
@@ -289,25 +288,17 @@ def call_predict(submission, row, weights, want):
 @pytest.mark.points(1)
 def test_weighted_sum_lecture_example(submission):
     """compute_weighted_sum: x1 = 0.1, w1 = 0.15, b = 0.4 gives z = 0.415"""
-    got = as_number(submission.compute_weighted_sum(np.array([0.1]), np.array([0.15]), np.array([0.4])), "compute_weighted_sum([0.1], [0.15], [0.4])")
-    if not close(got, 0.415):
-        fail("compute_weighted_sum([0.1], [0.15], [0.4]) returned {}, expected {}".format(*show_apart(got, 0.415)),
-             FORGOT_BIAS if close(got, 0.015) else None)
-    got = as_number(submission.compute_weighted_sum(np.array([0.5, 0.82, 0.23]), np.array([0.4, -0.3, 0.9]), np.array([0.25])),
-                    "compute_weighted_sum([0.5, 0.82, 0.23], [0.4, -0.3, 0.9], [0.25])")
-    if not close(got, 0.411):
-        fail("compute_weighted_sum([0.5, 0.82, 0.23], [0.4, -0.3, 0.9], [0.25]) returned {}, expected {}".format(
-             *show_apart(got, 0.411)),
-             FORGOT_BIAS if close(got, 0.161) else None)
+    expect_close(submission.compute_weighted_sum(np.array([0.1]), np.array([0.15]), np.array([0.4])), 0.415,
+                 "compute_weighted_sum([0.1], [0.15], [0.4])", wrong={FORGOT_BIAS: 0.015})
+    expect_close(submission.compute_weighted_sum(np.array([0.5, 0.82, 0.23]), np.array([0.4, -0.3, 0.9]), np.array([0.25])),
+                 0.411, "compute_weighted_sum([0.5, 0.82, 0.23], [0.4, -0.3, 0.9], [0.25])", wrong={FORGOT_BIAS: 0.161})
 
 
 @pytest.mark.points(1)
 def test_node_activation_lecture_example(submission):
     """node_activation(0.415) is 0.6023, as in the lecture"""
-    got = as_number(submission.node_activation(0.415), "node_activation(0.415)")
-    if not close(got, 0.6022861768886306, rtol=1e-6):
-        fail("node_activation(0.415) returned {}, expected {} (the lecture prints it as 0.6023)".format(
-             *show_apart(got, 0.6022861768886306)), sigmoid_mistake(got, 0.415))
+    expect_close(submission.node_activation(0.415), 0.6022861768886306, "node_activation(0.415)",
+                 note=" (the lecture prints it as 0.6023)", hint=lambda got: sigmoid_mistake(got, 0.415))
 
 
 @pytest.mark.points(2)
@@ -320,35 +311,23 @@ def test_initialize_network_lab_example(submission):
 @pytest.mark.points(2)
 def test_forward_propagate_small_network(submission):
     """forward_propagate through the lab's small network gives 0.8820"""
-    try:
+    with when_raised(lambda: outputs_mistake(submission)):    # it raised: see why (not after a hang or a crash)
         got = as_array(submission.forward_propagate(SMALL_NETWORK, SMALL_INPUTS), "forward_propagate(network, [0.5, 0.82])")
-    except SubmissionFailure as failure:
-        if failure.outcome.value == "error":    # it raised: see why (not after a hang or a crash)
-            failure.hint = failure.hint or outputs_mistake(submission)
-        raise
     if got.shape != (1,):
         fail(f"forward_propagate should return a list with one value per output node (here 1), but it returned {show(got)}",
              forward_root(submission, SMALL_NETWORK, SMALL_INPUTS) or outputs_mistake(submission))
-    if not close(got, SMALL_OUTPUT, atol=1e-4, rtol=0):
-        fail(f"forward_propagate(network, [0.5, 0.82]) returned {show(got)}, expected [0.8820]",
-             forward_root(submission, SMALL_NETWORK, SMALL_INPUTS))
+    expect_close(got, SMALL_OUTPUT, "forward_propagate(network, [0.5, 0.82])", atol=1e-4, rtol=0,
+                 root=lambda: forward_root(submission, SMALL_NETWORK, SMALL_INPUTS))
 
 
 @pytest.mark.points(1)
 def test_relu_numbers_and_arrays(submission):
     """relu(-3) is 0, relu(2.5) is 2.5, and relu works element by element on an array"""
     for x, want in ((-3, 0), (2.5, 2.5), (0, 0)):
-        got = as_number(submission.relu(x), f"relu({x})")
-        if not close(got, want):
-            fail("relu({}) returned {}, expected {}".format(x, *show_apart(got, want)))
+        expect_close(submission.relu(x), want, f"relu({x})")
     values = np.array([-2.0, -0.5, 0.0, 0.5, 3.0])
-    try:
-        got = as_array(submission.relu(values), "relu(array)")
-    except SubmissionFailure as failure:
-        failure.hint = RELU_SCALAR_ONLY
-        raise
-    if not close(got, np.maximum(values, 0)):
-        fail("relu({}) returned {}, expected {}".format(show(values), *show_apart(got, np.maximum(values, 0))))
+    with when_raised(RELU_SCALAR_ONLY, replace=True):
+        expect_close(submission.relu(values), np.maximum(values, 0), f"relu({show(values)})")
 
 
 @pytest.mark.points(2)
@@ -359,7 +338,5 @@ def test_predict_with_network_course_examples(submission):
         (np.array([-1, 2]), {"node_0": np.array([3, 3]), "node_1": np.array([1, 5]), "output": np.array([2, -1])}, -3.0),
     ]
     for row, weights, want in examples:
-        got = call_predict(submission, row, weights, want)
-        if not close(got, want):
-            fail("predict_with_network({}, {}) returned {}, expected {}".format(show(row), show(weights), *show_apart(got, want)),
-                 predict_mistake(row, weights, got, want, submission))
+        expect_close(call_predict(submission, row, weights, want), want, f"predict_with_network({show(row)}, {show(weights)})",
+                     hint=lambda got: predict_mistake(row, weights, got, want, submission))

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from grader.authoring import Hint, SubmissionFailure, as_array, as_number, close, fail, public_checks_of, show, show_apart
+from grader.authoring import Hint, as_array, close, expect_close, fail, public_checks_of, show, show_apart, when_raised
 
 public = public_checks_of(__file__)
 
@@ -26,11 +26,10 @@ def test_weighted_sum_random(submission, rng, reference):
     """compute_weighted_sum is right for random inputs, weights and biases"""
     for size in (1, 3, 7):
         inputs, weights, bias = rng.uniform(-2, 2, size), rng.uniform(-2, 2, size), rng.uniform(-2, 2, 1)
-        got = as_number(submission.compute_weighted_sum(inputs, weights, bias), "compute_weighted_sum(...)")
-        want = float(np.ravel(reference.compute_weighted_sum(inputs, weights, bias))[0])
-        if not close(got, want):
-            fail("compute_weighted_sum({}, {}, {}) returned {}, expected {}".format(
-                 show(inputs), show(weights), show(bias), *show_apart(got, want)), public.FORGOT_BIAS if close(got, float(np.sum(inputs * weights))) else None)
+        expect_close(submission.compute_weighted_sum(inputs, weights, bias),
+                     float(np.ravel(reference.compute_weighted_sum(inputs, weights, bias))[0]),
+                     f"compute_weighted_sum({show(inputs)}, {show(weights)}, {show(bias)})",
+                     wrong={public.FORGOT_BIAS: float(np.sum(inputs * weights))})
 
 
 @pytest.mark.points(1)
@@ -38,11 +37,8 @@ def test_node_activation_random(submission, rng):
     """node_activation is the sigmoid for random weighted sums"""
     for z in rng.uniform(-6, 6, size=6):
         z = float(z)
-        got = as_number(submission.node_activation(z), f"node_activation({z:.4g})")
-        want = 1 / (1 + np.exp(-z))
-        if not close(got, want):
-            fail("node_activation({:.4g}) returned {}, expected {}".format(z, *show_apart(got, float(want))),
-                 public.sigmoid_mistake(got, z))
+        expect_close(submission.node_activation(z), float(1 / (1 + np.exp(-z))), f"node_activation({z:.4g})",
+                     hint=lambda got: public.sigmoid_mistake(got, z))
 
 
 @pytest.mark.points(2)
@@ -64,12 +60,8 @@ def test_forward_propagate_random_networks(submission, rng, reference):
         num_inputs = int(rng.integers(2, 6))
         network = random_network(rng, num_inputs, layers)
         inputs = np.round(rng.uniform(0, 1, size=num_inputs), 2)
-        try:
+        with when_raised(lambda: public.outputs_mistake(submission)):   # it raised: see why (not after a hang or a crash)
             got = as_array(submission.forward_propagate(network, inputs), "forward_propagate(network, inputs)")
-        except SubmissionFailure as failure:
-            if failure.outcome.value == "error":    # it raised: see why (not after a hang or a crash)
-                failure.hint = failure.hint or public.outputs_mistake(submission)
-            raise
         want = np.array(reference.forward_propagate(network, inputs))
         if close(got, want, atol=1e-4, rtol=0):
             continue
@@ -90,14 +82,9 @@ def test_relu_random_arrays(submission, rng):
     for shape in ((), (6,), (3, 4)):
         values = rng.normal(0, 2, size=shape)
         argument = float(values) if shape == () else values
-        try:
+        with when_raised(public.RELU_SCALAR_ONLY if shape else None, replace=bool(shape)):
             got = as_array(submission.relu(argument), "relu(...)")
-        except SubmissionFailure as failure:
-            if shape:
-                failure.hint = public.RELU_SCALAR_ONLY
-            raise
-        if not close(got, np.maximum(values, 0)):
-            fail("relu({}) returned {}, expected {}".format(show(argument), *show_apart(got, np.maximum(values, 0))))
+        expect_close(got, np.maximum(values, 0), f"relu({show(argument)})")
 
 
 @pytest.mark.points(2)
@@ -114,7 +101,6 @@ def test_predict_with_network_random(submission, rng, reference):
                                and np.all(weights["output"] != 0)):
             continue   # the second has both hidden nodes active, so each node's weighted sum shows in the output
         cases += 1
-        got = public.call_predict(submission, row, weights, want)
-        if not close(got, want):
-            fail("predict_with_network({}, {}) returned {}, expected {}".format(show(row), show(weights), *show_apart(got, want)),
-                 public.predict_mistake(row, weights, got, want, submission))
+        expect_close(public.call_predict(submission, row, weights, want), want,
+                     f"predict_with_network({show(row)}, {show(weights)})",
+                     hint=lambda got: public.predict_mistake(row, weights, got, want, submission))
