@@ -19,6 +19,8 @@ Grade exercises of the course "Introduction to Deep Learning & Neural Networks w
   grade EXERCISE_DIR --submission FILE    grade another .py file as that exercise
   grade validate                          check that every reference solution earns full marks,
                                           every stub earns 0 and course.yaml agrees with the checks
+  grade new ID --title TITLE [--keras]    a new exercise from a template that validates at once;
+                                          grade new --sync ID writes its stub from the reference
   grade batch SUBMISSIONS --exercise ID --out DIR
                                           grade a folder (or zip) of submissions in parallel,
                                           resumably; writes feedback, a gradebook, CSV, Gradescope
@@ -68,7 +70,7 @@ SUBCOMMANDS: dict[str, Callable[[list[str]], ExitCode]] = {
     "validate": _command("validate"), "batch": _command("batch"), "release": _command("release"),
     "gradescope": _command("gradescope"), "notebooks": _command("notebooks"), "nbgrader": _command("nbgrader_export"),
     "nbgrader-grade": _command("nbgrader_grade"), "similarity": _command("similarity"), "audit": _command("audit"),
-    "export": _command("export"), "serve": _command("serve"), "submit": _command("submit"),
+    "export": _command("export"), "serve": _command("serve"), "submit": _command("submit"), "new": _command("new"),
 }
 
 
