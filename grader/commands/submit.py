@@ -4,10 +4,8 @@ show the same table as `grade`, now with the hidden checks (or the feedback docu
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import sys
-import zipfile
 from pathlib import Path
 
 from grader.atomic import write_json_atomically
@@ -15,9 +13,8 @@ from grader.commands.common import console
 from grader.commands.grade import default_submission, resolve_exercise
 from grader.errors import UsageError
 from grader.exitcodes import ExitCode
-from grader.service.client import SERVER_VARIABLE, TOKEN_VARIABLE, Client, find_server, find_token
-
-SKIPPED = {"__pycache__", ".ipynb_checkpoints", ".git"}
+from grader.service.client import (SERVER_VARIABLE, TOKEN_VARIABLE, Client, find_server, find_token, payload,
+                                   standing_line)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -35,29 +32,6 @@ def parser() -> argparse.ArgumentParser:
     return result
 
 
-def _payload(submission: Path, max_bytes: int) -> tuple[str, bytes]:
-    """The name and bytes to send: a file as it is, a folder zipped (its files, not its caches)."""
-    if submission.is_file():
-        if submission.suffix.lower() not in (".py", ".ipynb", ".zip"):
-            raise UsageError(f"{submission} is not a .py file, a notebook (.ipynb) or a .zip")
-        data = submission.read_bytes()
-        name = submission.name
-    elif submission.is_dir():
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for path in sorted(submission.rglob("*")):
-                parts = path.relative_to(submission).parts
-                if path.is_file() and not path.is_symlink() and not (SKIPPED & set(parts)) \
-                        and not any(part.startswith(".") for part in parts):
-                    archive.write(path, "/".join(parts))
-        data, name = buffer.getvalue(), f"{submission.name or 'submission'}.zip"
-    else:
-        raise UsageError(f"there is no file {submission} to hand in")
-    if len(data) > max_bytes:
-        raise UsageError(f"{submission} is {len(data) // 1024} KiB, more than this exercise's {max_bytes // 1024} KiB")
-    return name, data
-
-
 def run(argv: list[str]) -> ExitCode:
     options = parser().parse_args(argv)
     _, exercise = resolve_exercise(options.exercise)
@@ -65,7 +39,7 @@ def run(argv: list[str]) -> ExitCode:
     submission = options.submission or default_submission(exercise)
     if options.json and options.json != "-" and not Path(options.json).parent.is_dir():
         raise UsageError(f"--json {options.json}: the folder {Path(options.json).parent} does not exist")
-    name, data = _payload(submission, exercise.limits.max_file_kib * 1024)
+    name, data = payload(submission, exercise.limits.max_file_kib * 1024)
     submitted = client.submit(exercise.id, name, data)
     tty = sys.stderr.isatty()
 
@@ -77,6 +51,8 @@ def run(argv: list[str]) -> ExitCode:
     answer = client.wait(submitted, progress, options.timeout)
     if tty:
         print(file=sys.stderr)
+    if standing_line(answer):
+        print(f"submission {submitted}: {standing_line(answer)}", file=sys.stderr)
     document = answer.get("feedback")
     if document is None:
         print(f"submission {submitted}: the grader failed on it; this is not your fault, and your course staff can "

@@ -3,10 +3,12 @@ has no web stack. Every failure is a ClientError whose message says what to do."
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
 import time
+import zipfile
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -18,6 +20,7 @@ from grader.errors import UsageError
 from grader.text import one_line
 
 TOKEN_VARIABLE, SERVER_VARIABLE = "GRADE_TOKEN", "GRADE_SERVER"
+SKIPPED = {"__pycache__", ".ipynb_checkpoints", ".git"}   # never sent with a folder
 MAX_ANSWER_BYTES = 16 * 2**20
 REQUEST_TIMEOUT_S = 60.0
 
@@ -110,3 +113,46 @@ class Client:
                                   f"be on the service's web page")
             time.sleep(pause)
             pause = min(pause * 1.5, 2.0)
+
+
+def payload(submission: Path, max_bytes: int) -> tuple[str, bytes]:
+    """The name and bytes to send: a file as it is, a folder zipped (its files, not its caches)."""
+    if submission.is_file():
+        if submission.suffix.lower() not in (".py", ".ipynb", ".zip"):
+            raise UsageError(f"{submission} is not a .py file, a notebook (.ipynb) or a .zip")
+        data = submission.read_bytes()
+        name = submission.name
+    elif submission.is_dir():
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(submission.rglob("*")):
+                parts = path.relative_to(submission).parts
+                if path.is_file() and not path.is_symlink() and not (SKIPPED & set(parts)) \
+                        and not any(part.startswith(".") for part in parts):
+                    archive.write(path, "/".join(parts))
+        data, name = buffer.getvalue(), f"{submission.name or 'submission'}.zip"
+    else:
+        raise UsageError(f"there is no file {submission} to hand in")
+    if len(data) > max_bytes:
+        raise UsageError(f"{submission} is {len(data) // 1024} KiB, more than this exercise's {max_bytes // 1024} KiB")
+    return name, data
+
+
+def standing_line(answer: dict) -> str | None:
+    """What the service says of a graded submission beyond its feedback: how late it was (and the score after
+    the penalty), whether it is the grading that counts, and whether hidden checks are held back until due."""
+    record = answer.get("submission") or {}
+    said = []
+    if record.get("late_note"):
+        said.append(one_line(str(record["late_note"])))
+        if record.get("late_penalty") and record.get("final_score") is not None:
+            said.append(f"your score after the penalty: {record['final_score']:g}/{record.get('max_score') or 0:g}")
+    if record.get("counts"):
+        said.append("this grading counts as your grade")
+    elif record.get("status") == "graded":
+        said.append("this grading does not count (the exercise counts another of yours)")
+    view = answer.get("hidden_checks")
+    if view in ("outcome_and_hint", "score_only"):
+        said.append("until the due time the hidden checks show " +
+                    ("their outcome and hint only" if view == "outcome_and_hint" else "only their points together"))
+    return "; ".join(said) or None

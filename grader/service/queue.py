@@ -7,6 +7,10 @@ the claim takes the oldest queued submission of the student served longest ago a
 so a flood from one student delays any other by at most one grading per grading slot. Finishing writes the
 grading row and the final status in one transaction, only if the submission is still the one claimed; a
 submission left `grading` by a crash goes back to `queued` when the service starts again.
+
+Accepting also applies the exercise's policies (grader/service/policies.py) in that transaction: its window
+(opens, due and the late window) and its rate limit, counted over the student's submissions of the exercise that
+the grader did not fail, so two uploads racing for the last slot are judged one after the other.
 """
 
 from __future__ import annotations
@@ -14,9 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
+from grader.course.model import Exercise
+from grader.service import policies
 from grader.service.blobs import Blob
 from grader.service.database import is_postgresql
 from grader.service.schema import gradings, students, submissions
@@ -63,15 +69,21 @@ class Result:
     status: str          # the feedback's status
     grader_version: str
     failed: bool         # the grader failed: the submission's status becomes `failed`
+    grader_fault: bool = False   # the grader failed or one of its checks broke: a rate limit does not count it
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    return policies.stored_time(datetime.now(timezone.utc))
 
 
 def accept(engine: Engine, student: str, exercise: str, blob: Blob, original_name: str,
-           limit: int = DEFAULT_QUEUE_LIMIT) -> int:
-    """Queue a stored blob as the student's submission; its id once committed. QueueFull or UnknownStudent."""
+           limit: int = DEFAULT_QUEUE_LIMIT, policy: Exercise | None = None, now: datetime | None = None) -> int:
+    """Queue a stored blob as the student's submission; its id once committed. QueueFull or UnknownStudent; with
+    the exercise's `policy`, also its refusals (policies.NotOpen, policies.RateLimited) judged at `now` (aware,
+    default the present), which is recorded as the time it was received."""
+    now = now or datetime.now(timezone.utc)
+    if policy is not None:
+        policies.check_open(policy, now)
     with engine.begin() as connection:
         lock = select(students.c.id).where(students.c.id == student, students.c.revoked.is_(False))
         if is_postgresql(engine):
@@ -82,10 +94,27 @@ def accept(engine: Engine, student: str, exercise: str, blob: Blob, original_nam
             submissions.c.student == student, submissions.c.status.in_((QUEUED, GRADING)))).scalar_one()
         if waiting >= limit:
             raise QueueFull(limit)
+        if policy is not None:
+            policies.check_rate(policy, counted_times(connection, student, exercise, policy, now), now)
         return int(connection.execute(submissions.insert().values(
-            student=student, exercise=exercise, received_at=now_iso(), sha256=blob.sha256,
+            student=student, exercise=exercise, received_at=policies.stored_time(now), sha256=blob.sha256,
             stored_path=blob.relative_path, original_name=original_name, status=QUEUED, attempts=0,
         ).returning(submissions.c.id)).scalar_one())
+
+
+def counted_times(connection: Connection, student: str, exercise: str, policy: Exercise,
+                  now: datetime) -> list[datetime]:
+    """When the student's submissions of the exercise within its rate window were received, leaving out those the
+    grader failed or whose grading was the grader's fault."""
+    window = policies.rate_window(policy)
+    if window is None:
+        return []
+    query = (select(submissions.c.received_at)
+             .select_from(submissions.outerjoin(gradings, gradings.c.submission == submissions.c.id))
+             .where(submissions.c.student == student, submissions.c.exercise == exercise,
+                    submissions.c.received_at >= policies.stored_time(now - window),
+                    submissions.c.status != FAILED, func.coalesce(gradings.c.grader_fault, False).is_(False)))
+    return [policies.as_time(received) for received in connection.execute(query).scalars()]
 
 
 def claim(engine: Engine) -> Claim | None:
@@ -123,7 +152,7 @@ def finish(engine: Engine, claimed: Claim, result: Result) -> bool:
             connection.execute(gradings.insert().values(
                 submission=claimed.submission, feedback_path=result.feedback_path, score=result.score,
                 max_score=result.max_score, status=result.status, grader_version=result.grader_version,
-                graded_at=now_iso()))
+                graded_at=now_iso(), grader_fault=result.grader_fault or result.failed))
     except IntegrityError:   # a grading already recorded: the transaction rolled back whole
         return False
     return True

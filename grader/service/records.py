@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
 
+from grader.lms.late import Lateness
 from grader.service.schema import gradings, submissions
 
 HISTORY_LIMIT = 200
@@ -24,11 +25,15 @@ class SubmissionRecord:
     max_score: float | None = None
     feedback_path: str | None = None   # relative to the data folder; never shown to a client
 
-    def public(self) -> dict:
-        """The record as the API shows it (no server paths)."""
+    def public(self, lateness: Lateness | None = None, counts: bool = False) -> dict:
+        """The record as the API shows it (no server paths), with how late it was received (the exercise's late
+        policy: days, the share of the score taken, why) and whether it is the grading that counts."""
+        lateness = lateness or Lateness()
         return {"id": self.id, "exercise": self.exercise, "received_at": self.received_at,
                 "name": self.original_name, "sha256": self.sha256, "status": self.status,
-                "score": self.score, "max_score": self.max_score}
+                "score": self.score, "max_score": self.max_score,
+                "late_days": lateness.days, "late_penalty": lateness.penalty, "late_note": lateness.note,
+                "final_score": None if self.score is None else lateness.applied(self.score), "counts": counts}
 
 
 def _query(student: str):

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import (BigInteger, Boolean, Column, Connection, Engine, Float, ForeignKey, Index, Integer, MetaData,
-                        String, Table, inspect, select)
+from sqlalchemy import (DDL, BigInteger, Boolean, Column, Connection, Engine, Float, ForeignKey, Index, Integer,
+                        MetaData, String, Table, false, inspect, select)
+from sqlalchemy.schema import CreateColumn
 
 from grader.errors import UsageError
 
@@ -43,6 +44,7 @@ submissions = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Index("submissions_by_status", "status", "student", "id"),
     Index("submissions_by_student", "student", "id"),
+    Index("submissions_by_exercise", "student", "exercise", "received_at"),   # version 2: the rate limit's reads
 )
 
 gradings = Table(
@@ -54,17 +56,35 @@ gradings = Table(
     Column("status", String(40), nullable=False),           # the feedback's status
     Column("grader_version", String(40), nullable=False),
     Column("graded_at", String(40), nullable=False),
+    # version 2: the grader's own fault (it failed, or one of its checks broke): not counted against a rate limit
+    Column("grader_fault", Boolean, nullable=False, default=False, server_default=false()),
 )
 
 Step = Callable[[Connection], None]
 
 
 def _create_version_1(connection: Connection) -> None:
+    """The tables (a new database gets them in their latest shape; later steps add only what is missing)."""
     metadata.create_all(connection, tables=[students, submissions, gradings])
 
 
+def _add_missing(connection: Connection, table: Table, column: str) -> None:
+    if column not in {known["name"] for known in inspect(connection).get_columns(table.name)}:
+        spec = CreateColumn(table.c[column]).compile(dialect=connection.dialect)
+        connection.execute(DDL(f"ALTER TABLE {table.name} ADD COLUMN {spec}"))
+
+
+def _version_2_policies(connection: Connection) -> None:
+    """The exercises' policies: the grader's own faults are marked (the rate limit does not count them) and a
+    student's submissions of one exercise are found by time."""
+    _add_missing(connection, gradings, "grader_fault")
+    connection.execute(gradings.update().where(gradings.c.status == "grader_failed").values(grader_fault=True))
+    index = next(index for index in submissions.indexes if index.name == "submissions_by_exercise")
+    index.create(connection, checkfirst=True)
+
+
 # The migrations, in order: STEPS[n] brings a database of version n to version n + 1.
-STEPS: tuple[Step, ...] = (_create_version_1,)
+STEPS: tuple[Step, ...] = (_create_version_1, _version_2_policies)
 VERSION = len(STEPS)
 
 

@@ -6,7 +6,9 @@ The web layer calls `receive` to store and queue an upload and reads through `re
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -27,6 +29,7 @@ class Service:
     loop: GradingLoop
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
+    clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)   # the policies' time (tests set their own)
 
     @property
     def data_dir(self) -> Path:
@@ -38,9 +41,12 @@ class Service:
                 return exercise
         return None
 
-    def queue(self, student: str, exercise: Exercise, blob: Blob, original_name: str) -> int:
-        """Queue a stored upload (QueueFull, UnknownStudent) and wake the loop; the submission's id."""
-        submission = queue.accept(self.engine, student, exercise.id, blob, original_name, self.config.queue_limit)
+    def queue(self, student: str, exercise: Exercise, blob: Blob, original_name: str,
+              received: datetime | None = None) -> int:
+        """Queue a stored upload received at `received` (QueueFull, UnknownStudent, the exercise's policy's
+        refusals) and wake the loop; the submission's id."""
+        submission = queue.accept(self.engine, student, exercise.id, blob, original_name, self.config.queue_limit,
+                                  policy=exercise, now=received or self.clock())
         self.loop.wake.set()
         return submission
 

@@ -2,7 +2,8 @@
 
 A session is a signed cookie (HttpOnly, SameSite=Strict, Secure behind TLS) naming the student and bound to
 their current token: rotating or revoking the token ends every session made with it. Every form carries the
-session's CSRF token. Pages are jinja2 templates with autoescape on; there is no script at all.
+session's CSRF token. Pages are jinja2 templates with autoescape on; there is no script at all. The exercises'
+policies hold as in the API (`api.accept_upload`, `api.visible_feedback`, `api.public_record`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from starlette.routing import Route
 
 from grader.service import accounts, records
 from grader.service.accounts import Student
-from grader.service.api import Refusal, accept_upload, error, feedback_document
+from grader.service.api import (Refusal, accept_upload, error, public_record, shown_view, standings_of,
+                                visible_feedback)
+from grader.service.policies import describe
 from grader.service.service import Service
 from grader.service.uploads import BadName, suffix_and_name
 from grader.views.pages import environment
@@ -117,8 +120,13 @@ async def home(request: Request, problem: str | None = None, status: int = 200) 
         return RedirectResponse("/", status_code=303)
     service: Service = request.app.state.service
     found = await run_in_threadpool(records.history, service.engine, student.id)
-    return page("home.html.j2", status, student=student, submissions=found, csrf=csrf_token(request),
-                exercises=[exercise.id for exercise in service.config.course.exercises], problem=problem)
+    standings = await run_in_threadpool(standings_of, service, student)
+    exercises = service.config.course.exercises
+    return page("home.html.j2", status, student=student, csrf=csrf_token(request), problem=problem,
+                submissions=[public_record(service, record, standings) for record in found],
+                exercises=[exercise.id for exercise in exercises],
+                policies=[(exercise.id, describe(exercise)) for exercise in exercises if describe(exercise)],
+                grades=list(standings.values()))
 
 
 async def _chunks(upload: UploadFile):
@@ -127,10 +135,11 @@ async def _chunks(upload: UploadFile):
 
 
 async def upload(request: Request) -> Response:
+    service: Service = request.app.state.service
+    arrived = service.clock()
     student = await signed_in(request)
     if student is None:
         return RedirectResponse("/", status_code=303)
-    service: Service = request.app.state.service
     async with request.form(max_files=1, max_fields=4) as form:
         if not csrf_ok(request, form.get("csrf")):
             return await home(request, "The form expired; please try again.", 403)
@@ -143,7 +152,7 @@ async def upload(request: Request) -> Response:
         except BadName as exc:
             return await home(request, str(exc), 400)
         try:
-            submitted = await accept_upload(service, student, exercise, suffix, shown, _chunks(file))
+            submitted = await accept_upload(service, student, exercise, suffix, shown, _chunks(file), arrived)
         except Refusal as refused:
             return await home(request, refused.message, refused.status)
     return RedirectResponse(f"/submissions/{submitted}", status_code=303)
@@ -154,12 +163,15 @@ async def submission(request: Request) -> Response:
     if student is None:
         return RedirectResponse("/", status_code=303)
     service: Service = request.app.state.service
+    now = service.clock()
     record = await run_in_threadpool(records.one, service.engine, student.id, request.path_params["submission"])
     if record is None:
         return page("missing.html.j2", 404, student=student, csrf=csrf_token(request))
-    document = await run_in_threadpool(feedback_document, service, record)
-    return page("submission.html.j2", student=student, record=record, table=terminal_text(document),
-                csrf=csrf_token(request), waiting=record.status in ("queued", "grading"))
+    document = await run_in_threadpool(visible_feedback, service, record, now)
+    standings = await run_in_threadpool(standings_of, service, student)
+    return page("submission.html.j2", student=student, record=public_record(service, record, standings),
+                table=terminal_text(document), csrf=csrf_token(request), view=shown_view(service, record, now),
+                waiting=record.status in ("queued", "grading"))
 
 
 async def stylesheet(request: Request) -> Response:

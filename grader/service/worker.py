@@ -26,7 +26,7 @@ from grader.atomic import write_json_atomically
 from grader.batch.runner import Job, grade_job, init_worker, worker_context
 from grader.course.model import Course, Exercise
 from grader.feedback.model import Feedback
-from grader.outcomes import Status
+from grader.outcomes import Outcome, Status
 from grader.service import queue
 from grader.text import one_line
 
@@ -181,8 +181,10 @@ class GradingLoop:
         relative = feedback_path(claimed.submission)
         write_json_atomically(shown.to_dict(), self.data_dir / relative)
         failed = feedback.status is Status.GRADER_FAILED
+        fault = failed or any(check.outcome is Outcome.INTERNAL_ERROR for check in feedback.checks)
         if queue.finish(self.engine, claimed, queue.Result(relative, shown.score, shown.max_score,
-                                                           feedback.status.value, feedback.grader_version, failed)):
+                                                           feedback.status.value, feedback.grader_version, failed,
+                                                           grader_fault=fault)):
             self.on_recorded(claimed.submission)
 
     def _failed(self, claimed: queue.Claim, why: str) -> None:
