@@ -402,6 +402,7 @@ def test_a_cooldown_is_counted_from_the_last_submission(tmp_path, course):
         service.clock.advance(minutes=4)
         refused = upload(client, token, b"y = 2\n")
         assert refused.status_code == 429 and refused.headers["retry-after"] == "60"
+        assert len(list((tmp_path / "data" / "blobs").glob("??/*"))) == 1, "a refused upload is not stored"
         service.clock.advance(minutes=1)
         assert upload(client, token, b"y = 2\n").status_code == 201
 

@@ -102,6 +102,14 @@ def accept(engine: Engine, student: str, exercise: str, blob: Blob, original_nam
         ).returning(submissions.c.id)).scalar_one())
 
 
+def check_rate(engine: Engine, student: str, exercise: Exercise, now: datetime) -> None:
+    """policies.RateLimited if the student's next submission of the exercise would be refused now: read before an
+    upload is stored, so a refused one costs no disk (`accept` counts again, in its transaction, to decide)."""
+    if policies.rate_window(exercise) is not None:
+        with engine.connect() as connection:
+            policies.check_rate(exercise, counted_times(connection, student, exercise.id, exercise, now), now)
+
+
 def counted_times(connection: Connection, student: str, exercise: str, policy: Exercise,
                   now: datetime) -> list[datetime]:
     """When the student's submissions of the exercise within its rate window were received, leaving out those the
