@@ -94,3 +94,20 @@ def test_the_keras_template_validates_at_once(small_course):
     assert "10_dense_regression: the untouched stub earns 0/5" in run.stdout
     assert "reference solution (seed 20261121) earns full marks (5/5)" in run.stdout
     assert "case loss_mean_absolute_error is graded as expected (4/5)" in run.stdout
+
+
+def test_the_entry_goes_at_the_end_of_the_exercises_list_even_when_a_key_follows_it():
+    from grader.errors import UsageError
+    from grader.scaffold.manifest_entry import append_entry, entry_text
+
+    entry = entry_text(NEW, 'A "quoted" title: yes', "Module 2", "bce.py", 3, ("numpy",), (("call_seconds", 5),))
+    text = ("# comment\nschema_version: 1\ntitle: T\nexercises:\n    - id: 01_a   # first\n      title: A\n\n"
+            "# the defaults\ndefaults:\n  limits: {call_seconds: 3}\n")
+    result = append_entry(text, NEW, entry)
+    data = yaml.safe_load(result)
+    assert [e["id"] for e in data["exercises"]] == ["01_a", NEW] and data["defaults"] == {"limits": {"call_seconds": 3}}
+    assert data["exercises"][1]["title"] == 'A "quoted" title: yes'
+    assert "    - id: 10_binary_cross_entropy\n      title:" in result   # the list's own indentation
+    assert "# comment" in result and "# first" in result and "\n# the defaults\ndefaults:" in result
+    with pytest.raises(UsageError, match="add the entry by hand"):
+        append_entry("schema_version: 1\nexercises: [{id: 01_a}]\n", NEW, entry)

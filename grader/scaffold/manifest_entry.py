@@ -1,7 +1,8 @@
 """A new exercise's entry appended to course.yaml as text, so every comment and blank line of the file stays.
 
-The entry goes after the last line of the `exercises:` list (before any top-level key that follows it), indented
-as the list's entries are; the result must read back as YAML with the new entry last, or nothing is written.
+The entry goes after the last line of the `exercises:` list (before any top-level key that follows it, and the
+comments introducing that key), indented as the list's entries are; the result must read back as YAML with the
+new entry last, or nothing is written.
 """
 
 from __future__ import annotations
@@ -38,8 +39,9 @@ def append_entry(text: str, exercise_id: str, entry: list[str]) -> str:
     if start is None:
         raise UsageError("course.yaml has no top-level `exercises:` list to add the exercise to")
     end = next((index for index in range(start + 1, len(lines)) if TOP_LEVEL_KEY.match(lines[index])), len(lines))
-    while end > start + 1 and not lines[end - 1].strip():
-        end -= 1   # blank lines before the next key stay after the new entry
+    key_follows = end < len(lines)
+    while end > start + 1 and (not lines[end - 1].strip() or (key_follows and lines[end - 1].startswith("#"))):
+        end -= 1   # blank lines (and, before a key, the comments at column 0 that introduce it) stay after the entry
     items = [match["indent"] for line in lines[start + 1:end] if (match := LIST_ITEM.match(line))]
     indent = items[0] if items else "  "
     added = ["", *(indent + line for line in entry)]
