@@ -167,6 +167,19 @@ def test_the_best_is_judged_after_the_late_penalty():
     assert counting_of([attempt(1, 20), attempt(2, 30, at=60)], policy).id == 1   # 30 late is 15
 
 
+def test_the_instructors_pages_count_the_grading_the_students_see_counted():
+    from grader.service.course_records import CourseSubmission
+    from grader.service.dashboard import counting_submissions
+
+    def graded_as(id: int, score: float) -> CourseSubmission:
+        return CourseSubmission(id, "ana", "02_backprop", stored_time(minutes(-60 + id)), "backprop.py", "a" * 64,
+                                "blobs/aa/a.py", "graded", score, 30.0, f"feedback/{id}.json")
+
+    found = [graded_as(1, 30), graded_as(2, 10)]
+    assert counting_submissions(found, exercise(counts="best"))["ana"].id == 1
+    assert counting_submissions(found, exercise())["ana"].id == 2
+
+
 # what the hidden checks show before the due time --------------------------------------------------------------------
 
 def graded(status: Status = Status.GRADED) -> Feedback:

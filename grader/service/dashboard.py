@@ -15,6 +15,7 @@ from grader.course.model import Exercise
 from grader.feedback.model import Feedback
 from grader.lms.late import SERVICE, Lateness, lateness
 from grader.service.course_records import CourseSubmission, RosterEntry
+from grader.service.standing import counting_of
 from grader.views.rows import StudentRow
 
 RECENT_MINUTES = 10
@@ -55,16 +56,18 @@ def queue_numbers(found: Iterable[CourseSubmission], now: datetime) -> QueueNumb
     return QueueNumbers(queued, grading, graded, failed)
 
 
-def counting_submissions(found: Iterable[CourseSubmission], exercise_id: str) -> dict[str, CourseSubmission]:
-    """The submission whose grading counts, for each student of the exercise: for now the latest one graded (the
-    grader's own failures never count). The one place to switch to the exercise's policy (last or best)."""
-    counting: dict[str, CourseSubmission] = {}
+def counting_submissions(found: Iterable[CourseSubmission], exercise: Exercise | str) -> dict[str, CourseSubmission]:
+    """The submission whose grading counts, for each student of the exercise: the exercise's `counts` policy
+    (`standing.counting_of`: the last graded, or the best after late penalties); given only an id, the latest
+    graded. The grader's own failures and submissions still waiting never count."""
+    exercise_id = exercise if isinstance(exercise, str) else exercise.id
+    graded: dict[str, list[CourseSubmission]] = {}
     for submission in found:
         if submission.exercise == exercise_id and submission.status == "graded" and submission.feedback_path:
-            known = counting.get(submission.student)
-            if known is None or submission.id > known.id:
-                counting[submission.student] = submission
-    return dict(sorted(counting.items()))
+            graded.setdefault(submission.student, []).append(submission)
+    chosen = {student: max(theirs, key=lambda s: s.id) if isinstance(exercise, str) else counting_of(theirs, exercise)
+              for student, theirs in graded.items()}
+    return {student: submission for student, submission in sorted(chosen.items()) if submission is not None}
 
 
 def received_lateness(exercise: Exercise, submission: CourseSubmission) -> Lateness:
@@ -120,7 +123,7 @@ def exercise_lines(exercises: Iterable[Exercise], found: list[CourseSubmission],
                    roster: list[RosterEntry]) -> list[ExerciseLine]:
     lines = []
     for exercise in exercises:
-        counting = counting_submissions(found, exercise.id)
+        counting = counting_submissions(found, exercise)
         shares = [s.score / s.max_score for s in counting.values() if s.score is not None and s.max_score]
         lines.append(ExerciseLine(
             exercise.id, exercise.title, len({s.student for s in found if s.exercise == exercise.id}), len(counting),

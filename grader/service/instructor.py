@@ -150,7 +150,7 @@ async def exercise_page(request: Request, notice: str | None = None, problem: st
     def numbers():
         found = course_records.submissions_of(service.engine, exercise.id)
         roster = course_records.roster(service.engine)
-        counting = dashboard.counting_submissions(found, exercise.id)
+        counting = dashboard.counting_submissions(found, exercise)
         missing = dashboard.without_submission(roster, found, exercise.id)
         rows = dashboard.student_rows(exercise, counting, _documents(service.data_dir, counting), missing)
         return (report_page(exercise.id, exercise.title, rows), missing,

@@ -35,7 +35,7 @@ def write_batch_folder(data_dir: Path, exercise: Exercise, found: list[CourseSub
     """OUT as `grade batch` leaves it, from the counting gradings; roster students without a submission are
     recorded as `no_submission`. `graded_files`: each feedback document names the stored file it graded (for
     `grade similarity`; such a folder holds server paths and is never handed out) instead of the student's name."""
-    counting = counting_submissions(found, exercise.id)
+    counting = counting_submissions(found, exercise)
     book = Gradebook(out / GRADEBOOK_NAME)
     try:
         for student, submission in counting.items():
