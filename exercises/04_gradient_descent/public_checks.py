@@ -6,8 +6,8 @@ You may read these. Hidden checks use random data, weights, learning rates and b
 import numpy as np
 import pytest
 
-from grader.authoring import (CheckFailed, Hint, SubmissionFailure, as_array, as_number, as_pair, close, compared, fail, gives,
-                           show)
+from grader.authoring import (CheckFailed, Hint, Root, SubmissionFailure, as_array, as_is, close, expect_close, fail,
+                              gives, matching_hint, read_pair, show, wrong_root)
 
 MISSING_TWO = Hint("slope-missing-factor-2", "The slope of the squared error (pred - target)^2 is 2 * input * error: "
                    "the factor 2 comes from the square.")
@@ -79,7 +79,7 @@ def slope_mistake(got, input_data, error):
 
 def error_root(submission, input_data, target, weights, error):
     """USES_ERROR when the student's get_error is wrong for these inputs (asked here, compared here)."""
-    return None if gives(lambda: submission.get_error(input_data, target, weights), error) else USES_ERROR
+    return wrong_root(Root(USES_ERROR, lambda: submission.get_error(input_data, target, weights), error))
 
 
 def step_mistake(submission, got, input_data, target, weights, rate, error):
@@ -114,18 +114,17 @@ def only(hints):
 
 def update_mistake(got, weights, rate, slope):
     """The known update mistake that turns these weights into `got`, given the right slope."""
-    return only(hint for hint, update in UPDATE_MISTAKES if close(got, UPDATES[update](weights, rate, slope)))
+    return matching_hint(got, [(hint, UPDATES[update](weights, rate, slope)) for hint, update in UPDATE_MISTAKES])
 
 
 def check_step(submission, input_data, target, weights, rate):
     error = float((weights * input_data).sum() - target)
     slope = 2 * input_data * error
-    got = as_array(submission.gradient_descent_step(input_data, target, weights, rate), "gradient_descent_step(...)")
     want = weights - rate * slope
-    if not close(got, want):
-        hint = step_mistake(submission, got, input_data, target, weights, rate, error) if got.shape == want.shape else None
-        fail(f"gradient_descent_step({show(input_data)}, {target:g}, {show(weights)}, {rate:g}) returned "
-             f"{compared(got, want)}", hint)
+    expect_close(submission.gradient_descent_step(input_data, target, weights, rate), want,
+                 f"gradient_descent_step({show(input_data)}, {target:g}, {show(weights)}, {rate:g})",
+                 hint=lambda got: step_mistake(submission, got, input_data, target, weights, rate, error)
+                 if got.shape == want.shape else None)
 
 
 def mse_mistake(submission, got, input_data, target, weights, error):
@@ -184,16 +183,13 @@ def descend(x, z, w0, rate, iterations, gradient="right", update="right"):
 
 def descent_mistake(ws, x, z, w0, rate):
     """The known mistake whose steps are exactly these weights (from w0 with this learning rate)."""
-    return only(hint for hint, mistake in DESCENT_MISTAKES
-                if close(ws, descend(x, z, w0, rate, len(ws) - 1, **mistake), rtol=1e-6, atol=1e-9))
+    return matching_hint(ws, [(hint, descend(x, z, w0, rate, len(ws) - 1, **mistake)) for hint, mistake in DESCENT_MISTAKES])
 
 
 def check_descent(ws, x, z, w0, rate, why):
     """The returned weights are the steps of gradient descent, not just numbers that look like them."""
-    want = descend(x, z, w0, rate, len(ws) - 1)
-    if not close(ws, want, rtol=1e-6, atol=1e-9):
-        fail(f"{why}: the weights should be {show(list(want))}, but they are {show(list(ws))}",
-             descent_mistake(ws, x, z, w0, rate))
+    expect_close(ws, descend(x, z, w0, rate, len(ws) - 1), f"{why}: the weights", verb="are",
+                 hint=lambda got: descent_mistake(got, x, z, w0, rate))
 
 
 def history_mistake(ws, costs, iterations, descent):
@@ -221,8 +217,7 @@ def history_mistake(ws, costs, iterations, descent):
 
 def read_history(value, what, iterations, descent=None):
     """`descent`: (x, z, w0, learning_rate) of the call, to name a known mistake when the lengths are wrong."""
-    ws, costs = as_pair(value, what, "(ws, costs)")
-    ws, costs = as_array(ws, f"{what}[0] (ws)"), as_array(costs, f"{what}[1] (costs)")
+    ws, costs = read_pair(value, what, ("ws", "costs"), read=as_array)
     if len(ws) != iterations + 1 or len(costs) != iterations + 1:
         fail(f"{what} returned {len(ws)} weights and {len(costs)} costs; with {iterations} iterations there are "
              f"{iterations + 1} of each", history_mistake(ws, costs, iterations, descent) if descent else None)
@@ -234,8 +229,7 @@ def defaults_mistake(value, x, z):
     from another start, with another learning rate or for another number of steps (its loop was checked right
     with all arguments given)."""
     try:
-        ws, costs = as_pair(value, "fit_line", "(ws, costs)")
-        ws, costs = as_array(ws, "ws"), as_array(costs, "costs")
+        ws, costs = read_pair(value, "fit_line", ("ws", "costs"), read=as_array)
     except CheckFailed:
         return None
     if ws.ndim != 1 or costs.ndim != 1 or len(ws) < 2 or len(costs) != len(ws):
@@ -259,7 +253,7 @@ EDGE_MISTAKES = [(EDGE_INVERTED, lambda x: np.mean(x ** 2)), (EDGE_FACTOR, lambd
 def edge_mistake(edge, x):
     x = np.asarray(x, dtype=float)
     with np.errstate(all="ignore"):
-        return only(hint for hint, formula in EDGE_MISTAKES if close(edge, float(formula(x))))
+        return matching_hint(edge, [(hint, float(formula(x))) for hint, formula in EDGE_MISTAKES])
 
 
 def sgd_steps(X, y, weights, learning_rate, epochs, batch_size, seed, *, update="right", slope="right",
@@ -313,8 +307,8 @@ def sgd_mistake(submission, weights, history, X, y, w0, learning_rate, epochs, b
     if len({hint for hint, _ in matching}) > 1:
         other = np.asarray(w0, dtype=float) + 1.0
         try:
-            again = as_array(as_pair(submission.sgd(X, y, other, learning_rate, epochs, batch_size, seed), "sgd",
-                                     "(weights, history)")[0], "sgd(...)[0]")
+            again, _ = read_pair(submission.sgd(X, y, other, learning_rate, epochs, batch_size, seed), "sgd(...)",
+                                 ("weights", "history"), read=(as_array, as_is))
         except (CheckFailed, SubmissionFailure):
             return None
         call = (X, y, other, learning_rate, epochs, batch_size, seed)
@@ -326,26 +320,23 @@ def sgd_mistake(submission, weights, history, X, y, w0, learning_rate, epochs, b
 @pytest.mark.points(1)
 def test_error_course_example(submission):
     """get_error: inputs [1, 2, 3], weights [0, 2, 1], target 0 give the error 7"""
-    error = as_number(submission.get_error(INPUT, TARGET, WEIGHTS), "get_error([1, 2, 3], 0, [0, 2, 1])")
-    if not close(error, 7.0):
-        fail(f"get_error returned {compared(error, 7.0)} = (0*1 + 2*2 + 1*3) - 0", SLOPE_SIGN if close(error, -7.0) else None)
+    expect_close(submission.get_error(INPUT, TARGET, WEIGHTS), 7.0, "get_error([1, 2, 3], 0, [0, 2, 1])",
+                 note=" = (0*1 + 2*2 + 1*3) - 0", wrong={SLOPE_SIGN: -7.0})
 
 
 @pytest.mark.points(2)
 def test_slope_course_example(submission):
     """get_slope: the same example gives the slope [14, 28, 42] = 2 * input * error"""
-    slope = as_array(submission.get_slope(INPUT, TARGET, WEIGHTS), "get_slope([1, 2, 3], 0, [0, 2, 1])")
-    if not close(slope, [14.0, 28.0, 42.0]):
-        fail(f"get_slope returned {compared(slope, np.array([14.0, 28.0, 42.0]))} = 2 * [1, 2, 3] * 7",
-             slope_mistake(slope, INPUT, 7.0) or error_root(submission, INPUT, TARGET, WEIGHTS, 7.0))
+    expect_close(submission.get_slope(INPUT, TARGET, WEIGHTS), np.array([14.0, 28.0, 42.0]), "get_slope([1, 2, 3], 0, [0, 2, 1])",
+                 note=" = 2 * [1, 2, 3] * 7",
+                 hint=lambda got: slope_mistake(got, INPUT, 7.0) or error_root(submission, INPUT, TARGET, WEIGHTS, 7.0))
 
 
 @pytest.mark.points(1)
 def test_mse_course_example(submission):
     """get_mse: the same example gives the mean squared error 49"""
-    mse = as_number(submission.get_mse(INPUT, TARGET, WEIGHTS), "get_mse([1, 2, 3], 0, [0, 2, 1])")
-    if not close(mse, 49.0):
-        fail(f"get_mse returned {compared(mse, 49.0)}", mse_mistake(submission, mse, INPUT, TARGET, WEIGHTS, 7.0))
+    expect_close(submission.get_mse(INPUT, TARGET, WEIGHTS), 49.0, "get_mse([1, 2, 3], 0, [0, 2, 1])",
+                 hint=lambda got: mse_mistake(submission, got, INPUT, TARGET, WEIGHTS, 7.0))
 
 
 @pytest.mark.points(2)
@@ -358,23 +349,19 @@ def test_gradient_descent_step_course_example(submission):
 def test_fit_z_equals_2x_from_zero(submission):
     """fitting z = 2x from w = 0 with learning rate 0.05: w goes 0, 1.5, 1.875, ... towards 2"""
     x, z = [1.0, 2.0, 3.0, 4.0], [2.0, 4.0, 6.0, 8.0]
-    want = [0.0, 1.5, 1.875, 1.96875, 1.9921875, 1.998046875]
     ws, costs = read_history(submission.fit_line(x, z, 0.0, 0.05, 5), "fit_line(x, z, 0, 0.05, 5)", 5, (x, z, 0.0, 0.05))
-    if not close(ws, want):
-        fail(f"the weights are {compared(list(ws), want)}", descent_mistake(ws, x, z, 0.0, 0.05))
-    if not close(costs[:2], [30.0, 1.875]):
-        fail(f"the costs start {compared(list(costs[:2]), [30.0, 1.875])}: the cost is mean((z - w*x)^2)",
-             cost_mistake(ws, costs, x, z))
+    expect_close(ws, [0.0, 1.5, 1.875, 1.96875, 1.9921875, 1.998046875], "the weights", verb="are",
+                 hint=lambda got: descent_mistake(got, x, z, 0.0, 0.05))
+    expect_close(costs[:2], [30.0, 1.875], "the costs", verb="start", note=": the cost is mean((z - w*x)^2)",
+                 hint=lambda _: cost_mistake(ws, costs, x, z))
 
 
 @pytest.mark.points(1)
 def test_learning_rates_too_large_and_too_small(submission):
     """too large a rate overshoots and diverges; too small a rate barely moves (the steps are checked one by one)"""
     x, z = [1.0, 2.0, 3.0, 4.0], [2.0, 4.0, 6.0, 8.0]
-    edge = as_number(submission.largest_stable_learning_rate(x), "largest_stable_learning_rate([1, 2, 3, 4])")
-    if not close(edge, 1 / 7.5):
-        fail(f"largest_stable_learning_rate([1, 2, 3, 4]) returned {compared(edge, 1 / 7.5)} = 1 / mean(x^2)",
-             edge_mistake(edge, x))
+    expect_close(submission.largest_stable_learning_rate(x), 1 / 7.5, "largest_stable_learning_rate([1, 2, 3, 4])",
+                 note=" = 1 / mean(x^2)", hint=lambda got: edge_mistake(got, x))
     big, _ = read_history(submission.fit_line(x, z, 0.0, 0.2, 5), "fit_line(x, z, 0, 0.2, 5)", 5, (x, z, 0.0, 0.2))
     check_descent(big, x, z, 0.0, 0.2, f"with learning rate 0.2 (above {1 / 7.5:.3g}) every step overshoots 2 by more "
                   "than the last, so the weights run away")
@@ -382,19 +369,22 @@ def test_learning_rates_too_large_and_too_small(submission):
     check_descent(small, x, z, 0.0, 0.001, "with learning rate 0.001 the weight creeps up slowly from 0")
 
 
+def read_sgd(value, features):
+    """sgd's (weights, history): the weights one per feature."""
+    return read_pair(value, "sgd(...)", ("weights", "history"), read=(lambda v, what: as_array(v, what, (features,)), as_array))
+
+
 @pytest.mark.points(2)
 def test_sgd_full_batch_is_gradient_descent(submission):
     """sgd with one batch of all rows takes exactly one gradient-descent step per epoch"""
     X = np.array([[1.0, 2.0], [2.0, 1.0], [3.0, 3.0], [0.0, 1.0]])
     y = X @ np.array([1.0, -1.0])
-    weights, history = as_pair(submission.sgd(X, y, np.zeros(2), 0.05, 2, 4, 0), "sgd", "(weights, history)")
-    weights, history = as_array(weights, "sgd(...)[0]", (2,)), as_array(history, "sgd(...)[1]")
+    weights, history = read_sgd(submission.sgd(X, y, np.zeros(2), 0.05, 2, 4, 0), 2)
     w = np.zeros(2)
     for _ in range(2):
         w = w - 0.05 * 2 * X.T @ (X @ w - y) / len(X)
-    if not close(weights, w):
-        fail(f"with batch_size = all 4 rows, 2 epochs, sgd returned weights {compared(weights, w)}",
-             sgd_mistake(submission, weights, history, X, y, np.zeros(2), 0.05, 2, 4, 0))
+    expect_close(weights, w, "with batch_size = all 4 rows, 2 epochs, sgd", verb="returned weights",
+                 hint=lambda got: sgd_mistake(submission, got, history, X, y, np.zeros(2), 0.05, 2, 4, 0))
     if len(history) != 2 or not close(history[-1], np.mean((X @ w - y) ** 2)):
         fail(f"the history should hold one mean squared error per epoch; it is {show(list(history))}",
              sgd_mistake(submission, weights, history, X, y, np.zeros(2), 0.05, 2, 4, 0))
