@@ -180,7 +180,7 @@ def test_grade_submit_hands_in_waits_and_prints_the_table(service, tmp_path, mon
         out, err = capsys.readouterr()
         assert code == 0, err
         assert "a made-up check (hidden)" in out and "Total: 2/2" in out
-        assert "handed in backprop.py as submission 1" in err
+        assert "handed in backprop.py as submission 1" in err and "this grading counts as your grade" in err
         assert (tmp_path / "feedback.json").is_file()
         monkeypatch.setenv("GRADE_TOKEN", "gt_" + "x" * 43)
         assert main(["submit", "exercises/02_backprop", "--submission", str(submission),
@@ -403,6 +403,10 @@ def test_a_cooldown_is_counted_from_the_last_submission(tmp_path, course):
         refused = upload(client, token, b"y = 2\n")
         assert refused.status_code == 429 and refused.headers["retry-after"] == "60"
         assert len(list((tmp_path / "data" / "blobs").glob("??/*"))) == 1, "a refused upload is not stored"
+        home = sign_in(client, token)
+        by_form = client.post("/upload", data={"csrf": csrf_of(home.text), "exercise": "02_backprop"},
+                              files={"file": ("backprop.py", b"y = 3\n", "text/x-python")})
+        assert by_form.status_code == 429 and "5 minutes between two" in by_form.text, "the web form is held too"
         service.clock.advance(minutes=1)
         assert upload(client, token, b"y = 2\n").status_code == 201
 
