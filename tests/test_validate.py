@@ -63,6 +63,7 @@ def line_of(path, text):
 def test_a_half_added_entry_breaks_only_its_exercise(small_course):
     manifest = small_course / "course.yaml"
     manifest.write_text(manifest.read_text() + HALF_ADDED)
+    (small_course / "exercises/10_half_added").mkdir()   # begun, not finished
     run = run_grade("exercises/01_forward_propagation", "--json", "-", cwd=small_course)
     assert run.returncode == 0, run.stderr
     assert '"status": "graded"' in run.stdout
@@ -75,8 +76,14 @@ def test_a_half_added_entry_breaks_only_its_exercise(small_course):
 
     validate = run_grade("validate", "--exercise", "10_half_added", cwd=small_course)
     assert validate.returncode == 1
-    assert "FAIL 10_half_added: course.yaml:" in validate.stdout and "does not exist" in validate.stdout
+    assert f"FAIL 10_half_added: {manifest}:" in validate.stdout and "does not exist" in validate.stdout
     assert "1 broken in course.yaml" in validate.stdout
+
+    (small_course / "exercises/10_half_added").rmdir()   # nothing of it at all: one problem, and what makes it
+    alone = run_grade("exercises/01_forward_propagation", cwd=small_course)
+    assert alone.returncode == 0
+    assert ("the exercise has no files: exercises/10_half_added/ and solutions/10_half_added/ do not exist"
+            in alone.stderr) and "grade new 10_half_added --title" in alone.stderr
 
 
 def test_a_bad_field_breaks_only_its_exercise(small_course):

@@ -37,8 +37,7 @@ def validate_course(course: Course, launcher: Launcher | None = None,
     import instead of paying it in every cold sandbox. Broken entries of course.yaml fail first; `also` gives
     more findings per exercise, listed first (the command adds its notebook's, which this layer cannot build).
     What can be read without grading (sources.py) is checked before any grading."""
-    findings = [Finding(broken.id, False, f"course.yaml: {problem}") for broken in course.broken
-                for problem in broken.problems]
+    findings = [Finding(broken.id, False, str(problem)) for broken in course.broken for problem in broken.problems]
     for exercise in course.exercises:
         findings += list(also(exercise)) if also is not None else []
         own = _warm_launcher(exercise) if launcher is None else None

@@ -258,6 +258,13 @@ def _missing_files(exercise: Exercise, path: Path, lines: _LineMap, at: tuple) -
     if (exercise.solution_dir.parent).is_dir():
         required += [(exercise.reference_path, "entry", "the reference solution"),
                      (exercise.hidden_checks, "id", f"the hidden checks ({HIDDEN_CHECKS})")]
+    if not exercise.exercise_dir.exists():   # nothing of it yet: one problem, and the command that makes it all
+        folders = " and ".join(f"{folder.relative_to(path.parent)}/" for folder in (exercise.exercise_dir, exercise.solution_dir)
+                               if not folder.exists())
+        return [ManifestProblem(path, lines.line((*at, "id")), _key_path([*at, "id"]),
+                                f"the exercise has no files: {folders} do{'es' if ' and ' not in folders else ''} not exist",
+                                f"Correct the id, or remove this entry and run `grade new {exercise.id} --title ...`, "
+                                "which writes the exercise and its entry.", (*at, "id"))]
     problems = []
     for file, key, what in required:
         if not file.is_file():
