@@ -6,7 +6,8 @@ You may read these. Hidden checks use random inputs, matrices and longer chains.
 import numpy as np
 import pytest
 
-from grader.authoring import Hint, SubmissionFailure, as_array, as_number, close, compared, fail, gives, show
+from grader.authoring import (Hint, Outcome, SubmissionFailure, as_array, close, compared, expect_close, expect_shape, fail,
+                              gives, show)
 
 UNSTABLE_SOFTMAX = Hint("unstable-softmax", "e^1000 overflows to infinity and inf/inf is NaN. Subtract the largest "
                         "value first: softmax(z) = e^(z - max(z)) / sum(e^(z - max(z))); the result is the same.")
@@ -85,10 +86,10 @@ def call_array(submission, name, values, *extra):
     try:
         return as_array(submission.call(name, values, *extra), f"{name}({show(values)})")
     except SubmissionFailure as failure:
-        if failure.outcome.value == "error" and ("truth value" in failure.message or "only length-1" in failure.message
+        if failure.outcome is Outcome.ERROR and ("truth value" in failure.message or "only length-1" in failure.message
                                                  or "only size-1" in failure.message):
             failure.hint = SCALAR_ONLY
-        elif failure.outcome.value == "error" and name == "softmax":
+        elif failure.outcome is Outcome.ERROR and name == "softmax":
             failure.hint = softmax_failure(np.asarray(values), failure.message)
         raise
 
@@ -103,13 +104,11 @@ def softmax_failure(z, message):
     return None
 
 
-def expect(submission, name, values, want, *extra, hint_for=None, atol=1e-9):
-    got = call_array(submission, name, values, *extra)
-    if got.shape != np.shape(want):
-        fail(f"{name}({show(values)}) returned shape {got.shape}; expected {np.shape(want)}, one value per input")
-    if not close(got, want, rtol=1e-6, atol=atol):
-        fail(f"{name}({show(values)}) returned {compared(got, np.asarray(want))}",
-             hint_for(got) if hint_for else None)
+def expect(submission, name, values, want, *extra, wrong=(), hint_for=None, atol=1e-9):
+    """`name(values, *extra)` is `want`, one value per input; the hint: a `wrong` formula's, or `hint_for(got)`'s."""
+    got = expect_shape(call_array(submission, name, values, *extra), np.shape(want), f"{name}({show(values)})",
+                       note=", one value per input")
+    expect_close(got, np.asarray(want), f"{name}({show(values)})", atol=atol, wrong=wrong, hint=hint_for)
 
 
 def is_step(z, got, high, low, switching=True):
@@ -371,14 +370,11 @@ def test_binary_step_and_linear(submission):
 @pytest.mark.points(2)
 def test_sigmoid_and_its_derivative(submission):
     """sigmoid(0.415) is 0.6023; its slope s(1 - s) is 0.25 at 0 and small beyond ±3"""
-    got = as_number(submission.sigmoid(0.415), "sigmoid(0.415)")
-    if not close(got, 0.6022861768886306):
-        fail(f"sigmoid(0.415) returned {compared(got, 0.6022861768886306)} (the lecture prints it as 0.6023)",
-             SIGMOID_SIGN if close(got, sigmoid(-0.415)) else None)
-    expect(submission, "sigmoid", VALUES, sigmoid(VALUES), hint_for=lambda got: SIGMOID_SIGN if close(got, sigmoid(-VALUES)) else None)
-    want = sigmoid(VALUES) * (1 - sigmoid(VALUES))
-    expect(submission, "sigmoid_derivative", VALUES, want,
-           hint_for=lambda got: DERIVATIVE_OF_ACTIVATED if close(got, VALUES * (1 - VALUES)) else None)
+    expect_close(submission.sigmoid(0.415), 0.6022861768886306, "sigmoid(0.415)", note=" (the lecture prints it as 0.6023)",
+                 wrong={SIGMOID_SIGN: sigmoid(-0.415)})
+    expect(submission, "sigmoid", VALUES, sigmoid(VALUES), wrong={SIGMOID_SIGN: sigmoid(-VALUES)})
+    expect(submission, "sigmoid_derivative", VALUES, sigmoid(VALUES) * (1 - sigmoid(VALUES)),
+           wrong={DERIVATIVE_OF_ACTIVATED: VALUES * (1 - VALUES)})
 
 
 @pytest.mark.points(2)
@@ -427,15 +423,10 @@ def test_softmax_vector_matrix_and_large_values(submission):
 @pytest.mark.points(1)
 def test_vanishing_gradient_in_a_sigmoid_chain(submission):
     """through 5 sigmoid neurons the gradient reaching w1 is tiny; through 5 ReLU neurons it is not"""
-    sigmoid_chain = as_number(submission.first_layer_gradient(1.0, [1.0] * 5, [0.0] * 5, "sigmoid"),
-                              "first_layer_gradient(1.0, [1]*5, [0]*5, 'sigmoid')")
-    want = 0.0004861426435890659
-    if not close(sigmoid_chain, want, rtol=1e-6):
-        fail(f"the gradient through 5 sigmoid neurons is {compared(sigmoid_chain, want)} "
-             f"(at most 0.25^5 = {0.25 ** 5:.6g})", chain_mistake(sigmoid_chain, 1.0, [1.0] * 5, [0.0] * 5, "sigmoid", submission))
-    relu_chain = as_number(submission.first_layer_gradient(1.0, [1.0] * 5, [0.0] * 5, "relu"),
-                           "first_layer_gradient(1.0, [1]*5, [0]*5, 'relu')")
-    if not close(relu_chain, 1.0):
-        fail(f"the gradient through 5 ReLU neurons with weights 1 is {compared(relu_chain, 1.0)}: "
-             "ReLU's slope is 1 for positive inputs, so nothing vanishes",
-             chain_mistake(relu_chain, 1.0, [1.0] * 5, [0.0] * 5, "relu", submission))
+    expect_close(submission.first_layer_gradient(1.0, [1.0] * 5, [0.0] * 5, "sigmoid"), 0.0004861426435890659,
+                 "the gradient through 5 sigmoid neurons", verb="is", note=f" (at most 0.25^5 = {0.25 ** 5:.6g})",
+                 hint=lambda got: chain_mistake(got, 1.0, [1.0] * 5, [0.0] * 5, "sigmoid", submission))
+    expect_close(submission.first_layer_gradient(1.0, [1.0] * 5, [0.0] * 5, "relu"), 1.0,
+                 "the gradient through 5 ReLU neurons with weights 1", verb="is",
+                 note=": ReLU's slope is 1 for positive inputs, so nothing vanishes",
+                 hint=lambda got: chain_mistake(got, 1.0, [1.0] * 5, [0.0] * 5, "relu", submission))

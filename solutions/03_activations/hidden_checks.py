@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from grader.authoring import as_number, close, compared, fail, gives, public_checks_of, show
+from grader.authoring import close, expect_close, fail, gives, public_checks_of, show
 
 public = public_checks_of(__file__)
 
@@ -25,10 +25,9 @@ def test_step_and_linear_random(submission, rng):
 def test_sigmoid_random(submission, rng, reference):
     """sigmoid and sigmoid_derivative on random arrays and matrices"""
     for z in (values(rng), values(rng, (3, 4))):
-        public.expect(submission, "sigmoid", z, reference.sigmoid(z),
-                      hint_for=lambda got, z=z: public.SIGMOID_SIGN if close(got, reference.sigmoid(-z)) else None)
+        public.expect(submission, "sigmoid", z, reference.sigmoid(z), wrong={public.SIGMOID_SIGN: reference.sigmoid(-z)})
         public.expect(submission, "sigmoid_derivative", z, reference.sigmoid_derivative(z),
-                      hint_for=lambda got, z=z: public.DERIVATIVE_OF_ACTIVATED if close(got, z * (1 - z)) else None)
+                      wrong={public.DERIVATIVE_OF_ACTIVATED: z * (1 - z)})
 
 
 @pytest.mark.points(2)
@@ -88,21 +87,19 @@ def test_first_layer_gradient_random_chains(submission, rng, reference):
     # Then chains of three neurons whose weighted sums (0.6, 0.5, 0.7 with ReLU) lie between 0 and 1: an odd length
     # shows a derivative of the wrong sign, and sums below 1 a ReLU slope that switches at 1 instead of 0.
     chains += [(0.5, [1.0, 0.5, 2.0], [0.1, 0.2, -0.3], activation) for activation in ("sigmoid", "tanh", "relu")]
-    for chain in chains:
-        got = as_number(submission.first_layer_gradient(*chain), "first_layer_gradient(...)")
-        want = reference.first_layer_gradient(*chain)
-        if not close(got, want, rtol=1e-6, atol=1e-15):
-            x, weights, biases, activation = chain
-            fail(f"first_layer_gradient(x={x}, weights={weights}, biases={biases}, '{activation}') returned "
-                 f"{compared(got, want)}", public.chain_mistake(got, *chain, submission))
+    for x, weights, biases, activation in chains:
+        expect_close(submission.first_layer_gradient(x, weights, biases, activation),
+                     reference.first_layer_gradient(x, weights, biases, activation),
+                     f"first_layer_gradient(x={x}, weights={weights}, biases={biases}, '{activation}')", atol=1e-15,
+                     hint=lambda got: public.chain_mistake(got, x, weights, biases, activation, submission))
     x, weights, biases, _ = chains[2]
     # The documented default: activation="sigmoid".
-    got = as_number(submission.first_layer_gradient(x, weights, biases), "first_layer_gradient(x, weights, biases)")
     want = reference.first_layer_gradient(x, weights, biases, "sigmoid")
-    if not close(got, want, rtol=1e-6, atol=1e-15):
-        given = gives(lambda: submission.first_layer_gradient(x, weights, biases, "sigmoid"), want, rtol=1e-6, atol=1e-15)
-        fail(f"first_layer_gradient(x={x}, weights={weights}, biases={biases}) without an activation returned "
-             f"{compared(got, want)}: the default is activation='sigmoid'", public.DEFAULT_ACTIVATION if given else None)
+    expect_close(submission.first_layer_gradient(x, weights, biases), want,
+                 f"first_layer_gradient(x={x}, weights={weights}, biases={biases}) without an activation", atol=1e-15,
+                 note=": the default is activation='sigmoid'",
+                 hint=lambda _: public.DEFAULT_ACTIVATION if gives(lambda: submission.first_layer_gradient(
+                     x, weights, biases, "sigmoid"), want, rtol=1e-6, atol=1e-15) else None)
 
 
 @pytest.mark.points(2)
@@ -111,9 +108,7 @@ def test_sigmoid_gradient_shrinks_like_a_quarter_per_layer(submission, rng):
     for n in (3, 6, 10):
         weights = [1.0] * n
         biases = [float(b) for b in np.round(rng.uniform(-0.5, 0.5, n), 3)]
-        got = as_number(submission.first_layer_gradient(1.0, weights, biases, "sigmoid"), "first_layer_gradient(...)")
-        want = public.chain_gradient(1.0, weights, biases, "sigmoid")
-        if not close(got, want, rtol=1e-6, atol=0):
-            fail(f"through {n} sigmoid neurons with weights 1 and biases {biases}, the gradient is {compared(got, want)}, "
-                 f"the product of the {n} slopes s(z)(1 - s(z)), each at most 0.25 "
-                 f"(so at most 0.25^{n} = {0.25 ** n:.3g})", public.chain_mistake(got, 1.0, weights, biases, "sigmoid", submission))
+        expect_close(submission.first_layer_gradient(1.0, weights, biases, "sigmoid"), public.chain_gradient(1.0, weights, biases, "sigmoid"),
+                     f"through {n} sigmoid neurons with weights 1 and biases {biases}, the gradient", verb="is", atol=0,
+                     note=f", the product of the {n} slopes s(z)(1 - s(z)), each at most 0.25 (so at most 0.25^{n} = {0.25 ** n:.3g})",
+                     hint=lambda got: public.chain_mistake(got, 1.0, weights, biases, "sigmoid", submission))
