@@ -158,7 +158,7 @@ def score_of(service, submission_id: int):
 def instructor_paths():
     """Every instructor route with its method, as the module declares them."""
     for route in instructor.routes:
-        path = route.path.replace("{exercise}", EXERCISE).replace("{name}", "grades.csv")
+        path = route.path.replace("{exercise}", EXERCISE).replace("{name}", "grades.csv").replace("{key}", "k" * 22)
         for method in sorted(route.methods - {"HEAD"}):
             yield method, path
 
@@ -168,7 +168,7 @@ def test_every_instructor_route_refuses_anonymous_requests_student_sessions_and_
     instructor_auth.issue(service.data_dir)
     hand_in(client, token)
     paths = list(instructor_paths())
-    assert len(paths) == 9
+    assert len(paths) == 10
 
     def refused_everywhere(headers: dict | None = None):
         for method, path in paths:
@@ -290,6 +290,13 @@ def test_exports_read_back_as_grade_batchs_folder_the_generic_csv_and_canvass_gr
     assert wrong.status_code == 400 and "Canvas" in wrong.text and "not Moodle" in wrong.text
 
 
+def previewed(client, started):
+    """The preview's page once its grading is done (it refreshes itself until then)."""
+    assert started.status_code == 200 and "/regrade/" in str(started.url), started.text[-500:]
+    wait_until(lambda: "graded again with the checks" in client.get(started.url).text)
+    return client.get(started.url)
+
+
 class FixedChecks(FakeGrader):
     """The checks after a fix: the made-up check now fails every submission."""
 
@@ -306,14 +313,15 @@ def test_a_regrade_is_previewed_then_applied_by_requeueing_in_the_service(client
     client.app.state.preview_grader = lambda service: FixedChecks()
     base = f"/instructor/exercises/{EXERCISE}"
 
-    preview = client.post(f"{base}/regrade", data={"csrf": csrf_of(client.get(base).text), "student": "alice"})
-    assert preview.status_code == 200
+    preview = previewed(client, client.post(f"{base}/regrade", data={"csrf": csrf_of(client.get(base).text),
+                                                                      "student": "alice"}))
     changes = preview.text[preview.text.index('id="changes"'):]
     assert "alice" in changes and "bob" not in changes and "+2" not in changes and "-2" in changes
     assert "hidden/made_up: passed 2/2 -&gt; failed 0/2" in changes
     assert score_of(service, ids["alice"]) == 2.0   # a preview changes nothing
 
-    everyone = client.post(f"{base}/regrade", data={"csrf": csrf_of(client.get(base).text), "student": ""})
+    everyone = previewed(client, client.post(f"{base}/regrade", data={"csrf": csrf_of(client.get(base).text),
+                                                                       "student": ""}))
     assert "2 submissions graded again" in everyone.text and "bob" in everyone.text
 
     service.loop.grader = FixedChecks()   # the service grades with the fixed checks from now on
@@ -364,3 +372,31 @@ def test_grade_serve_instructor_writes_a_new_token_readable_by_its_owner_and_nev
     again = tmp_path / "again.txt"
     assert main(["serve", "instructor", "--course", str(ROOT), "--data", str(data), "--out", str(again)]) == 0
     assert instructor_auth.is_instructor(data, again.read_text().strip()) and not instructor_auth.is_instructor(data, token)
+
+
+def test_one_regrade_preview_grades_at_a_time_and_a_failed_one_says_so():
+    import threading
+
+    from grader.service.instructor_regrade import PreviewRuns, RegradePreview
+
+    runs, release = PreviewRuns(keep=2), threading.Event()
+
+    def slow(run):
+        release.wait(10)
+        return RegradePreview(EXERCISE, 0, (), {})
+
+    first = runs.start(EXERCISE, None, slow)
+    assert first is not None and runs.start(EXERCISE, None, slow) is None   # refused while the first grades
+    release.set()
+    wait_until(lambda: runs.get(first).finished)
+    assert runs.get(first).result.regraded == 0
+
+    def broken(run):
+        raise RuntimeError("boom")
+
+    second = runs.start(EXERCISE, "alice", broken)
+    wait_until(lambda: runs.get(second).finished)
+    assert "failed (RuntimeError)" in runs.get(second).failure and runs.get(second).result is None
+    third = runs.start(EXERCISE, None, slow)
+    wait_until(lambda: runs.get(third).finished)
+    assert runs.get(first) is None and runs.get(second) is not None   # the latest two are kept

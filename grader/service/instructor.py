@@ -294,24 +294,49 @@ async def similarity(request: Request, exercise: Exercise, _: dict) -> Response:
     return page("instructor_similarity.html.j2", csrf=csrf_token(request), exercise=exercise, section=section)
 
 
-def _preview(service: Service, exercise: Exercise, only: str | None, make_grader: PreviewGraders):
+def _preview(service: Service, exercise: Exercise, only: str | None, make_grader: PreviewGraders,
+             run: instructor_regrade.PreviewRun) -> instructor_regrade.RegradePreview:
+    def progress(done: int, total: int) -> None:
+        run.done, run.total = done, total
+
     found = course_records.submissions_of(service.engine, exercise.id)
     grader = make_grader(service)
     try:
         with _work_folder() as work:
             return instructor_regrade.preview(service.data_dir, exercise, found, grader, service.loop.seed_key,
-                                              work, only)
+                                              work, only, progress)
     finally:
         grader.close()
 
 
+def _previews(request: Request) -> instructor_regrade.PreviewRuns:
+    state = request.app.state
+    if getattr(state, "regrade_previews", None) is None:
+        state.regrade_previews = instructor_regrade.PreviewRuns()
+    return state.regrade_previews
+
+
 async def regrade_preview(request: Request, exercise: Exercise, form: dict) -> Response:
+    """Start the preview in the background; its page refreshes until it is graded."""
     only = form["student"] or None
     service: Service = request.app.state.service
     make_grader: PreviewGraders = getattr(request.app.state, "preview_grader", None) or fresh_grader
-    previewed = await run_in_threadpool(_preview, service, exercise, only, make_grader)
-    return page("instructor_regrade.html.j2", csrf=csrf_token(request), exercise=exercise, preview=previewed,
-                only=only, ids=",".join(str(i) for i in sorted(previewed.submissions.values())))
+    key = _previews(request).start(exercise.id, only,
+                                   lambda run: _preview(service, exercise, only, make_grader, run))
+    if key is None:
+        return await exercise_page(request, problem="A regrade preview is being graded; wait for it to finish.",
+                                   status=429)
+    return RedirectResponse(f"/instructor/exercises/{exercise.id}/regrade/{key}", status_code=303)
+
+
+async def regrade_page(request: Request, exercise: Exercise, _: dict) -> Response:
+    run = _previews(request).get(request.path_params["key"])
+    if run is None or run.exercise != exercise.id:
+        return page("instructor_message.html.j2", 404, csrf=csrf_token(request), title="Not found",
+                    message="There is no such regrade preview (only the latest few are kept).",
+                    back=f"/instructor/exercises/{exercise.id}")
+    ids = ",".join(str(i) for i in sorted(run.result.submissions.values())) if run.result else ""
+    return page("instructor_regrade.html.j2", csrf=csrf_token(request), exercise=exercise, run=run, ids=ids)
 
 
 def _ids(text: str) -> list[int] | None:
@@ -351,4 +376,5 @@ routes = [
     Route("/instructor/exercises/{exercise}/regrade", exercise_route(regrade_preview, ("student",)), methods=["POST"]),
     Route("/instructor/exercises/{exercise}/regrade/apply", exercise_route(regrade_apply, ("submissions",)),
           methods=["POST"]),
+    Route("/instructor/exercises/{exercise}/regrade/{key}", exercise_route(regrade_page), methods=["GET"]),
 ]

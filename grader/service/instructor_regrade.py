@@ -9,7 +9,11 @@ removed and the grading loop grades them again as any submission, writing their 
 
 from __future__ import annotations
 
-from concurrent.futures import Future, wait
+import logging
+import secrets
+import threading
+from concurrent.futures import Future, as_completed
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +29,7 @@ from grader.service.schema import gradings, submissions
 from grader.service.worker import Grader
 
 PREVIEW_WHERE = "grade serve (regrade preview)"
+log = logging.getLogger("grader.service")
 MAX_WAIT_S = 3600.0
 
 
@@ -37,23 +42,32 @@ class RegradePreview:
 
 
 def preview(data_dir: Path, exercise: Exercise, found: list[CourseSubmission], grader: Grader, seed_key: bytes,
-            work: Path, only: str | None = None) -> RegradePreview:
-    """Grade the counting submissions (of `only`, or everyone's) again with the checks as they are now."""
+            work: Path, only: str | None = None,
+            progress: Callable[[int, int], None] = lambda done, total: None) -> RegradePreview:
+    """Grade the counting submissions (of `only`, or everyone's) again with the checks as they are now;
+    `progress(done, total)` as each grading is recorded."""
     now = write_batch_folder(data_dir, exercise, found, [], work / "now")
     chosen = {student: submission for student, submission in now.students.items() if only in (None, student)}
     folder = scratch(now.out)
     book = Gradebook(folder / GRADEBOOK_NAME)
+    done = 0
+
+    def recorded(student: str) -> None:
+        nonlocal done
+        done += 1
+        progress(done, len(chosen))
+
+    progress(0, len(chosen))
     try:
-        recorder = Recorder(exercise.id, book, folder, BatchSummary(), PREVIEW_WHERE)
+        recorder = Recorder(exercise.id, book, folder, BatchSummary(), PREVIEW_WHERE, recorded)
         running: dict[Future, Job] = {}
         for student, submission in chosen.items():
             job = Job(student, str(data_dir / submission.stored_path), submission.sha256, 0, seed_key)
             running[grader.submit(exercise, job)] = job
-        wait(running, timeout=MAX_WAIT_S)
-        for future, job in running.items():
+        for future in as_completed(running, timeout=MAX_WAIT_S):
+            job = running[future]
             try:
-                _, feedback = future.result(timeout=0)
-                recorder.feedback(job, feedback)
+                recorder.feedback(job, future.result()[1])
             except Exception as exc:  # noqa: BLE001 - this student's preview only
                 recorder.failure(job, f"the preview could not grade it ({type(exc).__name__})")
     finally:
@@ -61,6 +75,56 @@ def preview(data_dir: Path, exercise: Exercise, found: list[CourseSubmission], g
     changes = tuple(compare(now.out, folder, exercise.id))
     return RegradePreview(exercise.id, len(chosen), changes,
                           {change.student: chosen[change.student].id for change in changes})
+
+
+@dataclass
+class PreviewRun:
+    """A preview grading in the background: the instructor's page refreshes until `result` (or `failure`) is set."""
+
+    exercise: str
+    only: str | None
+    done: int = 0
+    total: int | None = None
+    result: RegradePreview | None = None
+    failure: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.result is not None or self.failure is not None
+
+
+class PreviewRuns:
+    """This service's regrade previews: one grading at a time (each has worker processes of its own), the latest
+    few kept to be read and applied, each under an unguessable key."""
+
+    def __init__(self, keep: int = 5) -> None:
+        self.keep = keep
+        self._runs: dict[str, PreviewRun] = {}
+        self._lock = threading.Lock()
+
+    def start(self, exercise: str, only: str | None, work: Callable[[PreviewRun], RegradePreview]) -> str | None:
+        """The new run's key, its grading started in a thread; None while another preview is grading."""
+        with self._lock:
+            if any(not run.finished for run in self._runs.values()):
+                return None
+            key = secrets.token_urlsafe(16)
+            run = self._runs[key] = PreviewRun(exercise, only)
+            for old in list(self._runs)[:-self.keep]:
+                del self._runs[old]
+        threading.Thread(target=self._run, args=(run, work), name="regrade-preview", daemon=True).start()
+        return key
+
+    @staticmethod
+    def _run(run: PreviewRun, work: Callable[[PreviewRun], RegradePreview]) -> None:
+        try:
+            run.result = work(run)
+        except Exception as exc:  # noqa: BLE001 - the preview fails, the service goes on
+            log.exception("the regrade preview of %s failed", run.exercise)
+            run.failure = f"the preview failed ({type(exc).__name__}); the service's log has the details"
+
+    def get(self, key: str) -> PreviewRun | None:
+        with self._lock:
+            return self._runs.get(key)
 
 
 def requeue(engine: Engine, submission_ids: list[int]) -> int:
