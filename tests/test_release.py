@@ -218,3 +218,15 @@ def test_every_data_file_of_the_grader_is_package_data():
     not_python = {path for path in package.rglob("*") if path.is_file() and path.suffix not in (".py", ".pyc")
                   and "__pycache__" not in path.parts}
     assert not_python - listed == set(), sorted(str(path.relative_to(ROOT)) for path in not_python - listed)
+
+
+def test_a_release_is_refused_while_an_exercise_entry_is_broken(small_course, tmp_path):
+    """A broken entry leaves only its exercise out of grading; a student release without it is refused instead."""
+    text = (small_course / "course.yaml").read_text(encoding="utf-8")
+    (small_course / "course.yaml").write_text(text + "\n  - id: 10_half_added\n    title: Half added\n    entry: half.py\n"
+                                              "    points: 5\n    requires: [numpy]\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "grader", "release", str(tmp_path / "out"), "--course", str(small_course)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert "10_half_added" in done.stderr and "before building a release" in done.stderr
+    assert not (tmp_path / "out").exists()

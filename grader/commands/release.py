@@ -16,6 +16,10 @@ def run(argv: list[str]) -> ExitCode:
     parser.add_argument("out", metavar="OUT", type=Path, help="an empty or new folder")
     options = parser.parse_args(argv)
     course = find_course(options.course)
+    if course.broken:   # a release without one of the course's exercises would reach students silently short
+        raise UsageError(f"{len(course.broken)} exercise entr{'y is' if len(course.broken) == 1 else 'ies are'} broken "
+                         f"({', '.join(broken.id for broken in course.broken)}); fix {course.manifest_path} "
+                         f"(grade validate says what is wrong) before building a release")
     try:
         out = build_release(course, options.out)
     except FileExistsError as exc:
