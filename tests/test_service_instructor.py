@@ -400,3 +400,23 @@ def test_one_regrade_preview_grades_at_a_time_and_a_failed_one_says_so():
     third = runs.start(EXERCISE, None, slow)
     wait_until(lambda: runs.get(third).finished)
     assert runs.get(first) is None and runs.get(second) is not None   # the latest two are kept
+
+
+def test_with_a_cluster_the_preview_grades_on_the_services_own_grader_and_leaves_it_open(client, service):
+    alice = accounts.add_or_update(service.engine, "alice", "Alice")
+    first = hand_in(client, alice)
+    wait_until(lambda: graded(service, first))
+
+    class Owned(FixedChecks):
+        closed = False
+
+        def close(self):
+            self.closed = True
+
+    service.loop.grader = owned = Owned()
+    client.app.state.preview_grader = instructor.shared_grader   # as grade serve --cluster sets it
+    sign_in(client, instructor_auth.issue(service.data_dir))
+    base = f"/instructor/exercises/{EXERCISE}"
+    page = previewed(client, client.post(f"{base}/regrade", data={"csrf": csrf_of(client.get(base).text), "student": ""}))
+    assert "alice" in page.text[page.text.index('id="changes"'):]
+    assert owned.order == ["alice"] and not owned.closed

@@ -161,7 +161,12 @@ def _serve(config, options, cluster=None) -> None:
     if not options.tls_cert and options.host not in ("127.0.0.1", "localhost", "::1"):
         print("grade serve: without --tls-cert, tokens and sessions cross the network in clear text; serve behind a "
               "reverse proxy that terminates TLS, or pass --tls-cert and --tls-key (docs/service.md)", file=sys.stderr)
-    uvicorn.run(build_app(service, similarity=_similarity_runner()), host=options.host, port=options.port, http=protocol_with_header_timeout(config.header_timeout_s),
+    app = build_app(service, similarity=_similarity_runner())
+    if cluster:   # a regrade preview grades on the cluster too
+        from grader.service.instructor import shared_grader
+
+        app.state.preview_grader = shared_grader
+    uvicorn.run(app, host=options.host, port=options.port, http=protocol_with_header_timeout(config.header_timeout_s),
                 timeout_keep_alive=5, limit_concurrency=200, server_header=False, date_header=False,
                 ssl_certfile=str(options.tls_cert) if options.tls_cert else None,
                 ssl_keyfile=str(options.tls_key) if options.tls_key else None, log_level="info")

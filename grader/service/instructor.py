@@ -18,6 +18,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Future
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -30,6 +31,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from grader.batch.runner import Job
 from grader.course.model import Exercise
 from grader.errors import UsageError
 from grader.feedback.model import Feedback, FeedbackError, read_feedback
@@ -54,6 +56,27 @@ def fresh_grader(service: Service) -> Grader:
     """The preview's own worker pools (the grading loop's are the loop's alone), closed after the preview."""
     config = service.config
     return PoolGrader(config.course.manifest_path, config.strong, config.jobs)
+
+
+class _Shared:
+    """The grading loop's own grader lent to a preview (a cluster's client, safe from any thread): never closed."""
+
+    def __init__(self, grader: Grader) -> None:
+        self.grader = grader
+
+    def submit(self, exercise: Exercise, job: Job) -> Future:
+        return self.grader.submit(exercise, job)
+
+    def broken(self, exercise: Exercise) -> None:
+        self.grader.broken(exercise)
+
+    def close(self) -> None:
+        pass
+
+
+def shared_grader(service: Service) -> Grader:
+    """Previews on the service's own grader (`grade serve --cluster`: the cluster grades, this machine does not)."""
+    return _Shared(service.loop.grader)
 
 
 def _binding(request: Request, token_hash: str) -> str:
