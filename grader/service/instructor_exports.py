@@ -30,6 +30,16 @@ class BatchFolder:
     students: dict[str, CourseSubmission]   # student -> the submission whose grading the folder holds
 
 
+def _document(path: Path) -> dict | None:
+    """A feedback document the service wrote, or None when it is gone or damaged."""
+    try:
+        with open(path, "rb") as stream:
+            document = json.loads(stream.read(MAX_FEEDBACK_BYTES))
+        return document if isinstance(document, dict) and isinstance(document.get("submission"), dict) else None
+    except (OSError, ValueError):
+        return None
+
+
 def write_batch_folder(data_dir: Path, exercise: Exercise, found: list[CourseSubmission], roster: list[RosterEntry],
                        out: Path, graded_files: bool = False) -> BatchFolder:
     """OUT as `grade batch` leaves it, from the counting gradings; roster students without a submission are
@@ -39,18 +49,20 @@ def write_batch_folder(data_dir: Path, exercise: Exercise, found: list[CourseSub
     book = Gradebook(out / GRADEBOOK_NAME)
     try:
         for student, submission in counting.items():
-            assert submission.feedback_path
-            document = json.loads((data_dir / submission.feedback_path).read_bytes()[:MAX_FEEDBACK_BYTES])
-            if graded_files:
-                document["submission"]["path"] = str(data_dir / submission.stored_path)
             relative = f"{FEEDBACK_DIR}/{student}.json"
-            write_bytes_atomically((json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode(), out / relative)
+            document = _document(data_dir / (submission.feedback_path or ""))
+            if document is not None:   # else the exports say its feedback file is missing, as grade batch's do
+                if graded_files:
+                    document["submission"]["path"] = str(data_dir / submission.stored_path)
+                write_bytes_atomically((json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode(),
+                                       out / relative)
             book.name(student, submission.original_name,
                       StudentRecord(student, submission.original_name, submitted_at=submission.received_at))
-            book.record(Attempt(student, exercise.id, str(document["submission"].get("sha256") or submission.sha256),
-                                str(document["status"]), float(submission.score or 0.0), float(submission.max_score or 0.0),
-                                relative, None, document.get("seed"), document.get("duration_s"),
-                                document.get("grader_version"), graded_on=GRADED_ON))
+            graded = str((document or {}).get("submission", {}).get("sha256") or submission.sha256)
+            book.record(Attempt(student, exercise.id, graded, str((document or {}).get("status", "graded")),
+                                float(submission.score or 0.0), float(submission.max_score or 0.0), relative,
+                                seed=(document or {}).get("seed"), duration_s=(document or {}).get("duration_s"),
+                                grader_version=(document or {}).get("grader_version"), graded_on=GRADED_ON))
         for entry in without_submission(roster, found, exercise.id):
             book.name(entry.id, "")
             book.record(Attempt(entry.id, exercise.id, "", NO_SUBMISSION, 0.0, 0.0,
