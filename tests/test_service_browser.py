@@ -36,6 +36,18 @@ class Browser:
              "--disable-component-update", "--disable-sync", "--no-first-run", "--remote-debugging-port=0",
              f"--user-data-dir={profile}", "--window-size=1280,900", "about:blank"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            self.socket = websocket.create_connection(self._page(profile), timeout=60, suppress_origin=True)
+        except BaseException:
+            self.process.kill()
+            self.process.wait(10)
+            raise
+        self.next_id = 0
+        self.send("Page.enable")
+        self.send("DOM.enable")
+
+    def _page(self, profile: Path) -> str:
+        """The DevTools websocket of the browser's tab (Chromium writes its port into the profile)."""
         port_file, deadline = profile / "DevToolsActivePort", time.monotonic() + 60
         while not port_file.is_file() or not port_file.read_text().strip():
             assert self.process.poll() is None, "chromium ended before it listened"
@@ -43,11 +55,7 @@ class Browser:
             time.sleep(0.1)
         port = int(port_file.read_text().split()[0])
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as answer:
-            page = next(target for target in json.load(answer) if target["type"] == "page")
-        self.socket = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=60, suppress_origin=True)
-        self.next_id = 0
-        self.send("Page.enable")
-        self.send("DOM.enable")
+            return next(target for target in json.load(answer) if target["type"] == "page")["webSocketDebuggerUrl"]
 
     def send(self, method: str, **params) -> dict:
         self.next_id += 1
