@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 import shutil
 import tempfile
@@ -50,6 +51,7 @@ PreviewGraders = Callable[[Service], Grader]
 DOWNLOADS = {"grades.csv": "text/csv", "students.csv": "text/csv", "report.html": "text/html",
              "scores.csv": "text/csv", "batch.zip": "application/zip"}
 _one_comparison = threading.Lock()
+log = logging.getLogger("grader.service")
 
 
 def fresh_grader(service: Service) -> Grader:
@@ -380,6 +382,7 @@ async def regrade_apply(request: Request, exercise: Exercise, form: dict) -> Res
         mine = {s.id for s in course_records.submissions_of(service.engine, exercise.id)}
         moved = instructor_regrade.requeue(service.engine, [i for i in ids if i in mine])
         service.loop.wake.set()
+        log.info("instructor: %d submissions of %s queued to be graded again (a regrade)", moved, exercise.id)
         return moved
 
     moved = await run_in_threadpool(apply)
