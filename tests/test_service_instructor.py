@@ -424,3 +424,32 @@ def test_with_a_cluster_the_preview_grades_on_the_services_own_grader_and_leaves
     page = previewed(client, client.post(f"{base}/regrade", data={"csrf": csrf_of(client.get(base).text), "student": ""}))
     assert "alice" in page.text[page.text.index('id="changes"'):]
     assert owned.order == ["alice"] and not owned.closed
+
+
+def test_a_late_submission_is_listed_and_exported_with_the_penalty_counted_from_its_receipt(tmp_path, course):
+    late_02 = dataclasses.replace(course.exercise(EXERCISE), due=datetime.now(timezone.utc) - timedelta(hours=5),
+                                  late=LatePolicy(window_days=7, penalty_per_day=0.25))
+    late_course = dataclasses.replace(course, exercises=tuple(late_02 if e.id == EXERCISE else e for e in course.exercises))
+    (tmp_path / "data").mkdir()
+    service = open_service(ServiceConfig(late_course, tmp_path / "data", database_url(None, tmp_path / "data")),
+                           FakeGrader())
+    with TestClient(build_app(service), base_url="http://testserver") as client:
+        first = hand_in(client, accounts.add_or_update(service.engine, "jdoe", "Jane Doe"))
+        wait_until(lambda: graded(service, first))
+        sign_in(client, instructor_auth.issue(service.data_dir))
+        base = f"/instructor/exercises/{EXERCISE}"
+        page = client.get(base).text
+        late = page[page.index('id="late"'):page.index("</table>", page.index('id="late"'))]
+        assert "jdoe" in late and "25%" in late and "received it" in late
+        students = {row["student"]: row for row in csv.DictReader(io.StringIO(client.get(f"{base}/download/students.csv").text))}
+        assert students["jdoe"]["days_late"] == "1" and "the time the grading service received it" in students["jdoe"]["late_note"]
+        scores = {row["student"]: row for row in csv.DictReader(io.StringIO(client.get(f"{base}/download/scores.csv").text))}
+        assert (scores["jdoe"]["score"], scores["jdoe"]["score_after_penalty"]) == ("2", "1.5")
+        roster = (FIXTURES / "canvas_gradebook.csv").read_bytes()
+        answer = client.post(f"{base}/lms", data={"csrf": csrf_of(page), "format": "canvas"},
+                             files={"roster": ("gradebook.csv", roster, "text/csv")})
+        written = zipfile.ZipFile(io.BytesIO(answer.content)).read(f"{EXERCISE}-canvas/canvas_import.csv").decode()
+        rows = {row["SIS Login ID"]: row for row in csv.DictReader(io.StringIO(written)) if row["SIS Login ID"]}
+        assert rows["jdoe"]["02_backprop Backpropagation (7788)"] == "1.5"   # matched by id, the penalty applied
+        lines = client.get("/instructor").text
+        assert re.search(r">02_backprop</a>.*?<td>1</td><td>1</td>\s*<td>100%</td>\s*<td>1</td>", lines, re.S)

@@ -3,7 +3,8 @@
 Canvas's download names the Canvas user id, which is the roster's `ID`. Moodle's names the assignment's participant
 id, which no Moodle export lists, so a Moodle student is matched by name (spelled as `roster.name_key` compares
 names), and only when exactly one roster line has that name. A plain folder's student id is matched against the
-roster's identifying columns (Canvas: ID, SIS User ID, SIS Login ID; Moodle: email, ID number, username).
+roster's identifying columns (Canvas: ID, SIS User ID, SIS Login ID; Moodle: email, ID number, username), and
+so is a student of the grading service (whose ids come from the roster it imported).
 Two grades that match one roster line fill neither: both are listed.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from grader.lms.grades import Grade
+from grader.lms.late import SERVICE
 from grader.lms.roster import Roster, RosterStudent, name_key
 
 
@@ -56,7 +58,7 @@ def _find(roster: Roster, grade: Grade, by_id: dict[str, list[RosterStudent]],
     if grade.lms == "canvas" and roster.kind == "canvas":
         found = [s for s in by_id.get((grade.lms_id or "").casefold(), []) if s.identifiers.get("ID") == grade.lms_id]
         return (found[0], "") if len(found) == 1 else (None, f"no roster line has Canvas ID {grade.lms_id}")
-    if grade.lms is not None:
+    if grade.lms not in (None, SERVICE):   # the grading service's ids are the roster's own
         named = by_name.get(name_key(grade.lms_name or ""), []) if grade.lms_name else []
         if len(named) == 1:
             return named[0], ""

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from grader.batch.gradebook import NO_SUBMISSION
 from grader.course.model import Exercise
 from grader.feedback.model import Feedback
-from grader.lms.late import SERVICE, Lateness, lateness
 from grader.service.course_records import CourseSubmission, RosterEntry
+from grader.service.policies import received_lateness
 from grader.service.standing import counting_of
 from grader.views.rows import StudentRow
 
@@ -70,11 +70,6 @@ def counting_submissions(found: Iterable[CourseSubmission], exercise: Exercise |
     return {student: submission for student, submission in sorted(chosen.items()) if submission is not None}
 
 
-def received_lateness(exercise: Exercise, submission: CourseSubmission) -> Lateness:
-    """The late policy of `grade batch`'s exports, applied to the time the service received the submission."""
-    return lateness(exercise, SERVICE, None, submission.received_at)
-
-
 @dataclass(frozen=True)
 class LateLine:
     submission: int
@@ -94,7 +89,7 @@ def late_submissions(exercise: Exercise, found: Iterable[CourseSubmission],
     for submission in found:
         if submission.exercise != exercise.id:
             continue
-        late = received_lateness(exercise, submission)
+        late = received_lateness(exercise, submission.received_at)
         if late.days:
             lines.append(LateLine(submission.id, submission.student, submission.received_at, late.days, late.penalty,
                                   late.note, submission.id in counted))
@@ -128,7 +123,7 @@ def exercise_lines(exercises: Iterable[Exercise], found: list[CourseSubmission],
         lines.append(ExerciseLine(
             exercise.id, exercise.title, len({s.student for s in found if s.exercise == exercise.id}), len(counting),
             len(without_submission(roster, found, exercise.id)),
-            sum(1 for s in counting.values() if received_lateness(exercise, s).days),
+            sum(1 for s in counting.values() if received_lateness(exercise, s.received_at).days),
             sum(shares) / len(shares) if shares else None))
     return lines
 
@@ -148,6 +143,6 @@ def student_rows(exercise: Exercise, counting: Mapping[str, CourseSubmission],
         feedback = documents.get(submission.id)
         problem = None if feedback is not None else "its feedback document cannot be read"
         rows.append(StudentRow(student, feedback.status.value if feedback else "graded", feedback, problem,
-                               received_lateness(exercise, submission).note))
+                               received_lateness(exercise, submission.received_at).note))
     rows += [StudentRow(student.id, NO_SUBMISSION, None, "nothing handed in to the service") for student in missing]
     return rows

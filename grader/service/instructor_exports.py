@@ -17,6 +17,7 @@ from grader.batch.gradebook import NO_SUBMISSION, Attempt, Gradebook, StudentRec
 from grader.batch.outputs import write_exports
 from grader.batch.runner import FEEDBACK_DIR, GRADEBOOK_NAME
 from grader.course.model import Exercise
+from grader.lms.late import SERVICE
 from grader.service.course_records import CourseSubmission, RosterEntry
 from grader.service.dashboard import counting_submissions, without_submission
 
@@ -57,7 +58,7 @@ def write_batch_folder(data_dir: Path, exercise: Exercise, found: list[CourseSub
                 write_bytes_atomically((json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode(),
                                        out / relative)
             book.name(student, submission.original_name,
-                      StudentRecord(student, submission.original_name, submitted_at=submission.received_at))
+                      StudentRecord(student, submission.original_name, SERVICE, submitted_at=submission.received_at))
             graded = str((document or {}).get("submission", {}).get("sha256") or submission.sha256)
             book.record(Attempt(student, exercise.id, graded, str((document or {}).get("status", "graded")),
                                 float(submission.score or 0.0), float(submission.max_score or 0.0), relative,
