@@ -317,9 +317,13 @@ def test_a_version_1_database_is_migrated_to_mark_the_graders_faults(tmp_path):
     with engine.begin() as connection:   # as version 1 left it
         connection.execute(text("DROP INDEX submissions_by_exercise"))
         connection.execute(text("ALTER TABLE gradings DROP COLUMN grader_fault"))
+        connection.execute(text("ALTER TABLE submissions DROP COLUMN claimed_by"))
+        connection.execute(text("ALTER TABLE submissions DROP COLUMN lease_until"))
         connection.execute(text("UPDATE schema_version SET version = 1"))
-    assert migrate(engine) == VERSION == 2
+    assert migrate(engine) == VERSION == 3
     with engine.connect() as connection:
         assert connection.execute(text("SELECT grader_fault FROM gradings")).scalar_one() in (1, True)
+        columns = {column["name"] for column in inspect(connection).get_columns("submissions")}
+        assert {"claimed_by", "lease_until"} <= columns, "version 3: claims have an owner and a lease"
         assert "submissions_by_exercise" in {index["name"] for index in inspect(connection).get_indexes("submissions")}
     engine.dispose()

@@ -165,7 +165,7 @@ def test_a_grading_is_recorded_once_and_a_crash_requeues(engine, tmp_path):
     assert queue.finish(engine, claimed, result)
     assert not queue.finish(engine, claimed, result), "a second finish of one claim writes nothing"
     stuck = queue.claim(engine)
-    assert queue.requeue_unfinished(engine) == 1   # the service died while grading it
+    assert queue.requeue_abandoned(engine, queue.new_owner()) == 1   # the service died while grading it
     assert not queue.finish(engine, stuck, result), "a claim from before the crash cannot finish a requeued one"
     again = queue.claim(engine)
     assert again.submission == stuck.submission and again.attempts == 2
@@ -234,7 +234,7 @@ def test_a_submission_whose_gradings_never_finish_is_recorded_as_failed(engine, 
     stuck = _submit(engine, tmp_path, "alice")
     for _ in range(queue.MAX_CLAIMS):
         assert queue.claim(engine).submission == stuck
-        queue.requeue_unfinished(engine)   # the service died while grading it
+        queue.requeue_abandoned(engine, queue.new_owner())   # the service died while grading it
     grader = FakeGrader()
     _run_loop(engine, tmp_path, course, grader, expect=1)
     assert grader.order == [] and records.one(engine, "alice", stuck).status == "failed"
@@ -281,3 +281,85 @@ def test_the_pool_grader_keeps_at_most_max_pools_and_grades_with_grade_batchs_wo
             assert grader.pooled == [exercise_id]
     finally:
         grader.close()
+
+
+# ----------------------------------------------------------------------------- services sharing one database
+
+def test_a_peers_live_claim_is_never_taken_and_an_expired_one_is_taken_once(engine, tmp_path):
+    """Another machine's service (only its lease tells whether it lives): its claim stays while it renews, is
+    taken back once the lease runs out, and then the old owner can no longer record it."""
+    from datetime import datetime, timedelta, timezone
+
+    _student(engine, "alice")
+    submission = _submit(engine, tmp_path, "alice")
+    t0 = datetime(2026, 12, 6, 12, 0, tzinfo=timezone.utc)
+    peer, me = "another-host:4242:abcd", queue.new_owner()
+    held = queue.claim(engine, peer, now=t0)
+    assert held.submission == submission
+    assert queue.requeue_abandoned(engine, me, now=t0 + timedelta(seconds=queue.LEASE_S / 2)) == 0
+    assert queue.renew(engine, peer, [submission], now=t0 + timedelta(seconds=50)) == 1
+    assert queue.requeue_abandoned(engine, me, now=t0 + timedelta(seconds=queue.LEASE_S + 20)) == 0, "renewed"
+    assert queue.requeue_abandoned(engine, me, now=t0 + timedelta(seconds=queue.LEASE_S + 51)) == 1
+    result = queue.Result("feedback/1.json", 2, 2, "graded", "t", False)
+    assert not queue.finish(engine, held, result), "the peer lost its lease: it records nothing"
+    assert queue.renew(engine, peer, [submission]) == 0
+    mine = queue.claim(engine, me)
+    assert mine.submission == submission and mine.attempts == 2
+    assert not queue.finish(engine, held, result) and queue.finish(engine, mine, result)
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(gradings)).scalar_one() == 1
+    queue.ended(me)
+
+
+def test_a_restart_on_this_host_takes_back_a_dead_services_claims_at_once_and_a_live_ones_never(engine, tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    _student(engine, "alice")
+    live_process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        host = socket.gethostname()
+        dead, live = f"{host}:{_a_finished_pid()}:dead", f"{host}:{live_process.pid}:live"
+        first, second = _submit(engine, tmp_path, "alice", "a = 1\n"), _submit(engine, tmp_path, "alice", "b = 2\n")
+        assert queue.claim(engine, dead).submission == first
+        assert queue.claim(engine, live).submission == second
+        me = queue.new_owner()
+        assert queue.requeue_abandoned(engine, me) == 1, "the dead one's claim at once, the live one's lease stands"
+        statuses = {record.id: record.status for record in records.history(engine, "alice")}
+        assert statuses == {first: "queued", second: "grading"}
+        queue.ended(me)
+    finally:
+        live_process.kill()
+        live_process.wait()
+
+
+def _a_finished_pid() -> int:
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def test_two_grading_loops_on_one_database_grade_every_submission_exactly_once(engine, tmp_path, course):
+    names = ("alice", "bob", "carol")
+    for name in names:
+        _student(engine, name)
+    ids = [_submit(engine, tmp_path, name, f"{name} = {n}\n") for name in names for n in range(4)]
+    graders = [FakeGrader(), FakeGrader()]
+    stop = threading.Event()
+    loops = [GradingLoop(engine, tmp_path, course, grader, slots=2, seed_key=b"k" * 32) for grader in graders]
+    threads = [threading.Thread(target=loop.run, args=(stop,)) for loop in loops]
+    for thread in threads:
+        thread.start()
+    try:
+        _wait(lambda: {r.status for name in names for r in records.history(engine, name)} == {"graded"})
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(5)
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(gradings)).scalar_one() == len(ids)
+    assert sorted(graders[0].order + graders[1].order) == sorted(names * 4), "each graded once, by one loop"

@@ -5,8 +5,14 @@ submissions against a bound in the same transaction as the insert (their row loc
 writer lock does it there). Claiming is round robin across students: each student has a turn counter (`served`),
 the claim takes the oldest queued submission of the student served longest ago and moves them to the back,
 so a flood from one student delays any other by at most one grading per grading slot. Finishing writes the
-grading row and the final status in one transaction, only if the submission is still the one claimed; a
-submission left `grading` by a crash goes back to `queued` when the service starts again.
+grading row and the final status in one transaction, only if the submission is still the one claimed.
+
+Several services may share one database (PostgreSQL). A claim names its owner (host, process id and a random
+nonce of the service that took it) and holds a lease the owner renews while it grades. A submission left
+`grading` is taken back into the queue when its lease has run out, or at once when its owner was a service on
+this host whose process is gone (after `kill -9`, a restart resumes without waiting out the lease); a live
+peer's claims are never taken. Finishing and retrying act only on the caller's own claim, so a service whose
+lease was taken over records nothing.
 
 Accepting also applies the exercise's policies (grader/service/policies.py) in that transaction: its window
 (opens, due and the late window) and its rate limit, counted over the student's submissions of the exercise that
@@ -15,8 +21,11 @@ the grader did not fail, so two uploads racing for the last slot are judged one 
 
 from __future__ import annotations
 
+import os
+import secrets
+import socket
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import IntegrityError
@@ -31,6 +40,7 @@ QUEUED, GRADING, GRADED, FAILED = "queued", "grading", "graded", "failed"
 DEFAULT_QUEUE_LIMIT = 5
 MAX_ATTEMPTS = 2   # a grading the grader failed (or whose worker died) is tried once more, as grade batch does
 MAX_CLAIMS = 5     # claimed this often without a result (the service died each time): recorded as the grader's failure
+LEASE_S = 60.0     # a claim's lease; its owner renews it every LEASE_S / 4 while it grades
 
 
 class QueueFull(Exception):
@@ -57,6 +67,42 @@ class Claim:
     stored_path: str
     original_name: str
     attempts: int   # including this one
+    owner: str = ""   # the service that holds it (new_owner())
+
+
+_RUNNING_HERE: set[str] = set()   # owners whose grading loop runs in this process now
+
+
+def new_owner() -> str:
+    """A grading loop's name on its claims: host, process id and a nonce (a restarted service reusing a dead one's
+    process id is still another owner). It counts as running in this process until `ended(owner)`."""
+    owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+    _RUNNING_HERE.add(owner)
+    return owner
+
+
+def ended(owner: str) -> None:
+    """The owner's grading loop has stopped: what it left `grading` may be taken back at once."""
+    _RUNNING_HERE.discard(owner)
+
+
+def _owner_gone(owner: str | None, me: str) -> bool:
+    """Whether a claim's owner is known to be dead: a service of this host whose process no longer runs."""
+    if not owner:
+        return True   # claimed before owners were recorded (schema version 2)
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit() or owner == me:
+        return False
+    if int(pid_text) == os.getpid():
+        return owner not in _RUNNING_HERE   # a loop of this process, or a dead service whose process id this one has
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False   # a process of another user lives there
+    return False
 
 
 @dataclass(frozen=True)
@@ -125,8 +171,13 @@ def counted_times(connection: Connection, student: str, exercise: str, policy: E
     return [policies.as_time(received) for received in connection.execute(query).scalars()]
 
 
-def claim(engine: Engine) -> Claim | None:
-    """The next submission to grade, marked `grading`: the oldest queued one of the student served longest ago."""
+def _lease_end(now: datetime | None) -> str:
+    return policies.stored_time((now or datetime.now(timezone.utc)) + timedelta(seconds=LEASE_S))
+
+
+def claim(engine: Engine, owner: str = "", now: datetime | None = None) -> Claim | None:
+    """The next submission to grade, marked `grading` and leased to `owner`: the oldest queued one of the student
+    served longest ago."""
     with engine.begin() as connection:
         query = (select(submissions).join(students, students.c.id == submissions.c.student)
                  .where(submissions.c.status == QUEUED)
@@ -138,13 +189,31 @@ def claim(engine: Engine) -> Claim | None:
             return None
         taken = connection.execute(submissions.update()
                                    .where(submissions.c.id == row.id, submissions.c.status == QUEUED)
-                                   .values(status=GRADING, attempts=submissions.c.attempts + 1)).rowcount
+                                   .values(status=GRADING, attempts=submissions.c.attempts + 1, claimed_by=owner,
+                                           lease_until=_lease_end(now))).rowcount
         if not taken:
             return None
         turn = connection.execute(select(func.coalesce(func.max(students.c.served), 0))).scalar_one() + 1
         connection.execute(students.update().where(students.c.id == row.student).values(served=turn))
         return Claim(row.id, row.student, row.exercise, row.sha256, row.stored_path, row.original_name,
-                     row.attempts + 1)
+                     row.attempts + 1, owner)
+
+
+def _held(claimed: Claim):
+    """The condition that the submission is still `grading` under this claim."""
+    return (submissions.c.id == claimed.submission) & (submissions.c.status == GRADING) & \
+        (submissions.c.claimed_by == claimed.owner)
+
+
+def renew(engine: Engine, owner: str, submission_ids: list[int], now: datetime | None = None) -> int:
+    """Extend the leases of the owner's claims still running; how many it still holds."""
+    if not submission_ids:
+        return 0
+    with engine.begin() as connection:
+        return connection.execute(submissions.update()
+                                  .where(submissions.c.id.in_(submission_ids), submissions.c.status == GRADING,
+                                         submissions.c.claimed_by == owner)
+                                  .values(lease_until=_lease_end(now))).rowcount
 
 
 def finish(engine: Engine, claimed: Claim, result: Result) -> bool:
@@ -152,9 +221,8 @@ def finish(engine: Engine, claimed: Claim, result: Result) -> bool:
     submission is no longer the one claimed or already has its grading."""
     try:
         with engine.begin() as connection:
-            moved = connection.execute(submissions.update()
-                                       .where(submissions.c.id == claimed.submission, submissions.c.status == GRADING)
-                                       .values(status=FAILED if result.failed else GRADED)).rowcount
+            moved = connection.execute(submissions.update().where(_held(claimed))
+                                       .values(status=FAILED if result.failed else GRADED, lease_until=None)).rowcount
             if not moved:
                 return False
             connection.execute(gradings.insert().values(
@@ -169,13 +237,25 @@ def finish(engine: Engine, claimed: Claim, result: Result) -> bool:
 def retry(engine: Engine, claimed: Claim) -> None:
     """Put a claimed submission back in the queue (its grading is tried again)."""
     with engine.begin() as connection:
-        connection.execute(submissions.update()
-                           .where(submissions.c.id == claimed.submission, submissions.c.status == GRADING)
-                           .values(status=QUEUED))
+        connection.execute(submissions.update().where(_held(claimed)).values(status=QUEUED, lease_until=None))
 
 
-def requeue_unfinished(engine: Engine) -> int:
-    """At start: every submission a killed service left `grading` is queued again; how many."""
+def requeue_abandoned(engine: Engine, me: str, now: datetime | None = None) -> int:
+    """Every submission left `grading` by a service that is gone (its lease ran out, or it was a service of this
+    host whose process has ended) is queued again; how many. A live service's claims, and `me`'s, stay."""
+    expired = policies.stored_time(now or datetime.now(timezone.utc))
     with engine.begin() as connection:
-        return connection.execute(submissions.update().where(submissions.c.status == GRADING)
-                                  .values(status=QUEUED)).rowcount
+        held = connection.execute(select(submissions.c.id, submissions.c.claimed_by, submissions.c.lease_until)
+                                  .where(submissions.c.status == GRADING)).all()
+        taken = 0
+        for row in held:
+            if row.claimed_by == me or not (row.lease_until is None or row.lease_until < expired
+                                            or _owner_gone(row.claimed_by, me)):
+                continue
+            # Compare and set: a lease its owner renewed since it was read stays the owner's.
+            taken += connection.execute(submissions.update().where(
+                submissions.c.id == row.id, submissions.c.status == GRADING,
+                submissions.c.claimed_by.is_not_distinct_from(row.claimed_by),
+                submissions.c.lease_until.is_not_distinct_from(row.lease_until),
+            ).values(status=QUEUED, lease_until=None)).rowcount
+        return taken

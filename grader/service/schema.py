@@ -42,6 +42,10 @@ submissions = Table(
     Column("original_name", String(400), nullable=False),   # as the student named it, for display only
     Column("status", String(20), nullable=False),           # queued, grading, graded, failed
     Column("attempts", Integer, nullable=False, default=0),
+    # version 3: which service's grading slot holds a `grading` submission, and until when (services sharing one
+    # database take over only what a dead one held: grader/service/queue.py)
+    Column("claimed_by", String(200), nullable=True),
+    Column("lease_until", String(40), nullable=True),       # ISO 8601, UTC
     Index("submissions_by_status", "status", "student", "id"),
     Index("submissions_by_student", "student", "id"),
     Index("submissions_by_exercise", "student", "exercise", "received_at"),   # version 2: the rate limit's reads
@@ -83,8 +87,15 @@ def _version_2_policies(connection: Connection) -> None:
     index.create(connection, checkfirst=True)
 
 
+def _version_3_leases(connection: Connection) -> None:
+    """Claims with an owner and a lease, so two services may share one database (a submission a service left
+    `grading` before this version has neither, and is taken over as abandoned)."""
+    _add_missing(connection, submissions, "claimed_by")
+    _add_missing(connection, submissions, "lease_until")
+
+
 # The migrations, in order: STEPS[n] brings a database of version n to version n + 1.
-STEPS: tuple[Step, ...] = (_create_version_1, _version_2_policies)
+STEPS: tuple[Step, ...] = (_create_version_1, _version_2_policies, _version_3_leases)
 VERSION = len(STEPS)
 
 

@@ -13,6 +13,7 @@ import dataclasses
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -112,18 +113,26 @@ class GradingLoop:
         self.slots, self.seed_key, self.on_recorded = max(1, slots), seed_key, on_recorded
         self.wake = threading.Event()
         self._running: dict[Future, queue.Claim] = {}
+        self.owner = queue.new_owner()
+        self._leases_at = 0.0   # when the leases were last renewed and abandoned claims last looked for
 
     def run(self, stop: threading.Event) -> None:
-        queue.requeue_unfinished(self.engine)
-        while not stop.is_set():
-            try:
-                self._step()
-            except Exception:  # noqa: BLE001 - the database went away a moment, say: the loop must go on
-                log.exception("the grading loop failed a step; trying again in a second")
-                stop.wait(1.0)
-        # Gradings still running are left `grading`: the next start requeues them.
+        queue.requeue_abandoned(self.engine, self.owner)
+        self._leases_at = time.monotonic()
+        try:
+            while not stop.is_set():
+                try:
+                    self._step()
+                except Exception:  # noqa: BLE001 - the database went away a moment, say: the loop must go on
+                    log.exception("the grading loop failed a step; trying again in a second")
+                    stop.wait(1.0)
+        finally:
+            queue.ended(self.owner)
+        # Gradings still running are left `grading`: the next start (or a peer, once their leases end) requeues them.
 
     def _step(self) -> None:
+        if time.monotonic() - self._leases_at >= queue.LEASE_S / 4:
+            self._keep_leases()
         self._fill()
         if not self._running:
             self.wake.wait(IDLE_WAIT_S)
@@ -133,9 +142,17 @@ class GradingLoop:
         for future in finished:
             self._settle(self._running.pop(future), future)
 
+    def _keep_leases(self) -> None:
+        """Renew this service's leases, and take back what a service that is gone left `grading` (when several
+        services share the database, a survivor grades a dead one's claims)."""
+        queue.renew(self.engine, self.owner, [claimed.submission for claimed in self._running.values()])
+        if queue.requeue_abandoned(self.engine, self.owner):
+            self.wake.set()
+        self._leases_at = time.monotonic()
+
     def _fill(self) -> None:
         while len(self._running) < self.slots:
-            claimed = queue.claim(self.engine)
+            claimed = queue.claim(self.engine, self.owner)
             if claimed is None:
                 return
             try:
