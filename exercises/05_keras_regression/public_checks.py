@@ -8,7 +8,7 @@ import pytest
 
 from grader.authoring import keras_models
 from grader.authoring import call_as_in_the_lab
-from grader.authoring import CheckFailed, Hint, SubmissionFailure, as_pair, fail, first_hint, show
+from grader.authoring import Hint, Root, fail, first_hint, read_pair, show, wrong_root
 from grader.authoring import CONCRETE_COLUMNS, concrete_arrays
 from grader.authoring import Column, Frame
 
@@ -67,10 +67,8 @@ def read_column(value, what):
 
 
 def check_split(submission, frame):
-    predictors, target = as_pair(submission.split_predictors_target(frame), "split_predictors_target",
-                                 "(predictors, target)")
-    predictors = read_frame(predictors, "the predictors")
-    target = read_column(target, "the target")
+    predictors, target = read_pair(submission.split_predictors_target(frame), "split_predictors_target",
+                                   ("predictors", "target"), read=(read_frame, read_column))
     expected = [name for name in frame.columns if name != "Strength"]
     if "Strength" in predictors.columns:
         fail(f"the predictors have the columns {list(predictors.columns)}", TARGET_LEAK)
@@ -101,16 +99,9 @@ def check_normalized(submission, frame):
 
 
 def model_root(submission, n_cols):
-    """USES_MODEL when the student's own regression_model(n_cols) fails a model check (asked here, judged here);
-    a call that did not answer (a crash, a time-out, a lab builder without parameters) names nothing."""
-    try:
-        check_regression_model(submission.regression_model(n_cols), n_cols, f"regression_model({n_cols})")
-    except CheckFailed:
-        return USES_MODEL
-    except SubmissionFailure as failure:
-        signature = failure.hint is not None and failure.hint.id == "signature-mismatch"
-        return USES_MODEL if failure.outcome.value == "error" and not signature else None
-    return None
+    """USES_MODEL when the student's own regression_model(n_cols) fails a model check (asked here, judged here)."""
+    return wrong_root(Root(USES_MODEL, lambda: submission.regression_model(n_cols),
+                           judge=lambda model: check_regression_model(model, n_cols, f"regression_model({n_cols})")))
 
 
 def model_mistake(model, n_cols, what):
@@ -121,10 +112,6 @@ def model_mistake(model, n_cols, what):
 
 # The model is judged one part at a time, each with its own points (layers and units, activations, input shape,
 # loss, optimizer; training in the hidden checks): a model with one part unlike the lab's keeps the others' points.
-
-def dense_layers(model, what):
-    return [layer for layer in keras_models.layers(model, what) if layer.kind == "Dense"]
-
 
 def check_layers(model, n_cols, what):
     """Three Dense layers of 50, 50 and 1 units, and nothing else."""
@@ -144,7 +131,7 @@ def check_layers(model, n_cols, what):
 
 def check_activations(model, n_cols, what):
     """ReLU on every hidden Dense layer, a linear output (the last Dense layer, when it has the output's 1 unit)."""
-    dense = dense_layers(model, what)
+    dense = keras_models.dense_layers(model, what)
     if not dense:
         fail(f"{what} returned a model without Dense layers")
     output = dense[-1] if dense[-1].units == 1 else None
@@ -166,30 +153,10 @@ def check_input_shape(model, n_cols, what):
              MISSING_INPUT_SHAPE if shape and shape[-1] != n_cols else None)
 
 
-def check_compiled(model, what):
-    keras_models.layers(model, what)
-    if not model.compile:
-        fail(f"{what} returned a model that is not compiled", NOT_COMPILED)
+COMPILE = keras_models.LabCompile("mean_squared_error", NOT_COMPILED, WRONG_LOSS, WRONG_OPTIMIZER)
 
 
-def check_loss(model, n_cols, what):
-    check_compiled(model, what)
-    loss = keras_models.loss_name(model)
-    if loss is None:
-        fail(f"{what} returned a model compiled without a loss", WRONG_LOSS)
-    if loss != "mean_squared_error":
-        fail(f"the model is compiled with the loss {loss!r}", WRONG_LOSS)
-
-
-def check_optimizer(model, n_cols, what):
-    check_compiled(model, what)
-    optimizer = keras_models.optimizer_name(model)
-    if optimizer != "adam":
-        fail(f"the model is compiled with the optimizer {optimizer!r}; the lab uses 'adam'",
-             WRONG_OPTIMIZER if optimizer is not None else None)
-
-
-MODEL_PARTS = (check_layers, check_activations, check_input_shape, check_loss, check_optimizer)
+MODEL_PARTS = (check_layers, check_activations, check_input_shape, COMPILE.check_loss, COMPILE.check_optimizer)
 
 
 def check_regression_model(model, n_cols, what):
@@ -238,11 +205,11 @@ def test_regression_model_activations(submission):
 def test_regression_model_loss(submission):
     """regression_model(8) is compiled with the mean squared error"""
     model, n_cols = lab_model(submission)
-    check_loss(model, n_cols, "regression_model(8)")
+    COMPILE.check_loss(model, n_cols, "regression_model(8)")
 
 
 @pytest.mark.points(1)
 def test_regression_model_optimizer(submission):
     """regression_model(8) is compiled with adam"""
     model, n_cols = lab_model(submission)
-    check_optimizer(model, n_cols, "regression_model(8)")
+    COMPILE.check_optimizer(model, n_cols, "regression_model(8)")

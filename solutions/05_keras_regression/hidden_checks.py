@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from grader.authoring import keras_models
-from grader.authoring import SubmissionFailure, as_pair, check_written_argument, check_written_default, fail
-from grader.authoring import public_checks_of, show
+from grader.authoring import as_is, check_written_argument, check_written_default, fail, read_history, read_pair, when_raised
+from grader.authoring import public_checks_of
 from grader.authoring import Frame
 
 public = public_checks_of(__file__)
@@ -46,23 +46,13 @@ def test_fit_regression_model_learns(submission, rng):
         name: (frame.data[name] - frame.data[name].mean()) / frame.data[name].std() for name in public.PREDICTORS})
     target = frame.data["Strength"]
     epochs = 3
-    try:
+    with when_raised(lambda: public.model_root(submission, len(public.PREDICTORS))):   # name regression_model when it is wrong
         result = submission.fit_regression_model(predictors, public.Column("Strength", target), epochs=epochs)
-    except SubmissionFailure as failure:   # it raised: name regression_model when that is what is wrong
-        if failure.outcome.value == "error":
-            failure.hint = failure.hint or public.model_root(submission, len(public.PREDICTORS))
-        raise
-    model, history = as_pair(result, "fit_regression_model", "(model, history.history)")
-    if type(history) is not dict or "loss" not in history:
-        fail(f"the second value should be history.history, a dict with 'loss', but it is {show(history)}")
-    if "val_loss" not in history:
-        fail(f"the history has the keys {sorted(history)}", public.NO_VALIDATION)
-    if type(history["loss"]) is not list or len(history["loss"]) != epochs:
-        # One loss is what model.fit gives without epochs= (its default is 1): only the hint is chosen from the
-        # submission's own history, never a pass.
-        fail(f"fit_regression_model(..., epochs={epochs}) should train for {epochs} epochs and return history.history, "
-             f"one loss per epoch; its 'loss' is {show(history['loss'])}",
-             public.EPOCHS_NOT_PASSED if type(history["loss"]) is list and len(history["loss"]) == 1 else None)
+    model, history = read_pair(result, "fit_regression_model", ("model", "history.history"), read=as_is)
+    # One loss is what model.fit gives without epochs= (its default is 1): only the hint is chosen from the
+    # submission's own history, never a pass.
+    read_history(history, "fit_regression_model's second value", ("loss", "val_loss"), epochs=epochs,
+                 missing={"val_loss": public.NO_VALIDATION}, one_epoch=public.EPOCHS_NOT_PASSED)
     keras_models.layers(model, "fit_regression_model")
     check_written_argument(submission, "fit_regression_model", "fit", "validation_split", 0.3, public.VALIDATION_FRACTION)
     rows = len(target)
