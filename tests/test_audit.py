@@ -277,3 +277,122 @@ def test_every_rewrite_of_a_numpy_and_a_keras_exercise_earns_full_marks(tmp_path
         assert exercise["figures"]["rewrites"] == 24, exercise["exercise"]
         assert exercise["figures"]["rewrites_full_marks"] == 24, [r for r in exercise["rewrites"] if r["lost"]]
     assert "equivalent rewrites: 24 of 24 earn full marks" in (tmp_path / "audit.html").read_text()
+
+
+# ---------------------------------------------------------------- explanations (issue 25 item 6)
+
+def _graded(*checks):
+    """A feedback as the explanation reads it: (check id, outcome, hint id or None) per check."""
+    from types import SimpleNamespace
+
+    from grader.outcomes import Outcome, Status
+
+    listed = [SimpleNamespace(id=i, outcome=Outcome(o), hint=SimpleNamespace(id=h) if h else None) for i, o, h in checks]
+    return SimpleNamespace(status=Status.GRADED, score=25.0, max_score=30.0, checks=listed)
+
+
+def test_a_misleading_hint_names_its_cases_how_the_mutant_differs_and_the_case_file_to_add(tmp_path):
+    from grader.audit.cases import mismatches
+    from grader.audit.explain import case_to_add, misleading_lines, mutant_change
+
+    exercise = load_course(ROOT / "course.yaml").exercise("02_backprop")
+    source = exercise.reference_path.read_text()
+    mutant = next(m for m in mutants(source) if m.function == "update" and m.description == "keep only the left operand")
+    [declaring] = [case for case in cases_of(exercise) if case.name == "update_with_the_wrong_sign"]
+    probes = [Probe("update", ({"w": 1.0}, {"w": 1.0}, 0.5))]
+    reference, case_seen, mutant_seen = _behaves({"w": 0.5}), _behaves({"w": 1.5}), _behaves({"w": 1.0})
+    judge = _Judge(reference, {declaring.name: (declaring, case_seen)}, probes,
+                   {declaring.name: "--- reference\n+++ update_with_the_wrong_sign\n-    - learning_rate\n+    + learning_rate\n"})
+    assert not judge.honest("update-sign", mutant_seen, {"update"})
+    feedback = _graded(("public/sigmoid_worked_example", "passed", None),
+                       ("public/update_worked_example", "failed", "update-sign"), ("hidden/update_random", "failed", None),
+                       ("public/train_worked_example", "failed", "train-uses-wrong-update"))
+    change, text = mutant_change(source, mutant)
+    assert judge.roots() == {"train-uses-wrong-update": "update"}
+    addition = case_to_add(source, mutant, text, feedback, judge.roots())
+    lines = misleading_lines(["public/update_worked_example: update-sign"], {"update-sign": judge.declaring("update-sign")},
+                             mutant_seen, {"update"}, probes, exercise.id, change, addition)
+    shown = "\n".join(lines)
+    assert "misleading hint `update-sign` (from public/update_worked_example)" in shown
+    assert "case update_with_the_wrong_sign (update with the wrong sign) is wrong in update; this mutant answers it " \
+           "otherwise than the case does." in shown and "+    + learning_rate" in shown   # the case's own change
+    assert "-    return {name: params[name] - learning_rate * grads[name] for name in params}" in shown   # the mutant's,
+    assert "+    return {name: params[name] for name in params}" in shown                             # in the reference's text
+    assert "add this as solutions/02_backprop/cases/<name>.yaml" in shown and "If not, make the check" in shown
+    # the YAML printed is a case file: made from the reference it is the mutant, and it expects the audit's verdict
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    (folder / "update_keeps_the_parameters.yaml").write_text(addition)
+    case = load_case(folder / "update_keeps_the_parameters.yaml", exercise.reference_path)
+    assert baseline(case.source()) == mutant.source and "# dE/dz2" in case.source()   # comments kept
+    assert mismatches(case, feedback) == [] and case.checks["public/update_worked_example"].hint == "update-sign"
+    assert "(audit mutant " in case.mistake and case.roots == {"train-uses-wrong-update": "update"}   # a cascade's root
+
+
+def test_every_mutant_of_the_course_is_placed_in_the_references_own_text():
+    """So the case file the audit prints for a misleading hint is the reference plus the mutant's change."""
+    from grader.audit.explain import in_reference_style
+
+    course = load_course(ROOT / "course.yaml")   # one numpy and one Keras exercise (all 740 of the course's place)
+    for exercise in (course.exercise("02_backprop"), course.exercise("05_keras_regression")):
+        source = exercise.reference_path.read_text()
+        for mutant in mutants(source, MODEL_LEVEL if "tensorflow" in exercise.requires else None):
+            text = in_reference_style(source, mutant)
+            assert text is not None and baseline(text) == mutant.source, (exercise.id, mutant.id, mutant.description)
+
+
+def test_a_survivor_is_explained_by_the_smallest_probe_that_tells_it_apart():
+    import numpy as np
+
+    from grader.audit.explain import survivor_lines
+
+    probes = [Probe("f", (np.ones(5),)), Probe("f", (3.0,)), Probe("f", (0.5,), recorded=False), Probe("g", (1.0,))]
+    reference = _behaves(np.ones(5), 6.0, 1.0, 1.0)
+    lines = survivor_lines(probes, reference, _behaves(np.zeros(5), 7.0, 2.0, 1.0))
+    assert "smallest input that tells it apart from the reference is f(3.0), a call the checks make" in lines[0]
+    assert lines[1].endswith("gives 6.0") and lines[2].endswith("gives    7.0") and "3 of 4 probes" in lines[3]
+    only_widened = survivor_lines(probes, reference, _behaves(np.ones(5), 6.0, 2.0, 1.0))
+    assert "f(0.5), a variant of a call the checks make" in only_widened[0] and "never make it" in only_widened[0]
+    assert "no probe tells it apart" in survivor_lines(probes, reference, reference)[0]
+
+
+def test_audit_html_shows_the_explanation_as_text():
+    from grader.audit.mutate import Mutant
+    from grader.audit.report import render_html, to_dict
+    from grader.audit.run import ExerciseAudit, MutantResult
+
+    mutant = Mutant("m007", "operator", 3, "f", "Add -> Sub", "def f(x):\n    return x - 1\n")
+    survivor = MutantResult(mutant, equivalent=False, killed=False, differs_in=("f",),
+                            explanation=("survives: the smallest input ... is f(<script>1)",))
+    audit = ExerciseAudit("99_x", "def f(x):\n    return x + 1\n", (survivor,), (), 4, 1.0)
+    document = to_dict([audit])
+    assert list(document["exercises"][0]["mutants"][0]["explanation"]) == list(survivor.explanation)
+    page = render_html(document)
+    assert "survives: the smallest input ... is f(&lt;script&gt;1)" in page and "<script>1" not in page
+
+
+@pytest.mark.slow
+def test_the_case_file_the_audit_asks_for_makes_a_misleading_hint_honest(small_course, tmp_path):
+    """Issue 25 item 6 end to end (01 audited twice, about 2 minutes on 2 loaded cores): without the case that declares
+    `sigmoid-sign`, the audit calls the hint misleading and prints the case file to add; with that file added, no hint
+    misleads and `grade validate` grades the new case as it says."""
+    cases = small_course / "solutions" / "01_forward_propagation" / "cases"
+    (cases / "sigmoid_with_e_z.yaml").unlink()
+    audit = ("audit", "01_forward_propagation", "--course", small_course, "--rewrite-limit", "1", "--out", tmp_path)
+    run = run_grade(*audit, timeout=900)
+    assert run.returncode == 1, run.stderr
+    [exercise] = json.loads((tmp_path / "audit.json").read_text())["exercises"]
+    [m021] = [m for m in exercise["mutants"] if m["mutant"]["description"] == "drop the minus sign"
+              and m["mutant"]["function"] == "node_activation"]
+    lines = m021["explanation"]
+    assert any(line.startswith("misleading hint `sigmoid-sign`") for line in lines)
+    assert "    misleading hint `sigmoid-sign`" in run.stdout                        # the terminal shows it
+    assert "misleading hint `sigmoid-sign`" in (tmp_path / "audit.html").read_text()     # and so does the page
+    start = next(i for i, line in enumerate(lines) if line.startswith("What to do")) + 1
+    end = next(i for i, line in enumerate(lines) if line.startswith("If not"))
+    (cases / "sign_from_the_audit.yaml").write_text("".join(line[2:] + "\n" for line in lines[start:end]))
+    again = run_grade(*audit, timeout=900)
+    [exercise] = json.loads((tmp_path / "audit.json").read_text())["exercises"]
+    assert exercise["figures"]["misleading"] == 0 and exercise["meets_targets"], again.stdout
+    validated = run_grade("validate", "--course", small_course, "--exercise", "01_forward_propagation", timeout=600)
+    assert "case sign_from_the_audit is graded as expected" in validated.stdout, validated.stdout + validated.stderr

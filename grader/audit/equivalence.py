@@ -47,6 +47,7 @@ class Probe:
     function: str
     args: tuple
     kwargs: dict = field(default_factory=dict)
+    recorded: bool = field(default=True, repr=False, compare=False)   # a call the checks make (not a widened variant)
 
 
 @dataclass(frozen=True)
@@ -121,13 +122,15 @@ def widen(recorded: list[Probe], signatures: dict[str, list[str]], variants: int
     extra: list[Probe] = []
     for probe in probes:
         for scale in (1.0, 3.0, 1000.0)[:variants]:
-            extra.append(Probe(probe.function, _widen_value(probe.args, rng, scale), _widen_value(probe.kwargs, rng, scale)))
+            extra.append(Probe(probe.function, _widen_value(probe.args, rng, scale), _widen_value(probe.kwargs, rng, scale),
+                               recorded=False))
         defaults = signatures.get(probe.function, [])
         if probe.kwargs and any(name in probe.kwargs for name in defaults):
-            extra.append(Probe(probe.function, probe.args, {k: v for k, v in probe.kwargs.items() if k not in defaults}))
+            extra.append(Probe(probe.function, probe.args, {k: v for k, v in probe.kwargs.items() if k not in defaults},
+                               recorded=False))
         positional = len(probe.args) - len(defaults)
         if defaults and len(probe.args) > positional >= 0:   # defaults given positionally: leave them out too
-            extra.append(Probe(probe.function, probe.args[:positional], {}))
+            extra.append(Probe(probe.function, probe.args[:positional], {}, recorded=False))
     seen = set(unique)
     for probe in extra:
         if repr(probe) not in seen:

@@ -51,6 +51,8 @@ class Mutant:
     function: str    # the top-level function it is in
     description: str
     source: str
+    span: tuple[int, int, int, int] = (0, 0, 0, 0)   # the changed node in the reference: line, column, end line, end column
+    replacement: str | None = None                   # what the node became (None: the statement was deleted)
 
     def diff(self, original: str) -> str:
         return "".join(difflib.unified_diff(original.splitlines(True), self.source.splitlines(True),
@@ -221,5 +223,7 @@ def mutants(source: str, families: tuple[str, ...] | None = None) -> list[Mutant
         if text in seen:
             continue
         seen.add(text)
-        found.append(Mutant(f"m{len(found) + 1:03d}", operator, getattr(node, "lineno", 0), function, description, text))
+        span = tuple(getattr(node, key, None) or 0 for key in ("lineno", "col_offset", "end_lineno", "end_col_offset"))
+        found.append(Mutant(f"m{len(found) + 1:03d}", operator, getattr(node, "lineno", 0), function, description, text,
+                            span, None if change[2] is None else ast.unparse(change[2])))  # type: ignore[arg-type]
     return found

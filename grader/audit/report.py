@@ -53,6 +53,7 @@ class MutantLine:
     description: str
     shown: str    # the table's column: where it differs, its misleading hint, why the README accepts it
     diff: str
+    explanation: str = ""   # for a survivor or a misleading hint: why, and what to do (grader.audit.explain)
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def _shown(value: object) -> str:
 def _table(title: str, items: list[dict], column: str) -> MutantTable:
     return MutantTable(title, column, tuple(
         MutantLine(str(m["mutant"]["id"]), str(m["mutant"]["function"]), str(m["mutant"]["description"]),
-                   _shown(m[column]), str(m["diff"])) for m in items))
+                   _shown(m[column]), str(m["diff"]), "\n".join(m.get("explanation") or ())) for m in items))
 
 
 def _section(exercise: dict) -> ExerciseSection:

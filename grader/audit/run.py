@@ -21,9 +21,11 @@ import yaml
 
 from grader.audit.equivalence import (Behaviour, Probe, RecordingLauncher, agrees_on, behaviour, differing,
                                       skeleton, stable, widen)
+from grader.audit.explain import DeclaringCase, case_to_add, misleading_lines, mutant_change, survivor_lines
 from grader.audit.fairness import RewriteResult, audit_rewrites
 from grader.audit.mutate import MODEL_LEVEL, Mutant, baseline, mutants
 from grader.audit.cases import Case, CaseFileError, case_submission, cases_of, mismatches
+from grader.audit.changes import unified
 from grader.grading.checklib import load_module
 from grader.course.model import Exercise
 from grader.grading.engine import grade
@@ -50,6 +52,7 @@ class MutantResult:
     honest: tuple[str, ...] = ()       # "check: hint" pairs that name the mutant's mistake
     misleading: tuple[str, ...] = ()   # "check: hint" pairs that name a mistake it does not have
     accepted: str | None = None        # why the exercise's README accepts this change (audit.yaml `accepted`)
+    explanation: tuple[str, ...] = ()  # for a misleading hint or a survivor: why, and what to do (grader.audit.explain)
 
     @property
     def survived(self) -> bool:
@@ -152,9 +155,19 @@ def _hint_pairs(feedback) -> list[tuple[str, str]]:
 class _Judge:
     """Decides whether a hint names a mistake the mutant has, from the hint's case files."""
 
-    def __init__(self, reference: Behaviour, cases: dict[str, tuple[Case, Behaviour]], probes: list[Probe]) -> None:
-        self.reference, self.cases, self.probes = reference, cases, probes
+    def __init__(self, reference: Behaviour, cases: dict[str, tuple[Case, Behaviour]], probes: list[Probe],
+                 diffs: dict[str, str] | None = None) -> None:
+        self.reference, self.cases, self.probes, self.diffs = reference, cases, probes, diffs or {}
         self.wrong_in = {name: differing(reference, seen, probes) for name, (_, seen) in cases.items()}
+
+    def roots(self) -> dict[str, str]:
+        """Every hint the cases list under `roots`, and its function."""
+        return {hint: function for case, _ in self.cases.values() for hint, function in case.roots.items()}
+
+    def declaring(self, hint: str) -> list[DeclaringCase]:
+        """The mistake cases that declare `hint`, for the explanation of a misleading one."""
+        return [DeclaringCase(case, seen, frozenset(self.wrong_in[name]), self.diffs.get(name, ""))
+                for name, (case, seen) in self.cases.items() if hint in case.hints]
 
     def honest(self, hint: str, seen: Behaviour, differs: set[str]) -> bool:
         for name, (case, case_seen) in self.cases.items():
@@ -208,7 +221,7 @@ def _audit_mutants(exercise: Exercise, launcher: Launcher, progress: Progress | 
     probes = [p for p, ok in zip(probes, keep) if ok]
     reference = tuple(a for a, ok in zip(reference, keep) if ok)
     tell(2, total, "grading the case files")
-    case_results, case_behaviour = [], {}
+    case_results, case_behaviour, case_diffs = [], {}, {}
     for index, case in enumerate(cases):
         try:
             with case_submission(case) as submission:
@@ -216,16 +229,17 @@ def _audit_mutants(exercise: Exercise, launcher: Launcher, progress: Progress | 
                 case_results.append(CaseResult(case.name, case.kind, tuple(mismatches(case, feedback))))
                 if case.kind == "mistake":
                     case_behaviour[case.name] = (case, observe(submission))
+                    case_diffs[case.name] = unified(source, case.source(), ("reference", case.name))
         except CaseFileError as exc:   # its change no longer applies: reported, and it declares no hint meanwhile
             case_results.append(CaseResult(case.name, case.kind, (str(exc),)))
         tell(3 + index, total, f"case {case.name}")
-    judge = _Judge(reference, case_behaviour, probes)
+    judge = _Judge(reference, case_behaviour, probes, case_diffs)
     accepted = accepted_changes(exercise)
     results: list[MutantResult] = []
     folder = Path(tempfile.mkdtemp(prefix="grader-mutants-"))
     try:
         for index, mutant in enumerate(found):
-            results.append(_audit_mutant(exercise, mutant, folder, probes, reference, judge, launcher, observe))
+            results.append(_audit_mutant(exercise, source, mutant, folder, probes, reference, judge, launcher, observe))
             tell(3 + len(cases) + index, total, f"{mutant.id} {mutant.function}: {mutant.description}")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -247,15 +261,16 @@ def apply_accepted(results: list[MutantResult], accepted: dict[tuple[str, str], 
         if why is None:
             settled.append(result)
             continue
-        settled.append(replace(result, equivalent=True, accepted=why, honest=(), misleading=()))
+        settled.append(replace(result, equivalent=True, accepted=why, honest=(), misleading=(), explanation=()))
         if result.killed:
             problems.append(f"{result.mutant.id} ({result.mutant.function}: {result.mutant.description}) loses points, "
                             f"but the README accepts it: {why}")
     return settled, problems
 
 
-def _audit_mutant(exercise: Exercise, mutant: Mutant, folder: Path, probes: list[Probe], reference: Behaviour,
-                  judge: _Judge, launcher: Launcher, observe: Callable[[Path], Behaviour]) -> MutantResult:
+def _audit_mutant(exercise: Exercise, source: str, mutant: Mutant, folder: Path, probes: list[Probe],
+                  reference: Behaviour, judge: _Judge, launcher: Launcher,
+                  observe: Callable[[Path], Behaviour]) -> MutantResult:
     path = folder / mutant.id / exercise.entry
     path.parent.mkdir()
     path.write_text(mutant.source, encoding="utf-8")
@@ -270,5 +285,11 @@ def _audit_mutant(exercise: Exercise, mutant: Mutant, folder: Path, probes: list
     misleading: list[str] = []
     for check_id, hint in _hint_pairs(feedback):
         (honest if judge.honest(hint, seen, differs) else misleading).append(f"{check_id}: {hint}")
+    explanation = [] if killed else survivor_lines(probes, reference, seen)
+    if misleading:
+        change, text = mutant_change(source, mutant)
+        addition = case_to_add(source, mutant, text, feedback, judge.roots()) if text is not None else None
+        declaring = {hint: judge.declaring(hint) for hint in {pair.split(": ", 1)[1] for pair in misleading}}
+        explanation += misleading_lines(misleading, declaring, seen, differs, probes, exercise.id, change, addition)
     return MutantResult(mutant, False, killed, feedback.score, feedback.max_score, feedback.status.value,
-                        tuple(sorted(differs)), tuple(honest), tuple(misleading))
+                        tuple(sorted(differs)), tuple(honest), tuple(misleading), explanation=tuple(explanation))

@@ -81,6 +81,11 @@ def run(argv: list[str]) -> ExitCode:
         for case in audit.cases:
             if case.problems:
                 out.print(f"  case {case.name}: {'; '.join(case.problems)}", markup=False)
+        for result in audit.results:   # survivors and misleading hints: why, and what to do
+            if result.explanation:
+                out.print(f"  {result.mutant.id} {result.mutant.function}: {result.mutant.description}", markup=False)
+                for line in result.explanation:
+                    out.print(f"    {line}", markup=False)
     json_path, html_path = write_report(audits, options.out)
     out.print(f"report: {json_path} and {html_path}", markup=False)
     return ExitCode.OK if all(meets_targets(audit) for audit in audits) else ExitCode.VALIDATION_FAILED
