@@ -8,7 +8,7 @@ import pytest
 
 from grader.authoring import keras_models
 from grader.authoring import call_as_in_the_lab
-from grader.authoring import CheckFailed, Hint, SubmissionFailure, as_array, close, fail, first_hint, show
+from grader.authoring import Hint, Root, as_array, close, expect_close, expect_shape, fail, first_hint, show, wrong_root
 from grader.authoring import digits_images
 
 SIGMOID_OUTPUT = Hint("sigmoid-output-for-several-classes", "With several classes the output layer uses softmax, "
@@ -71,7 +71,7 @@ def check_layers(model, num_pixels, num_classes, what):
 
 def check_activations(model, num_pixels, num_classes, what):
     """ReLU on every hidden Dense layer, softmax on the output (the last Dense layer, when it has one unit per class)."""
-    dense = [layer for layer in keras_models.layers(model, what) if layer.kind == "Dense"]
+    dense = keras_models.dense_layers(model, what)
     if not dense:
         fail(f"{what} returned a model without Dense layers")
     output = dense[-1] if dense[-1].units == num_classes else None
@@ -101,42 +101,11 @@ def check_input_shape(model, num_pixels, num_classes, what):
              f"({num_pixels}) and the output one per class ({num_classes})", WRONG_UNITS)
 
 
-def check_compiled(model, what):
-    keras_models.layers(model, what)
-    if not model.compile:
-        fail(f"{what} returned a model that is not compiled", NOT_COMPILED)
+COMPILE = keras_models.LabCompile("categorical_crossentropy", NOT_COMPILED, WRONG_LOSS, WRONG_OPTIMIZER, MISSING_ACCURACY)
 
 
-def check_loss(model, num_pixels, num_classes, what):
-    check_compiled(model, what)
-    loss = keras_models.loss_name(model)
-    if loss is None:
-        fail(f"{what} returned a model compiled without a loss", WRONG_LOSS)
-    if loss != "categorical_crossentropy":
-        fail(f"the model is compiled with the loss {loss!r}", WRONG_LOSS)
-
-
-def check_optimizer(model, num_pixels, num_classes, what):
-    check_compiled(model, what)
-    optimizer = keras_models.optimizer_name(model)
-    if optimizer != "adam":
-        fail(f"the model is compiled with the optimizer {optimizer!r}; the lab uses 'adam'",
-             WRONG_OPTIMIZER if optimizer is not None else None)
-
-
-def check_metric(model, num_pixels, num_classes, what):
-    """Accuracy in any spelling Keras computes the same way for one-hot labels: 'accuracy', 'acc',
-    'categorical_accuracy', CategoricalAccuracy() with any name."""
-    check_compiled(model, what)
-    if not keras_models.reports_accuracy(model):
-        names = keras_models.metric_names(model)
-        exact = (": keras.metrics.Accuracy() counts outputs equal to their one-hot labels, which probabilities never "
-                 "are; metrics=['accuracy'] (or CategoricalAccuracy()) counts the most probable class"
-                 if keras_models.EXACT_ACCURACY in names else "")
-        fail(f"the model reports the metrics {names}{exact}", MISSING_ACCURACY)
-
-
-MODEL_PARTS = (check_layers, check_activations, check_input_shape, check_loss, check_optimizer, check_metric)
+MODEL_PARTS = (check_layers, check_activations, check_input_shape, COMPILE.check_loss, COMPILE.check_optimizer,
+               COMPILE.check_metric)
 
 
 def check_classifier(model, num_pixels, num_classes, what):
@@ -152,17 +121,9 @@ def model_mistake(model, num_pixels, num_classes, what):
 
 
 def model_root(submission, num_pixels, num_classes):
-    """USES_MODEL when the student's own classification_model fails the model check (asked here, judged here);
-    a call that did not answer (a crash, a time-out, a lab builder without parameters) names nothing."""
-    try:
-        check_classifier(submission.classification_model(num_pixels, num_classes), num_pixels, num_classes,
-                         f"classification_model({num_pixels}, {num_classes})")
-    except CheckFailed:
-        return USES_MODEL
-    except SubmissionFailure as failure:
-        signature = failure.hint is not None and failure.hint.id == "signature-mismatch"
-        return USES_MODEL if failure.outcome.value == "error" and not signature else None
-    return None
+    """USES_MODEL when the student's own classification_model fails the model check (asked here, judged here)."""
+    return wrong_root(Root(USES_MODEL, lambda: submission.classification_model(num_pixels, num_classes), judge=lambda model:
+                           check_classifier(model, num_pixels, num_classes, f"classification_model({num_pixels}, {num_classes})")))
 
 
 def lab_model(submission):
@@ -176,9 +137,7 @@ def lab_model(submission):
 def test_flatten_and_normalize_pixels(submission):
     """flatten_images makes one row of 64 pixels per 8x8 image; normalize_pixels scales 0..255 to 0..1"""
     images, _ = sample_images()
-    flat = as_array(submission.flatten_images(images), "flatten_images(images)")
-    if flat.shape != (len(images), 64):
-        fail(f"flatten_images of {len(images)} images of 8x8 returned shape {flat.shape}; expected ({len(images)}, 64)")
+    flat = expect_shape(submission.flatten_images(images), (len(images), 64), f"flatten_images of {len(images)} images of 8x8")
     if not close(flat, images.reshape(len(images), 64)):
         fail("flatten_images changed the pixel values or their order; reshape each image into one row")
     scaled = as_array(submission.normalize_pixels(images.reshape(len(images), 64).astype("float32")), "normalize_pixels(...)")
@@ -215,27 +174,29 @@ def test_classification_model_activations(submission):
 @pytest.mark.points(1)
 def test_classification_model_loss(submission):
     """classification_model(64, 10) is compiled with the categorical cross-entropy"""
-    check_loss(*lab_model(submission))
+    COMPILE.check_loss(*lab_model(submission))
 
 
 @pytest.mark.points(1)
 def test_classification_model_optimizer(submission):
     """classification_model(64, 10) is compiled with adam"""
-    check_optimizer(*lab_model(submission))
+    COMPILE.check_optimizer(*lab_model(submission))
 
 
 @pytest.mark.points(1)
 def test_classification_model_metric(submission):
     """classification_model(64, 10) reports its accuracy"""
-    check_metric(*lab_model(submission))
+    COMPILE.check_metric(*lab_model(submission))
 
 
 @pytest.mark.points(2)
 def test_predicted_classes(submission):
     """predicted_classes picks the most probable class of each sample"""
     probabilities = np.array([[0.1, 0.7, 0.2], [0.5, 0.3, 0.2], [0.05, 0.05, 0.9], [0.2, 0.2, 0.6]])
-    got = as_array(submission.predicted_classes(probabilities), "predicted_classes(probabilities)")
-    if not close(got, [1, 0, 2, 2]):
-        fail(f"predicted_classes returned {show(got)}, expected [1, 0, 2, 2]",
-             ARGMAX_AXIS if close(got, np.argmax(probabilities, axis=0))
-             else ARGMAX_NO_AXIS if got.shape == () and close(got, np.argmax(probabilities)) else None)
+    expect_close(submission.predicted_classes(probabilities), [1, 0, 2, 2], "predicted_classes(probabilities)",
+                 wrong={ARGMAX_AXIS: np.argmax(probabilities, axis=0)}, hint=lambda got: argmax_mistake(got, probabilities))
+
+
+def argmax_mistake(got, probabilities):
+    """ARGMAX_NO_AXIS when `got` is the one index np.argmax gives without an axis."""
+    return ARGMAX_NO_AXIS if got.shape == () and close(got, np.argmax(probabilities)) else None

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from grader.authoring import keras_models
-from grader.authoring import SubmissionFailure, as_array, as_pair, check_written_default, close, fail
-from grader.authoring import public_checks_of, show
+from grader.authoring import (as_array, as_is, check_written_default, close, expect_close, fail, read_history, read_pair,
+                              when_raised)
+from grader.authoring import public_checks_of
 from grader.authoring import digits_images
 
 public = public_checks_of(__file__)
@@ -46,11 +47,8 @@ def test_predicted_classes_random(submission, rng):
     """predicted_classes on random probabilities"""
     scores = rng.random((9, 5))
     probabilities = scores / scores.sum(axis=1, keepdims=True)
-    got = as_array(submission.predicted_classes(probabilities), "predicted_classes(...)")
-    if got.shape != (9,) or not close(got, np.argmax(probabilities, axis=1)):
-        fail(f"predicted_classes returned {show(got)}, expected {show(np.argmax(probabilities, axis=1))}",
-             public.ARGMAX_AXIS if got.shape == (5,)
-             else public.ARGMAX_NO_AXIS if got.shape == () and close(got, np.argmax(probabilities)) else None)
+    expect_close(submission.predicted_classes(probabilities), np.argmax(probabilities, axis=1), "predicted_classes(...)",
+                 hint=lambda got: public.ARGMAX_AXIS if got.shape == (5,) else public.argmax_mistake(got, probabilities))
 
 
 @pytest.mark.points(5)
@@ -64,23 +62,13 @@ def test_fit_classification_model_learns_the_digits(submission, rng):
     X_train = train_images.reshape(len(train_images), -1).astype("float32") / 255
     X_test = test_images.reshape(len(test_images), -1).astype("float32") / 255
     y_train, y_test = np.eye(10)[train_labels], np.eye(10)[test_labels]
-    try:
+    with when_raised(lambda: public.model_root(submission, 64, 10)):   # name classification_model when it is wrong
         result = submission.fit_classification_model(X_train, y_train, X_test, y_test, epochs=5)
-    except SubmissionFailure as failure:   # it raised: name classification_model when that is what is wrong
-        if failure.outcome.value == "error":
-            failure.hint = failure.hint or public.model_root(submission, 64, 10)
-        raise
-    model, history = as_pair(result, "fit_classification_model", "(model, history.history)")
-    if type(history) is not dict or "val_loss" not in history:
-        keys = sorted(history) if type(history) is dict else show(history)
-        fail(f"the history has the keys {keys}; fit with validation_data=(X_test, y_test) so it records val_loss "
-             "(and the accuracy on the test images)")
-    if type(history["val_loss"]) is not list or len(history["val_loss"]) != 5:
-        # One entry is what model.fit gives without epochs= (its default is 1): only the hint is chosen from
-        # the submission's own history, never a pass.
-        fail(f"fit_classification_model(..., epochs=5) should train for 5 epochs and return history.history, one "
-             f"val_loss per epoch; its 'val_loss' is {show(history['val_loss'])}",
-             public.EPOCHS_NOT_PASSED if type(history["val_loss"]) is list and len(history["val_loss"]) == 1 else None)
+    model, history = read_pair(result, "fit_classification_model", ("model", "history.history"), read=as_is)
+    # One val_loss is what model.fit gives without epochs= (its default is 1): only the hint is chosen from the
+    # submission's own history, never a pass. Without validation_data=(X_test, y_test) there is no val_loss.
+    read_history(history, "fit_classification_model's second value", ("val_loss",), epochs=5,
+                 one_epoch=public.EPOCHS_NOT_PASSED)
     keras_models.layers(model, "fit_classification_model")
     rows = len(X_train)
     keras_models.check_fit_steps(model, keras_models.Fit(rows, 5), "fit_classification_model",
