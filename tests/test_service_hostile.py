@@ -431,3 +431,63 @@ def test_hostile_submissions_through_the_service_leave_another_students_grade_un
         assert not (tmp_path / "forged.json").exists()
     finally:
         server.stop()
+
+
+# ---------------------------------------------------------------- a hostile student against the exercises' policies
+# (issue 27 item 6): hidden checks held back before the due time, the rate limit and cooldown, the window. The fake
+# grader and the fake clock are test_service_http's.
+
+def _policy(tmp_path, course, grader=None, **policy):
+    from test_service_http import policy_service
+
+    return policy_service(tmp_path, course, grader, **policy)
+
+
+class TimedGrader(FakeGrader):
+    """Grades like test_service_http's PolicyGrader, with timings a hostile program could have chosen: its hidden
+    check took as many seconds as a hidden input's digits say (a program that sleeps for `inputs[0]` seconds)."""
+
+    def _answer(self, future, exercise, job):
+        import dataclasses
+
+        from grader.feedback.model import OutputTail
+        from grader.feedback.results import CheckResult
+        from grader.outcomes import Outcome
+        from service_fakes import made_up_feedback
+        from test_service_http import SECRET
+
+        checks = (CheckResult("public/forward", "forward pass", "public", 1.0, Outcome.PASSED, "correct",
+                              duration_s=0.0123),
+                  CheckResult("hidden/update_rule", "the update rule", "hidden", 2.0, Outcome.FAILED, SECRET,
+                              duration_s=7.3105),
+                  CheckResult("hidden/train", "training", "hidden", 1.0, Outcome.PASSED, "correct", duration_s=1.7))
+        future.set_result((job, dataclasses.replace(
+            made_up_feedback(exercise, job), message="2 of 3 checks passed.", checks=checks,
+            duration_s=9.1234, student_s=9.0105, grader_s=0.1129, output=OutputTail("", "", 0, 0, False))))
+
+
+def _timings(document: dict) -> list[float]:
+    return [document["timing"].get(key) for key in ("duration_s", "student_s", "grader_s")] + \
+        [check["duration_s"] for check in document["checks"] if check["visibility"] == "hidden"]
+
+
+@pytest.mark.parametrize("view", ["outcome_and_hint", "score_only"])
+def test_before_due_the_hidden_checks_timing_says_nothing_a_program_could_encode(tmp_path, course, view):
+    """A hidden check's inputs reach the student's code, which can sleep for as long as they say: before the due
+    time the shown document carries no hidden check's duration, and the grading's own only in whole seconds."""
+    from test_service_http import DUE
+
+    service = _policy(tmp_path, course, TimedGrader(), due=DUE, hidden_before_due=view)
+    with TestClient(build_app(service)) as client:
+        token = accounts.add_or_update(service.engine, "alice", "Alice")
+        submitted = client.post(UPLOAD, content=b"x = 1\n", headers=bearer(token)).json()["id"]
+        document = graded(client, token, submitted)["feedback"]
+        body = json.dumps(document)
+        for digits in ("7.31", "9.12", "9.01", "0.11", "1.7", "8.01"):   # none of the hidden durations, or their sum
+            assert digits not in body, digits
+        assert all(check["duration_s"] == 0 for check in document["checks"] if check["visibility"] == "hidden")
+        assert document["timing"]["duration_s"] == 10 and "student_s" not in document["timing"]
+        assert [c["duration_s"] for c in document["checks"] if c["id"] == "public/forward"] == [0.0123]
+        service.clock.now = DUE
+        after = graded(client, token, submitted)["feedback"]
+        assert _timings(after) == [9.123, 9.011, 0.113, 7.3105, 1.7], "after the due time the document is whole"

@@ -6,15 +6,17 @@ the spirit of Gradescope's visibility settings, as a pure function of the feedba
 - `score_only`: the hidden checks' points together (one row for those passed, one for the rest), no names, no
   count, no messages, no hints.
 
-Both restricted views leave out the program's printed output (a hidden check's inputs may be printed there) and
-the grader's error text, and say in the document's message until when the hidden checks are held back. What is
-shown is itself a valid feedback document: every view (`grade submit`, the web page, Jupyter) reads it as any
+Both restricted views leave out the program's printed output (a hidden check's inputs may be printed there), the
+grader's error text and the hidden checks' durations, and give the grading's time in whole seconds only (a
+program can take as long as a hidden input says: timing is a channel too); they say in the document's message until
+when the hidden checks are held back. What is shown is itself a valid feedback document: every view (`grade submit`, the web page, Jupyter) reads it as any
 other. The stored document stays whole; the instructor sees it all.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from datetime import datetime
 from typing import Any
@@ -67,9 +69,14 @@ def held_back(feedback: Feedback, view: str, due: datetime | None) -> Feedback:
         passed = sum(1 for check in public if check.outcome is Outcome.PASSED)
         message = _SUMMARY.sub(f"{passed} of {len(public)} public checks passed.", feedback.message)
     return dataclasses.replace(
-        feedback, checks=tuple(checks), message=f"{message} {said}".strip(),
-        output=OutputTail("", "", 0, 0, False),
+        feedback, checks=tuple(_untimed(check) for check in checks), message=f"{message} {said}".strip(),
+        output=OutputTail("", "", 0, 0, False), duration_s=float(math.ceil(feedback.duration_s)), student_s=None,
+        grader_s=None,
         grader_error=f"the grader failed ({HELD_BACK})" if feedback.grader_error else None)
+
+
+def _untimed(check: CheckResult) -> CheckResult:
+    return dataclasses.replace(check, duration_s=0.0) if check.visibility == "hidden" else check
 
 
 def _without_message(check: CheckResult) -> CheckResult:
@@ -84,10 +91,8 @@ def _totals(hidden: list[CheckResult], feedback: Feedback) -> list[CheckResult]:
     rows = []
     if earned:
         rows.append(CheckResult("hidden/earned", "hidden checks: points earned", "hidden",
-                                sum(check.max_score for check in earned), Outcome.PASSED, "",
-                                duration_s=round(sum(check.duration_s for check in earned), 3)))
+                                sum(check.max_score for check in earned), Outcome.PASSED, ""))
     if missed:
         rows.append(CheckResult("hidden/not_earned", "hidden checks: points not earned", "hidden",
-                                sum(check.max_score for check in missed), Outcome.FAILED, f"({HELD_BACK})",
-                                duration_s=round(sum(check.duration_s for check in missed), 3)))
+                                sum(check.max_score for check in missed), Outcome.FAILED, f"({HELD_BACK})"))
     return rows
