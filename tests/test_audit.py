@@ -351,8 +351,10 @@ def test_a_survivor_is_explained_by_the_smallest_probe_that_tells_it_apart():
     lines = survivor_lines(probes, reference, _behaves(np.zeros(5), 7.0, 2.0, 1.0))
     assert "smallest input that tells it apart from the reference is f(3.0), a call the checks make" in lines[0]
     assert lines[1].endswith("gives 6.0") and lines[2].endswith("gives    7.0") and "3 of 4 probes" in lines[3]
+    assert "a check makes this call but does not fail on the mutant's answer" in lines[3]
     only_widened = survivor_lines(probes, reference, _behaves(np.ones(5), 6.0, 2.0, 1.0))
     assert "f(0.5), a variant of a call the checks make" in only_widened[0] and "never make it" in only_widened[0]
+    assert "add a check that calls f on such an input" in only_widened[3]
     assert "no probe tells it apart" in survivor_lines(probes, reference, reference)[0]
 
 

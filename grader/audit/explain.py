@@ -181,5 +181,8 @@ def survivor_lines(probes: list[Probe], reference: Behaviour, seen: Behaviour) -
     return [f"survives: the smallest input that tells it apart from the reference is {call_text(probe)}, {origin}.",
             f"  the reference gives {shown(want)}",
             f"  the mutant gives    {shown(got)}",
-            f"  What to do: add a check that calls {probe.function} on such an input and compares the result "
-            f"({len(differing)} of {len(probes)} probes tell them apart)."]
+            "  What to do: " + (f"a check makes this call but does not fail on the mutant's answer: make it compare "
+                                 f"what {probe.function} returns (the part that differs, or more tightly)"
+                                 if probe.recorded else
+                                 f"add a check that calls {probe.function} on such an input and compares the result")
+            + f" ({len(differing)} of {len(probes)} probes tell them apart)."]

@@ -80,7 +80,7 @@ def run(argv: list[str]) -> ExitCode:
                 out.print(f"  rewrite {rewrite.id} ({rewrite.style}) loses points: {lost}", markup=False)
         for case in audit.cases:
             if case.problems:
-                out.print(f"  case {case.name}: {'; '.join(case.problems)}", markup=False)
+                out.print(f"  case {case.name}: {'; '.join(case.problems)}".replace("\n", "\n    "), markup=False)
         for result in audit.results:   # survivors and misleading hints: why, and what to do
             if result.explanation:
                 out.print(f"  {result.mutant.id} {result.mutant.function}: {result.mutant.description}", markup=False)
