@@ -491,3 +491,157 @@ def test_before_due_the_hidden_checks_timing_says_nothing_a_program_could_encode
         service.clock.now = DUE
         after = graded(client, token, submitted)["feedback"]
         assert _timings(after) == [9.123, 9.011, 0.113, 7.3105, 1.7], "after the due time the document is whole"
+
+
+def _blobs(service) -> list[Path]:
+    return sorted(p for p in (service.data_dir / "blobs").glob("??/*") if p.is_file())
+
+
+def test_uploads_refused_for_a_full_queue_store_nothing(app, service, people):
+    """A student with a full queue who keeps sending new files must not fill the server's disk: the refusal comes
+    before a byte is stored, as the rate limit's and the window's do."""
+    service.loop.grader.hold = True
+    with TestClient(app) as client:
+        for n in range(5):
+            assert client.post(UPLOAD, content=f"x = {n}\n".encode(), headers=bearer(people["mallory"])).status_code == 201
+        for n in range(20):
+            answer = client.post(UPLOAD, content=f"y = {n}\n".encode() * 1000, headers=bearer(people["mallory"]))
+            assert answer.status_code == 429 and "waiting" in answer.json()["error"]
+    assert len(_blobs(service)) == 5 and count_submissions(service) == 5
+
+
+SPELLINGS = ["02_BACKPROP", "02_Backprop", " 02_backprop", "02_backprop ", "02_backprop\x00", "02_backprop/",
+             "02\u2010backprop", "\uff10\uff12_backprop", "02_backpro\u0440", "02_backprop\u200b", "02_backprop%00",
+             "./02_backprop", "exercises/02_backprop", "02_backprop&exercise=01_forward_propagation"]
+
+
+def test_an_exercise_id_spelt_otherwise_is_no_exercise_and_takes_no_grading(tmp_path, course):
+    """Case, unicode look-alikes, spaces, NULs and paths in the exercise id: none reaches a grading beside the
+    rate limit, which counts by the exercise's one id."""
+    import urllib.parse
+
+    from grader.course.model import RateLimit
+
+    service = _policy(tmp_path, course, rate_limit=RateLimit(1, 60))
+    with TestClient(build_app(service)) as client:
+        token = accounts.add_or_update(service.engine, "alice", "Alice")
+        assert client.post(UPLOAD, content=b"x = 1\n", headers=bearer(token)).status_code == 201
+        for spelling in SPELLINGS:
+            answer = client.post(f"/api/submissions?exercise={urllib.parse.quote(spelling)}&name=backprop.py",
+                                 content=b"x = 2\n", headers=bearer(token))
+            assert answer.status_code in (404, 429), (spelling, answer.status_code)
+        twice = client.post("/api/submissions?exercise=02_backprop&exercise=01_forward_propagation&name=backprop.py",
+                            content=b"x = 3\n", headers=bearer(token))   # one id wins: a submission of that one
+        named = graded(client, token, twice.json()["id"])["submission"]["exercise"]
+        assert named == "01_forward_propagation"
+        home = client.get("/")
+        client.post("/signin", data={"csrf": csrf_of(home.text), "token": token})
+        for spelling in SPELLINGS[:6]:
+            page = client.post("/upload", data={"csrf": csrf_of(client.get("/home").text), "exercise": spelling},
+                               files={"file": ("backprop.py", b"x = 4\n", "text/x-python")})
+            assert page.status_code in (400, 429), spelling
+    assert count_submissions(service) == 2
+
+
+def test_a_late_submission_cannot_say_it_was_on_time(tmp_path, course):
+    """The service's clock at the request's arrival is the time: no header, query or zip entry time moves it."""
+    import io
+    import zipfile
+
+    from grader.course.model import LatePolicy
+    from test_service_http import DUE
+
+    service = _policy(tmp_path, course, due=DUE, late=LatePolicy(window_days=1, penalty_per_day=0.5))
+    service.clock.now = DUE + timedelta_hours(2)
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr(zipfile.ZipInfo("backprop.py", date_time=(2020, 1, 1, 0, 0, 0)), "x = 1  # right\n")
+    early = "Mon, 30 Nov 2026 12:00:00 GMT"
+    sent = {"Date": early, "X-Received-At": "2026-11-30T12:00:00+00:00", "If-Modified-Since": early,
+            "X-Forwarded-For": "127.0.0.1", "Forwarded": "for=127.0.0.1", "Last-Modified": early}
+    with TestClient(build_app(service)) as client:
+        token = accounts.add_or_update(service.engine, "alice", "Alice")
+        answer = client.post("/api/submissions?exercise=02_backprop&name=backprop.zip&received_at=2026-11-30T12:00:00"
+                             "%2B00:00&time=0", content=archive.getvalue(), headers={**bearer(token), **sent})
+        record = graded(client, token, answer.json()["id"])["submission"]
+        assert record["late_days"] == 1 and record["late_penalty"] == 0.5 and record["received_at"].startswith("2026-12-02T01:59")
+        service.clock.now = DUE + timedelta_hours(24, seconds=1)
+        closed = client.post(UPLOAD, content=b"x = 1\n", headers={**bearer(token), **sent})
+        assert closed.status_code == 403 and "closed at" in closed.json()["error"]
+
+
+def timedelta_hours(hours: float, seconds: float = 0):
+    from datetime import timedelta
+
+    return timedelta(hours=hours, seconds=seconds)
+
+
+class FailingWithSecrets(FakeGrader):
+    """A file saying `fail` is a grader failure whose document still lists the checks (a check of ours broke: the real engine
+    keeps the other checks' results) with the hidden message, the program's output and the grader's error text
+    quoting a hidden input."""
+
+    def _answer(self, future, exercise, job):
+        import dataclasses
+
+        from grader.feedback.model import OutputTail
+        from grader.feedback.results import CheckResult
+        from grader.outcomes import Outcome, Status
+
+        if b"fail" not in Path(job.path).read_bytes():
+            return super()._answer(future, exercise, job)
+        from service_fakes import made_up_feedback
+        from test_service_http import SECRET
+
+        checks = (CheckResult("public/forward", "forward pass", "public", 1.0, Outcome.PASSED, "correct"),
+                  CheckResult("hidden/update_rule", "the update rule", "hidden", 2.0, Outcome.FAILED, SECRET),
+                  CheckResult("hidden/train", "training", "hidden", 1.0, Outcome.INTERNAL_ERROR, SECRET,
+                              internal_error=f"KeyError: {SECRET}"))
+        future.set_result((job, dataclasses.replace(
+            made_up_feedback(exercise, job, Status.GRADER_FAILED), checks=checks, message="The grader failed.",
+            output=OutputTail(SECRET, SECRET, 10, 10, False), grader_error=f"check hidden/train broke: {SECRET}")))
+
+
+@pytest.mark.parametrize("view", ["outcome_and_hint", "score_only"])
+def test_a_grader_failure_before_due_shows_no_hidden_message_output_or_error_text_on_any_route(tmp_path, course, view):
+    from grader.course.model import RateLimit
+    from test_service_http import DUE, SECRET
+
+    service = _policy(tmp_path, course, FailingWithSecrets(), due=DUE, hidden_before_due=view,
+                      rate_limit=RateLimit(1, 60))
+    secret_bits = (SECRET, "0.7310585786", "KeyError")
+    with TestClient(build_app(service)) as client:
+        token = accounts.add_or_update(service.engine, "alice", "Alice")
+        submitted = client.post(UPLOAD, content=b"fail = 1\n", headers=bearer(token)).json()["id"]
+        answer = graded(client, token, submitted)
+        assert answer["submission"]["status"] == "failed" and answer["feedback"]["status"] == "grader_failed"
+        limited = [client.post(UPLOAD, content=f"x = {n}\n".encode(), headers=bearer(token)) for n in (2, 3)]
+        assert limited[0].status_code == 201, "a grader failure is not counted"
+        assert limited[1].status_code == 429
+        client.post("/signin", data={"csrf": csrf_of(client.get("/").text), "token": token})
+        bodies = [json.dumps(answer), client.get("/api/submissions", headers=bearer(token)).text,
+                  client.get(f"/submissions/{submitted}").text, client.get("/home").text, limited[1].text,
+                  json.dumps(dict(limited[1].headers)), client.get(f"/submissions/{submitted + 99}").text,
+                  client.get(f"/api/submissions/{submitted + 99}", headers=bearer(token)).text]
+        for body in bodies:
+            for bit in secret_bits:
+                assert bit not in body, (bit, body[:300])
+
+
+def test_a_regraded_submission_keeps_its_owner_and_new_ids_are_never_reused(app, service, people):
+    """An instructor's regrade puts Alice's submission back in the queue: Mallory can neither read it while it
+    waits nor get its id for her next upload."""
+    from grader.service import instructor_regrade
+
+    with TestClient(app) as client:
+        alices = client.post(UPLOAD, content=b"x = 1\n", headers=bearer(people["alice"])).json()["id"]
+        graded(client, people["alice"], alices)
+        assert instructor_regrade.requeue(service.engine, [alices]) == 1
+        assert client.get(f"/api/submissions/{alices}", headers=bearer(people["mallory"])).status_code == 404
+        mallorys = client.post(UPLOAD, content=b"x = 2\n", headers=bearer(people["mallory"])).json()["id"]
+        assert mallorys != alices
+        regraded = graded(client, people["alice"], alices)
+        assert regraded["submission"]["sha256"] == __import__("hashlib").sha256(b"x = 1\n").hexdigest()
+        assert client.get(f"/api/submissions/{alices}", headers=bearer(people["mallory"])).status_code == 404
+        assert [s["id"] for s in client.get("/api/submissions", headers=bearer(people["mallory"])).json()[
+            "submissions"]] == [mallorys]

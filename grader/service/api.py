@@ -84,12 +84,15 @@ class Refusal(Exception):
 async def accept_upload(service: Service, student: Student, exercise: Exercise, suffix: str, shown: str,
                         chunks: AsyncIterator[bytes], arrived: datetime) -> int:
     """Store the bytes, then queue them as received at `arrived`: the submission's id once both are durable, else
-    a Refusal (a closed exercise, or a student over the rate limit, is refused before a byte is stored)."""
+    a Refusal (a closed exercise, a full queue or a student over the rate limit is refused before a byte is stored)."""
     try:
         check_open(exercise, arrived)
-        await run_in_threadpool(queue.check_rate, service.engine, student.id, exercise, arrived)
+        await run_in_threadpool(queue.check_before_storing, service.engine, student.id, exercise,
+                                service.config.queue_limit, arrived)
     except PolicyRefusal as refused:
         raise Refusal(refused.status, refused.message, refused.retry_after_s) from None
+    except queue.QueueFull as exc:
+        raise Refusal(429, str(exc)) from None
     try:
         blob = await store_stream(service.data_dir, suffix, exercise.limits.max_file_kib * 1024, chunks)
     except TooLarge as exc:

@@ -136,10 +136,7 @@ def accept(engine: Engine, student: str, exercise: str, blob: Blob, original_nam
             lock = lock.with_for_update()
         if connection.execute(lock).first() is None:
             raise UnknownStudent(student)
-        waiting = connection.execute(select(func.count()).select_from(submissions).where(
-            submissions.c.student == student, submissions.c.status.in_((QUEUED, GRADING)))).scalar_one()
-        if waiting >= limit:
-            raise QueueFull(limit)
+        _check_room(connection, student, limit)
         if policy is not None:
             policies.check_rate(policy, counted_times(connection, student, exercise, policy, now), now)
         return int(connection.execute(submissions.insert().values(
@@ -148,11 +145,20 @@ def accept(engine: Engine, student: str, exercise: str, blob: Blob, original_nam
         ).returning(submissions.c.id)).scalar_one())
 
 
-def check_rate(engine: Engine, student: str, exercise: Exercise, now: datetime) -> None:
-    """policies.RateLimited if the student's next submission of the exercise would be refused now: read before an
-    upload is stored, so a refused one costs no disk (`accept` counts again, in its transaction, to decide)."""
-    if policies.rate_window(exercise) is not None:
-        with engine.connect() as connection:
+def _check_room(connection: Connection, student: str, limit: int) -> None:
+    waiting = connection.execute(select(func.count()).select_from(submissions).where(
+        submissions.c.student == student, submissions.c.status.in_((QUEUED, GRADING)))).scalar_one()
+    if waiting >= limit:
+        raise QueueFull(limit)
+
+
+def check_before_storing(engine: Engine, student: str, exercise: Exercise, limit: int, now: datetime) -> None:
+    """QueueFull or policies.RateLimited if the student's next submission of the exercise would be refused now:
+    read before an upload is stored, so a refused one costs no disk (a student with a full queue sending file after
+    file would otherwise fill it); `accept` counts again, in its transaction, to decide."""
+    with engine.connect() as connection:
+        _check_room(connection, student, limit)
+        if policies.rate_window(exercise) is not None:
             policies.check_rate(exercise, counted_times(connection, student, exercise.id, exercise, now), now)
 
 
