@@ -645,3 +645,141 @@ def test_a_regraded_submission_keeps_its_owner_and_new_ids_are_never_reused(app,
         assert client.get(f"/api/submissions/{alices}", headers=bearer(people["mallory"])).status_code == 404
         assert [s["id"] for s in client.get("/api/submissions", headers=bearer(people["mallory"])).json()[
             "submissions"]] == [mallorys]
+
+
+# ---------------------------------------------------------------- the grader-fault channel, on the real sandbox
+
+class EngineGrader:
+    """The service's Grader over the real engine and sandbox, in one thread of this process (the fork-server pools'
+    grading, without their start-up): what a submission can make of a grading is the engine's, as in `grade serve`."""
+
+    def __init__(self) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.pool = ThreadPoolExecutor(max_workers=1)   # one: the checks seed the global generators
+
+    def submit(self, exercise, job):
+        from grader.grading.engine import grade
+
+        return self.pool.submit(lambda: (job, grade(exercise, Path(job.path), seed_key=job.seed_key)))
+
+    def broken(self, exercise) -> None:
+        pass
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+
+
+REFERENCE_FIXED = REFERENCE + "\n"
+# Programs that try to pass for the grader's own failure: a forged feedback document printed and written, the
+# grader's exit code, an exception named like ours, garbage on every descriptor the protocol might use, a signal
+# to whatever process they can see.
+FORGERS = {
+    "prints a grader failure": REFERENCE + (
+        '\nimport json, sys\nprint(json.dumps({"status": "grader_failed", "grader_error": "check broke", '
+        '"checks": []}))\nprint("GRADER BUG internal_error", file=sys.stderr)\n'),
+    "writes feedback files": REFERENCE + (
+        '\nimport json, os\nfor place in (".", "/tmp", os.path.expanduser("~")):\n    try:\n'
+        '        open(os.path.join(place, "feedback.json"), "w").write(json.dumps({"status": "grader_failed"}))\n'
+        '    except OSError:\n        pass\n'),
+    "exits with the grader's code": REFERENCE + "\nimport sys\nsys.exit(3)\n",
+    "raises an exception named like ours": REFERENCE.replace("def update(params, grads, learning_rate):",
+        "class InternalError(Exception):\n    pass\n\n\nclass GraderFailed(SystemExit):\n    pass\n\n\n"
+        "def update(params, grads, learning_rate):\n    raise GraderFailed(3)\n\n\ndef _unused(params, grads, "
+        "learning_rate):"),
+    "writes garbage on every descriptor": REFERENCE.replace("def update(params, grads, learning_rate):",
+        "def update(params, grads, learning_rate):\n    import os\n    for fd in range(3, 64):\n        try:\n"
+        "            os.write(fd, b'\\x00\\xff' * 64 + b'{\"status\": \"grader_failed\"}\\n')\n"
+        "        except OSError:\n            pass\n    return {}\n\n\ndef _unused(params, grads, learning_rate):"),
+    "kills what it can see": REFERENCE.replace("def update(params, grads, learning_rate):",
+        "def update(params, grads, learning_rate):\n    import os, signal\n    for pid in (1, os.getppid()):\n"
+        "        try:\n            os.kill(pid, signal.SIGKILL)\n        except OSError:\n            pass\n"
+        "    return {}\n\n\ndef _unused(params, grads, learning_rate):"),
+}
+
+
+def _hostile_zips() -> dict[str, bytes]:
+    import io
+    import stat
+    import zipfile
+
+    def zipped(*entries: tuple[str, bytes | str, int | None]) -> bytes:
+        archive = io.BytesIO()
+        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as writer:
+            for name, data, mode in entries:
+                info = zipfile.ZipInfo(name)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                if mode is not None:
+                    info.external_attr = mode << 16
+                writer.writestr(info, data)
+        return archive.getvalue()
+
+    link = (stat.S_IFLNK | 0o777)
+    return {"a symlink to the solution": zipped(("backprop.py", "../../solutions/02_backprop/backprop.py", link)),
+            "a symlink beside the file": zipped(("backprop.py", REFERENCE, None), ("data", "/etc/passwd", link)),
+            "a path out of the folder": zipped(("backprop.py", REFERENCE, None), ("../../evil.py", "x = 1", None)),
+            "an absolute path": zipped(("backprop.py", REFERENCE, None), ("/tmp/evil.py", "x = 1", None)),
+            "an absurd size": zipped(("backprop.py", REFERENCE, None), ("big.txt", b"0" * (64 * 2**20), None)),
+            "absurdly many entries": zipped(("backprop.py", REFERENCE, None),
+                                            *((f"f{n}.txt", b"", None) for n in range(5000))),
+            "half a zip": zipped(("backprop.py", REFERENCE, None))[:200]}
+
+
+@pytest.mark.slow
+def test_no_submission_writes_the_grader_fault_channel_and_others_grades_stay(tmp_path, course):
+    """Hostile cases (solutions/02_backprop/cases/hostile_*), hostile zips and programs forging the grader's failure,
+    graded through the service on the real sandbox: each gets the case's verdict, none is recorded as the grader's
+    fault (so each counts against the rate limit), and the victim's grading before and among them is the same."""
+    from sqlalchemy import select as select_
+
+    from grader.audit.cases import case_submission, cases_of, mismatches
+    from grader.course.model import RateLimit
+    from grader.feedback.model import Feedback
+    from grader.service.schema import gradings
+
+    exercise = course.exercise("02_backprop")
+    cases = cases_of(exercise, "hostile")
+    assert len(cases) >= 8
+    service = _policy(tmp_path, course, EngineGrader(), rate_limit=RateLimit(60, 600))
+    service.config = __import__("dataclasses").replace(service.config, queue_limit=60)
+    with TestClient(build_app(service)) as client:
+        victim, attacker = (accounts.add_or_update(service.engine, name, name) for name in ("victim", "attacker"))
+        first = graded(client, victim, client.post(UPLOAD, content=REFERENCE.encode(), headers=bearer(victim)).json()["id"])
+        sent: list[tuple[str, int, object]] = []
+        for case in cases:
+            with case_submission(case) as path:
+                answer = client.post(UPLOAD, content=path.read_bytes(), headers=bearer(attacker))
+            sent.append((case.name, answer.json()["id"], case))
+        for name, code in FORGERS.items():
+            sent.append((name, client.post(UPLOAD, content=code.encode(), headers=bearer(attacker)).json()["id"], None))
+        for name, data in _hostile_zips().items():
+            answer = client.post("/api/submissions?exercise=02_backprop&name=backprop.zip", content=data,
+                                 headers=bearer(attacker))
+            assert answer.status_code == 201, (name, answer.text)
+            sent.append((name, answer.json()["id"], None))
+        again = client.post(UPLOAD, content=REFERENCE.encode(), headers=bearer(victim)).json()["id"]
+        for name, submission, case in sent:
+            answer = graded_within(client, attacker, submission, 600)
+            document = answer["feedback"]
+            assert answer["submission"]["status"] == "graded", (name, answer["submission"])
+            assert document["status"] in ("graded", "submission_broken"), (name, document["status"], document["message"])
+            assert "grader_error" not in document, (name, document["grader_error"])
+            assert all(check["outcome"] != "internal_error" for check in document["checks"]), name
+            if case is not None:
+                assert mismatches(case, Feedback.from_dict(document)) == [], name
+        second = graded_within(client, victim, again, 600)
+        with service.engine.connect() as connection:
+            faults = connection.execute(select_(gradings.c.submission).where(gradings.c.grader_fault.is_(True))).all()
+        assert faults == [], "no hostile submission is recorded as the grader's fault"
+    for answer in (first, second):
+        assert answer["submission"]["score"] == 30 == answer["feedback"]["score"]
+    assert [c["outcome"] for c in first["feedback"]["checks"]] == [c["outcome"] for c in second["feedback"]["checks"]]
+
+
+def graded_within(client: TestClient, token: str, submission: int, seconds: float) -> dict:
+    deadline = time.monotonic() + seconds
+    while (answer := client.get(f"/api/submissions/{submission}", headers=bearer(token)).json())["submission"][
+            "status"] not in ("graded", "failed"):
+        assert time.monotonic() < deadline, answer["submission"]
+        time.sleep(0.1)
+    return answer
