@@ -8,7 +8,7 @@ import pytest
 
 from grader.authoring import keras_models
 from grader.authoring import call_as_in_the_lab
-from grader.authoring import CheckFailed, Hint, SubmissionFailure, as_array, close, fail, first_hint
+from grader.authoring import Hint, Root, close, expect_shape, fail, first_hint, wrong_root
 
 MISSING_INPUT_SHAPE = Hint("missing-input-shape", "The first Conv2D needs the images' shape: input_shape=(28, 28, 1) "
                            "(height, width, channels), or start with keras.Input(shape=...).")
@@ -60,15 +60,10 @@ def _one_left_out(found, kinds, kind):
 # with one part unlike the lab's keeps the others' points. A layer list is compared by what the lab asks of each
 # layer (its kind and sizes); an activation is a property of its layer, judged by check_activations.
 
-def structural_layers(model, what):
-    """The model's layers without Activation layers (an activation is judged as its layer's property)."""
-    return [layer for layer in keras_models.layers(model, what) if layer.kind != "Activation"]
-
-
 def check_layers(model, input_shape, num_classes, kinds, filters, kernels, what):
     """The lab's layers in order: Conv2D with its filters and kernel (strides 1, no padding), 2x2 pooling,
     Flatten, Dense 100 and one unit per class."""
-    layers = structural_layers(model, what)
+    layers = keras_models.structural_layers(model, what)
     found = [layer.kind for layer in layers]
     if found != kinds:
         fail(f"{what} returned the layers {found}; expected {kinds}",
@@ -96,7 +91,7 @@ def check_layers(model, input_shape, num_classes, kinds, filters, kernels, what)
 def check_activations(model, input_shape, num_classes, kinds, filters, kernels, what):
     """ReLU on every Conv2D and hidden Dense layer, softmax on the output (the last Dense layer, when it has one
     unit per class)."""
-    layers = structural_layers(model, what)
+    layers = keras_models.structural_layers(model, what)
     dense = [layer for layer in layers if layer.kind == "Dense"]
     output = dense[-1] if dense and dense[-1].units == num_classes else None
     if output is not None and output.activation == "sigmoid":
@@ -121,47 +116,16 @@ def check_input_shape(model, input_shape, num_classes, kinds, filters, kernels, 
     if list(shape) != [None, *input_shape]:
         fail(f"{what} returned a model whose input shape is {shape}; expected (None, {', '.join(map(str, input_shape))})",
              MISSING_CHANNEL if len(shape) == len(input_shape) and list(shape[1:]) == list(input_shape[:-1]) else None)
-    dense = [layer for layer in structural_layers(model, what) if layer.kind == "Dense"]
+    dense = [layer for layer in keras_models.structural_layers(model, what) if layer.kind == "Dense"]
     if dense and dense[-1].units != num_classes:
         fail(f"{what} returned an output layer of {dense[-1].units} units; expected one per class ({num_classes})")
 
 
-def check_compiled(model, what):
-    keras_models.layers(model, what)
-    if not model.compile:
-        fail(f"{what} returned a model that is not compiled", NOT_COMPILED)
+COMPILE = keras_models.LabCompile("categorical_crossentropy", NOT_COMPILED, WRONG_LOSS, WRONG_OPTIMIZER, MISSING_ACCURACY)
 
 
-def check_loss(model, input_shape, num_classes, kinds, filters, kernels, what):
-    check_compiled(model, what)
-    loss = keras_models.loss_name(model)
-    if loss is None:
-        fail(f"{what} returned a model compiled without a loss", WRONG_LOSS)
-    if loss != "categorical_crossentropy":
-        fail(f"the model is compiled with the loss {loss!r}", WRONG_LOSS)
-
-
-def check_optimizer(model, input_shape, num_classes, kinds, filters, kernels, what):
-    check_compiled(model, what)
-    optimizer = keras_models.optimizer_name(model)
-    if optimizer != "adam":
-        fail(f"the model is compiled with the optimizer {optimizer!r}; the lab uses 'adam'",
-             WRONG_OPTIMIZER if optimizer is not None else None)
-
-
-def check_metric(model, input_shape, num_classes, kinds, filters, kernels, what):
-    """Accuracy in any spelling Keras computes the same way for one-hot labels: 'accuracy', 'acc',
-    'categorical_accuracy', CategoricalAccuracy() with any name."""
-    check_compiled(model, what)
-    if not keras_models.reports_accuracy(model):
-        names = keras_models.metric_names(model)
-        exact = (": keras.metrics.Accuracy() counts outputs equal to their one-hot labels, which probabilities never "
-                 "are; metrics=['accuracy'] (or CategoricalAccuracy()) counts the most probable class"
-                 if keras_models.EXACT_ACCURACY in names else "")
-        fail(f"the model reports the metrics {names}{exact}", MISSING_ACCURACY)
-
-
-MODEL_PARTS = (check_layers, check_activations, check_input_shape, check_loss, check_optimizer, check_metric)
+MODEL_PARTS = (check_layers, check_activations, check_input_shape, COMPILE.check_loss, COMPILE.check_optimizer,
+               COMPILE.check_metric)
 ONE_BLOCK_SIZES = (ONE_BLOCK, [16], [(5, 5)])
 TWO_BLOCK_SIZES = (TWO_BLOCKS, [16, 8], [(5, 5), (2, 2)])
 
@@ -179,17 +143,10 @@ def model_mistake(model, input_shape, num_classes, what):
 
 
 def model_root(submission, input_shape, num_classes):
-    """USES_MODEL when the student's own convolutional_model fails the model check (asked here, judged here);
-    a call that did not answer (a crash, a time-out, a lab builder without parameters) names nothing."""
-    try:
-        check_conv_model(submission.convolutional_model(input_shape, num_classes), input_shape, num_classes,
-                         *ONE_BLOCK_SIZES, f"convolutional_model({input_shape}, {num_classes})")
-    except CheckFailed:
-        return USES_MODEL
-    except SubmissionFailure as failure:
-        signature = failure.hint is not None and failure.hint.id == "signature-mismatch"
-        return USES_MODEL if failure.outcome.value == "error" and not signature else None
-    return None
+    """USES_MODEL when the student's own convolutional_model fails the model check (asked here, judged here)."""
+    return wrong_root(Root(USES_MODEL, lambda: submission.convolutional_model(input_shape, num_classes), judge=lambda model:
+                           check_conv_model(model, input_shape, num_classes, *ONE_BLOCK_SIZES,
+                                            f"convolutional_model({input_shape}, {num_classes})")))
 
 
 def lab_model(submission, function, sizes):
@@ -199,77 +156,49 @@ def lab_model(submission, function, sizes):
     return model, (28, 28, 1), 10, *sizes, f"{function}((28, 28, 1), 10)"
 
 
+def part_checks(function, sizes, names, layers_doc, activations_doc):
+    """The five checks of one builder's model, one part each, worth a point each: its layers, activations, loss,
+    optimizer and metric, named `names` (test_... in that order) and described `layers_doc`, `activations_doc`
+    and, for the compile settings, "<function> is compiled with ..." and "<function> reports its accuracy"."""
+    called = f"{function}((28, 28, 1), 10)" if function == "convolutional_model" else function
+    docs = (layers_doc, activations_doc, f"{called} is compiled with the categorical cross-entropy",
+            f"{called} is compiled with adam", f"{called} reports its accuracy")
+    parts = (check_layers, check_activations, COMPILE.check_loss, COMPILE.check_optimizer, COMPILE.check_metric)
+    checks = []
+    for name, doc, part in zip(names, docs, parts):
+        def check(submission, part=part):
+            part(*lab_model(submission, function, sizes))
+        check.__name__ = check.__qualname__ = name
+        check.__doc__ = doc
+        checks.append(pytest.mark.points(1)(check))
+    return checks
+
+
 @pytest.mark.points(2)
 def test_reshape_for_conv(submission):
     """reshape_for_conv adds the channel axis: (n, 28, 28) -> (n, 28, 28, 1)"""
     images = np.arange(3 * 28 * 28, dtype="float64").reshape(3, 28, 28) % 255
-    got = as_array(submission.reshape_for_conv(images), "reshape_for_conv(images)")
-    if got.shape != (3, 28, 28, 1) or not close(got[..., 0], images):
-        fail(f"reshape_for_conv of 3 images of 28x28 returned shape {got.shape}; expected (3, 28, 28, 1)",
-             MISSING_CHANNEL if got.shape == images.shape
-             else RESHAPE_ORDER if got.shape != (3, 28, 28, 1) and sorted(got.shape) == sorted((3, 28, 28, 1)) else None)
+    got = expect_shape(submission.reshape_for_conv(images), (3, 28, 28, 1), "reshape_for_conv of 3 images of 28x28",
+                       wrong={MISSING_CHANNEL: images.shape},
+                       hint=lambda got: RESHAPE_ORDER if sorted(got.shape) == sorted((3, 28, 28, 1)) else None)
+    if not close(got[..., 0], images):
+        fail("reshape_for_conv changed the pixel values or their order; keep them and add the channel axis last")
 
 
-@pytest.mark.points(1)
-def test_convolutional_model_as_in_the_lab(submission):
-    """convolutional_model((28, 28, 1), 10) has the lab's layers: Conv2D 16 5x5, MaxPooling 2x2, Flatten, Dense 100,
-    Dense 10
+(test_convolutional_model_as_in_the_lab, test_convolutional_model_activations, test_convolutional_model_loss,
+ test_convolutional_model_optimizer, test_convolutional_model_metric) = part_checks(
+    "convolutional_model", ONE_BLOCK_SIZES,
+    ("test_convolutional_model_as_in_the_lab", "test_convolutional_model_activations", "test_convolutional_model_loss",
+     "test_convolutional_model_optimizer", "test_convolutional_model_metric"),
+    "convolutional_model((28, 28, 1), 10) has the lab's layers: Conv2D 16 5x5, MaxPooling 2x2, Flatten, Dense 100,\n"
+    "Dense 10\n\nThis check and the four after it judge one part of the model each.",
+    "convolutional_model((28, 28, 1), 10) applies ReLU in its convolution and hidden layer, softmax at the output")
 
-    This check and the four after it judge one part of the model each."""
-    check_layers(*lab_model(submission, "convolutional_model", ONE_BLOCK_SIZES))
-
-
-@pytest.mark.points(1)
-def test_convolutional_model_activations(submission):
-    """convolutional_model((28, 28, 1), 10) applies ReLU in its convolution and hidden layer, softmax at the output"""
-    check_activations(*lab_model(submission, "convolutional_model", ONE_BLOCK_SIZES))
-
-
-@pytest.mark.points(1)
-def test_convolutional_model_loss(submission):
-    """convolutional_model((28, 28, 1), 10) is compiled with the categorical cross-entropy"""
-    check_loss(*lab_model(submission, "convolutional_model", ONE_BLOCK_SIZES))
-
-
-@pytest.mark.points(1)
-def test_convolutional_model_optimizer(submission):
-    """convolutional_model((28, 28, 1), 10) is compiled with adam"""
-    check_optimizer(*lab_model(submission, "convolutional_model", ONE_BLOCK_SIZES))
-
-
-@pytest.mark.points(1)
-def test_convolutional_model_metric(submission):
-    """convolutional_model((28, 28, 1), 10) reports its accuracy"""
-    check_metric(*lab_model(submission, "convolutional_model", ONE_BLOCK_SIZES))
-
-
-@pytest.mark.points(1)
-def test_two_convolution_blocks(submission):
-    """convolutional_model_two_blocks adds Conv2D 8 2x2 and a second pooling layer
-
-    This check and the four after it judge one part of the two-block model each."""
-    check_layers(*lab_model(submission, "convolutional_model_two_blocks", TWO_BLOCK_SIZES))
-
-
-@pytest.mark.points(1)
-def test_two_convolution_blocks_activations(submission):
-    """convolutional_model_two_blocks applies ReLU in its convolutions and hidden layer, softmax at the output"""
-    check_activations(*lab_model(submission, "convolutional_model_two_blocks", TWO_BLOCK_SIZES))
-
-
-@pytest.mark.points(1)
-def test_two_convolution_blocks_loss(submission):
-    """convolutional_model_two_blocks is compiled with the categorical cross-entropy"""
-    check_loss(*lab_model(submission, "convolutional_model_two_blocks", TWO_BLOCK_SIZES))
-
-
-@pytest.mark.points(1)
-def test_two_convolution_blocks_optimizer(submission):
-    """convolutional_model_two_blocks is compiled with adam"""
-    check_optimizer(*lab_model(submission, "convolutional_model_two_blocks", TWO_BLOCK_SIZES))
-
-
-@pytest.mark.points(1)
-def test_two_convolution_blocks_metric(submission):
-    """convolutional_model_two_blocks reports its accuracy"""
-    check_metric(*lab_model(submission, "convolutional_model_two_blocks", TWO_BLOCK_SIZES))
+(test_two_convolution_blocks, test_two_convolution_blocks_activations, test_two_convolution_blocks_loss,
+ test_two_convolution_blocks_optimizer, test_two_convolution_blocks_metric) = part_checks(
+    "convolutional_model_two_blocks", TWO_BLOCK_SIZES,
+    ("test_two_convolution_blocks", "test_two_convolution_blocks_activations", "test_two_convolution_blocks_loss",
+     "test_two_convolution_blocks_optimizer", "test_two_convolution_blocks_metric"),
+    "convolutional_model_two_blocks adds Conv2D 8 2x2 and a second pooling layer\n\nThis check and the four after it "
+    "judge one part of the two-block model each.",
+    "convolutional_model_two_blocks applies ReLU in its convolutions and hidden layer, softmax at the output")

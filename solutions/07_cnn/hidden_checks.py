@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from grader.authoring import keras_models
-from grader.authoring import SubmissionFailure, as_pair, check_written_default, fail, public_checks_of
+from grader.authoring import as_is, check_written_default, fail, public_checks_of, read_pair, when_raised
 from grader.authoring import digits_images
 
 public = public_checks_of(__file__)
@@ -30,13 +30,9 @@ def test_fit_convolutional_model_learns_the_digits(submission, rng):
     X_train = train_images.reshape(-1, 8, 8, 1).astype("float32") / 255
     X_test = test_images.reshape(-1, 8, 8, 1).astype("float32") / 255
     y_train, y_test = np.eye(10)[train_labels], np.eye(10)[test_labels]
-    try:
+    with when_raised(lambda: public.model_root(submission, (8, 8, 1), 10)):   # name convolutional_model when it is wrong
         result = submission.fit_convolutional_model(X_train, y_train, X_test, y_test, epochs=12)
-    except SubmissionFailure as failure:   # it raised: name convolutional_model when that is what is wrong
-        if failure.outcome.value == "error":
-            failure.hint = failure.hint or public.model_root(submission, (8, 8, 1), 10)
-        raise
-    model, history = as_pair(result, "fit_convolutional_model", "(model, history.history)")
+    model, history = read_pair(result, "fit_convolutional_model", ("model", "history.history"), read=as_is)
     keras_models.layers(model, "fit_convolutional_model")
     # Validation data shows in val_loss, or in the validation accuracy under the key the model's metric records
     # (val_accuracy, val_acc ...): the metric itself has checks of its own.
