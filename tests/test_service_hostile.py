@@ -691,6 +691,15 @@ FORGERS = {
         "def update(params, grads, learning_rate):\n    import os\n    for fd in range(3, 64):\n        try:\n"
         "            os.write(fd, b'\\x00\\xff' * 64 + b'{\"status\": \"grader_failed\"}\\n')\n"
         "        except OSError:\n            pass\n    return {}\n\n\ndef _unused(params, grads, learning_rate):"),
+    "prints and raises what no document can hold": REFERENCE.replace("def update(params, grads, learning_rate):",
+        "def update(params, grads, learning_rate):\n    import os, sys\n    os.write(1, b'\\xff\\xfe\\x00\\x1b[2J' * 5000)\n"
+        "    sys.stderr.write('\\ud800\\x00' * 5000)\n    raise ValueError('\\ud800\\x1b]0;x\\x07' * 200000)\n\n\n"
+        "def _unused(params, grads, learning_rate):"),
+    "raises an exception that cannot be shown": REFERENCE.replace("def update(params, grads, learning_rate):",
+        "class Unshowable(Exception):\n    def __str__(self):\n        raise RuntimeError('no')\n\n"
+        "    def __repr__(self):\n        raise RuntimeError('no')\n\n\n"
+        "def update(params, grads, learning_rate):\n    raise Unshowable()\n\n\n"
+        "def _unused(params, grads, learning_rate):"),
     "kills what it can see": REFERENCE.replace("def update(params, grads, learning_rate):",
         "def update(params, grads, learning_rate):\n    import os, signal\n    for pid in (1, os.getppid()):\n"
         "        try:\n            os.kill(pid, signal.SIGKILL)\n        except OSError:\n            pass\n"
@@ -765,6 +774,9 @@ def test_no_submission_writes_the_grader_fault_channel_and_others_grades_stay(tm
             assert document["status"] in ("graded", "submission_broken"), (name, document["status"], document["message"])
             assert "grader_error" not in document, (name, document["grader_error"])
             assert all(check["outcome"] != "internal_error" for check in document["checks"]), name
+            for text in _strings(document):
+                assert not re.search("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]", text), (name, text[:200])
+            assert len(json.dumps(document)) < 2**20, name
             if case is not None:
                 assert mismatches(case, Feedback.from_dict(document)) == [], name
         second = graded_within(client, victim, again, 600)
@@ -774,6 +786,17 @@ def test_no_submission_writes_the_grader_fault_channel_and_others_grades_stay(tm
     for answer in (first, second):
         assert answer["submission"]["score"] == 30 == answer["feedback"]["score"]
     assert [c["outcome"] for c in first["feedback"]["checks"]] == [c["outcome"] for c in second["feedback"]["checks"]]
+
+
+def _strings(value) -> list[str]:
+    """Every string in a JSON value."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _strings(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    return []
 
 
 def graded_within(client: TestClient, token: str, submission: int, seconds: float) -> dict:
