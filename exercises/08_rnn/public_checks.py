@@ -8,7 +8,8 @@ import pytest
 
 from grader.authoring import keras_models
 from grader.authoring import call_as_in_the_lab
-from grader.authoring import CheckFailed, Hint, SubmissionFailure, as_array, as_pair, close, fail, first_hint, show
+from grader.authoring import (Hint, Root, as_array, close, expect_close, expect_shape, fail, first_hint, read_pair, show,
+                              wrong_root)
 
 FORGOT_PREVIOUS = Hint("ignores-previous-output", "A recurrent neuron also weighs its own previous output: "
                        "tanh(W_x @ x_t + W_h @ h_prev + b). Without W_h @ h_prev it has no memory.")
@@ -60,14 +61,9 @@ def expected_states(xs, h0, W_x, W_h, b):
 # unlike the lab's keeps the others' points. Layers are compared by what the lab asks of each (kind, units); an
 # activation is a property of its layer, judged by check_activations.
 
-def structural_layers(model, what):
-    """The model's layers without Activation layers (an activation is judged as its layer's property)."""
-    return [layer for layer in keras_models.layers(model, what) if layer.kind != "Activation"]
-
-
 def check_layers(model, timesteps, features, units, what):
     """An LSTM of `units` units, then Dense(1)."""
-    layers = structural_layers(model, what)
+    layers = keras_models.structural_layers(model, what)
     kinds = [layer.kind for layer in layers]
     if kinds != ["LSTM", "Dense"]:
         fail(f"{what} returned the layers {kinds}; expected ['LSTM', 'Dense']",
@@ -79,7 +75,7 @@ def check_layers(model, timesteps, features, units, what):
 
 def check_activations(model, timesteps, features, units, what):
     """A linear output: the model predicts a value, not a probability."""
-    dense = [layer for layer in structural_layers(model, what) if layer.kind == "Dense"]
+    dense = [layer for layer in keras_models.structural_layers(model, what) if layer.kind == "Dense"]
     if dense and dense[-1].activation not in (None, "linear"):
         fail(f"the output layer uses {dense[-1].activation!r}; predicting a value needs a linear output")
 
@@ -92,29 +88,10 @@ def check_input_shape(model, timesteps, features, units, what):
              MISSING_INPUT_SHAPE if shape is None or len(shape) != 3 else None)
 
 
-def check_compiled(model, what):
-    keras_models.layers(model, what)
-    if not model.compile:
-        fail(f"{what} returned a model that is not compiled", NOT_COMPILED)
+COMPILE = keras_models.LabCompile("mean_squared_error", NOT_COMPILED, WRONG_LOSS, WRONG_OPTIMIZER)
 
 
-def check_loss(model, timesteps, features, units, what):
-    check_compiled(model, what)
-    loss = keras_models.loss_name(model)
-    if loss != "mean_squared_error":
-        fail(f"the model is compiled with the loss {loss!r}" if loss else f"{what} returned a model compiled without a loss",
-             WRONG_LOSS)
-
-
-def check_optimizer(model, timesteps, features, units, what):
-    check_compiled(model, what)
-    optimizer = keras_models.optimizer_name(model)
-    if optimizer != "adam":
-        fail(f"the model is compiled with the optimizer {optimizer!r}; the lab uses 'adam'",
-             WRONG_OPTIMIZER if optimizer is not None else None)
-
-
-MODEL_PARTS = (check_layers, check_activations, check_input_shape, check_loss, check_optimizer)
+MODEL_PARTS = (check_layers, check_activations, check_input_shape, COMPILE.check_loss, COMPILE.check_optimizer)
 
 
 def check_lstm_model(model, timesteps, features, units, what):
@@ -130,17 +107,9 @@ def model_mistake(model, timesteps, features, units, what):
 
 
 def model_root(submission, timesteps, features, units):
-    """USES_MODEL when the student's own lstm_model fails the model check (asked here, judged here);
-    a call that did not answer (a crash, a time-out, a lab builder without parameters) names nothing."""
-    try:
-        check_lstm_model(submission.lstm_model(timesteps, features, units), timesteps, features, units,
-                         f"lstm_model({timesteps}, {features}, {units})")
-    except CheckFailed:
-        return USES_MODEL
-    except SubmissionFailure as failure:
-        signature = failure.hint is not None and failure.hint.id == "signature-mismatch"
-        return USES_MODEL if failure.outcome.value == "error" and not signature else None
-    return None
+    """USES_MODEL when the student's own lstm_model fails the model check (asked here, judged here)."""
+    return wrong_root(Root(USES_MODEL, lambda: submission.lstm_model(timesteps, features, units), judge=lambda model:
+                           check_lstm_model(model, timesteps, features, units, f"lstm_model({timesteps}, {features}, {units})")))
 
 
 def lab_model(submission):
@@ -153,32 +122,23 @@ def lab_model(submission):
 def test_one_recurrent_step(submission):
     """rnn_step weighs the input and the previous output, adds the bias, and applies tanh"""
     x_t, h_prev = np.array([1.0, 2.0]), np.array([0.5, -0.5])
-    got = as_array(submission.rnn_step(x_t, h_prev, W_X, W_H, B), "rnn_step(...)")
-    want = np.tanh(W_X @ x_t + W_H @ h_prev + B)
-    if not close(got, want):
-        hint = (FORGOT_PREVIOUS if close(got, np.tanh(W_X @ x_t + B))
-                else NO_TANH if close(got, W_X @ x_t + W_H @ h_prev + B) else None)
-        fail(f"rnn_step returned {show(got)}, expected {show(want)}", hint)
+    expect_close(submission.rnn_step(x_t, h_prev, W_X, W_H, B), np.tanh(W_X @ x_t + W_H @ h_prev + B), "rnn_step(...)",
+                 wrong=[(FORGOT_PREVIOUS, np.tanh(W_X @ x_t + B)), (NO_TANH, W_X @ x_t + W_H @ h_prev + B)])
 
 
 @pytest.mark.points(3)
 def test_unrolled_over_a_sequence(submission):
     """rnn_forward carries each output into the next step"""
-    got = as_array(submission.rnn_forward(XS, np.zeros(2), W_X, W_H, B), "rnn_forward(...)")
     want = expected_states(XS, np.zeros(2), W_X, W_H, B)
-    if got.shape != want.shape:
-        fail(f"rnn_forward over 3 steps returned shape {got.shape}; expected {want.shape}, one output per step",
-             STATES_NOT_COLLECTED if got.size == 0 else None)
-    if not close(got, want):
-        carried = np.array([np.tanh(W_X @ x + B) for x in XS])
-        fail(f"rnn_forward returned {show(got)}, expected {show(want)}", STATE_NOT_CARRIED if close(got, carried) else None)
+    got = expect_shape(submission.rnn_forward(XS, np.zeros(2), W_X, W_H, B), want.shape, "rnn_forward over 3 steps",
+                       note=", one output per step", hint=lambda got: STATES_NOT_COLLECTED if got.size == 0 else None)
+    expect_close(got, want, "rnn_forward", wrong={STATE_NOT_CARRIED: np.array([np.tanh(W_X @ x + B) for x in XS])})
 
 
 @pytest.mark.points(2)
 def test_windows_for_next_value(submission):
     """make_windows([0, 1, ..., 9], 3): X[0] = [0, 1, 2], y[0] = 3, seven windows"""
-    X, y = as_pair(submission.make_windows(np.arange(10.0), 3), "make_windows", "(X, y)")
-    X, y = as_array(X, "X"), as_array(y, "y")
+    X, y = read_pair(submission.make_windows(np.arange(10.0), 3), "make_windows", ("X", "y"), read=as_array)
     if X.shape != (7, 3, 1):
         fail(f"X has shape {X.shape}; expected (7, 3, 1): 7 windows of 3 steps of 1 value")
     if not close(X[:, :, 0], [[i, i + 1, i + 2] for i in range(7)]) or not close(y, np.arange(3.0, 10.0)):
@@ -203,10 +163,10 @@ def test_lstm_model_activations(submission):
 @pytest.mark.points(1)
 def test_lstm_model_loss(submission):
     """lstm_model(10, 1, 16) is compiled with the mean squared error"""
-    check_loss(*lab_model(submission))
+    COMPILE.check_loss(*lab_model(submission))
 
 
 @pytest.mark.points(1)
 def test_lstm_model_optimizer(submission):
     """lstm_model(10, 1, 16) is compiled with adam"""
-    check_optimizer(*lab_model(submission))
+    COMPILE.check_optimizer(*lab_model(submission))

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from grader.authoring import keras_models
-from grader.authoring import SubmissionFailure, as_array, as_pair, check_written_default, close, fail
-from grader.authoring import public_checks_of, show
+from grader.authoring import as_array, as_is, check_written_default, close, expect_close, fail, read_pair, when_raised
+from grader.authoring import public_checks_of
 
 public = public_checks_of(__file__)
 
@@ -17,23 +17,17 @@ def test_rnn_random_weights_and_sequences(submission, rng):
     W_x, W_h = rng.normal(0, 0.5, (units, features)), rng.normal(0, 0.5, (units, units))
     b, h0 = rng.normal(0, 0.1, units), rng.normal(0, 0.3, units)
     xs = rng.normal(0, 1, (steps, features))
-    step = as_array(submission.rnn_step(xs[0], h0, W_x, W_h, b), "rnn_step(...)")
-    if not close(step, np.tanh(W_x @ xs[0] + W_h @ h0 + b)):
-        fail(f"rnn_step with {units} units and {features} inputs returned {show(step)}, expected "
-             f"{show(np.tanh(W_x @ xs[0] + W_h @ h0 + b))}")
-    got = as_array(submission.rnn_forward(xs, h0, W_x, W_h, b), "rnn_forward(...)")
-    want = public.expected_states(xs, h0, W_x, W_h, b)
-    if got.shape != want.shape or not close(got, want):
-        fail(f"rnn_forward over {steps} steps returned {show(got)}, expected {show(want)}",
-             public.STATES_NOT_COLLECTED if got.size == 0 else None)
+    expect_close(submission.rnn_step(xs[0], h0, W_x, W_h, b), np.tanh(W_x @ xs[0] + W_h @ h0 + b),
+                 f"rnn_step with {units} units and {features} inputs")
+    expect_close(submission.rnn_forward(xs, h0, W_x, W_h, b), public.expected_states(xs, h0, W_x, W_h, b),
+                 f"rnn_forward over {steps} steps", hint=lambda got: public.STATES_NOT_COLLECTED if got.size == 0 else None)
 
 
 @pytest.mark.points(2)
 def test_windows_random(submission, rng):
     """make_windows for a random series and window length"""
     series, timesteps = np.round(rng.normal(0, 1, int(rng.integers(10, 30))), 3), int(rng.integers(2, 6))
-    X, y = as_pair(submission.make_windows(series, timesteps), "make_windows", "(X, y)")
-    X, y = as_array(X, "X"), as_array(y, "y")
+    X, y = read_pair(submission.make_windows(series, timesteps), "make_windows", ("X", "y"), read=as_array)
     n = len(series) - timesteps
     if X.shape != (n, timesteps, 1) or len(y) != n:
         fail(f"for {len(series)} values and {timesteps} steps, X has shape {X.shape} and y {len(y)} values; "
@@ -50,7 +44,7 @@ def test_lstm_model_other_sizes(submission, rng):
     what = f"lstm_model({timesteps}, {features}, {units})"
     model = submission.lstm_model(timesteps, features, units)
     public.check_input_shape(model, timesteps, features, units, what)
-    layers = public.structural_layers(model, what)
+    layers = keras_models.structural_layers(model, what)
     if [layer.kind for layer in layers] != ["LSTM", "Dense"]:
         return   # another architecture: the layers check judges it, and the sizes below have no meaning
     if layers[0].units != units:
@@ -60,7 +54,7 @@ def test_lstm_model_other_sizes(submission, rng):
         fail(f"the LSTM's weights have the shapes {shapes[:3]}; an LSTM of {units} units on {features} features has "
              f"{[(features, 4 * units), (units, 4 * units), (4 * units,)]}")
     # The documented default, units=16, read from the model it builds when no units are given.
-    default = public.structural_layers(submission.lstm_model(timesteps, features), f"lstm_model({timesteps}, {features})")
+    default = keras_models.structural_layers(submission.lstm_model(timesteps, features), f"lstm_model({timesteps}, {features})")
     if [layer.units for layer in default][:1] != [16]:
         fail(f"lstm_model({timesteps}, {features}) built layers of {[layer.units for layer in default]} units; "
              "without units it builds an LSTM of 16", public.DEFAULT_UNITS)
@@ -73,14 +67,10 @@ def test_fit_lstm_predicts_a_sine_wave(submission, rng):
     series = np.sin(phase + 2 * np.pi * np.arange(160) / period)
     X = np.array([series[i:i + 10] for i in range(150)]).reshape(150, 10, 1)
     y = series[10:160]
-    try:   # units left out: the documented default, 16, is checked on the model it returns
-        result = submission.fit_lstm(X, y, epochs=25)
-    except SubmissionFailure as failure:   # it raised: name lstm_model when that is what is wrong
-        if failure.outcome.value == "error":
-            failure.hint = failure.hint or public.model_root(submission, 10, 1, 16)
-        raise
-    model, _ = as_pair(result, "fit_lstm", "(model, history.history)")
-    layers = public.structural_layers(model, "fit_lstm")
+    with when_raised(lambda: public.model_root(submission, 10, 1, 16)):   # name lstm_model when it is wrong
+        result = submission.fit_lstm(X, y, epochs=25)   # units left out: the default, 16, is checked on the model
+    model, _ = read_pair(result, "fit_lstm", ("model", "history.history"), read=as_is)
+    layers = keras_models.structural_layers(model, "fit_lstm")
     # fit_lstm's own parts: the sizes it builds the model with (from X, and units=16 by default). When lstm_model
     # itself is unlike the lab's, its own checks judge that, and this one judges only what training achieved.
     root = public.model_root(submission, 10, 1, 16)
