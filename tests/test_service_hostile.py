@@ -806,3 +806,34 @@ def graded_within(client: TestClient, token: str, submission: int, seconds: floa
         assert time.monotonic() < deadline, answer["submission"]
         time.sleep(0.1)
     return answer
+
+
+@pytest.mark.slow
+def test_the_hostile_cases_of_the_keras_exercise_through_the_service_are_no_grader_fault(tmp_path, course):
+    """05_keras_regression's hostile cases (a crash and an exit inside the Keras program) graded through the service
+    on the real sandbox: the case's verdict, counted against the rate limit, and a right file beside them full marks."""
+    from sqlalchemy import select as select_
+
+    from grader.audit.cases import case_submission, cases_of, mismatches
+    from grader.feedback.model import Feedback
+    from grader.service.schema import gradings
+
+    exercise = course.exercise("05_keras_regression")
+    cases = cases_of(exercise, "hostile")
+    assert cases
+    service = _policy(tmp_path, course, EngineGrader())
+    upload = "/api/submissions?exercise=05_keras_regression&name=keras_regression.py"
+    with TestClient(build_app(service)) as client:
+        victim, attacker = (accounts.add_or_update(service.engine, name, name) for name in ("victim", "attacker"))
+        sent = []
+        for case in cases:
+            with case_submission(case) as path:
+                sent.append((case, client.post(upload, content=path.read_bytes(), headers=bearer(attacker)).json()["id"]))
+        right = client.post(upload, content=exercise.reference_path.read_bytes(), headers=bearer(victim)).json()["id"]
+        for case, submission in sent:
+            document = graded_within(client, attacker, submission, 900)["feedback"]
+            assert mismatches(case, Feedback.from_dict(document)) == [], case.name
+        victims = graded_within(client, victim, right, 900)
+        with service.engine.connect() as connection:
+            assert connection.execute(select_(gradings.c.submission).where(gradings.c.grader_fault.is_(True))).all() == []
+    assert victims["submission"]["score"] == exercise.points == victims["feedback"]["score"]
