@@ -837,3 +837,56 @@ def test_the_hostile_cases_of_the_keras_exercise_through_the_service_are_no_grad
         with service.engine.connect() as connection:
             assert connection.execute(select_(gradings.c.submission).where(gradings.c.grader_fault.is_(True))).all() == []
     assert victims["submission"]["score"] == exercise.points == victims["feedback"]["score"]
+
+
+# ---------------------------------------------------------------- the student's client
+
+def test_grade_submit_never_sends_the_token_on_to_where_a_redirect_points():
+    """A redirect (a proxy's, or one planted in front of the service) to another host or to plain http must not
+    carry the student's token there: the client answers it as an error saying what to do."""
+    import http.server
+
+    from grader.service.client import Client, ClientError
+
+    seen: list[str | None] = []
+
+    class Elsewhere(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen.append(self.headers.get("Authorization"))
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b'{"submission": {"status": "graded"}}')
+
+        def log_message(self, *args):
+            pass
+
+    elsewhere = http.server.HTTPServer(("127.0.0.1", 0), Elsewhere)
+
+    class Redirecting(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(int(self.path.rsplit("/", 1)[-1]) if self.path[-3:].isdigit() else 302)
+            self.send_header("Location", f"http://127.0.0.1:{elsewhere.server_port}/api/submissions/1")
+            self.end_headers()
+
+        do_POST = do_GET
+
+        def log_message(self, *args):
+            pass
+
+    redirecting = http.server.HTTPServer(("127.0.0.1", 0), Redirecting)
+    threads = [threading.Thread(target=server.serve_forever, daemon=True) for server in (elsewhere, redirecting)]
+    for thread in threads:
+        thread.start()
+    try:
+        client = Client(f"http://127.0.0.1:{redirecting.server_port}", "gt_" + "s" * 43)
+        for call in (lambda: client.status(1), lambda: client.submit("02_backprop", "backprop.py", b"x = 1\n")):
+            with pytest.raises(ClientError, match="redirect .*your token was not sent on"):
+                call()
+        for code in (301, 303, 307, 308):
+            with pytest.raises(ClientError, match=f"redirect \\({code}"):
+                client._call("GET", f"/x/{code}")
+    finally:
+        for server in (elsewhere, redirecting):
+            server.shutdown()
+            server.server_close()
+    assert seen == [], "the token went to the other server"

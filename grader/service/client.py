@@ -62,6 +62,17 @@ def find_server(option: str | None) -> str:
     return server
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """The API never redirects: a redirect is answered as the error it is, so the token in the request's header is
+    never sent on to whatever address (another host, or plain http) a Location names."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
 @dataclass(frozen=True)
 class Client:
     server: str
@@ -72,10 +83,11 @@ class Client:
             "Authorization": f"Bearer {self.token}", "Accept": "application/json",
             **({"Content-Type": "application/octet-stream"} if body is not None else {})})
         try:
-            with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_S) as answer:
+            with _OPENER.open(request, timeout=REQUEST_TIMEOUT_S) as answer:
                 return json.loads(answer.read(MAX_ANSWER_BYTES))
         except urllib.error.HTTPError as exc:
-            raise ClientError(self._refusal(exc)) from None
+            with exc:
+                raise ClientError(self._refusal(exc)) from None
         except (urllib.error.URLError, OSError, ValueError) as exc:
             reason = getattr(exc, "reason", exc)
             raise ClientError(f"cannot reach the grading service at {self.server} ({one_line(str(reason))}); "
@@ -89,6 +101,10 @@ class Client:
             said = ""
         if exc.code == 401:
             return "the service does not accept your token; ask your course staff for a new one"
+        if 300 <= exc.code < 400:
+            where = one_line(str(exc.headers.get("Location", "")), 200) if exc.headers else ""
+            return (f"the service answered with a redirect ({exc.code}{' to ' + where if where else ''}); your token "
+                    f"was not sent on: ask your course staff for the service's address and give it as --server")
         return f"the service refused ({exc.code}): {said or exc.reason}"
 
     def submit(self, exercise: str, name: str, data: bytes) -> int:
