@@ -8,7 +8,7 @@ import pytest
 
 from grader.authoring import keras_models
 from grader.authoring import call_as_in_the_lab
-from grader.authoring import CheckFailed, Hint, SubmissionFailure, as_array, close, fail, first_hint, show
+from grader.authoring import Hint, Root, close, expect_shape, fail, first_hint, show, wrong_root
 
 NO_BOTTLENECK = Hint("no-bottleneck", "The encoder must squeeze the input into fewer units than it has "
                      "(encoding_dim < input_dim); otherwise the network can copy the input and learns nothing.")
@@ -45,14 +45,9 @@ BATCH_SIZE = Hint("fit-batch-size", "Fit in batches of 32 images, as the README 
 # lab's keeps the others' points. Layers are compared by what the lab asks of each (kind, units); an activation is
 # a property of its layer, judged by check_activations.
 
-def structural_layers(model, what):
-    """The model's layers without Activation layers (an activation is judged as its layer's property)."""
-    return [layer for layer in keras_models.layers(model, what) if layer.kind != "Activation"]
-
-
 def check_layers(model, input_dim, encoding_dim, what):
     """Two Dense layers: the encoder of encoding_dim units, the decoder of input_dim."""
-    layers = structural_layers(model, what)
+    layers = keras_models.structural_layers(model, what)
     dense = [layer for layer in layers if layer.kind == "Dense"]
     if len(dense) != 2 or len(layers) != 2:
         fail(f"{what} returned the layers {[layer.kind for layer in layers]}; expected two Dense layers, "
@@ -65,7 +60,7 @@ def check_layers(model, input_dim, encoding_dim, what):
 def check_activations(model, input_dim, encoding_dim, what):
     """ReLU in the encoder, a sigmoid at the decoder's output. The decoder is the last of several Dense layers (a
     lone Dense layer is the decoder only when it gives back input_dim values: a missing layer is check_layers')."""
-    dense = [layer for layer in structural_layers(model, what) if layer.kind == "Dense"]
+    dense = [layer for layer in keras_models.structural_layers(model, what) if layer.kind == "Dense"]
     if not dense:
         fail(f"{what} returned a model without Dense layers")
     decoder = dense[-1] if len(dense) > 1 or dense[-1].units == input_dim else None
@@ -83,35 +78,19 @@ def check_input_shape(model, input_dim, encoding_dim, what):
     shape = keras_models.input_shape(model)
     if shape is None or list(shape) != [None, input_dim]:
         fail(f"{what} returned a model whose input shape is {shape}; expected (None, {input_dim})", MISSING_INPUT_SHAPE)
-    dense = [layer for layer in structural_layers(model, what) if layer.kind == "Dense"]
+    dense = [layer for layer in keras_models.structural_layers(model, what) if layer.kind == "Dense"]
     if dense and dense[-1].units != input_dim:
         fail(f"{what} returned a model whose last layer has {dense[-1].units} units; the decoder gives back the "
              f"input's {input_dim} values", MISSING_LAYER if len(dense) == 1 else None)
 
 
-def check_compiled(model, what):
-    keras_models.layers(model, what)
-    if not model.compile:
-        fail(f"{what} returned a model that is not compiled", NOT_COMPILED)
+# The lab's binary cross-entropy, or the mean squared error (audit.yaml accepts it): another loss is named by the
+# decoder's hint (pixels between 0 and 1 go with a sigmoid and one of these losses).
+COMPILE = keras_models.LabCompile(("binary_crossentropy", "mean_squared_error"), NOT_COMPILED, OUTPUT_ACTIVATION,
+                                  WRONG_OPTIMIZER, without_loss=None)
 
 
-def check_loss(model, input_dim, encoding_dim, what):
-    check_compiled(model, what)
-    loss = keras_models.loss_name(model)
-    if loss not in ("binary_crossentropy", "mean_squared_error"):
-        fail(f"the model is compiled with the loss {loss!r}" if loss else f"{what} returned a model compiled without a loss",
-             OUTPUT_ACTIVATION if loss else None)
-
-
-def check_optimizer(model, input_dim, encoding_dim, what):
-    check_compiled(model, what)
-    optimizer = keras_models.optimizer_name(model)
-    if optimizer != "adam":
-        fail(f"the model is compiled with the optimizer {optimizer!r}; the lab uses 'adam'",
-             WRONG_OPTIMIZER if optimizer is not None else None)
-
-
-MODEL_PARTS = (check_layers, check_activations, check_input_shape, check_loss, check_optimizer)
+MODEL_PARTS = (check_layers, check_activations, check_input_shape, COMPILE.check_loss, COMPILE.check_optimizer)
 
 
 def check_autoencoder(model, input_dim, encoding_dim, what):
@@ -127,17 +106,9 @@ def model_mistake(model, input_dim, encoding_dim, what):
 
 
 def model_root(submission, input_dim, encoding_dim):
-    """USES_MODEL when the student's own autoencoder_model fails the model check (asked here, judged here);
-    a call that did not answer (a crash, a time-out, a lab builder without parameters) names nothing."""
-    try:
-        check_autoencoder(submission.autoencoder_model(input_dim, encoding_dim), input_dim, encoding_dim,
-                          f"autoencoder_model({input_dim}, {encoding_dim})")
-    except CheckFailed:
-        return USES_MODEL
-    except SubmissionFailure as failure:
-        signature = failure.hint is not None and failure.hint.id == "signature-mismatch"
-        return USES_MODEL if failure.outcome.value == "error" and not signature else None
-    return None
+    """USES_MODEL when the student's own autoencoder_model fails the model check (asked here, judged here)."""
+    return wrong_root(Root(USES_MODEL, lambda: submission.autoencoder_model(input_dim, encoding_dim), judge=lambda model:
+                           check_autoencoder(model, input_dim, encoding_dim, f"autoencoder_model({input_dim}, {encoding_dim})")))
 
 
 def lab_model(submission):
@@ -183,23 +154,21 @@ def test_autoencoder_activations(submission):
 @pytest.mark.points(1)
 def test_autoencoder_loss(submission):
     """autoencoder_model(64, 16) is compiled with the binary cross-entropy (or the mean squared error)"""
-    check_loss(*lab_model(submission))
+    COMPILE.check_loss(*lab_model(submission))
 
 
 @pytest.mark.points(1)
 def test_autoencoder_optimizer(submission):
     """autoencoder_model(64, 16) is compiled with adam"""
-    check_optimizer(*lab_model(submission))
+    COMPILE.check_optimizer(*lab_model(submission))
 
 
 @pytest.mark.points(3)
 def test_add_noise_is_seeded_and_clipped(submission):
     """add_noise adds seeded Gaussian noise and keeps pixels between 0 and 1"""
     images = np.linspace(0, 1, 24).reshape(4, 6)
-    got = as_array(submission.add_noise(images, 0.5, 7), "add_noise(images, 0.5, 7)")
+    got = expect_shape(submission.add_noise(images, 0.5, 7), images.shape, "add_noise(images, 0.5, 7)")
     want = np.clip(images + 0.5 * np.random.default_rng(7).normal(size=images.shape), 0, 1)
-    if got.shape != images.shape:
-        fail(f"add_noise returned shape {got.shape}; expected {images.shape}")
     if got.min() < 0 or got.max() > 1:
         fail(f"add_noise returned values from {got.min():.3g} to {got.max():.3g}", NOISE_NOT_CLIPPED)
     if not close(got, want):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from grader.authoring import keras_models
-from grader.authoring import SubmissionFailure, as_array, as_pair, check_written_default, close, fail
+from grader.authoring import as_array, as_is, check_written_default, close, fail, read_pair, when_raised
 from grader.authoring import public_checks_of
 from grader.authoring import digits_images
 
@@ -42,14 +42,10 @@ def trained(submission, function, args, epochs):
     """Call a fit function with encoding_dim left out (the documented default, 16, is read from the model it
     returns, when autoencoder_model itself is right), and check how it was fitted; a failure without a hint of its
     own names autoencoder_model at the root. The model's parts have checks of their own: not judged here."""
-    try:
+    with when_raised(lambda: public.model_root(submission, 64, 16)):   # name autoencoder_model when it is wrong
         result = getattr(submission, function)(*args, epochs=epochs)
-    except SubmissionFailure as failure:   # it raised: name autoencoder_model when that is what is wrong
-        if failure.outcome.value == "error":
-            failure.hint = failure.hint or public.model_root(submission, 64, 16)
-        raise
-    model, history = as_pair(result, function, "(model, history.history)")
-    layers = public.structural_layers(model, function)
+    model, history = read_pair(result, function, ("model", "history.history"), read=as_is)
+    layers = keras_models.structural_layers(model, function)
     if len(layers) == 2 and layers[0].kind == "Dense" and layers[0].units != 16 and \
             public.model_root(submission, 64, 16) is None:
         fail(f"{function} without encoding_dim returned a bottleneck of {layers[0].units} units; the documented "
