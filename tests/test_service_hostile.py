@@ -707,6 +707,19 @@ FORGERS = {
 }
 
 
+HOSTILE_NOTEBOOKS = {
+    "a notebook nested 50000 deep": '{"nbformat": 4, "cells": ' + "[" * 50000 + "]" * 50000 + "}",
+    "a notebook that is a list": "[4, 5]",
+    "a notebook of broken cells": json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {},
+                                              "cells": [{"cell_type": None, "source": [REFERENCE, 5, None]}, 7]}),
+    "a notebook of shell magics": json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "id": "a", "metadata": {}, "outputs": [], "execution_count": None,
+         "source": "%%bash\nkill -9 -1\n"},
+        {"cell_type": "code", "id": "b", "metadata": {}, "outputs": [], "execution_count": None,
+         "source": "!kill -9 -1\n" + REFERENCE}]}),
+}
+
+
 def _hostile_zips() -> dict[str, bytes]:
     import io
     import stat
@@ -736,9 +749,10 @@ def _hostile_zips() -> dict[str, bytes]:
 
 @pytest.mark.slow
 def test_no_submission_writes_the_grader_fault_channel_and_others_grades_stay(tmp_path, course):
-    """Hostile cases (solutions/02_backprop/cases/hostile_*), hostile zips and programs forging the grader's failure,
-    graded through the service on the real sandbox: each gets the case's verdict, none is recorded as the grader's
-    fault (so each counts against the rate limit), and the victim's grading before and among them is the same."""
+    """Hostile cases (solutions/02_backprop/cases/hostile_*), hostile zips and notebooks, and programs forging the
+    grader's failure, graded through the service on the real sandbox: each gets the case's verdict, none is recorded
+    as the grader's fault (so each counts against the rate limit), and the victim's grading before and among them
+    is the same."""
     from sqlalchemy import select as select_
 
     from grader.audit.cases import case_submission, cases_of, mismatches
@@ -763,6 +777,11 @@ def test_no_submission_writes_the_grader_fault_channel_and_others_grades_stay(tm
             sent.append((name, client.post(UPLOAD, content=code.encode(), headers=bearer(attacker)).json()["id"], None))
         for name, data in _hostile_zips().items():
             answer = client.post("/api/submissions?exercise=02_backprop&name=backprop.zip", content=data,
+                                 headers=bearer(attacker))
+            assert answer.status_code == 201, (name, answer.text)
+            sent.append((name, answer.json()["id"], None))
+        for name, text in HOSTILE_NOTEBOOKS.items():
+            answer = client.post("/api/submissions?exercise=02_backprop&name=backprop.ipynb", content=text.encode(),
                                  headers=bearer(attacker))
             assert answer.status_code == 201, (name, answer.text)
             sent.append((name, answer.json()["id"], None))
