@@ -452,7 +452,7 @@ class TimedGrader(FakeGrader):
 
         from grader.feedback.model import OutputTail
         from grader.feedback.results import CheckResult
-        from grader.outcomes import Outcome
+        from grader.outcomes import Limit, Outcome
         from service_fakes import made_up_feedback
         from test_service_http import SECRET
 
@@ -460,7 +460,9 @@ class TimedGrader(FakeGrader):
                               duration_s=0.0123),
                   CheckResult("hidden/update_rule", "the update rule", "hidden", 2.0, Outcome.FAILED, SECRET,
                               duration_s=7.3105),
-                  CheckResult("hidden/train", "training", "hidden", 1.0, Outcome.PASSED, "correct", duration_s=1.7))
+                  CheckResult("hidden/train", "training", "hidden", 1.0, Outcome.PASSED, "correct", duration_s=1.7),
+                  CheckResult("hidden/stops", "stops at the threshold", "hidden", 1.0, Outcome.TIMEOUT, "stopped: "
+                              "the processes limit", duration_s=2.0, limit=Limit.PROCESSES))
         future.set_result((job, dataclasses.replace(
             made_up_feedback(exercise, job), message="2 of 3 checks passed.", checks=checks,
             duration_s=9.1234, student_s=9.0105, grader_s=0.1129, output=OutputTail("", "", 0, 0, False))))
@@ -473,8 +475,9 @@ def _timings(document: dict) -> list[float]:
 
 @pytest.mark.parametrize("view", ["outcome_and_hint", "score_only"])
 def test_before_due_the_hidden_checks_timing_says_nothing_a_program_could_encode(tmp_path, course, view):
-    """A hidden check's inputs reach the student's code, which can sleep for as long as they say: before the due
-    time the shown document carries no hidden check's duration, and the grading's own only in whole seconds."""
+    """A hidden check's inputs reach the student's code, which can sleep for as long as they say (or hit the limit
+    they say): before the due time the shown document carries no hidden check's duration or limit, and the
+    grading's own time only in whole seconds."""
     from test_service_http import DUE
 
     service = _policy(tmp_path, course, TimedGrader(), due=DUE, hidden_before_due=view)
@@ -486,11 +489,13 @@ def test_before_due_the_hidden_checks_timing_says_nothing_a_program_could_encode
         for digits in ("7.31", "9.12", "9.01", "0.11", "1.7", "8.01"):   # none of the hidden durations, or their sum
             assert digits not in body, digits
         assert all(check["duration_s"] == 0 for check in document["checks"] if check["visibility"] == "hidden")
+        assert "processes" not in body and "limit" not in json.dumps(document["checks"]), "nor the limit a program hit"
         assert document["timing"]["duration_s"] == 10 and "student_s" not in document["timing"]
         assert [c["duration_s"] for c in document["checks"] if c["id"] == "public/forward"] == [0.0123]
         service.clock.now = DUE
         after = graded(client, token, submitted)["feedback"]
-        assert _timings(after) == [9.123, 9.011, 0.113, 7.3105, 1.7], "after the due time the document is whole"
+        assert _timings(after) == [9.123, 9.011, 0.113, 7.3105, 1.7, 2.0], "after the due time the document is whole"
+        assert after["checks"][-1]["limit"] == "processes"
 
 
 def _blobs(service) -> list[Path]:

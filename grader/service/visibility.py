@@ -7,7 +7,7 @@ the spirit of Gradescope's visibility settings, as a pure function of the feedba
   count, no messages, no hints.
 
 Both restricted views leave out the program's printed output (a hidden check's inputs may be printed there), the
-grader's error text and the hidden checks' durations, and give the grading's time in whole seconds only (a
+grader's error text and the hidden checks' durations and limits, and give the grading's time in whole seconds only (a
 program can take as long as a hidden input says: timing is a channel too); they say in the document's message until
 when the hidden checks are held back. What is shown is itself a valid feedback document: every view (`grade submit`, the web page, Jupyter) reads it as any
 other. The stored document stays whole; the instructor sees it all.
@@ -76,7 +76,9 @@ def held_back(feedback: Feedback, view: str, due: datetime | None) -> Feedback:
 
 
 def _untimed(check: CheckResult) -> CheckResult:
-    return dataclasses.replace(check, duration_s=0.0) if check.visibility == "hidden" else check
+    """A hidden check without its duration and the limit that stopped it: what a program chooses to take (time,
+    memory, processes) is a channel for the inputs it was given; the outcome says enough."""
+    return dataclasses.replace(check, duration_s=0.0, limit=None) if check.visibility == "hidden" else check
 
 
 def _without_message(check: CheckResult) -> CheckResult:
