@@ -914,3 +914,64 @@ def test_grade_submit_never_sends_the_token_on_to_where_a_redirect_points():
             server.shutdown()
             server.server_close()
     assert seen == [], "the token went to the other server"
+
+
+def test_the_windows_and_the_cooldown_hold_to_the_microsecond(tmp_path, course):
+    """Clock edges: the first moment the exercise opens and the last moment its late window is open are taken, a
+    microsecond outside refused; a cooldown is over exactly when it says, not a microsecond before."""
+    from datetime import timedelta, timezone as tz
+
+    from grader.course.model import LatePolicy
+    from test_service_http import DUE
+
+    opens = DUE - timedelta(days=7)
+    later_zone = DUE.astimezone(tz(timedelta(hours=5, minutes=30)))   # course.yaml may write another zone
+    service = _policy(tmp_path, course, opens=opens, due=later_zone, late=LatePolicy(window_days=1, flat=0.5),
+                      cooldown_minutes=5)
+    tick = timedelta(microseconds=1)
+    with TestClient(build_app(service)) as client:
+        token = accounts.add_or_update(service.engine, "alice", "Alice")
+
+        def send(n: int) -> int:
+            return client.post(UPLOAD, content=f"x = {n}\n".encode(), headers=bearer(token)).status_code
+
+        service.clock.now = opens - tick
+        assert send(1) == 403
+        service.clock.now = opens
+        assert send(2) == 201
+        service.clock.now = opens + timedelta(minutes=5) - tick
+        assert send(3) == 429
+        service.clock.now = opens + timedelta(minutes=5)
+        assert send(4) == 201
+        service.clock.now = DUE + timedelta(days=1)
+        assert send(5) == 201
+        service.clock.now = DUE + timedelta(days=1) + tick
+        assert send(6) == 403
+        service.clock.now = DUE + timedelta(days=1, minutes=10)
+        assert send(7) == 403
+        records = client.get("/api/submissions", headers=bearer(token)).json()["submissions"]
+    assert [(r["late_days"], r["late_penalty"]) for r in records] == [(1, 0.5), (0, 0.0), (0, 0.0)]
+
+
+def test_many_uploads_racing_under_a_cooldown_take_one_grading(tmp_path, course):
+    """Eight uploads past every check made before the database's transaction at once: the cooldown lets one in."""
+    service = _policy(tmp_path, course, cooldown_minutes=5)
+    together = threading.Barrier(8, timeout=30)
+    queue_one = service.queue
+
+    def queue_together(*args):
+        together.wait()
+        return queue_one(*args)
+
+    service.queue = queue_together
+    with TestClient(build_app(service)) as client:
+        token = accounts.add_or_update(service.engine, "alice", "Alice")
+        answers: list[int] = []
+        threads = [threading.Thread(target=lambda n=n: answers.append(client.post(
+            UPLOAD, content=f"x = {n}\n".encode(), headers=bearer(token)).status_code)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    assert sorted(answers) == [201] + [429] * 7
+    assert count_submissions(service) == 1
