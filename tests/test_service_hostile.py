@@ -951,3 +951,26 @@ def test_the_windows_and_the_cooldown_hold_to_the_microsecond(tmp_path, course):
         assert send(7) == 403
         records = client.get("/api/submissions", headers=bearer(token)).json()["submissions"]
     assert [(r["late_days"], r["late_penalty"]) for r in records] == [(1, 0.5), (0, 0.0), (0, 0.0)]
+
+
+def test_malformed_forms_are_refused_plainly_and_store_nothing(app, service, people):
+    """Two files, too many fields, a multipart body cut short or without its boundary, the file sent as text: a
+    4xx each, never a 500, and nothing stored."""
+    alice = signed_in_client(app, people["alice"])
+    try:
+        csrf = csrf_of(alice.get("/home").text)
+        fields = {"csrf": csrf, "exercise": "02_backprop"}
+        answers = [
+            alice.post("/upload", data=fields, files=[("file", ("a.py", b"x = 1\n")), ("more", ("b.py", b"x = 2\n"))]),
+            alice.post("/upload", data={**fields, **{f"f{n}": "x" for n in range(10)}}, files={"file": ("a.py", b"x\n")}),
+            alice.post("/upload", content=b'--x\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n' + csrf.encode()
+                       + b"\r\n--", headers={"Content-Type": "multipart/form-data; boundary=x"}),
+            alice.post("/upload", content=b"a=b", headers={"Content-Type": "multipart/form-data"}),
+            alice.post("/upload", data={**fields, "file": "x = 1\n"}),
+            alice.post("/signin", content=b"%ff%fe=%zz&csrf=1", headers={"Content-Type": "application/x-www-form-urlencoded"}),
+        ]
+    finally:
+        alice.__exit__(None, None, None)
+    assert [answer.status_code // 100 for answer in answers] == [4] * len(answers), [a.status_code for a in answers]
+    assert all("Traceback" not in answer.text for answer in answers)
+    assert count_submissions(service) == 0 and _blobs(service) == []
