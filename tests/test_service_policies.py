@@ -319,11 +319,13 @@ def test_a_version_1_database_is_migrated_to_mark_the_graders_faults(tmp_path):
         connection.execute(text("ALTER TABLE gradings DROP COLUMN grader_fault"))
         connection.execute(text("ALTER TABLE submissions DROP COLUMN claimed_by"))
         connection.execute(text("ALTER TABLE submissions DROP COLUMN lease_until"))
+        connection.execute(text("ALTER TABLE submissions DROP COLUMN regrade"))
         connection.execute(text("UPDATE schema_version SET version = 1"))
-    assert migrate(engine) == VERSION == 3
+    assert migrate(engine) == VERSION == 4
     with engine.connect() as connection:
         assert connection.execute(text("SELECT grader_fault FROM gradings")).scalar_one() in (1, True)
         columns = {column["name"] for column in inspect(connection).get_columns("submissions")}
         assert {"claimed_by", "lease_until"} <= columns, "version 3: claims have an owner and a lease"
+        assert "regrade" in columns, "version 4: regrades are told apart from new work"
         assert "submissions_by_exercise" in {index["name"] for index in inspect(connection).get_indexes("submissions")}
     engine.dispose()

@@ -363,3 +363,54 @@ def test_two_grading_loops_on_one_database_grade_every_submission_exactly_once(e
     with engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(gradings)).scalar_one() == len(ids)
     assert sorted(graders[0].order + graders[1].order) == sorted(names * 4), "each graded once, by one loop"
+
+
+def test_a_regrade_waits_behind_new_work_and_does_not_fill_the_students_queue(engine, tmp_path):
+    """The instructor regrades a class: a student whose five submissions are queued again can still hand in, and
+    every student's new work is claimed before any regrade (and a regrade costs no student their turn)."""
+    from grader.service.instructor_regrade import requeue
+
+    for name in ("alice", "bob"):
+        _student(engine, name)
+    old = [_submit(engine, tmp_path, "alice", f"a = {n}\n") for n in range(queue.DEFAULT_QUEUE_LIMIT)]
+    result = queue.Result("feedback/x.json", 1, 2, "graded", "t", False)
+    for _ in old:
+        assert queue.finish(engine, queue.claim(engine), result)
+    assert requeue(engine, old) == len(old)
+    fresh = _submit(engine, tmp_path, "alice", "a = 'new'\n")   # not QueueFull: the regrades are not hers to wait on
+    bobs = _submit(engine, tmp_path, "bob", "b = 1\n")
+    order = [queue.claim(engine).submission for _ in range(len(old) + 2)]
+    assert set(order[:2]) == {fresh, bobs} and order[2:] == old
+    with pytest.raises(queue.QueueFull):   # her own new work still has its bound
+        for n in range(queue.DEFAULT_QUEUE_LIMIT + 1):
+            _submit(engine, tmp_path, "alice", f"a = 'more {n}'\n")
+
+
+def test_a_service_whose_claim_was_taken_over_writes_nothing_its_successor_recorded(engine, tmp_path, course):
+    """A stalled service (its lease ran out) finishing late: its document goes under its own name and is removed,
+    the successor's document and grading row stand."""
+    from datetime import datetime, timedelta, timezone
+
+    from grader.batch.runner import Job
+    from grader.feedback.model import Feedback
+    from service_fakes import made_up_feedback
+
+    _student(engine, "alice")
+    submission = _submit(engine, tmp_path, "alice")
+    stalled = GradingLoop(engine, tmp_path, course, FakeGrader(), slots=1, seed_key=b"k" * 32)
+    successor = GradingLoop(engine, tmp_path, course, FakeGrader(), slots=1, seed_key=b"k" * 32)
+    late_claim = queue.claim(engine, stalled.owner)
+    later = datetime.now(timezone.utc) + timedelta(seconds=queue.LEASE_S + 1)
+    assert queue.requeue_abandoned(engine, successor.owner, now=later) == 1
+    exercise = course.exercise("02_backprop")
+    job = Job("alice", "backprop.py", "0" * 64, 1)
+    successor._record(queue.claim(engine, successor.owner), made_up_feedback(exercise, job, passed=True))
+    recorded = records.one(engine, "alice", submission)
+    kept = (tmp_path / recorded.feedback_path).read_bytes()
+    stalled._record(late_claim, made_up_feedback(exercise, job, passed=False))
+    assert records.one(engine, "alice", submission).feedback_path == recorded.feedback_path
+    assert (tmp_path / recorded.feedback_path).read_bytes() == kept and recorded.score == 2
+    assert sorted(path.name for path in (tmp_path / "feedback").iterdir()) == [Path(recorded.feedback_path).name]
+    assert isinstance(Feedback.from_dict(json.loads(kept)), Feedback)
+    queue.ended(stalled.owner)
+    queue.ended(successor.owner)

@@ -138,4 +138,4 @@ def requeue(engine: Engine, submission_ids: list[int]) -> int:
             select(submissions.c.id).where(submissions.c.id.in_(submission_ids), submissions.c.status.in_(finished)))))
         return connection.execute(submissions.update()
                                   .where(submissions.c.id.in_(submission_ids), submissions.c.status.in_(finished))
-                                  .values(status="queued", attempts=0)).rowcount
+                                  .values(status="queued", attempts=0, regrade=True)).rowcount

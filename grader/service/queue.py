@@ -147,7 +147,8 @@ def accept(engine: Engine, student: str, exercise: str, blob: Blob, original_nam
 
 def _check_room(connection: Connection, student: str, limit: int) -> None:
     waiting = connection.execute(select(func.count()).select_from(submissions).where(
-        submissions.c.student == student, submissions.c.status.in_((QUEUED, GRADING)))).scalar_one()
+        submissions.c.student == student, submissions.c.status.in_((QUEUED, GRADING)),
+        submissions.c.regrade.is_(False))).scalar_one()   # the instructor's regrades are not the student's to wait on
     if waiting >= limit:
         raise QueueFull(limit)
 
@@ -187,7 +188,8 @@ def claim(engine: Engine, owner: str = "", now: datetime | None = None) -> Claim
     with engine.begin() as connection:
         query = (select(submissions).join(students, students.c.id == submissions.c.student)
                  .where(submissions.c.status == QUEUED)
-                 .order_by(students.c.served, submissions.c.student, submissions.c.id).limit(1))
+                 # New work first: an instructor's regrade of the class waits until no student's submission does.
+                 .order_by(submissions.c.regrade, students.c.served, submissions.c.student, submissions.c.id).limit(1))
         if is_postgresql(engine):
             query = query.with_for_update(of=submissions, skip_locked=True)
         row = connection.execute(query).first()
@@ -199,8 +201,9 @@ def claim(engine: Engine, owner: str = "", now: datetime | None = None) -> Claim
                                            lease_until=_lease_end(now))).rowcount
         if not taken:
             return None
-        turn = connection.execute(select(func.coalesce(func.max(students.c.served), 0))).scalar_one() + 1
-        connection.execute(students.update().where(students.c.id == row.student).values(served=turn))
+        if not row.regrade:   # a regrade is background work: it does not cost the student their turn
+            turn = connection.execute(select(func.coalesce(func.max(students.c.served), 0))).scalar_one() + 1
+            connection.execute(students.update().where(students.c.id == row.student).values(served=turn))
         return Claim(row.id, row.student, row.exercise, row.sha256, row.stored_path, row.original_name,
                      row.attempts + 1, owner)
 
@@ -228,7 +231,8 @@ def finish(engine: Engine, claimed: Claim, result: Result) -> bool:
     try:
         with engine.begin() as connection:
             moved = connection.execute(submissions.update().where(_held(claimed))
-                                       .values(status=FAILED if result.failed else GRADED, lease_until=None)).rowcount
+                                       .values(status=FAILED if result.failed else GRADED, lease_until=None,
+                                               regrade=False)).rowcount
             if not moved:
                 return False
             connection.execute(gradings.insert().values(

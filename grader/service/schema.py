@@ -46,6 +46,9 @@ submissions = Table(
     # database take over only what a dead one held: grader/service/queue.py)
     Column("claimed_by", String(200), nullable=True),
     Column("lease_until", String(40), nullable=True),       # ISO 8601, UTC
+    # version 4: queued again by the instructor's regrade: graded after every student's new work, and not counted
+    # against the student's queue limit (the student did not hand it in again)
+    Column("regrade", Boolean, nullable=False, default=False, server_default=false()),
     Index("submissions_by_status", "status", "student", "id"),
     Index("submissions_by_student", "student", "id"),
     Index("submissions_by_exercise", "student", "exercise", "received_at"),   # version 2: the rate limit's reads
@@ -94,8 +97,13 @@ def _version_3_leases(connection: Connection) -> None:
     _add_missing(connection, submissions, "lease_until")
 
 
+def _version_4_regrades(connection: Connection) -> None:
+    """Regrades are told apart from new work (queued after it, outside the student's queue limit)."""
+    _add_missing(connection, submissions, "regrade")
+
+
 # The migrations, in order: STEPS[n] brings a database of version n to version n + 1.
-STEPS: tuple[Step, ...] = (_create_version_1, _version_2_policies, _version_3_leases)
+STEPS: tuple[Step, ...] = (_create_version_1, _version_2_policies, _version_3_leases, _version_4_regrades)
 VERSION = len(STEPS)
 
 

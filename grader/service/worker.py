@@ -1,9 +1,10 @@
 """The grading loop: claim from the queue, grade with `grade batch`'s workers, record each result once.
 
 `jobs` grading slots: the loop claims while a slot is free, hands the submission to a `Grader` and, as each
-grading ends, writes its feedback document (atomically, under `feedback/<id>.json`) and then the grading row and
-the final status in one transaction. A crash between the two leaves the submission `grading`; it is requeued
-when the service starts and graded again with the same seed, its document replaced and its row written once.
+grading ends, writes its feedback document (atomically, under a name of its own: `feedback/<id>-<attempt>-<owner>.json`)
+and then the grading row, which names that document, and the final status in one transaction. A crash between
+the two leaves the submission `grading`; it is requeued when the service starts and graded again with the same
+seed, its row written once (the earlier attempt's document is never named by a row).
 A grading the grader failed, or whose worker died, is tried once more (as `grade batch` does).
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -100,8 +102,11 @@ class PoolGrader:
         self._pools.clear()
 
 
-def feedback_path(submission: int) -> str:
-    return f"{FEEDBACK_DIR}/{submission}.json"
+def feedback_path(claimed: queue.Claim) -> str:
+    """Where this claim's feedback document goes: a name of its own per claim (submission, attempt, the owner's
+    nonce), so a service whose lease was taken over never writes over the document its successor recorded."""
+    nonce = re.sub(r"[^0-9a-f]", "", claimed.owner.rpartition(":")[2])[:16] or "0"
+    return f"{FEEDBACK_DIR}/{claimed.submission}-{claimed.attempts}-{nonce}.json"
 
 
 class GradingLoop:
@@ -195,7 +200,7 @@ class GradingLoop:
     def _record(self, claimed: queue.Claim, feedback: Feedback) -> None:
         shown = dataclasses.replace(feedback, submission=dataclasses.replace(
             feedback.submission, path=one_line(claimed.original_name)))   # never the server's path
-        relative = feedback_path(claimed.submission)
+        relative = feedback_path(claimed)
         write_json_atomically(shown.to_dict(), self.data_dir / relative)
         failed = feedback.status is Status.GRADER_FAILED
         fault = failed or any(check.outcome is Outcome.INTERNAL_ERROR for check in feedback.checks)
@@ -203,6 +208,8 @@ class GradingLoop:
                                                            feedback.status.value, feedback.grader_version, failed,
                                                            grader_fault=fault)):
             self.on_recorded(claimed.submission)
+        else:   # no longer this service's claim: its document is nobody's
+            (self.data_dir / relative).unlink(missing_ok=True)
 
     def _failed(self, claimed: queue.Claim, why: str) -> None:
         log.error("submission %s: %s", claimed.submission, why)
