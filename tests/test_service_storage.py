@@ -414,3 +414,14 @@ def test_a_service_whose_claim_was_taken_over_writes_nothing_its_successor_recor
     assert isinstance(Feedback.from_dict(json.loads(kept)), Feedback)
     queue.ended(stalled.owner)
     queue.ended(successor.owner)
+
+
+def test_every_exercise_keeps_its_pool_when_memory_allows_and_at_least_three_do():
+    """A student handing in to one exercise after another must not make the service start TensorFlow again for
+    everyone: with the memory for it, every exercise keeps its pool."""
+    from grader.service.worker import POOL_WORKER_BYTES, pools_for
+
+    assert pools_for(9, 2, 24 << 30) == 9                        # this project's machine: 24 GiB, 2 workers a pool
+    assert pools_for(9, 8, 8 << 30) == 3                         # little memory for many workers: the floor
+    assert pools_for(9, 1, 2 * 5 * POOL_WORKER_BYTES) == 5       # as many as half the memory holds
+    assert pools_for(2, 2, 64 << 30) == 2                        # never more than the course has

@@ -19,7 +19,7 @@ from grader.service import queue
 from grader.service.blobs import Blob
 from grader.service.config import ServiceConfig
 from grader.service.database import open_database
-from grader.service.worker import Grader, GradingLoop, PoolGrader
+from grader.service.worker import Grader, GradingLoop, PoolGrader, pools_for
 
 
 @dataclass
@@ -68,6 +68,7 @@ def open_service(config: ServiceConfig, grader: Grader | None = None) -> Service
     config.data_dir.mkdir(parents=True, exist_ok=True)
     config.data_dir.chmod(0o700)
     engine = open_database(config.db_url)
-    grader = grader or PoolGrader(config.course.manifest_path, config.strong, config.jobs)
+    grader = grader or PoolGrader(config.course.manifest_path, config.strong, config.jobs,
+                                  pools_for(len(config.course.exercises), config.jobs))
     loop = GradingLoop(engine, config.data_dir, config.course, grader, config.jobs, seed_key(config.data_dir))
     return Service(config, engine, loop)

@@ -54,6 +54,19 @@ def _service_worker(service_pid: int, manifest: str, exercise_id: str, strong: b
     init_worker(manifest, exercise_id, strong, parent_pid=service_pid)
 
 
+POOL_WORKER_BYTES = 600 << 20   # a worker with a TensorFlow template: about half a gigabyte measured, with room
+
+
+def pools_for(exercises: int, workers: int, memory_bytes: int | None = None) -> int:
+    """How many exercises may keep a pool at once: every exercise when half the machine's memory holds their
+    workers, else as many as fit (at least 3, or every exercise of a smaller course). A pool per exercise means a student who hands in to one exercise
+    after another never makes the service start TensorFlow again for everyone (with too few pools it would)."""
+    if memory_bytes is None:
+        memory_bytes = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    fitting = (memory_bytes // 2) // (POOL_WORKER_BYTES * max(1, workers))
+    return max(1, min(exercises, max(3, int(fitting))))
+
+
 class PoolGrader:
     """`grade batch`'s worker processes, one pool per exercise (each worker with the exercise's warm template),
     started when the exercise is first submitted; at most `max_pools` pools stay, the least recently used idle
