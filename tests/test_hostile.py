@@ -435,7 +435,10 @@ def test_a_bug_in_a_check_after_the_student_answered_is_still_the_graders(course
     from conftest import run_grade
 
     checks = course_copy / "solutions/02_backprop/hidden_checks.py"
-    checks.write_text(checks.read_text().replace("want = reference.error(t, a2)", "want = reference.error(t, a2) + undefined_helper", 1))
+    text = checks.read_text()
+    assert "want = float(reference.error(t, a2))" in text   # the line the bug goes into: this test must inject it
+    checks.write_text(text.replace("want = float(reference.error(t, a2))",
+                                   "want = float(reference.error(t, a2)) + undefined_helper", 1))
     run = run_grade(course_copy / "exercises/02_backprop", "--submission", course_copy / "solutions/02_backprop/backprop.py",
                     "--json", "-", cwd=course_copy)
     assert run.returncode == 3
