@@ -310,6 +310,23 @@ def test_tls_needs_certificates_and_certificates_need_tls(tmp_path):
         cluster_target("tls://10.0.0.5:8786", TlsFiles(tmp_path / "x", tmp_path / "y", tmp_path / "z"), False)
 
 
+def test_grade_serve_checks_its_cluster_options_as_grade_batch_does_and_names_its_own(tmp_path):
+    """grade serve's --tls-* are its HTTPS; its cluster's are --cluster-tls-*, and every message says so."""
+    from grader.commands.serve import serve_parser, _cluster_target
+
+    def target(*argv):
+        return _cluster_target(serve_parser().parse_args(list(argv)))
+
+    assert target() is None
+    with pytest.raises(UsageError, match="--cluster-tls-\\* and --private-network go with --cluster"):
+        target("--cluster-tls-cert", str(tmp_path / "c.pem"))
+    with pytest.raises(UsageError, match="needs --cluster-tls-ca-file, --cluster-tls-cert and --cluster-tls-key"):
+        target("--cluster", "tls://10.0.0.5:8786")
+    with pytest.raises(UsageError, match="refusing plain tcp:// to another machine.*--cluster-tls-ca-file"):
+        target("--cluster", "tcp://10.0.0.5:8786")
+    assert target("--cluster", "tcp://127.0.0.1:8786").address == "tcp://127.0.0.1:8786"
+
+
 @pytest.mark.parametrize("address", ["ws://127.0.0.1:8786", "tcp://127.0.0.1", "tcp://127.0.0.1:8786/x"])
 def test_other_schemes_and_malformed_addresses_are_refused(address):
     with pytest.raises(UsageError, match="--cluster"):

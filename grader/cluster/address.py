@@ -52,8 +52,10 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def cluster_target(address: str, tls: TlsFiles | None, private_network: bool) -> ClusterTarget:
-    """The scheduler to use, or a UsageError saying why this address is refused and what to pass instead."""
+def cluster_target(address: str, tls: TlsFiles | None, private_network: bool, tls_option: str = "--tls-") -> ClusterTarget:
+    """The scheduler to use, or a UsageError saying why this address is refused and what to pass instead (the TLS
+    options spelt as the command spells them, `tls_option`)."""
+    tls_options = f"{tls_option}ca-file, {tls_option}cert and {tls_option}key"
     text = address if "://" in address else f"tcp://{address}"
     parts = urlsplit(text)
     if parts.scheme not in SCHEMES:
@@ -72,12 +74,11 @@ def cluster_target(address: str, tls: TlsFiles | None, private_network: bool) ->
         if parts.scheme != "tls":
             raise UsageError(f"--cluster {address}: with TLS certificates, address the scheduler as tls://{host}:{port}")
     elif parts.scheme == "tls":
-        raise UsageError(f"--cluster {address}: a tls:// scheduler needs --tls-ca-file, --tls-cert and --tls-key "
-                         f"(docs/cluster.md)")
+        raise UsageError(f"--cluster {address}: a tls:// scheduler needs {tls_options} (docs/cluster.md)")
     elif not is_loopback(host) and not private_network:
         raise UsageError(
             f"--cluster {address}: refusing plain tcp:// to another machine. A Dask cluster runs whatever its "
             f"clients send, so anyone who can reach {host}:{port} or listen on the way can run code on the workers "
-            f"and on this machine. Use tls:// with --tls-ca-file, --tls-cert and --tls-key, or, if only you can "
+            f"and on this machine. Use tls:// with {tls_options}, or, if only you can "
             f"reach this network, say so with --private-network")
     return ClusterTarget(f"{parts.scheme}://{host if ':' not in host else f'[{host}]'}:{port}", tls)

@@ -27,28 +27,41 @@ def add_options(parser: argparse.ArgumentParser) -> None:
 
 
 def target_of(options: argparse.Namespace) -> ClusterTarget | None:
-    """The cluster the options name (None: grade locally), or a UsageError."""
-    tls_given = [options.tls_ca_file, options.tls_cert, options.tls_key]
-    if not options.cluster:
-        if any(tls_given) or options.private_network:
-            raise UsageError("--tls-* and --private-network go with --cluster ADDRESS")
+    """The cluster `grade batch`'s options name (None: grade locally), or a UsageError."""
+    return named_target("grade batch", options.cluster, (options.tls_ca_file, options.tls_cert, options.tls_key),
+                        options.private_network)
+
+
+def named_target(command: str, address: str | None, tls_files: tuple[Path | None, Path | None, Path | None],
+                 private_network: bool, tls_option: str = "--tls-") -> ClusterTarget | None:
+    """The cluster a command's options name (None: no --cluster), checked alike for every command; `tls_option`
+    is how the command spells its TLS options (`grade serve`'s own --tls-* are its HTTPS)."""
+    if not address:
+        if any(tls_files) or private_network:
+            raise UsageError(f"{tls_option}* and --private-network go with --cluster ADDRESS")
         return None
-    require("cluster", "grade batch --cluster")
-    if any(tls_given) and not all(tls_given):
-        raise UsageError("TLS needs all three of --tls-ca-file, --tls-cert and --tls-key")
-    tls = TlsFiles(options.tls_ca_file, options.tls_cert, options.tls_key) if all(tls_given) else None
-    return cluster_target(options.cluster, tls, options.private_network)
+    require("cluster", f"{command} --cluster")
+    if any(tls_files) and not all(tls_files):
+        raise UsageError(f"TLS needs all three of {tls_option}ca-file, {tls_option}cert and {tls_option}key")
+    ca, cert, key = tls_files
+    tls = TlsFiles(ca, cert, key) if ca and cert and key else None
+    return cluster_target(address, tls, private_network, tls_option)
+
+
+def client_of(target: ClusterTarget):
+    """A `distributed.Client` of the scheduler, or a UsageError saying why it cannot be reached."""
+    from distributed import Client
+
+    try:
+        return Client(target.address, security=target.security(), timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise UsageError(f"cannot reach the Dask scheduler at {target.address} ({type(exc).__name__}: {exc})") from None
 
 
 @contextmanager
 def connected(target: ClusterTarget) -> Iterator:
     """A `distributed.Client` of the scheduler, closed afterwards (tasks still running are then dropped)."""
-    from distributed import Client
-
-    try:
-        client = Client(target.address, security=target.security(), timeout=CONNECT_TIMEOUT_S, set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise UsageError(f"cannot reach the Dask scheduler at {target.address} ({type(exc).__name__}: {exc})") from None
+    client = client_of(target)
     try:
         yield client
     finally:

@@ -113,34 +113,20 @@ def run(argv: list[str]) -> ExitCode:
 
 
 def _cluster_target(options):
-    """The Dask cluster `--cluster` names (None: grade in local processes), checked as `grade batch --cluster` checks it."""
-    tls_given = [options.cluster_tls_ca_file, options.cluster_tls_cert, options.cluster_tls_key]
-    if not options.cluster:
-        if any(tls_given) or options.private_network:
-            raise UsageError("--cluster-tls-* and --private-network go with --cluster ADDRESS")
-        return None
-    from grader.extras import require
+    """The Dask cluster `--cluster` names (None: grade in local processes), checked as `grade batch --cluster`'s."""
+    from grader.cluster.connect import named_target
 
-    require("cluster", "grade serve --cluster")
-    if any(tls_given) and not all(tls_given):
-        raise UsageError("TLS to the cluster needs all three of --cluster-tls-ca-file, --cluster-tls-cert and --cluster-tls-key")
-    from grader.cluster.address import TlsFiles, cluster_target
-
-    tls = TlsFiles(*tls_given) if all(tls_given) else None
-    return cluster_target(options.cluster, tls, options.private_network)
+    return named_target("grade serve", options.cluster,
+                        (options.cluster_tls_ca_file, options.cluster_tls_cert, options.cluster_tls_key),
+                        options.private_network, tls_option="--cluster-tls-")
 
 
 def _cluster_grader(target, config):
     """The service's grader on the cluster's workers: connected once, for the service's whole life."""
-    from distributed import Client
-
-    from grader.cluster.connect import CONNECT_TIMEOUT_S, workers_note
+    from grader.cluster.connect import client_of, workers_note
     from grader.cluster.service_grader import ClusterGrader
 
-    try:
-        client = Client(target.address, security=target.security(), timeout=CONNECT_TIMEOUT_S, set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise UsageError(f"cannot reach the Dask scheduler at {target.address} ({type(exc).__name__}: {exc})") from None
+    client = client_of(target)
     print(f"grade serve: grading on the Dask cluster at {target.address} ({workers_note(client)})", file=sys.stderr, flush=True)
     return ClusterGrader(client, config.course, config.strong)
 
