@@ -14,22 +14,24 @@ from grader.extras import require
 CONNECT_TIMEOUT_S = 30
 
 
-def add_options(parser: argparse.ArgumentParser) -> None:
+def add_options(parser: argparse.ArgumentParser, tls_option: str = "--tls-") -> None:
+    """--cluster and its TLS options, spelt `tls_option`... (`grade serve`'s own --tls-* are its HTTPS)."""
     group = parser.add_argument_group("grading on a Dask cluster (docs/cluster.md)")
     group.add_argument("--cluster", metavar="ADDRESS",
                        help="grade on this Dask scheduler's workers (tls://HOST:8786; tcp:// only to this machine or "
                             "with --private-network) instead of local processes")
-    group.add_argument("--tls-ca-file", type=Path, metavar="PEM", help="the CA that signed the cluster's certificates")
-    group.add_argument("--tls-cert", type=Path, metavar="PEM", help="this machine's client certificate")
-    group.add_argument("--tls-key", type=Path, metavar="PEM", help="the client certificate's private key")
+    group.add_argument(f"{tls_option}ca-file", type=Path, metavar="PEM", help="the CA that signed the cluster's certificates")
+    group.add_argument(f"{tls_option}cert", type=Path, metavar="PEM", help="this machine's client certificate for the cluster")
+    group.add_argument(f"{tls_option}key", type=Path, metavar="PEM", help="the client certificate's private key")
     group.add_argument("--private-network", action="store_true",
                        help="allow plain tcp:// to another machine: only people you trust can reach this network")
 
 
-def target_of(options: argparse.Namespace) -> ClusterTarget | None:
-    """The cluster `grade batch`'s options name (None: grade locally), or a UsageError."""
-    return named_target("grade batch", options.cluster, (options.tls_ca_file, options.tls_cert, options.tls_key),
-                        options.private_network)
+def target_of(options: argparse.Namespace, command: str = "grade batch", tls_option: str = "--tls-") -> ClusterTarget | None:
+    """The cluster the options `add_options` added name (None: grade locally), or a UsageError."""
+    dest = tls_option.strip("-").replace("-", "_")
+    return named_target(command, options.cluster, (getattr(options, f"{dest}_ca_file"), getattr(options, f"{dest}_cert"),
+                                                   getattr(options, f"{dest}_key")), options.private_network, tls_option)
 
 
 def named_target(command: str, address: str | None, tls_files: tuple[Path | None, Path | None, Path | None],

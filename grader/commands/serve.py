@@ -39,15 +39,9 @@ def serve_parser() -> argparse.ArgumentParser:
     parser.add_argument("--tls-key", metavar="PEM", type=Path, help="the certificate's private key")
     parser.add_argument("--allow-weak-isolation", action="store_true",
                         help="grade in plain child processes when bubblewrap is unavailable (not recommended)")
-    cluster = parser.add_argument_group("grading on a Dask cluster (docs/cluster.md)")
-    cluster.add_argument("--cluster", metavar="ADDRESS",
-                         help="grade on this Dask scheduler's workers (tls://HOST:8786; tcp:// only to this machine or "
-                              "with --private-network) instead of local processes")
-    cluster.add_argument("--cluster-tls-ca-file", type=Path, metavar="PEM", help="the CA that signed the cluster's certificates")
-    cluster.add_argument("--cluster-tls-cert", type=Path, metavar="PEM", help="this machine's client certificate for the cluster")
-    cluster.add_argument("--cluster-tls-key", type=Path, metavar="PEM", help="that certificate's private key")
-    cluster.add_argument("--private-network", action="store_true",
-                         help="allow plain tcp:// to another machine: only people you trust can reach this network")
+    from grader.cluster.connect import add_options
+
+    add_options(parser, tls_option="--cluster-tls-")
     return parser
 
 
@@ -114,11 +108,9 @@ def run(argv: list[str]) -> ExitCode:
 
 def _cluster_target(options):
     """The Dask cluster `--cluster` names (None: grade in local processes), checked as `grade batch --cluster`'s."""
-    from grader.cluster.connect import named_target
+    from grader.cluster.connect import target_of
 
-    return named_target("grade serve", options.cluster,
-                        (options.cluster_tls_ca_file, options.cluster_tls_cert, options.cluster_tls_key),
-                        options.private_network, tls_option="--cluster-tls-")
+    return target_of(options, "grade serve", tls_option="--cluster-tls-")
 
 
 def _cluster_grader(target, config):
