@@ -7,7 +7,8 @@ For 02_backprop, `students` simulated students (each with one file of `grade_thr
   batch    the real `grade batch`, timed from start to exit, on as many files as the service graded under load
            (the students' files again, each with a new comment), so both pay their start-up over the same work;
   idle     `idle` submissions handed in one at a time to a real `grade serve` over HTTP on 127.0.0.1;
-  loaded   every student hands in, waits for the feedback (polling once a second) and hands in again, for
+  loaded   every student hands in, waits for the feedback (a status request that waits on the service, as
+           `grade submit`'s do) and hands in again, for
            `seconds`; throughput is the gradings finished in that window over its length.
 Upload to feedback is the service's own record (the grading's commit time minus the upload's), so the clients'
 polling does not blur it. The same runs for 05_keras_regression with fewer students, unless --skip-keras. The last
@@ -88,9 +89,17 @@ def _graded_between(data: Path, start: str, end: str) -> int:
                                   (start, end)).fetchone()[0]
 
 
-def _wait(server: ServeProcess, token: str, submission: int, poll: float) -> None:
-    while call(f"{server.url}/api/submissions/{submission}", token)[1]["submission"]["status"] not in ("graded", "failed"):
-        time.sleep(poll)
+WAIT = 10   # each status request waits on the service for the grading (?wait=S), as `grade submit`'s do
+
+
+def _graded(server: ServeProcess, token: str, submission: int) -> bool:
+    answer = call(f"{server.url}/api/submissions/{submission}?wait={WAIT}", token)[1]
+    return answer["submission"]["status"] in ("graded", "failed")
+
+
+def _wait(server: ServeProcess, token: str, submission: int) -> None:
+    while not _graded(server, token, submission):
+        pass
 
 
 def serve_run(files: list[Path], exercise: str, jobs: int, seconds: float, idle_count: int,
@@ -103,12 +112,12 @@ def serve_run(files: list[Path], exercise: str, jobs: int, seconds: float, idle_
     server = ServeProcess(data, "--jobs", str(jobs), "--queue-limit", "5").start()
     upload = f"{server.url}/api/submissions?exercise={exercise}&name={files[0].name}"
     try:
-        _wait(server, tokens[students[0]], call(upload, tokens[students[0]], "POST", files[0].read_bytes())[1]["id"], 0.2)
+        _wait(server, tokens[students[0]], call(upload, tokens[students[0]], "POST", files[0].read_bytes())[1]["id"])
         first_idle = 1
         for n in range(idle_count):   # one at a time: the service idle but warm
             student = students[(n + 1) % len(students)]
             body = files[(n + 1) % len(files)].read_bytes() + f"\n# idle {n}\n".encode()
-            _wait(server, tokens[student], call(upload, tokens[student], "POST", body)[1]["id"], 0.05)
+            _wait(server, tokens[student], call(upload, tokens[student], "POST", body)[1]["id"])
         idle = _latencies(data, after_id=first_idle)
         last_idle = first_idle + idle_count
         stop = time.monotonic() + seconds
@@ -122,11 +131,8 @@ def serve_run(files: list[Path], exercise: str, jobs: int, seconds: float, idle_
                 if status != 201:
                     time.sleep(1.0)
                     continue
-                while time.monotonic() < stop + 600:
-                    if call(f"{server.url}/api/submissions/{answer['id']}", tokens[student])[1]["submission"][
-                            "status"] in ("graded", "failed"):
-                        break
-                    time.sleep(1.0)
+                while time.monotonic() < stop + 600 and not _graded(server, tokens[student], answer["id"]):
+                    pass
 
         threads = [threading.Thread(target=student_loop, args=(s, f), daemon=True) for s, f in zip(students, files)]
         for thread in threads:

@@ -529,3 +529,31 @@ def test_check_submit_says_what_to_do_without_a_token(tmp_path, monkeypatch):
     with pytest.raises(ClientError, match="no token: set GRADE_TOKEN"):
         check("02_backprop", notebook=notebook_with(tmp_path / "b.ipynb", "x = 1\n"), show=False, submit=True,
               server="http://127.0.0.1:9")
+
+
+def test_a_status_request_that_waits_is_answered_when_the_grading_is_recorded(tmp_path, course):
+    """`?wait=S` (what grade submit sends): the answer comes with the grade, not a 'grading' to poll again."""
+    from service_process import call
+
+    held = FakeGrader(hold=True)
+    config = ServiceConfig(course, tmp_path / "data", database_url(None, tmp_path / "data"), jobs=1)
+    (tmp_path / "data").mkdir()
+    service = open_service(config, held)
+    token = accounts.add_or_update(service.engine, "alice", "Alice")
+    with served(service) as address:
+        status, answer = call(f"{address}/api/submissions?exercise=02_backprop&name=backprop.py", token, "POST", b"x = 1\n")
+        submission = answer["id"]
+        while not held.held:
+            time.sleep(0.01)
+        assert call(f"{address}/api/submissions/{submission}?wait=0.2", token)[1]["submission"]["status"] == "grading"
+        waited: dict = {}
+        asking = threading.Thread(target=lambda: waited.update(
+            call(f"{address}/api/submissions/{submission}?wait=20", token, timeout=30)[1]))
+        asking.start()
+        time.sleep(0.3)   # the request is waiting on the service now
+        assert asking.is_alive(), "a waiting request is not answered before its grading"
+        held.release()
+        asking.join(30)
+        assert waited["submission"]["status"] == "graded" and waited["feedback"]["score"] == 2
+        for nonsense in ("abc", "-1", "inf", "nan"):   # no wait at all: answered at once
+            assert call(f"{address}/api/submissions/{submission}?wait={nonsense}", token)[0] == 200

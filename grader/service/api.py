@@ -162,13 +162,28 @@ async def status(request: Request) -> Response:
     student = await bearer_student(request)
     if student is None:
         return unauthorised()
-    record = await run_in_threadpool(records.one, service.engine, student.id, request.path_params["submission"])
+    submission = request.path_params["submission"]
+    record = await run_in_threadpool(records.one, service.engine, student.id, submission)
     if record is None:
         return error(404, "no such submission of yours")
+    wait = _wait_seconds(request)
+    if wait and record.status in ("queued", "grading"):   # answered when it is graded, not polled for
+        await service.waiters.wait(submission, wait)
+        record = await run_in_threadpool(records.one, service.engine, student.id, submission) or record
+        now = service.clock()
     document = await run_in_threadpool(visible_feedback, service, record, now)
     standings = await run_in_threadpool(standings_of, service, student)
     return JSONResponse({"submission": public_record(service, record, standings), "feedback": document,
                          "hidden_checks": shown_view(service, record, now)})
+
+
+def _wait_seconds(request: Request) -> float:
+    """`?wait=S`: how long the client will wait for the grading (0 when absent or not a number)."""
+    try:
+        seconds = float(request.query_params.get("wait", "0"))
+    except ValueError:
+        return 0.0
+    return seconds if 0 < seconds < float("inf") else 0.0
 
 
 async def history(request: Request) -> Response:

@@ -19,6 +19,7 @@ from grader.service import queue
 from grader.service.blobs import Blob
 from grader.service.config import ServiceConfig
 from grader.service.database import open_database
+from grader.service.waiters import Waiters
 from grader.service.worker import Grader, GradingLoop, PoolGrader, pools_for
 
 
@@ -27,6 +28,7 @@ class Service:
     config: ServiceConfig
     engine: Engine
     loop: GradingLoop
+    waiters: Waiters = field(default_factory=Waiters)   # status requests waiting for a grading (?wait=S)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)   # the policies' time (tests set their own)
@@ -70,5 +72,7 @@ def open_service(config: ServiceConfig, grader: Grader | None = None) -> Service
     engine = open_database(config.db_url)
     grader = grader or PoolGrader(config.course.manifest_path, config.strong, config.jobs,
                                   pools_for(len(config.course.exercises), config.jobs))
-    loop = GradingLoop(engine, config.data_dir, config.course, grader, config.jobs, seed_key(config.data_dir))
-    return Service(config, engine, loop)
+    waiters = Waiters()
+    loop = GradingLoop(engine, config.data_dir, config.course, grader, config.jobs, seed_key(config.data_dir),
+                       on_recorded=waiters.recorded)
+    return Service(config, engine, loop, waiters)
