@@ -70,8 +70,8 @@ def mutant_change(reference: str, mutant: Mutant) -> tuple[str, str | None]:
 def case_to_add(reference: str, mutant: Mutant, mutant_text: str, feedback: Feedback,
                 known_roots: dict[str, str] | None = None) -> str:
     """The YAML of a case file with the mutant's change and the verdict its grading gave. A hint that other cases list
-    under `roots` keeps its root. No other root is guessed (a check's id need not name its function, and a wrong
-    `roots:` would excuse a misleading hint): the author adds a cascade's hint under `roots:` by hand."""
+    under `roots` keeps its root; a hint from a check of another function than the changed one is proposed as a root
+    of the changed function (a cascade), with a comment saying so."""
     checks, roots = [], {}
     for check in feedback.checks:
         if check.outcome is not Outcome.PASSED:
@@ -79,6 +79,8 @@ def case_to_add(reference: str, mutant: Mutant, mutant_text: str, feedback: Feed
             checks.append(f"  {check.id}: {{outcome: {check.outcome.value}{hint}}}\n")
             if check.hint and check.hint.id in (known_roots or {}):
                 roots[check.hint.id] = (known_roots or {})[check.hint.id]
+            elif check.hint and mutant.function not in check.id:
+                roots.setdefault(check.hint.id, mutant.function)
     mistake = json.dumps(f"{mutant.function}: {mutant.description} (audit mutant {mutant.id}): say it in words")
     rooted = ("roots:   # hints that claim only that a function is wrong (a check of another function gave them)\n"
               + "".join(f"  {hint}: {function}\n" for hint, function in roots.items())) if roots else ""
