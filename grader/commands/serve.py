@@ -94,10 +94,8 @@ def run(argv: list[str]) -> ExitCode:
 
     cluster = _cluster_target(options)
     # With --cluster the workers sandbox (and refuse to grade when they cannot); this machine grades nothing.
-    strong = True if cluster else isinstance(choose_launcher(require_strong=True, allow_weak=options.allow_weak_isolation),
-                                             BwrapLauncher)
-    if cluster and options.allow_weak_isolation:
-        strong = False
+    strong = (not options.allow_weak_isolation if cluster else
+              isinstance(choose_launcher(require_strong=True, allow_weak=options.allow_weak_isolation), BwrapLauncher))
     from grader.service.config import ServiceConfig
 
     config = ServiceConfig(course=course, data_dir=data_dir, db_url=url, jobs=max(1, options.jobs), strong=strong,
