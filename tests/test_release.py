@@ -195,7 +195,8 @@ def readme_commands() -> list[str]:
 def test_the_readme_ci_and_release_install_commands_agree_with_the_extras(tmp_path):
     student, tests = readme_commands()
     assert student == "python3 -m venv .venv && .venv/bin/pip install -q -e . && .venv/bin/grade exercises/02_backprop"
-    assert tests == "python3 -m venv .venv && .venv/bin/pip install -q -e '.[dev]' && .venv/bin/python -m pytest -q"
+    assert tests == ("python3 -m venv .venv && .venv/bin/pip install -q -e '.[dev]' && "
+                     ".venv/bin/python -m pytest -q -n 2 --dist loadfile")
     ci = (ROOT / ".ci/run").read_text()
     assert tests.replace("python3 ", "$PYTHON ", 1) in ci.splitlines()
     syntax = subprocess.run(["bash", "-n", str(ROOT / ".ci/run")], capture_output=True, text=True)

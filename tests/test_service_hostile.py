@@ -324,7 +324,7 @@ def live(tmp_path, course):
     token = accounts.add_or_update(service.engine, "alice", "Alice")
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(build_app(service), host="127.0.0.1", port=port, log_level="critical",
-                                           http=protocol_with_header_timeout(1.0)))
+                                           http=protocol_with_header_timeout(1.0), log_config=None))  # see served()
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:

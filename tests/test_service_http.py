@@ -152,7 +152,11 @@ def served(service):
     from service_process import free_port
 
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(build_app(service), host="127.0.0.1", port=port, log_level="warning"))
+    # log_config=None: uvicorn's own logging set-up (logging.config.dictConfig) closes every handler of the
+    # process, and absl's (TensorFlow's) then closes the stream it was made with: pytest's capture of an earlier
+    # test, which broke every later test of the same process (seen on an xdist worker).
+    server = uvicorn.Server(uvicorn.Config(build_app(service), host="127.0.0.1", port=port, log_level="warning",
+                                           log_config=None))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
