@@ -1,13 +1,16 @@
 """Flakiness audit: right answers graded under many seeds must never lose a point.
 
     python benchmarks/flakiness.py [--exercise 02_backprop ...] [--seeds N] [--keras-seeds N] [--rewrites N]
+                                    [--first-seed N] [--progress]
 
 Grades each exercise's reference and its equivalent rewrites (`grader.audit.rewrite`: the reference in
 students' styles) under many seeds (200 for numpy exercises and 20 for Keras ones by default) in one warm
 sandbox, and prints per exercise the gradings, how many lost any point (must be 0), and the margin of the
-tolerances: every numeric comparison the checks make (`checklib.close`) is watched, and its use of the
-allowed error is |got - want| / (atol + rtol * |want|), so 1.0 is a right answer on the edge of failing. The
-largest use per check is listed, with the seed and rewrite that came closest.
+tolerances: every numeric comparison the checks make (`close`, `close_values`, `expect_close`) is watched, and its use of the
+allowed error is |got - want| / (atol + rtol * |want|), so 1.0 is a right answer on the edge of failing; so is
+every learning threshold of the Keras checks (`checklib.below`: the error reached over its limit;
+`checklib.accuracy_at_least`: the error rate over the one the floor allows). The largest use per exercise is
+listed, with the seed and rewrite that came closest.
 """
 
 from __future__ import annotations
@@ -40,6 +43,9 @@ class Margins:
         self.where = ""
         self.worst: dict[str, tuple[float, str]] = defaultdict(lambda: (0.0, ""))
         self._close = checklib.close
+        self._close_values = checklib.close_values
+        self._below = checklib.below
+        self._accuracy_at_least = checklib.accuracy_at_least
 
     def install(self) -> None:
         margins = self
@@ -50,10 +56,32 @@ class Margins:
                 margins.record(got, want, rtol, atol)
             return result
 
-        checklib.close = watched
+        def watched_below(value, limit):
+            result = margins._below(value, limit)
+            if result and limit > 0:
+                margins.note(float(value) / float(limit))
+            return result
+
+        def watched_accuracy(accuracy, floor):
+            result = margins._accuracy_at_least(accuracy, floor)
+            if result and floor < 1:
+                margins.note((1 - float(accuracy)) / (1 - float(floor)))
+            return result
+
+        def watched_values(got, want, rtol=1e-6, atol=1e-9):
+            result = margins._close_values(got, want, rtol, atol)
+            if result:
+                margins.record(got, want, rtol, atol)
+            return result
+
         import grader.authoring as author_api
-        if hasattr(author_api, "close"):
-            author_api.close = watched
+        from grader.grading import expectations
+        expectations.close_values = watched_values      # expect_close's comparison
+        for module in (checklib, author_api):
+            module.close = watched
+            module.close_values = watched_values
+            module.below = watched_below
+            module.accuracy_at_least = watched_accuracy
 
     def record(self, got, want, rtol: float, atol: float) -> None:
         try:
@@ -64,12 +92,15 @@ class Margins:
             share = float(np.nanmax(used)) if used.size else 0.0
         except (TypeError, ValueError):
             return
+        self.note(share)
+
+    def note(self, share: float) -> None:
         key = self.check or "?"
         if share > self.worst[key][0]:
             self.worst[key] = (share, self.where)
 
 
-def run(exercise, launcher, seeds: int, rewrite_limit: int | None, margins: Margins) -> dict:
+def run(exercise, launcher, seeds: range, rewrite_limit: int | None, margins: Margins, progress: bool) -> dict:
     sources = [("reference", exercise.reference_path.read_text())]
     sources += [(f"{r.id} {r.style}", r.source) for r in rewrites(sources[0][1])[:rewrite_limit]]
     gradings = losses = 0
@@ -80,7 +111,7 @@ def run(exercise, launcher, seeds: int, rewrite_limit: int | None, margins: Marg
             path = Path(folder) / str(index) / exercise.entry
             path.parent.mkdir()
             path.write_text(source)
-            for seed in range(1, seeds + 1):
+            for seed in seeds:
                 margins.where = f"{name}, seed {seed}"
                 margins.check = exercise.id
                 feedback = grade(exercise, path, seed=seed, launcher=launcher)
@@ -89,6 +120,9 @@ def run(exercise, launcher, seeds: int, rewrite_limit: int | None, margins: Marg
                     losses += 1
                     failing = [c.id for c in feedback.checks if c.score < c.max_score]
                     lost.append(f"{name}, seed {seed}: {', '.join(failing) or feedback.status.value}")
+            if progress:   # a long run's partial numbers survive its interruption
+                print(f"  {exercise.id} source {index + 1}/{len(sources)} ({name}): {gradings} gradings, {losses} "
+                      f"lost, {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
     return {"gradings": gradings, "losses": losses, "lost": lost, "sources": len(sources),
             "seconds": time.monotonic() - started}
 
@@ -99,6 +133,9 @@ def main() -> int:
     parser.add_argument("--seeds", type=int, default=200, help="seeds per source for numpy exercises (200)")
     parser.add_argument("--keras-seeds", type=int, default=20, help="seeds per source for Keras exercises (20)")
     parser.add_argument("--rewrites", type=int, default=None, help="rewrites per exercise (default: all, up to 40)")
+    parser.add_argument("--first-seed", type=int, default=1,
+                        help="the first seed (1): runs of seeds 1-10 and 11-20 together are one run of 20")
+    parser.add_argument("--progress", action="store_true", help="a line on stderr after each source")
     options = parser.parse_args()
     course = load_course(ROOT / "course.yaml")
     chosen = [course.exercise(name) for name in options.exercise] if options.exercise else list(course.exercises)
@@ -111,11 +148,13 @@ def main() -> int:
         launcher = WarmTemplateLauncher(preload=preload_for(exercise.requires))
         margins.worst.clear()
         try:
-            result = run(exercise, launcher, options.keras_seeds if keras else options.seeds, options.rewrites, margins)
+            count = options.keras_seeds if keras else options.seeds
+            seeds = range(options.first_seed, options.first_seed + count)
+            result = run(exercise, launcher, seeds, options.rewrites, margins, options.progress)
         finally:
             launcher.close()
         worst = max(margins.worst.values(), default=(0.0, ""))
-        print(f"{exercise.id:26} {result['sources']:>7} {options.keras_seeds if keras else options.seeds:>5} "
+        print(f"{exercise.id:26} {result['sources']:>7} {f'{seeds.start}-{seeds.stop - 1}':>5} "
               f"{result['gradings']:>8} {result['losses']:>6} {worst[0]:>12.3g}  {result['seconds']:.0f}")
         if worst[1]:
             print(f"  closest to failing: {worst[1]} used {worst[0]:.3g} of its tolerance")

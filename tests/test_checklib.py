@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from grader.grading.checklib import CheckFailed, as_array, as_number, close, show
+from grader.grading.checklib import CheckFailed, accuracy_at_least, as_array, as_number, below, close, show
 
 
 @pytest.mark.parametrize("value, expected", [(1, 1.0), (0.5, 0.5), (np.array([0.25]), 0.25), (np.array(2.0), 2.0), ([3.0], 3.0)])
@@ -33,6 +33,12 @@ def test_close_never_matches_nan_and_respects_shape():
     assert not close([1.0, 2.0], [1.0])
     assert close(float("inf"), float("inf"))
     assert not close(1.0, 1.1)
+
+
+def test_learning_thresholds_are_strict_where_written_and_never_pass_nan():
+    assert below(0.59, 0.6) and not below(0.6, 0.6) and not below(float("nan"), 0.6)
+    assert accuracy_at_least(0.8, 0.8) and not accuracy_at_least(0.79, 0.8)
+    assert not accuracy_at_least(float("nan"), 0.8), "a model that predicts NaN learned nothing"
 
 
 def test_close_on_arrays_gives_np_allclose_verdicts():

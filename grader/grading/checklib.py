@@ -17,7 +17,7 @@ from grader.grading.verdicts import CheckFailed, SubmissionFailure, fail
 from grader.outcomes import Outcome
 
 __all__ = ["Hint", "CheckFailed", "SubmissionFailure", "Outcome", "fail", "as_number", "number_of", "as_array", "close",
-           "close_values", "gives", "show", "show_apart", "compared", "rounded_to", "first_hint", "as_pair",
+           "close_values", "below", "accuracy_at_least", "gives", "show", "show_apart", "compared", "rounded_to", "first_hint", "as_pair",
            "public_checks_of", "check_written_default", "check_written_argument"]
 
 
@@ -239,6 +239,19 @@ def gives(call: Any, want: Any, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
     except (CheckFailed, SubmissionFailure):
         return False
     return close_values(got, want, rtol, atol)
+
+
+def below(value: float, limit: float) -> bool:
+    """A learning threshold: the error a trained model reached is under `limit` (NaN never is). One function for
+    every such threshold, so the flakiness audit (benchmarks/flakiness.py) can report how close right answers
+    came to it."""
+    return bool(value < limit)
+
+
+def accuracy_at_least(accuracy: float, floor: float) -> bool:
+    """A learning threshold: a trained model's accuracy reaches `floor` (NaN never does); watched by the
+    flakiness audit like `below`."""
+    return bool(accuracy >= floor)
 
 
 def close_values(got: Any, want: Any, rtol: float = 1e-6, atol: float = 1e-9) -> bool:

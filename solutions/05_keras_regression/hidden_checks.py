@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from grader.authoring import keras_models
-from grader.authoring import as_is, check_written_argument, check_written_default, fail, read_history, read_pair, when_raised
+from grader.authoring import as_is, below, check_written_argument, check_written_default, fail, read_history, read_pair, when_raised
 from grader.authoring import public_checks_of
 from grader.authoring import Frame
 
@@ -72,7 +72,7 @@ def test_fit_regression_model_learns(submission, rng):
     predictions = outputs.reshape(-1)
     after = float(np.mean((predictions - target) ** 2))
     untrained, average = float(np.mean(target ** 2)), float(np.var(target))
-    if not after < 0.6 * average:  # the reference reaches about 0.25 of it
+    if not below(after, 0.6 * average):  # the reference reaches about 0.25 of it
         fail(f"the returned model's mean squared error on the data is {after:.4g}: an untrained model gets about "
              f"{untrained:.4g}, and always predicting the average strength gets {average:.4g}. After {epochs} epochs "
              "the lab's model does far better than the average: fit the model on (predictors, target) and return it.",

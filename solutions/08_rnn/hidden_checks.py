@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from grader.authoring import keras_models
-from grader.authoring import as_array, as_is, check_written_default, close, expect_close, fail, read_pair, when_raised
+from grader.authoring import as_array, as_is, below, check_written_default, close, expect_close, fail, read_pair, when_raised
 from grader.authoring import public_checks_of
 
 public = public_checks_of(__file__)
@@ -91,7 +91,7 @@ def test_fit_lstm_predicts_a_sine_wave(submission, rng):
              "value", public.model_mistake(model, 10, 1, 16, "fit_lstm") or root)
     mse, variance = float(np.mean((predictions - y) ** 2)), float(np.var(y))
     last_value = float(np.mean((X[:, -1, 0] - y) ** 2))   # a model can copy its last input without any training
-    if not mse < 0.5 * min(variance, last_value):  # the reference reaches about 0.01 of the last value's error
+    if not below(mse, 0.5 * min(variance, last_value)):  # the reference reaches about 0.01 of the last value's error
         fail(f"the returned model's squared error is {mse:.3g}, not much better than always predicting the mean "
              f"({variance:.3g}) or repeating the window's last value ({last_value:.3g}). Return the model you trained.",
              public.model_mistake(model, 10, 1, 16, "fit_lstm") or root)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from grader.authoring import keras_models
-from grader.authoring import as_array, as_is, check_written_default, close, fail, read_pair, when_raised
+from grader.authoring import as_array, as_is, below, check_written_default, close, fail, read_pair, when_raised
 from grader.authoring import public_checks_of
 from grader.authoring import digits_images
 
@@ -87,7 +87,7 @@ def test_fit_autoencoder_reconstructs_digits(submission, rng):
     reconstructed = outputs(model, test, "fit_autoencoder")
     error = float(np.mean((reconstructed - test) ** 2))
     baseline = float(np.mean((train.mean(axis=0) - test) ** 2))
-    if not error < 0.6 * baseline:  # the reference reaches about 0.3
+    if not below(error, 0.6 * baseline):  # the reference reaches about 0.3
         fail(f"the returned autoencoder's reconstruction error on held-out digits is {error:.4g}; the average digit "
              f"alone gets {baseline:.4g}. Train it to reconstruct its input (fit(X, X)) and return that model.",
              mistake(submission, model, history, "fit_autoencoder", 30))
@@ -104,7 +104,7 @@ def test_fit_denoising_autoencoder_removes_noise(submission, rng):
     model, history = trained(submission, "fit_denoising_autoencoder", (noisy_train, train), 30)
     cleaned = outputs(model, noisy_test, "fit_denoising_autoencoder")
     after, before = float(np.mean((cleaned - test) ** 2)), float(np.mean((noisy_test - test) ** 2))
-    if not after < 0.85 * before:  # the reference reaches about 0.6; an untrained model is far above 1
+    if not below(after, 0.85 * before):  # the reference reaches about 0.6; an untrained model is far above 1
         fail(f"after your autoencoder the noisy digits are {after:.4g} away from the clean ones, against {before:.4g} "
              "before: train it on (noisy input, clean target), fit(X_noisy, X_clean), and return that model.",
              mistake(submission, model, history, "fit_denoising_autoencoder", 30))
