@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import html
 import json
 import struct
 import zipfile
@@ -213,3 +214,34 @@ def test_a_single_runs_seed_depends_on_the_hidden_checks_not_only_the_file(cours
     checks.write_text(checks.read_text() + "\n# another course's secret\n")
     after = run_grade(*command, cwd=course_copy).document["seed"]
     assert after != before and int(hashlib.sha256(path.read_bytes()).hexdigest()[:8], 16) not in (before, after)
+
+
+@pytest.mark.slow
+def test_a_sparse_terabyte_holds_up_neither_the_batch_nor_its_similarity(tmp_path):
+    """Planning hashed every file whole, and similarity hashed it again, before anyone was graded: a sparse
+    terabyte (no disk, one `truncate`) kept `grade batch` reading zeros for most of an hour."""
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    (folder / "alice.py").write_text(REFERENCE)
+    (folder / "carol.py").write_text(REFERENCE)        # an identical copy: still reported
+    (folder / "bob.py").write_text(STUB)
+    try:
+        with open(folder / "huge.py", "wb") as stream:
+            stream.truncate(2**40)
+    except OSError:
+        pytest.skip("this file system holds no sparse terabyte")
+    out = tmp_path / "out"
+    run = run_grade("batch", folder, "--exercise", "02_backprop", "--out", out, "--jobs", "1",
+                    "--allow-weak-isolation", "--similarity", timeout=120)
+    assert run.returncode == 0, run.stderr[-3000:]
+    grades = by_student(out)
+    assert {student: (row["status"], row["total"]) for student, row in grades.items()} == {
+        "alice": ("graded", "30"), "carol": ("graded", "30"), "bob": ("graded", "0"), "huge": ("submission_broken", "0")}
+    assert "1048576.0 MB" in grades["huge"]["note"]
+    pairs = read_csv(out / "similarity.csv")
+    assert [(pair["student_a"], pair["student_b"], pair["evidence"]) for pair in pairs] == [("alice", "carol", "identical")]
+    assert "huge: the file is larger than 2048 KiB, the course's limit; it was not compared" in \
+        html.unescape((out / "report.html").read_text(encoding="utf-8"))
+    again = run_grade("batch", folder, "--exercise", "02_backprop", "--out", out, "--jobs", "1",
+                      "--allow-weak-isolation", timeout=120)
+    assert again.returncode == 0 and "0 graded, 4 unchanged" in again.stderr, again.stderr[-2000:]

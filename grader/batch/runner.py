@@ -28,7 +28,7 @@ from grader import __version__
 from grader.batch.collect import StudentEntry
 from grader.batch.gradebook import NO_SUBMISSION, Attempt, Gradebook
 from grader.course.model import Exercise
-from grader.labcode.submission import file_sha256, seed_for
+from grader.labcode.submission import TooLarge, file_sha256, seed_for
 from grader.errors import UsageError
 from grader.atomic import write_json_atomically
 from grader.feedback.model import Feedback
@@ -174,17 +174,20 @@ def seed_key(out: Path) -> bytes:
     return path.read_bytes()
 
 
-def _sha256(path: Path) -> str:
-    """The file's sha256, or "" when it cannot be read (the grading then says why)."""
+def _sha256(path: Path, max_bytes: int | None) -> str:
+    """The file's sha256, or "" when it cannot be read or is larger than the exercise allows (then it is not
+    read at all, and the grading says why)."""
     try:
-        return file_sha256(path)
-    except OSError:
+        return file_sha256(path, max_bytes)
+    except (OSError, TooLarge):
         return ""
 
 
 def plan(entries: list[StudentEntry], gradebook: Gradebook, exercise_id: str, out: Path,
-         summary: BatchSummary, key: bytes, seed: int | None = None) -> list[Job]:
-    """Record the students with nothing to grade; return the jobs whose grade is missing or stale."""
+         summary: BatchSummary, key: bytes, seed: int | None = None, max_bytes: int | None = None) -> list[Job]:
+    """Record the students with nothing to grade; return the jobs whose grade is missing or stale. A file of more
+    than `max_bytes` is not hashed (its sha256 is "", as its feedback records: the engine refuses it by its size,
+    unread)."""
     latest = gradebook.latest(exercise_id)
     jobs = []
     for entry in entries:
@@ -196,10 +199,10 @@ def plan(entries: list[StudentEntry], gradebook: Gradebook, exercise_id: str, ou
                 gradebook.record(Attempt(entry.student, exercise_id, "", NO_SUBMISSION, 0.0, 0.0, problem=entry.problem,
                                          grader_version=__version__))
             continue
-        sha = entry.sha256 or _sha256(entry.path)   # a folder's covers every file of its code
+        sha = entry.sha256 or _sha256(entry.path, max_bytes)   # a folder's covers every file of its code
         feedback_file = out / FEEDBACK_DIR / f"{entry.student}.json"
-        if (previous is not None and previous.sha256 == sha and previous.status != Status.GRADER_FAILED.value
-                and feedback_file.is_file()):
+        if (previous is not None and previous.sha256 == sha
+                and previous.status not in (Status.GRADER_FAILED.value, NO_SUBMISSION) and feedback_file.is_file()):
             summary.unchanged += 1
             continue
         if seed is None:
@@ -247,7 +250,7 @@ def run_batch(manifest: Path, exercise_id: str, entries: list[StudentEntry], out
     gradebook = Gradebook(out / GRADEBOOK_NAME)
     summary = BatchSummary(total=len(entries))
     try:
-        todo = plan(entries, gradebook, exercise_id, out, summary, seed_key(out), seed)
+        todo = plan(entries, gradebook, exercise_id, out, summary, seed_key(out), seed, _max_bytes(manifest, exercise_id))
         recorder = Recorder(exercise_id, gradebook, out, summary, where or local_where(max(1, jobs)),
                             lambda student: on_progress and on_progress(len(todo), _count(summary), student))
         if todo:
@@ -256,6 +259,13 @@ def run_batch(manifest: Path, exercise_id: str, entries: list[StudentEntry], out
         gradebook.close()
     summary.wall_s = time.monotonic() - started
     return summary
+
+
+def _max_bytes(manifest: Path, exercise_id: str) -> int:
+    """The largest submission file the exercise grades (a larger one is refused by its size, never hashed)."""
+    from grader.course.manifest import load_course
+
+    return load_course(Path(manifest), files_of=exercise_id).exercise(exercise_id).limits.max_file_kib * 1024
 
 
 def _count(summary: BatchSummary) -> int:

@@ -23,7 +23,7 @@ from grader.batch.collect import collect
 from grader.batch.gradebook import Gradebook
 from grader.batch.runner import GRADEBOOK_NAME
 from grader.course.model import Exercise
-from grader.labcode.submission import file_sha256
+from grader.labcode.submission import TooLarge, file_sha256
 from grader.labcode.folder import FolderRefused, is_folder_submission, opened
 from grader.similarity.budget import SOURCE_BYTES, Clock, Deadline
 from grader.similarity.compare import SimilarityOptions, SimilarityResult, compare
@@ -65,7 +65,13 @@ def _graded_files(out: Path, exercise: Exercise) -> dict[str, tuple[str, str] | 
 def _graded_file(path: Path, exercise: Exercise) -> Iterator[tuple[Path, str]]:
     """The file grading read (the submission, or a folder's or zip's entry file) and the sha256 it recorded."""
     if not is_folder_submission(path):
-        yield path, file_sha256(path)
+        max_bytes = exercise.limits.max_file_kib * 1024
+        try:
+            digest = file_sha256(path, max_bytes)   # a larger file is not read: hashing a sparse terabyte takes an hour
+        except TooLarge:
+            raise SourceError(f"the file is larger than {max_bytes // 1024} KiB, the course's limit; it was not "
+                              "compared") from None
+        yield path, digest
         return
     try:
         with opened(path, exercise.entry, exercise.limits.max_file_kib) as folder:
