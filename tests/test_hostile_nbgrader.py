@@ -387,3 +387,21 @@ def test_printed_names_are_one_clean_line():
     assert display_name(NOT_UTF8, "xff_xfe~1") == "\\xff\\xfe (id xff_xfe~1)"
     shown = display_name(ESCAPED + "\n" + "x" * 500, "eve~2")
     assert not any(c in shown for c in (*TERMINAL_CONTROLS, "\n")) and len(shown) < 260 and shown.endswith("(id eve~2)")
+
+
+def test_a_notebook_is_copied_for_grading_at_about_its_own_size():
+    """The copy without test cells was written indented: 1,000 arrays nested 900 deep (1.8 MB, within the limit)
+    became 817 MB, built whole in the trusted process, and the student read that their notebook was 779 MB."""
+    code = {"cell_type": "code", "metadata": {}, "source": "def f(): return 'é 中 😀'", "outputs": [],
+            "execution_count": None}
+    test = {"cell_type": "code", "metadata": {"nbgrader": {"grade": True, "solution": False, "grade_id": "check-x"}},
+            "source": "run_check()", "outputs": [], "execution_count": None}
+    nested = "[" + ",".join(["[" * 900 + "]" * 900] * 300) + "]"   # 540 KB, indented 245 MB
+    for text in ("é 中 😀", "\ud800"):   # a lone surrogate is valid JSON but not UTF-8
+        data = json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {"text": text, "x": "NESTED"},
+                           "cells": [code, test]}, indent=1).replace('"NESTED"', nested).encode()
+        copy, _ = without_test_cells(data)
+        assert len(copy) <= len(data)
+        document = json.loads(copy)
+        assert document["cells"] == [code] and document["metadata"]["text"] == text
+        assert len(document["metadata"]["x"]) == 300
