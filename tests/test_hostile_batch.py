@@ -10,6 +10,7 @@ import csv
 import hashlib
 import html
 import json
+import os
 import struct
 import zipfile
 from pathlib import Path
@@ -245,3 +246,42 @@ def test_a_sparse_terabyte_holds_up_neither_the_batch_nor_its_similarity(tmp_pat
     again = run_grade("batch", folder, "--exercise", "02_backprop", "--out", out, "--jobs", "1",
                       "--allow-weak-isolation", timeout=120)
     assert again.returncode == 0 and "0 graded, 4 unchanged" in again.stderr, again.stderr[-2000:]
+
+
+def _nested(folder: Path, depth: int) -> Path:
+    folder.mkdir(exist_ok=True)
+    for _ in range(depth):   # one level at a time: Path.mkdir(parents=True) recurses too
+        folder = folder / "d"
+        folder.mkdir()
+    return folder
+
+
+@pytest.mark.slow
+def test_a_folder_nested_a_thousand_deep_is_the_students_problem_not_the_graders(tmp_path):
+    """Path.rglob and os.walk/os.fwalk recurse once per level: a student folder nested 1,000 deep ended
+    `grade batch` for the class with RecursionError, and single `grade` (Gradescope's runner) said the grader failed."""
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    (folder / "alice.py").write_text(REFERENCE)
+    (_nested(folder / "deep", 1000) / "backprop.py").write_text(REFERENCE)
+    out = tmp_path / "out"
+    run = batch(folder, out)
+    assert run.returncode == 0, run.stderr[-3000:]
+    grades = by_student(out)
+    assert grades["alice"]["status"] == "graded" and grades["alice"]["total"] == "30"
+    assert grades["deep"]["status"] == "no_submission" and "does not say which file" in grades["deep"]["note"]
+    handed_in = tmp_path / "handed_in"
+    (_nested(handed_in, 1000) / "x.py").write_text("x = 1\n")
+    (handed_in / "backprop.py").write_text(REFERENCE)
+    single = run_grade("exercises/02_backprop", "--submission", handed_in, "--json", "-")
+    assert single.returncode == 0, single.stderr[-2000:]
+    assert single.document["status"] == "submission_broken" and "nested more than 32 deep" in single.document["message"]
+
+
+def test_a_file_name_that_is_not_utf8_is_graded_as_its_code(tmp_path):
+    """The name reached the sandbox's set-up, which could not encode it: every check broke as the grader's failure."""
+    path = tmp_path / os.fsdecode(b"\xff\xfe.py")
+    path.write_text(REFERENCE)
+    run = run_grade("exercises/02_backprop", "--submission", path, "--json", "-")
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.document["status"] == "graded" and run.document["score"] == 30 and schema_errors(run.document) == []

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from grader.batch.gradebook import StudentRecord
 from grader.course.model import Exercise
-from grader.labcode.folder import FolderRefused, is_folder_submission, opened
+from grader.labcode.folder import FolderRefused, every_path, is_folder_submission, opened
 from grader.lms import moodle
 from grader.lms.download import Reading, read_names
 from grader.lms.identity import LmsName
@@ -95,7 +95,7 @@ def student_id(name: str, is_file: bool) -> str:
 
 
 def _files(folder: Path) -> list[Path]:
-    return [p for p in sorted(folder.rglob("*")) if not any(_IGNORED.match(part) for part in p.relative_to(folder).parts)]
+    return every_path(folder, _IGNORED.match)
 
 
 def _link_problem(link: Path, root: Path) -> str:

@@ -29,6 +29,7 @@ from grader.atomic import write_json_atomically
 from grader.course.model import SOLUTIONS_DIR, Exercise
 from grader.errors import DEBUG_VARIABLE, debugging
 from grader.exitcodes import ExitCode
+from grader.labcode.folder import every_path
 from grader.outcomes import Status
 
 ROOT_VARIABLE = "AUTOGRADER_ROOT"
@@ -76,9 +77,8 @@ def find_submission(folder: Path, exercise: Exercise) -> tuple[Path | None, str 
     grades a student's folder (it chooses the entry file and imports the helper modules beside it); never a link."""
     if not folder.is_dir():
         return None, f"No submission folder was found ({folder}); {what_to_submit(exercise)}."
-    files = [path for path in sorted(folder.rglob("*"))
-             if not any(_IGNORED.match(part) for part in path.relative_to(folder).parts)
-             and path.suffix in SUBMISSION_SUFFIXES and path.is_file() and not path.is_symlink()]
+    files = [path for path in every_path(folder, _IGNORED.match)
+             if path.suffix in SUBMISSION_SUFFIXES and path.is_file() and not path.is_symlink()]
     if not files:
         return None, f"No Python file (.py) or notebook (.ipynb) was submitted; {what_to_submit(exercise)}."
     if len(files) == 1:

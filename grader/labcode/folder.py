@@ -17,7 +17,7 @@ import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from grader.labcode.safezip import UnsafeArchive, extract
 from grader.labcode.submission import SubmissionRefused, read_regular
@@ -47,11 +47,46 @@ def ignored(name: str) -> bool:
     return name.startswith(".") or name in _IGNORED
 
 
+def _listing(folder: Path) -> list[os.DirEntry]:
+    with os.scandir(folder) as entries:
+        return sorted(entries, key=lambda entry: entry.name)
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
 def walk(folder: Path) -> Iterator[Path]:
-    """The folder's files as grading sees them (hidden files and caches left out), without following links."""
-    for root, folders, files in os.walk(folder, followlinks=False):
-        folders[:] = sorted(f for f in folders if not ignored(f))
-        yield from (Path(root, name) for name in sorted(files) if not name.startswith("."))
+    """The folder's files as grading sees them (hidden files and caches left out), without following links: as
+    os.walk(followlinks=False) lists them, in the same order, but without recursion (os.walk recurses once per
+    level, so a folder nested a thousand deep raised RecursionError in the trusted process)."""
+    pending = [folder]
+    while pending:
+        try:
+            entries = _listing(pending.pop())
+        except OSError:   # as os.walk: a folder that cannot be listed is left out
+            continue
+        yield from (Path(entry.path) for entry in entries if not _is_dir(entry) and not entry.name.startswith("."))
+        pending.extend(reversed([Path(entry.path) for entry in entries if _is_dir(entry) and not ignored(entry.name)
+                                 and not entry.is_symlink()]))
+
+
+def every_path(folder: Path, skip: Callable[[str], object]) -> list[Path]:
+    """Every path below FOLDER, sorted (files, folders, links: links listed, never followed), leaving out each name
+    `skip` accepts and everything below it; OSError when a folder cannot be listed. Without recursion: Path.rglob
+    recurses once per level, so a student's folder nested a thousand deep ended the whole batch."""
+    found, pending = [], [folder]
+    while pending:
+        for entry in _listing(pending.pop()):
+            if skip(entry.name):
+                continue
+            found.append(Path(entry.path))
+            if entry.is_dir(follow_symlinks=False):
+                pending.append(Path(entry.path))
+    return sorted(found)
 
 
 def _files(folder: Path) -> list[Path]:

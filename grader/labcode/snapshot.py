@@ -17,6 +17,8 @@ from grader.labcode.folder import MAX_FILES, FolderRefused, ignored
 from grader.labcode.submission import read_regular
 
 ZIP_SIZE_FACTOR = 4   # a zip may be this many times the exercise's size limit (it holds more than code)
+MAX_DEPTH = 32        # folders within folders: os.fwalk recurses (and holds a descriptor) once per level, so a
+                      # folder nested a thousand deep raised RecursionError, the grader's failure, not the student's
 
 
 class LinkRefused(FolderRefused):
@@ -49,7 +51,9 @@ def snapshot(submission: Path, into: Path, max_kib: int) -> Path:
     limit = max_kib * 1024
     status = os.lstat(submission)
     into.mkdir(parents=True, exist_ok=True)
-    copy = into / submission.name
+    # named as UTF-8 can write it: a name that is not UTF-8 (\xff.py) reached the sandbox's set-up, which could not
+    # encode it, and every check broke as the grader's failure
+    copy = into / os.fsencode(submission.name).decode("utf-8", "replace")
     if stat.S_ISLNK(status.st_mode):
         raise _link("")
     if stat.S_ISDIR(status.st_mode):
@@ -70,6 +74,9 @@ def _copy_folder(folder: Path, copy: Path, limit: int) -> None:
     for root, folders, files, root_fd in os.fwalk(folder, follow_symlinks=False):
         relative = Path(root).relative_to(folder)
         folders[:] = sorted(name for name in folders if not ignored(name))
+        if folders and len(relative.parts) >= MAX_DEPTH:
+            raise FolderRefused(f"the folder has folders nested more than {MAX_DEPTH} deep; hand in your code and its "
+                                "helper modules only")
         for name in folders:
             if stat.S_ISLNK(os.stat(name, dir_fd=root_fd, follow_symlinks=False).st_mode):
                 raise _link((relative / name).as_posix())   # fwalk lists a link to a folder among the folders
