@@ -256,26 +256,42 @@ def _nested(folder: Path, depth: int) -> Path:
     return folder
 
 
+def _remove_nested(folder: Path) -> None:
+    """Empty FOLDER's chain of d/ folders from the bottom (shutil.rmtree recurses too, and pytest's clean-up of
+    old temporary folders uses it)."""
+    chain = [folder]
+    while (chain[-1] / "d").is_dir():
+        chain.append(chain[-1] / "d")
+    for level in reversed(chain[1:]):
+        for path in level.iterdir():
+            path.unlink()
+        level.rmdir()
+
+
 @pytest.mark.slow
 def test_a_folder_nested_a_thousand_deep_is_the_students_problem_not_the_graders(tmp_path):
     """Path.rglob and os.walk/os.fwalk recurse once per level: a student folder nested 1,000 deep ended
     `grade batch` for the class with RecursionError, and single `grade` (Gradescope's runner) said the grader failed."""
     folder = tmp_path / "subs"
     folder.mkdir()
-    (folder / "alice.py").write_text(REFERENCE)
-    (_nested(folder / "deep", 1000) / "backprop.py").write_text(REFERENCE)
-    out = tmp_path / "out"
-    run = batch(folder, out)
-    assert run.returncode == 0, run.stderr[-3000:]
-    grades = by_student(out)
-    assert grades["alice"]["status"] == "graded" and grades["alice"]["total"] == "30"
-    assert grades["deep"]["status"] == "no_submission" and "does not say which file" in grades["deep"]["note"]
     handed_in = tmp_path / "handed_in"
-    (_nested(handed_in, 1000) / "x.py").write_text("x = 1\n")
-    (handed_in / "backprop.py").write_text(REFERENCE)
-    single = run_grade("exercises/02_backprop", "--submission", handed_in, "--json", "-")
-    assert single.returncode == 0, single.stderr[-2000:]
-    assert single.document["status"] == "submission_broken" and "nested more than 32 deep" in single.document["message"]
+    try:
+        (folder / "alice.py").write_text(REFERENCE)
+        (_nested(folder / "deep", 1000) / "backprop.py").write_text(REFERENCE)
+        out = tmp_path / "out"
+        run = batch(folder, out)
+        assert run.returncode == 0, run.stderr[-3000:]
+        grades = by_student(out)
+        assert grades["alice"]["status"] == "graded" and grades["alice"]["total"] == "30"
+        assert grades["deep"]["status"] == "no_submission" and "does not say which file" in grades["deep"]["note"]
+        (_nested(handed_in, 1000) / "x.py").write_text("x = 1\n")
+        (handed_in / "backprop.py").write_text(REFERENCE)
+        single = run_grade("exercises/02_backprop", "--submission", handed_in, "--json", "-")
+        assert single.returncode == 0, single.stderr[-2000:]
+        assert single.document["status"] == "submission_broken" and "nested more than 32 deep" in single.document["message"]
+    finally:
+        _remove_nested(folder / "deep")
+        _remove_nested(handed_in)
 
 
 def test_a_file_name_that_is_not_utf8_is_graded_as_its_code(tmp_path):
@@ -285,3 +301,18 @@ def test_a_file_name_that_is_not_utf8_is_graded_as_its_code(tmp_path):
     run = run_grade("exercises/02_backprop", "--submission", path, "--json", "-")
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.document["status"] == "graded" and run.document["score"] == 30 and schema_errors(run.document) == []
+
+
+def test_a_helper_named_in_bytes_that_are_not_utf8_costs_only_its_student(tmp_path):
+    """Hashing the folder encoded each file's name: \\xff.py beside a student's backprop.py ended the whole batch."""
+    folder = tmp_path / "subs"
+    (folder / "bad").mkdir(parents=True)
+    (folder / "alice.py").write_text(REFERENCE)
+    (folder / "bad" / "backprop.py").write_text(REFERENCE)
+    (folder / "bad" / os.fsdecode(b"\xff.py")).write_text("x = 1\n")
+    out = tmp_path / "out"
+    run = batch(folder, out)
+    assert run.returncode == 0, run.stderr[-3000:]
+    grades = by_student(out)
+    assert grades["alice"]["status"] == "graded" and grades["alice"]["total"] == "30"
+    assert grades["bad"]["status"] == "no_submission" and "\\xff.py is not named in UTF-8" in grades["bad"]["note"]

@@ -145,6 +145,11 @@ def open_folder(folder: Path, entry: str, max_kib: int) -> Folder:
             raise FolderRefused(f"the folder's files add up to more than {max_kib / 1024:g} MB; hand in your code "
                                 "and its helper modules only")
         relative = path.relative_to(folder)
+        try:
+            relative.as_posix().encode("utf-8")
+        except UnicodeEncodeError:   # it ended the whole batch when it reached the sha256 below
+            shown = os.fsencode(relative.as_posix()).decode("utf-8", "backslashreplace")
+            raise FolderRefused(f"{shown} is not named in UTF-8; rename it or leave it out") from None
         if path.suffix not in (".py", ".ipynb"):
             continue
         data = read_regular(path, limit)
