@@ -1,7 +1,7 @@
 """Flakiness audit: right answers graded under many seeds must never lose a point.
 
     python benchmarks/flakiness.py [--exercise 02_backprop ...] [--seeds N] [--keras-seeds N] [--rewrites N]
-                                    [--first-seed N] [--progress]
+                                    [--first-seed N] [--first-source N] [--progress]
 
 Grades each exercise's reference and its equivalent rewrites (`grader.audit.rewrite`: the reference in
 students' styles) under many seeds (200 for numpy exercises and 20 for Keras ones by default) in one warm
@@ -100,14 +100,16 @@ class Margins:
             self.worst[key] = (share, self.where)
 
 
-def run(exercise, launcher, seeds: range, rewrite_limit: int | None, margins: Margins, progress: bool) -> dict:
+def run(exercise, launcher, seeds: range, rewrite_limit: int | None, margins: Margins, progress: bool,
+        first_source: int = 1) -> dict:
     sources = [("reference", exercise.reference_path.read_text())]
     sources += [(f"{r.id} {r.style}", r.source) for r in rewrites(sources[0][1])[:rewrite_limit]]
+    total, sources = len(sources), sources[first_source - 1:]
     gradings = losses = 0
     lost: list[str] = []
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as folder:
-        for index, (name, source) in enumerate(sources):
+        for index, (name, source) in enumerate(sources, start=first_source - 1):
             path = Path(folder) / str(index) / exercise.entry
             path.parent.mkdir()
             path.write_text(source)
@@ -121,7 +123,7 @@ def run(exercise, launcher, seeds: range, rewrite_limit: int | None, margins: Ma
                     failing = [c.id for c in feedback.checks if c.score < c.max_score]
                     lost.append(f"{name}, seed {seed}: {', '.join(failing) or feedback.status.value}")
             if progress:   # a long run's partial numbers survive its interruption
-                print(f"  {exercise.id} source {index + 1}/{len(sources)} ({name}): {gradings} gradings, {losses} "
+                print(f"  {exercise.id} source {index + 1}/{total} ({name}): {gradings} gradings, {losses} "
                       f"lost, {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
     return {"gradings": gradings, "losses": losses, "lost": lost, "sources": len(sources),
             "seconds": time.monotonic() - started}
@@ -136,6 +138,8 @@ def main() -> int:
     parser.add_argument("--first-seed", type=int, default=1,
                         help="the first seed (1): runs of seeds 1-10 and 11-20 together are one run of 20")
     parser.add_argument("--progress", action="store_true", help="a line on stderr after each source")
+    parser.add_argument("--first-source", type=int, default=1,
+                        help="start at this source (1 is the reference): finishes a run --progress shows stopped")
     options = parser.parse_args()
     course = load_course(ROOT / "course.yaml")
     chosen = [course.exercise(name) for name in options.exercise] if options.exercise else list(course.exercises)
@@ -150,7 +154,7 @@ def main() -> int:
         try:
             count = options.keras_seeds if keras else options.seeds
             seeds = range(options.first_seed, options.first_seed + count)
-            result = run(exercise, launcher, seeds, options.rewrites, margins, options.progress)
+            result = run(exercise, launcher, seeds, options.rewrites, margins, options.progress, options.first_source)
         finally:
             launcher.close()
         worst = max(margins.worst.values(), default=(0.0, ""))
