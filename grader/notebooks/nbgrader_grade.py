@@ -216,7 +216,8 @@ def _link_problem(link: Path, root: Path, submitted: Path) -> str:
     except (ValueError, OSError, RuntimeError):
         whose = "something outside the submissions"
     return (f"{shown(str(link.relative_to(root)))} is a symbolic link to {whose} ({shown(target)}); links are not "
-            f"followed: the student must hand in their own notebook itself")
+            f"followed, and a submission holding one is not graded: the student hands in their files themselves, "
+            f"not links (a link beside the notebook, such as a timestamp file, counts too)")
 
 
 # ---------------------------------------------------------------- what is graded
