@@ -7,6 +7,8 @@ import contextlib
 import dataclasses
 import json
 import re
+import subprocess
+import sys
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -190,6 +192,24 @@ def test_grade_submit_hands_in_waits_and_prints_the_table(service, tmp_path, mon
         assert main(["submit", "exercises/02_backprop", "--submission", str(submission),
                      "--server", address]) == 2
         assert "does not accept your token" in capsys.readouterr().err
+
+
+def test_serving_the_app_in_process_leaves_pytest_capture_working(tmp_path):
+    """In one pytest process: TensorFlow's logging (absl) is set up, then the app is served under capsys, then any
+    test prints. uvicorn's own logging set-up closed absl's handler and with it pytest's capture of the first
+    test, and every later test of that process failed (seen on an xdist worker)."""
+    tests = Path(__file__).resolve().parent
+    (tmp_path / "test_order.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(tests)!r})\n"
+        "from test_service_http import course, served, service\n\n"
+        "def test_1_tensorflow_logging_is_set_up():\n    import absl.logging\n\n"
+        "def test_2_the_app_is_served_under_capsys(service, capsys):\n"
+        "    with served(service):\n        print('served')\n    assert 'served' in capsys.readouterr().out\n\n"
+        "def test_3_a_later_test_prints(capsys):\n    print('later')\n    assert capsys.readouterr().out == 'later\\n'\n")
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           str(tmp_path / "test_order.py")], cwd=tests.parent, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0 and "3 passed" in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]
 
 
 def test_roster_import_writes_tokens_once_and_rotates_and_revokes(tmp_path):
