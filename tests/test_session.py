@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 
 from grader.course.model import Limits
+from grader.outcomes import Limit
+from grader.sandbox.guard import LimitHit
 from grader.sandbox.session import CallStatus, RefusedSubmission, SandboxSession
 
 SUBMISSION = """
@@ -90,6 +92,16 @@ def test_an_endless_loop_is_killed_and_the_next_call_works(session):
 @pytest.mark.slow   # waits out the limit
 def test_sleeping_past_the_limit_is_a_timeout(session):
     assert session.call("sleepy").status is CallStatus.TIMEOUT
+
+
+def test_a_limit_the_guard_hit_as_the_calls_time_ran_out_is_the_cause(session, monkeypatch):
+    """On a loaded machine a memory bomb can reach the guard's limit as its call's time runs out: the verdict is
+    the limit the guard hit, not a timeout (a hostile test saw 'timeout' for a memory bomb once)."""
+    assert session.call("add", (1, 2)).value == 3
+    hit = LimitHit(Limit.MEMORY, "it used more than 512 MB of memory")
+    monkeypatch.setattr(session._child.guard, "limit_hit", lambda: hit)
+    result = session.call("sleepy")
+    assert result.status is CallStatus.MEMORY and result.limit is Limit.MEMORY and "512 MB" in result.detail
 
 
 def test_os_exit_and_segfault_are_crashes(session):

@@ -339,6 +339,9 @@ class SandboxSession:
             answer = wire.read_frame(child.response_fd, deadline)
         except wire.FrameTimeout:
             self._count_student_time(started, None)
+            hit = child.guard.limit_hit()
+            if hit is not None:   # the guard killed it as its time ran out (a loaded machine): the limit is the cause
+                return self._lost_child(hit.detail)
             budget_out = self._budget.remaining() <= 0
             self._kill_child()
             if budget_out:
