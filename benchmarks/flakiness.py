@@ -50,11 +50,15 @@ class Margins:
     def install(self) -> None:
         margins = self
 
-        def watched(got, want, rtol=1e-6, atol=1e-9):
-            result = margins._close(got, want, rtol, atol)
-            if result:
-                margins.record(got, want, rtol, atol)
-            return result
+        def watching(compare):
+            def watched(got, want, rtol=1e-6, atol=1e-9):
+                result = compare(got, want, rtol, atol)
+                if result:
+                    margins.record(got, want, rtol, atol)
+                return result
+            return watched
+
+        watched, watched_values = watching(margins._close), watching(margins._close_values)
 
         def watched_below(value, limit):
             result = margins._below(value, limit)
@@ -66,12 +70,6 @@ class Margins:
             result = margins._accuracy_at_least(accuracy, floor)
             if result and floor < 1:
                 margins.note((1 - float(accuracy)) / (1 - float(floor)))
-            return result
-
-        def watched_values(got, want, rtol=1e-6, atol=1e-9):
-            result = margins._close_values(got, want, rtol, atol)
-            if result:
-                margins.record(got, want, rtol, atol)
             return result
 
         import grader.authoring as author_api

@@ -17,8 +17,8 @@ from grader.grading.verdicts import CheckFailed, SubmissionFailure, fail
 from grader.outcomes import Outcome
 
 __all__ = ["Hint", "CheckFailed", "SubmissionFailure", "Outcome", "fail", "as_number", "number_of", "as_array", "close",
-           "close_values", "below", "accuracy_at_least", "gives", "show", "show_apart", "compared", "rounded_to", "first_hint", "as_pair",
-           "public_checks_of", "check_written_default", "check_written_argument"]
+           "close_values", "below", "accuracy_at_least", "gives", "show", "show_apart", "compared", "rounded_to",
+           "first_hint", "as_pair", "public_checks_of", "check_written_default", "check_written_argument"]
 
 
 SHOW_CHARS = 200   # a whole rendering; a returned value of any size or shape stays a short part of a message
