@@ -25,6 +25,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from grader.atomic import write_text_atomically
 from grader.course.model import Course, Exercise
 from grader.notebooks.builder import readme_sections
 
@@ -187,15 +188,14 @@ def export_assignment(course: Course, exercise: Exercise, out: Path) -> Path:
     """Write OUT/nbgrader_config.py, OUT/GRADING-ID.md (for instructors) and OUT/source/ID/ID.ipynb,
     ready for `nbgrader generate_assignment ID`."""
     out = Path(out)
-    folder = out / "source" / exercise.id
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{exercise.id}.ipynb"
-    nbformat.write(build_source_notebook(exercise), path)
+    path = out / "source" / exercise.id / f"{exercise.id}.ipynb"
+    write_text_atomically(nbformat.writes(build_source_notebook(exercise)) + "\n", path, 0o644)
     config = out / "nbgrader_config.py"
     if not config.exists():
-        config.write_text("c = get_config()  # noqa: F821\nc.CourseDirectory.root = "
-                          f"{str(out.resolve())!r}\nc.CourseDirectory.course_id = {course.title[:60]!r}\n")
-    (out / f"GRADING-{exercise.id}.md").write_text(INSTRUCTOR_README.format(exercise=exercise.id), encoding="utf-8")
+        write_text_atomically("c = get_config()  # noqa: F821\nc.CourseDirectory.root = "
+                              f"{str(out.resolve())!r}\nc.CourseDirectory.course_id = {course.title[:60]!r}\n",
+                              config, 0o644)
+    write_text_atomically(INSTRUCTOR_README.format(exercise=exercise.id), out / f"GRADING-{exercise.id}.md", 0o644)
     return path
 
 
