@@ -1,6 +1,7 @@
 """Keras spellings of the same model earn the same marks (issue 23, item 1), graded end to end by the real
-`grade batch` in the real sandbox: Dense(n) followed by Activation('relu'), layers.ReLU(), layers.Softmax() or
-Activation('softmax') is the lab's Dense(n, activation=...). Models with Dropout or BatchNormalization, which the
+`grade batch` in the real sandbox: Dense(n) followed by Activation('relu'), layers.ReLU(), layers.Softmax() (over
+the last axis, by any number) or Activation('softmax') is the lab's Dense(n, activation=...), as is
+activation=tf.nn.softmax. Models with Dropout or BatchNormalization, which the
 grader now runs, are graded without an error and lose only the point of the lab's layers where the exercise
 asks for exactly those.
 """
@@ -56,11 +57,17 @@ def test_06_activation_layers_earn_full_marks_and_dropout_is_graded(tmp_path):
     documents = batch(tmp_path, "06_keras_classification", {
         "activation-layers": _06('Activation("relu")', 'Activation("softmax")'),
         "relu-and-softmax-layers": _06("ReLU()", "Softmax()"),
+        # the last axis by its number, and TensorFlow's own function (its tutorials' spelling, 'softmax_v2' in the
+        # model's description): both the lab's softmax
+        "softmax-axis-1": _06("ReLU()", "Softmax(axis=1)"),
+        "tf-nn-softmax": rewritten("06_keras_classification",
+                                   ("import numpy as np\n", "import numpy as np\nimport tensorflow as tf\n"),
+                                   ('activation="softmax"', "activation=tf.nn.softmax")),
         "dropout": rewritten("06_keras_classification", IMPORT_06, (
             '    model.add(Dense(100, activation="relu"))\n',
             '    model.add(Dropout(0.2))\n    model.add(Dense(100, activation="relu"))\n    model.add(Dropout(0.2))\n')),
     })
-    for name in ("activation-layers", "relu-and-softmax-layers"):
+    for name in ("activation-layers", "relu-and-softmax-layers", "softmax-axis-1", "tf-nn-softmax"):
         assert_full_marks(documents[name])
     # 06's layer check counts the Dense layers and their units (Dropout between them is not among them), so a
     # classifier with Dropout keeps every point: it is graded, run and found to learn.

@@ -179,6 +179,48 @@ def test_the_view_keeps_a_different_model_different():
     assert seen([DENSE, ("Activation", {"activation": "linear"})]) == [("Dense", "linear")]   # the identity
 
 
+def _built(kind, config, input_shape):
+    """A layer as Keras 3 describes a built one: its config and the input shape it was built for."""
+    return {"class_name": kind, "config": {"name": kind.lower(), **config},
+            "build_config": {"input_shape": input_shape}}
+
+
+def seen_described(layer_dicts):
+    architecture = json.dumps({"class_name": "Sequential", "config": {"layers": layer_dicts}})
+    model = wire.ModelDescription(architecture, None, [], None, None)
+    return [(layer.kind, layer.activation) for layer in keras_models.layers(model, "m")]
+
+
+def test_a_softmax_over_the_last_axis_by_its_number_is_softmax():
+    """Softmax(axis=1) after a Dense layer built for (None, 64) runs over its last axis, as Softmax() does; after
+    one built for (None, 5, 64) it runs over another axis and stays another function."""
+    softmax_1 = {"class_name": "Softmax", "config": {"name": "softmax", "axis": 1}}
+    assert seen_described([_built("Dense", {"units": 10, "activation": "linear"}, [None, 64]), softmax_1]) == \
+        [("Dense", "softmax")]
+    assert seen_described([_built("Dense", {"units": 10, "activation": "linear"}, [None, 5, 64]), softmax_1]) == \
+        [("Dense", "softmax(axis=1)")]
+    softmax_3 = {"class_name": "Softmax", "config": {"name": "softmax", "axis": 3}}
+    assert seen_described([_built("Conv2D", {"filters": 2, "kernel_size": 3}, [None, 8, 8, 1]), softmax_3]) == \
+        [("Conv2D", "softmax")]
+    # after a Dense layer that applies its own activation, the softmax layer is another layer, numbered or not
+    assert seen_described([_built("Dense", {"units": 10, "activation": "relu"}, [None, 64]), softmax_1]) == \
+        [("Dense", "relu"), ("Softmax", None)]
+
+
+TF_NN_SOFTMAX = {"module": "builtins", "class_name": "function", "config": "softmax_v2", "registered_name": "function"}
+
+
+def test_tensorflows_own_softmax_function_is_softmax():
+    """`activation=tf.nn.softmax` (TensorFlow's tutorials' spelling) is described as the function 'softmax_v2'; a
+    function Keras does not know keeps its own name, so no check reads it as one it is not."""
+    assert seen([("Dense", {"units": 10, "activation": TF_NN_SOFTMAX})]) == [("Dense", "softmax")]
+    assert seen([DENSE, ("Activation", {"activation": TF_NN_SOFTMAX})]) == [("Dense", "softmax")]
+    own = {**TF_NN_SOFTMAX, "config": "my_squash"}
+    assert seen([("Dense", {"units": 10, "activation": own})]) == [("Dense", "my_squash")]
+    assert seen([("Dense", {"units": 10, "activation": {"class_name": "function", "config": None}})]) == \
+        [("Dense", "function")]
+
+
 def test_the_view_keeps_the_dense_layers_name_and_units():
     folded = keras_models.layers(description([DENSE, ("ReLU", {})]), "m")
     assert [(layer.name, layer.units) for layer in folded] == [("layer_0", 50)]

@@ -14,6 +14,11 @@ from grader.grading.checklib import fail
 from grader.sandbox.wire import ModelDescription
 
 
+# TensorFlow's own functions Keras serializes by their Python name rather than an activation's ("softmax_v2" for
+# `activation=tf.nn.softmax`, the spelling of TensorFlow's tutorials): the activation each computes.
+TENSORFLOW_NAMES = {"softmax_v2": "softmax", "log_softmax_v2": "log_softmax"}
+
+
 @dataclass(frozen=True)
 class LayerInfo:
     """One layer as the description lists it: its Keras class name, its name and its config."""
@@ -21,6 +26,9 @@ class LayerInfo:
     kind: str                      # the Keras class name: Dense, Conv2D, LSTM ...
     name: str
     config: dict = field(default_factory=dict)
+    # The shape the layer was built for, batch axis first ([None, 64]), when the description records it (Keras
+    # records it for layers with weights): how many axes a Softmax(axis=1) after it sees.
+    input_shape: tuple | None = None
 
     @property
     def units(self) -> int | None:
@@ -29,8 +37,12 @@ class LayerInfo:
     @property
     def activation(self) -> str | None:
         activation = self.config.get("activation")
-        if isinstance(activation, dict):   # an Activation object serialized
-            return str(activation.get("config", {}).get("name") or activation.get("class_name", "")).lower()
+        if isinstance(activation, dict):
+            inner = activation.get("config")
+            if isinstance(inner, str):     # a function Keras does not name: tf.nn.softmax is 'softmax_v2'
+                return TENSORFLOW_NAMES.get(inner, inner).lower()
+            named = inner.get("name") if isinstance(inner, dict) else None   # an Activation object serialized
+            return str(named or activation.get("class_name", "")).lower()
         return activation.lower() if isinstance(activation, str) else activation
 
 
@@ -65,8 +77,17 @@ def described_layers(value: Any, what: str) -> list[LayerInfo]:
             continue
         given = layer.get("config")
         layer_config: dict = given if isinstance(given, dict) else {}
-        found.append(LayerInfo(kind, str(layer_config.get("name", "")), layer_config))
+        found.append(LayerInfo(kind, str(layer_config.get("name", "")), layer_config, _built_for(layer)))
     return found
+
+
+def _built_for(layer: dict) -> tuple | None:
+    """The input shape a layer's build_config records, or None when it records none that reads as a shape."""
+    build = layer.get("build_config")
+    shape = build.get("input_shape") if isinstance(build, dict) else None
+    if isinstance(shape, list) and all(size is None or type(size) is int for size in shape):
+        return tuple(shape)
+    return None
 
 
 def check_one_chain(value: Any, what: str) -> None:

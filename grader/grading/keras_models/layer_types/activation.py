@@ -52,7 +52,7 @@ class Activation(_ActivationLayer):
 
     kind = "Activation"
 
-    def applies(self, config: dict) -> str | None:
+    def applies(self, config: dict, rank: int | None = None) -> str | None:
         name = LayerInfo(self.kind, "", config).activation
         return name if isinstance(name, str) else None
 
@@ -74,7 +74,7 @@ class ReLU(_ActivationLayer):
                 "negative_slope": _number(config, "negative_slope", 0.0, what, at_least=0.0),
                 "threshold": _number(config, "threshold", 0.0, what, at_least=0.0)}
 
-    def applies(self, config: dict) -> str | None:
+    def applies(self, config: dict, rank: int | None = None) -> str | None:
         try:
             return _with_arguments("relu", self._arguments(config, "the model"), _RELU_DEFAULTS)
         except CheckFailed:   # a config the grader cannot run is no activation it can name either
@@ -96,7 +96,7 @@ class LeakyReLU(_ActivationLayer):
     def _slope(self, config: dict, what: str) -> float:
         return _number(config, "negative_slope", 0.3, what, at_least=0.0)
 
-    def applies(self, config: dict) -> str | None:
+    def applies(self, config: dict, rank: int | None = None) -> str | None:
         try:
             return _with_arguments("leaky_relu", {"negative_slope": self._slope(config, "the model")},
                                    {"negative_slope": 0.2})
@@ -114,9 +114,10 @@ class Softmax(_ActivationLayer):
 
     kind = "Softmax"
 
-    def applies(self, config: dict) -> str | None:
+    def applies(self, config: dict, rank: int | None = None) -> str | None:
         axis = config.get("axis", -1)
-        return "softmax" if axis in (-1, [-1]) else f"softmax(axis={axis!r})"
+        last = (-1, [-1]) if rank is None else (-1, [-1], rank - 1, [rank - 1])   # axis=1 of (None, 10) is its last
+        return "softmax" if axis in last else f"softmax(axis={axis!r})"
 
     def plan(self, layer: LayerInfo, weights: Weights, shape: tuple[int, ...], what: str) -> Planned:
         axis = self._axis(layer.config, what)

@@ -67,9 +67,9 @@ class LayerType:
     def run(self, x: np.ndarray, step: Step, deadline: Deadline) -> np.ndarray:
         raise NotImplementedError
 
-    def applies(self, config: dict) -> str | None:
+    def applies(self, config: dict, rank: int | None = None) -> str | None:
         """For an activation layer: the name of the activation it applies (as a Dense layer's config would spell
-        it), else None."""
+        it), else None. `rank`: how many axes its input has (batch axis included), when known."""
         return None
 
 
