@@ -244,8 +244,8 @@ def test_every_reference_has_at_least_20_distinct_rewrites_that_compile():
 
 
 def test_rewrites_write_what_students_write():
-    from grader.audit.rewrite import (comprehensions_as_loops, maximum_as_where, range_loops_as_while,
-                                      sequential_as_list, sequential_with_add, _metric_style)
+    from grader.audit.rewrite import (activations_from_tensorflow, comprehensions_as_loops, maximum_as_where,
+                                      range_loops_as_while, sequential_as_list, sequential_with_add, _metric_style)
     import ast
 
     def text(transform, source):
@@ -264,6 +264,9 @@ def test_rewrites_write_what_students_write():
                                           "loss='categorical_crossentropy', metrics=['accuracy'])\n")
     assert text(acc, "import keras\ndef m(model):\n    model.compile(loss='mse', metrics=['accuracy'])\n") is None
     assert text(maximum_as_where, "def relu(x):\n    return max(x, 0)\n") is None   # only where it applies
+    tensorflow = text(activations_from_tensorflow, "import keras\ndef m():\n    return keras.layers.Dense(3, "
+                                                   "activation='softmax')\n")
+    assert "import tensorflow as tf" in tensorflow and "activation=tf.nn.softmax" in tensorflow
 
 
 @pytest.mark.slow

@@ -641,19 +641,39 @@ def dense_units_by_keyword(tree: ast.Module) -> ast.Module | None:
     return _changed(tree, change)
 
 
+def _activation_names_as(copied: ast.Module, names: tuple[str, ...], spelled: Callable[[str], str]) -> bool:
+    """Every `activation="relu"` (of `names`) written `spelled("relu")`; whether there was one."""
+    found = False
+    for node in ast.walk(copied):
+        if isinstance(node, ast.keyword) and node.arg == "activation" and isinstance(node.value, ast.Constant) \
+                and node.value.value in names:
+            node.value = _parse_expr(spelled(node.value.value))
+            found = True
+    return found
+
+
 def activations_as_functions(tree: ast.Module) -> ast.Module | None:
     """`activation=keras.activations.relu` for `activation="relu"`."""
     module = _keras_module_name(tree)
 
     def change(copied: ast.Module) -> bool:
-        found = False
-        for node in ast.walk(copied):
-            if isinstance(node, ast.keyword) and node.arg == "activation" and isinstance(node.value, ast.Constant) \
-                    and node.value.value in ("relu", "sigmoid", "softmax", "tanh", "linear"):
-                node.value = _parse_expr(f"{module}.activations.{node.value.value}")
-                found = True
+        found = _activation_names_as(copied, ("relu", "sigmoid", "softmax", "tanh", "linear"),
+                                     lambda name: f"{module}.activations.{name}")
         if found:
             _with_keras_import(copied, module)
+        return found
+
+    return _changed(tree, change)
+
+
+def activations_from_tensorflow(tree: ast.Module) -> ast.Module | None:
+    """`activation=tf.nn.softmax` for `activation="softmax"` (relu, sigmoid, tanh alike): TensorFlow's tutorials'
+    spelling, which Keras describes by the function's own name ('softmax_v2')."""
+    def change(copied: ast.Module) -> bool:
+        found = _activation_names_as(copied, ("relu", "sigmoid", "softmax", "tanh"), lambda name: f"tf.nn.{name}")
+        if found:
+            position = next((i for i, node in enumerate(copied.body) if isinstance(node, (ast.Import, ast.ImportFrom))), 0)
+            copied.body.insert(position, ast.Import([ast.alias("tensorflow", "tf")]))
         return found
 
     return _changed(tree, change)
@@ -797,6 +817,7 @@ STYLES: tuple[tuple[str, Transform], ...] = (
     ("compile(optimizer, loss) by position", compile_positional),
     ("Dense(units=...) by keyword", dense_units_by_keyword),
     ("activation=keras.activations.relu for 'relu'", activations_as_functions),
+    ("activation=tf.nn.softmax for 'softmax' (tf.nn.relu alike)", activations_from_tensorflow),
     ("input_shape= on the first layer for keras.Input", input_layer_as_input_shape),
     ("Dense(n) then Activation('relu') for Dense(n, activation='relu')", activations_as_layers),
 )
