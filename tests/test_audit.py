@@ -245,7 +245,8 @@ def test_every_reference_has_at_least_20_distinct_rewrites_that_compile():
 
 def test_rewrites_write_what_students_write():
     from grader.audit.rewrite import (activations_from_tensorflow, comprehensions_as_loops, maximum_as_where,
-                                      range_loops_as_while, sequential_as_list, sequential_with_add, _metric_style)
+                                      range_loops_as_while, sequential_as_functional, sequential_as_list,
+                                      sequential_with_add, _metric_style)
     import ast
 
     def text(transform, source):
@@ -267,6 +268,14 @@ def test_rewrites_write_what_students_write():
     tensorflow = text(activations_from_tensorflow, "import keras\ndef m():\n    return keras.layers.Dense(3, "
                                                    "activation='softmax')\n")
     assert "import tensorflow as tf" in tensorflow and "activation=tf.nn.softmax" in tensorflow
+    functional = text(sequential_as_functional, "from keras.layers import Dense, Input\nfrom keras.models import "
+                      "Sequential\ndef m():\n    model = Sequential()\n    model.add(Input(shape=(4,)))\n"
+                      "    model.add(Dense(2))\n    model.add(Dense(1))\n    return model\n")
+    assert "inputs = Input(shape=(4,))" in functional and "outputs = Dense(2)(inputs)" in functional \
+        and "outputs = Dense(1)(outputs)" in functional and "model = keras.Model(inputs, outputs)" in functional \
+        and "import keras" in functional
+    # without an Input layer first (input_shape= on the first layer) there is no input to call the layers on
+    assert text(sequential_as_functional, "def m():\n    return Sequential([Dense(2, input_shape=(4,))])\n") is None
 
 
 @pytest.mark.slow

@@ -495,6 +495,46 @@ def sequential_with_add(tree: ast.Module) -> ast.Module | None:
     return _changed(tree, change)
 
 
+def sequential_as_functional(tree: ast.Module) -> ast.Module | None:
+    """The Functional API for a Sequential model that starts with `Input`: the input, each layer called on the
+    output of the one before, and `keras.Model(inputs, outputs)`, as the Keras blog's autoencoder is written."""
+    module = _keras_module_name(tree)
+    taken = _defined_names(tree)
+    inputs = next(name for name in ("inputs", "model_input", "input_tensor") if name not in taken)
+    outputs = next(name for name in ("outputs", "model_output", "output_tensor") if name not in taken)
+
+    def name(text: str, context: ast.expr_context) -> ast.Name:
+        return ast.Name(text, context)
+
+    def change(copied: ast.Module) -> bool:
+        found = False
+        for statements in _statement_lists(copied):
+            for index in range(len(statements) - 1, -1, -1):
+                statement = statements[index]
+                if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1
+                        and isinstance(statement.targets[0], ast.Name) and isinstance(statement.value, ast.Call)
+                        and statement.value in list(_sequential_calls(statement)) and len(statement.value.args) == 1
+                        and not statement.value.keywords and isinstance(statement.value.args[0], ast.List)):
+                    continue
+                layers = statement.value.args[0].elts
+                if len(layers) < 2 or _input_shape(layers[0]) is None:
+                    continue
+                functional: list[ast.stmt] = [ast.Assign([name(inputs, ast.Store())], layers[0])]
+                previous = inputs
+                for layer in layers[1:]:
+                    functional.append(ast.Assign([name(outputs, ast.Store())],
+                                                 ast.Call(layer, [name(previous, ast.Load())], [])))
+                    previous = outputs
+                functional.append(ast.Assign(statement.targets, _parse_expr(f"{module}.Model({inputs}, {outputs})")))
+                statements[index:index + 1] = functional
+                found = True
+        if found:
+            _with_keras_import(copied, module)
+        return found
+
+    return _changed(sequential_as_list(tree) or tree, change)
+
+
 def _keyword(call: ast.Call, name: str) -> ast.keyword | None:
     return next((keyword for keyword in call.keywords if keyword.arg == name), None)
 
@@ -813,6 +853,7 @@ STYLES: tuple[tuple[str, Transform], ...] = (
     ("from tensorflow import keras for import keras", keras_from_tensorflow),
     ("Sequential([...]) for Sequential() and .add", sequential_as_list),
     ("Sequential() and .add for Sequential([...])", sequential_with_add),
+    ("the Functional API (keras.Model(inputs, outputs)) for Sequential", sequential_as_functional),
     ("optimizer and loss as objects (keras.optimizers.Adam())", compile_with_objects),
     ("compile(optimizer, loss) by position", compile_positional),
     ("Dense(units=...) by keyword", dense_units_by_keyword),
