@@ -278,6 +278,22 @@ def test_rewrites_write_what_students_write():
     assert text(sequential_as_functional, "def m():\n    return Sequential([Dense(2, input_shape=(4,))])\n") is None
 
 
+def test_a_keras_audit_grades_every_single_style_however_many_apply():
+    """06's reference takes 23 single styles: a limit of 20 rewrites had left out the last three (activation
+    layers, input_shape=, tf.nn.softmax), the Keras spellings most likely to be refused."""
+    from grader.audit.fairness import KERAS_REWRITE_LIMIT, chosen_rewrites
+
+    reference = (ROOT / "solutions" / "06_keras_classification" / "keras_classification.py").read_text()
+    chosen = chosen_rewrites(reference, keras=True)
+    singles = [rewrite for rewrite in chosen if not rewrite.paired]
+    assert len(singles) > KERAS_REWRITE_LIMIT and chosen == singles
+    assert any("tf.nn.softmax" in rewrite.style for rewrite in singles)
+    assert any("then Activation" in rewrite.style for rewrite in singles)
+    assert len(chosen_rewrites(reference, keras=True, limit=3)) == 3
+    numpy = chosen_rewrites((ROOT / "solutions" / "02_backprop" / "backprop.py").read_text(), keras=False)
+    assert len(numpy) == 40 and any(rewrite.paired for rewrite in numpy)
+
+
 @pytest.mark.slow
 def test_every_rewrite_of_a_numpy_and_a_keras_exercise_earns_full_marks(tmp_path):
     """Issue 23: right answers in students' own styles earn full marks; the audit fails otherwise."""

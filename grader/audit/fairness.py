@@ -20,7 +20,7 @@ from grader.sandbox.session import Launcher
 
 REWRITE_SEEDS = (11, 12, 13)         # numpy exercises
 KERAS_REWRITE_SEEDS = (11,)          # each Keras grading trains small models
-KERAS_REWRITE_LIMIT = 20
+KERAS_REWRITE_LIMIT = 20            # and every single style, however many apply: pairs are what a limit drops
 
 
 @dataclass(frozen=True)
@@ -39,10 +39,7 @@ def audit_rewrites(exercise: Exercise, launcher: Launcher, progress: Callable[[i
                    limit: int | None = None, seeds: tuple[int, ...] | None = None) -> tuple[RewriteResult, ...]:
     keras = "tensorflow" in exercise.requires
     seeds = seeds or (KERAS_REWRITE_SEEDS if keras else REWRITE_SEEDS)
-    limit = limit if limit is not None else (KERAS_REWRITE_LIMIT if keras else None)
-    found = rewrites(exercise.reference_path.read_text(encoding="utf-8"))
-    if limit is not None:
-        found = found[:limit]
+    found = chosen_rewrites(exercise.reference_path.read_text(encoding="utf-8"), keras, limit)
     tell = progress or (lambda done, total, what: None)
     results = []
     folder = Path(tempfile.mkdtemp(prefix="grader-rewrites-"))
@@ -54,6 +51,15 @@ def audit_rewrites(exercise: Exercise, launcher: Launcher, progress: Callable[[i
         shutil.rmtree(folder, ignore_errors=True)
     tell(len(found), len(found), "done")
     return tuple(results)
+
+
+def chosen_rewrites(reference: str, keras: bool, limit: int | None = None) -> list[Rewrite]:
+    """The rewrites to grade: the first `limit`; by default all of a numpy exercise's, and of a Keras exercise's
+    (whose gradings train models) every single style and pairs of them up to KERAS_REWRITE_LIMIT in all."""
+    found = rewrites(reference)
+    if limit is None and keras:
+        limit = max(KERAS_REWRITE_LIMIT, sum(not rewrite.paired for rewrite in found))
+    return found[:limit] if limit is not None else found
 
 
 def _grade_rewrite(exercise: Exercise, rewrite: Rewrite, folder: Path, launcher: Launcher,

@@ -25,6 +25,7 @@ class Rewrite:
     id: str       # r01, r02, ... in the order they are generated
     style: str    # what the student wrote, in words
     source: str
+    paired: bool = False   # two styles at once; every single style comes before the first pair
 
 
 # ------------------------------------------------------------------ helpers
@@ -872,7 +873,7 @@ def rewrites(source: str, limit: int = MAX_REWRITES) -> list[Rewrite]:
     found: list[Rewrite] = []
     seen = {base}
 
-    def add(style: str, changed: ast.Module | None) -> bool:
+    def add(style: str, changed: ast.Module | None, paired: bool = False) -> bool:
         if changed is None:
             return False
         text = ast.unparse(changed)
@@ -880,7 +881,7 @@ def rewrites(source: str, limit: int = MAX_REWRITES) -> list[Rewrite]:
             return False
         compile(text, "<rewrite>", "exec")
         seen.add(text)
-        found.append(Rewrite(f"r{len(found) + 1:02d}", style, text + "\n"))
+        found.append(Rewrite(f"r{len(found) + 1:02d}", style, text + "\n", paired))
         return True
 
     for style, transform in STYLES:
@@ -892,5 +893,5 @@ def rewrites(source: str, limit: int = MAX_REWRITES) -> list[Rewrite]:
         if len(found) >= limit:
             break
         once = first(tree)
-        add(f"{first_style}; {second_style}", second(once) if once is not None else None)
+        add(f"{first_style}; {second_style}", second(once) if once is not None else None, paired=True)
     return found

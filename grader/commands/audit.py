@@ -27,7 +27,8 @@ def parser() -> argparse.ArgumentParser:
     result.add_argument("--rewrites-only", action="store_true",
                         help="grade only the equivalent rewrites of each reference (fairness), not the mutants")
     result.add_argument("--rewrite-limit", type=int, metavar="N",
-                        help="grade at most N rewrites per exercise (default: all for numpy exercises, 20 for Keras)")
+                        help="grade at most N rewrites per exercise (default: all for numpy exercises; for Keras "
+                             "every single style and pairs up to 20)")
     return result
 
 
