@@ -276,6 +276,14 @@ def test_rewrites_write_what_students_write():
         and "import keras" in functional
     # without an Input layer first (input_shape= on the first layer) there is no input to call the layers on
     assert text(sequential_as_functional, "def m():\n    return Sequential([Dense(2, input_shape=(4,))])\n") is None
+    # a list with *layers in it cannot be called layer by layer
+    assert text(sequential_as_functional, "def m(hidden):\n    model = Sequential([Input(shape=(4,)), *hidden])\n"
+                                          "    return model\n") is None
+    # imports go after the docstring and `from __future__`, and `tf` as the student's own name is left alone
+    future = text(activations_from_tensorflow, '"""Doc."""\nfrom __future__ import annotations\nimport keras\n'
+                                               "def m(tf):\n    return keras.layers.Dense(3, activation='relu')\n")
+    compile(future, "rewrite", "exec")
+    assert "import tensorflow\n" in future and "activation=tensorflow.nn.relu" in future
 
 
 def test_a_keras_audit_grades_every_single_style_however_many_apply():

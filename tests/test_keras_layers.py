@@ -86,6 +86,27 @@ def test_every_layer_class_computes_what_keras_predicts(keras):
 
 
 @pytest.mark.slow
+def test_a_numbered_softmax_axis_reads_as_softmax_only_where_it_is_the_last_of_real_models(keras):
+    """Real Keras descriptions: Softmax(axis=1) on (None, 10) and Softmax(axis=3) after Conv2D read as softmax and
+    compute it; a Dense layer built beforehand for (None, 8) but run on (None, 5, 8) gives Softmax(axis=1) a middle
+    axis, which stays another function."""
+    L = keras.layers
+    as_seen = [
+        (keras.Sequential([keras.Input((6,)), L.Dense(10), L.Softmax(axis=1)]), "softmax"),
+        (keras.Sequential([keras.Input((6, 6, 1)), L.Conv2D(2, 3), L.Softmax(axis=3)]), "softmax"),
+    ]
+    prebuilt = L.Dense(4)
+    prebuilt.build((None, 8))
+    as_seen.append((keras.Sequential([keras.Input((5, 8)), prebuilt, L.Softmax(axis=1)]), "softmax(axis=1)"))
+    rng = np.random.default_rng(3)
+    for model, activation in as_seen:
+        sent = roundtrip(model)
+        assert [layer.activation for layer in keras_models.layers(sent, "m")][0] == activation
+        x = rng.normal(size=(3, *model.input_shape[1:]))
+        assert np.allclose(keras_models.forward(sent, x, "m"), model.predict(x, verbose=0), atol=1e-5)
+
+
+@pytest.mark.slow
 def test_batch_normalization_runs_on_the_moving_statistics_a_fit_learned(keras):
     """After training, predict normalizes with the moving mean and variance (not the batch's own): so does the
     grader, whatever the batch it is given."""
@@ -179,31 +200,27 @@ def test_the_view_keeps_a_different_model_different():
     assert seen([DENSE, ("Activation", {"activation": "linear"})]) == [("Dense", "linear")]   # the identity
 
 
-def _built(kind, config, input_shape):
-    """A layer as Keras 3 describes a built one: its config and the input shape it was built for."""
-    return {"class_name": kind, "config": {"name": kind.lower(), **config},
-            "build_config": {"input_shape": input_shape}}
-
-
-def seen_described(layer_dicts):
-    architecture = json.dumps({"class_name": "Sequential", "config": {"layers": layer_dicts}})
-    model = wire.ModelDescription(architecture, None, [], None, None)
-    return [(layer.kind, layer.activation) for layer in keras_models.layers(model, "m")]
-
-
 def test_a_softmax_over_the_last_axis_by_its_number_is_softmax():
-    """Softmax(axis=1) after a Dense layer built for (None, 64) runs over its last axis, as Softmax() does; after
-    one built for (None, 5, 64) it runs over another axis and stays another function."""
-    softmax_1 = {"class_name": "Softmax", "config": {"name": "softmax", "axis": 1}}
-    assert seen_described([_built("Dense", {"units": 10, "activation": "linear"}, [None, 64]), softmax_1]) == \
-        [("Dense", "softmax")]
-    assert seen_described([_built("Dense", {"units": 10, "activation": "linear"}, [None, 5, 64]), softmax_1]) == \
-        [("Dense", "softmax(axis=1)")]
-    softmax_3 = {"class_name": "Softmax", "config": {"name": "softmax", "axis": 3}}
-    assert seen_described([_built("Conv2D", {"filters": 2, "kernel_size": 3}, [None, 8, 8, 1]), softmax_3]) == \
-        [("Conv2D", "softmax")]
+    """Softmax(axis=1) after a Dense layer on (None, 64) runs over its last axis, as Softmax() does; on (None, 5, 64)
+    it runs over another axis and stays another function. The axes come from the model's input shape as the forward
+    pass plans it, never from what a layer says it was built for."""
+    dense = ("Dense", {"units": 10, "activation": "linear"})
+    kernel = [np.zeros((64, 10)), np.zeros(10)]
+
+    def view(softmax, shape):
+        model = description([dense, ("Softmax", softmax)], kernel, shape)
+        return [(layer.kind, layer.activation) for layer in keras_models.layers(model, "m")]
+
+    assert view({"axis": 1}, [None, 64]) == [("Dense", "softmax")]
+    assert view({"axis": [1]}, [None, 64]) == [("Dense", "softmax")]
+    assert view({"axis": 1}, [None, 5, 64]) == [("Dense", "softmax(axis=1)")]
+    assert view({"axis": 2}, [None, 5, 64]) == [("Dense", "softmax")]
+    assert view({"axis": 1}, None) == [("Dense", "softmax(axis=1)")]   # no input shape: no axis taken for the last
+    assert view({"axis": True}, [None, 64]) == [("Dense", "softmax(axis=true)")]
+    assert view({"axis": 1.0}, [None, 64]) == [("Dense", "softmax(axis=1.0)")]
     # after a Dense layer that applies its own activation, the softmax layer is another layer, numbered or not
-    assert seen_described([_built("Dense", {"units": 10, "activation": "relu"}, [None, 64]), softmax_1]) == \
+    relu = description([("Dense", {"units": 10, "activation": "relu"}), ("Softmax", {"axis": 1})], kernel, [None, 64])
+    assert [(layer.kind, layer.activation) for layer in keras_models.layers(relu, "m")] == \
         [("Dense", "relu"), ("Softmax", None)]
 
 
@@ -215,6 +232,8 @@ def test_tensorflows_own_softmax_function_is_softmax():
     function Keras does not know keeps its own name, so no check reads it as one it is not."""
     assert seen([("Dense", {"units": 10, "activation": TF_NN_SOFTMAX})]) == [("Dense", "softmax")]
     assert seen([DENSE, ("Activation", {"activation": TF_NN_SOFTMAX})]) == [("Dense", "softmax")]
+    assert seen([("Dense", {"units": 10, "activation": {**TF_NN_SOFTMAX, "config": "exp"}})]) == \
+        [("Dense", "exponential")]
     own = {**TF_NN_SOFTMAX, "config": "my_squash"}
     assert seen([("Dense", {"units": 10, "activation": own})]) == [("Dense", "my_squash")]
     assert seen([("Dense", {"units": 10, "activation": {"class_name": "function", "config": None}})]) == \

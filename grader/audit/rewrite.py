@@ -501,8 +501,10 @@ def sequential_as_functional(tree: ast.Module) -> ast.Module | None:
     output of the one before, and `keras.Model(inputs, outputs)`, as the Keras blog's autoencoder is written."""
     module = _keras_module_name(tree)
     taken = _defined_names(tree)
-    inputs = next(name for name in ("inputs", "model_input", "input_tensor") if name not in taken)
-    outputs = next(name for name in ("outputs", "model_output", "output_tensor") if name not in taken)
+    inputs = next((name for name in ("inputs", "model_input", "input_tensor") if name not in taken), None)
+    outputs = next((name for name in ("outputs", "model_output", "output_tensor") if name not in taken), None)
+    if inputs is None or outputs is None:
+        return None
 
     def name(text: str, context: ast.expr_context) -> ast.Name:
         return ast.Name(text, context)
@@ -518,7 +520,8 @@ def sequential_as_functional(tree: ast.Module) -> ast.Module | None:
                         and not statement.value.keywords and isinstance(statement.value.args[0], ast.List)):
                     continue
                 layers = statement.value.args[0].elts
-                if len(layers) < 2 or _input_shape(layers[0]) is None:
+                if len(layers) < 2 or _input_shape(layers[0]) is None \
+                        or any(isinstance(layer, ast.Starred) for layer in layers):
                     continue
                 functional: list[ast.stmt] = [ast.Assign([name(inputs, ast.Store())], layers[0])]
                 previous = inputs
@@ -557,12 +560,24 @@ def _keras_module_name(tree: ast.Module) -> str:
     return module or "keras"
 
 
+def _insert_import(copied: ast.Module, statement: ast.stmt) -> None:
+    """`statement` before the module's first import, after its docstring and any `from __future__` import."""
+    def leading(node: ast.stmt) -> bool:
+        return (isinstance(node, ast.ImportFrom) and node.module == "__future__") or \
+            (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str))
+    after = 0
+    while after < len(copied.body) and leading(copied.body[after]):
+        after += 1
+    position = next((i for i, node in enumerate(copied.body)
+                     if i >= after and isinstance(node, (ast.Import, ast.ImportFrom))), after)
+    copied.body.insert(position, statement)
+
+
 def _with_keras_import(copied: ast.Module, module: str) -> None:
     if not any(isinstance(node, ast.Import) and any((a.asname or a.name) == module for a in node.names)
                for node in copied.body) and not any(isinstance(node, ast.ImportFrom) and node.module == "tensorflow"
                                                     and any(a.name == module for a in node.names) for node in copied.body):
-        position = next((i for i, node in enumerate(copied.body) if isinstance(node, (ast.Import, ast.ImportFrom))), 0)
-        copied.body.insert(position, ast.Import([ast.alias("keras")]))
+        _insert_import(copied, ast.Import([ast.alias("keras")]))
 
 
 def compile_with_objects(tree: ast.Module) -> ast.Module | None:
@@ -710,11 +725,14 @@ def activations_as_functions(tree: ast.Module) -> ast.Module | None:
 def activations_from_tensorflow(tree: ast.Module) -> ast.Module | None:
     """`activation=tf.nn.softmax` for `activation="softmax"` (relu, sigmoid, tanh alike): TensorFlow's tutorials'
     spelling, which Keras describes by the function's own name ('softmax_v2')."""
+    alias = next((name for name in ("tf", "tensorflow") if name not in _defined_names(tree)), None)
+    if alias is None:
+        return None
+
     def change(copied: ast.Module) -> bool:
-        found = _activation_names_as(copied, ("relu", "sigmoid", "softmax", "tanh"), lambda name: f"tf.nn.{name}")
+        found = _activation_names_as(copied, ("relu", "sigmoid", "softmax", "tanh"), lambda name: f"{alias}.nn.{name}")
         if found:
-            position = next((i for i, node in enumerate(copied.body) if isinstance(node, (ast.Import, ast.ImportFrom))), 0)
-            copied.body.insert(position, ast.Import([ast.alias("tensorflow", "tf")]))
+            _insert_import(copied, ast.Import([ast.alias("tensorflow", None if alias == "tensorflow" else alias)]))
         return found
 
     return _changed(tree, change)
@@ -879,7 +897,10 @@ def rewrites(source: str, limit: int = MAX_REWRITES) -> list[Rewrite]:
         text = ast.unparse(changed)
         if text in seen:
             return False
-        compile(text, "<rewrite>", "exec")
+        try:
+            compile(text, "<rewrite>", "exec")
+        except SyntaxError:   # a style that does not fit this reference's code: not a rewrite of it
+            return False
         seen.add(text)
         found.append(Rewrite(f"r{len(found) + 1:02d}", style, text + "\n", paired))
         return True

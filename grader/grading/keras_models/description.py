@@ -15,8 +15,10 @@ from grader.sandbox.wire import ModelDescription
 
 
 # TensorFlow's own functions Keras serializes by their Python name rather than an activation's ("softmax_v2" for
-# `activation=tf.nn.softmax`, the spelling of TensorFlow's tutorials): the activation each computes.
-TENSORFLOW_NAMES = {"softmax_v2": "softmax", "log_softmax_v2": "log_softmax"}
+# `activation=tf.nn.softmax`, the spelling of TensorFlow's tutorials): the activation each computes. Keras writes
+# a student's own function named softmax_v2 alike, as it writes one named relu as 'relu': a name is all it keeps.
+TENSORFLOW_NAMES = {"softmax_v2": "softmax", "log_softmax_v2": "log_softmax", "exp": "exponential",
+                    "identity": "linear"}
 
 
 @dataclass(frozen=True)
@@ -26,9 +28,6 @@ class LayerInfo:
     kind: str                      # the Keras class name: Dense, Conv2D, LSTM ...
     name: str
     config: dict = field(default_factory=dict)
-    # The shape the layer was built for, batch axis first ([None, 64]), when the description records it (Keras
-    # records it for layers with weights): how many axes a Softmax(axis=1) after it sees.
-    input_shape: tuple | None = None
 
     @property
     def units(self) -> int | None:
@@ -77,17 +76,8 @@ def described_layers(value: Any, what: str) -> list[LayerInfo]:
             continue
         given = layer.get("config")
         layer_config: dict = given if isinstance(given, dict) else {}
-        found.append(LayerInfo(kind, str(layer_config.get("name", "")), layer_config, _built_for(layer)))
+        found.append(LayerInfo(kind, str(layer_config.get("name", "")), layer_config))
     return found
-
-
-def _built_for(layer: dict) -> tuple | None:
-    """The input shape a layer's build_config records, or None when it records none that reads as a shape."""
-    build = layer.get("build_config")
-    shape = build.get("input_shape") if isinstance(build, dict) else None
-    if isinstance(shape, list) and all(size is None or type(size) is int for size in shape):
-        return tuple(shape)
-    return None
 
 
 def check_one_chain(value: Any, what: str) -> None:

@@ -113,11 +113,13 @@ class Softmax(_ActivationLayer):
     """Softmax(axis=-1)."""
 
     kind = "Softmax"
+    needs_rank = True
 
     def applies(self, config: dict, rank: int | None = None) -> str | None:
-        axis = config.get("axis", -1)
-        last = (-1, [-1]) if rank is None else (-1, [-1], rank - 1, [rank - 1])   # axis=1 of (None, 10) is its last
-        return "softmax" if axis in last else f"softmax(axis={axis!r})"
+        given = config.get("axis", -1)
+        axis = given[0] if isinstance(given, list) and len(given) == 1 else given
+        last = type(axis) is int and (axis == -1 or (rank is not None and axis == rank - 1))   # axis=1 of (None, 10)
+        return "softmax" if last else f"softmax(axis={given!r})"
 
     def plan(self, layer: LayerInfo, weights: Weights, shape: tuple[int, ...], what: str) -> Planned:
         axis = self._axis(layer.config, what)

@@ -52,6 +52,7 @@ class LayerType:
     # The layer applies its config's `activation` last (Dense, Conv2D): an activation layer right after it, while
     # its own activation is linear, is the same model as this layer with that activation.
     takes_activation: ClassVar[bool] = False
+    needs_rank: ClassVar[bool] = False      # an activation layer whose function depends on its input's axes
 
     def weight_names(self, config: dict) -> tuple[str, ...]:
         """The weight arrays the layer takes from the description's list, in Keras' order (get_weights())."""
