@@ -473,6 +473,15 @@ def _adds_to(statement: ast.stmt, name: str) -> bool:
         and len(statement.value.args) == 1
 
 
+def _sequential_list(statement: ast.stmt) -> tuple[ast.Name, ast.Call, list[ast.expr]] | None:
+    """Of a statement `name = Sequential([layer, ...])`: the name, the call and its layers; else None."""
+    if isinstance(statement, ast.Assign) and len(statement.targets) == 1 \
+            and isinstance(statement.targets[0], ast.Name) and isinstance(statement.value, ast.Call) and statement.value in list(_sequential_calls(statement)) \
+            and len(statement.value.args) == 1 and isinstance(statement.value.args[0], ast.List):
+        return statement.targets[0], statement.value, statement.value.args[0].elts
+    return None
+
+
 def sequential_with_add(tree: ast.Module) -> ast.Module | None:
     """`model = Sequential()` and one `model.add(layer)` a layer, for `model = Sequential([layer, ...])`."""
     def change(copied: ast.Module) -> bool:
@@ -480,13 +489,11 @@ def sequential_with_add(tree: ast.Module) -> ast.Module | None:
         for statements in _statement_lists(copied):
             for index in range(len(statements) - 1, -1, -1):
                 statement = statements[index]
-                if isinstance(statement, ast.Assign) and len(statement.targets) == 1 \
-                        and isinstance(statement.targets[0], ast.Name) and isinstance(statement.value, ast.Call) \
-                        and statement.value in list(_sequential_calls(statement)) and len(statement.value.args) == 1 \
-                        and isinstance(statement.value.args[0], ast.List):
-                    name = statement.targets[0].id
-                    layers = statement.value.args[0].elts
-                    statement.value.args = []
+                listed = _sequential_list(statement)
+                if listed is not None:
+                    target, call, layers = listed
+                    name = target.id
+                    call.args = []
                     adds = [ast.Expr(ast.Call(ast.Attribute(ast.Name(name, ast.Load()), "add", ast.Load()), [layer], []))
                             for layer in layers]
                     statements[index + 1:index + 1] = adds
@@ -506,30 +513,25 @@ def sequential_as_functional(tree: ast.Module) -> ast.Module | None:
     if inputs is None or outputs is None:
         return None
 
-    def name(text: str, context: ast.expr_context) -> ast.Name:
-        return ast.Name(text, context)
-
     def change(copied: ast.Module) -> bool:
         found = False
         for statements in _statement_lists(copied):
             for index in range(len(statements) - 1, -1, -1):
                 statement = statements[index]
-                if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1
-                        and isinstance(statement.targets[0], ast.Name) and isinstance(statement.value, ast.Call)
-                        and statement.value in list(_sequential_calls(statement)) and len(statement.value.args) == 1
-                        and not statement.value.keywords and isinstance(statement.value.args[0], ast.List)):
+                listed = _sequential_list(statement)
+                if listed is None or listed[1].keywords:   # Sequential([...], name=...)
                     continue
-                layers = statement.value.args[0].elts
+                target, _, layers = listed
                 if len(layers) < 2 or _input_shape(layers[0]) is None \
                         or any(isinstance(layer, ast.Starred) for layer in layers):
                     continue
-                functional: list[ast.stmt] = [ast.Assign([name(inputs, ast.Store())], layers[0])]
+                functional: list[ast.stmt] = [ast.Assign([ast.Name(inputs, ast.Store())], layers[0])]
                 previous = inputs
                 for layer in layers[1:]:
-                    functional.append(ast.Assign([name(outputs, ast.Store())],
-                                                 ast.Call(layer, [name(previous, ast.Load())], [])))
+                    functional.append(ast.Assign([ast.Name(outputs, ast.Store())],
+                                                 ast.Call(layer, [ast.Name(previous, ast.Load())], [])))
                     previous = outputs
-                functional.append(ast.Assign(statement.targets, _parse_expr(f"{module}.Model({inputs}, {outputs})")))
+                functional.append(ast.Assign([target], _parse_expr(f"{module}.Model({inputs}, {outputs})")))
                 statements[index:index + 1] = functional
                 found = True
         if found:

@@ -2,11 +2,11 @@
 
 Keras computes Dense(50) followed by Activation('relu'), layers.ReLU() or layers.Softmax() exactly as
 Dense(50, activation='relu'): the same model in another spelling (a Softmax over the last axis is one whether it
-says axis=-1 or gives that axis's number, as the forward pass plans the shapes from the model's input). So when an activation layer follows a layer
-that applies its activation last (Dense, Conv2D) and whose own activation is linear, the view shows one layer
-with that activation, and every check reading the view accepts both spellings. An activation layer anywhere else
-(after a ReLU Dense layer, first in the model, a LeakyReLU where the lab has ReLU) stays, or folds under its own
-name, so a different model still reads as different.
+says axis=-1 or gives that axis's number, as the forward pass plans the shapes from the model's input). So when
+an activation layer follows a layer that applies its activation last (Dense, Conv2D) and whose own activation is
+linear, the view shows one layer with that activation, and every check reading the view accepts both spellings.
+An activation layer anywhere else (after a ReLU Dense layer, first in the model, a LeakyReLU where the lab has
+ReLU) stays, or folds under its own name, so a different model still reads as different.
 """
 
 from __future__ import annotations
@@ -28,15 +28,16 @@ def layers(value: Any, what: str) -> list[LayerInfo]:
     origin: list[int] = []                   # the described layer each entry of the view starts from
     for index, layer in enumerate(described):
         before = view[-1] if view else None
+        folds = before is not None and _takes_activation(before)   # an activation layer here is before's activation
         runs_as = layer_type(layer.kind)
         rank = None
-        if runs_as is not None and runs_as.needs_rank and before is not None and _takes_activation(before):
+        if runs_as is not None and runs_as.needs_rank and folds:
             ranks = ranks if ranks is not None else _output_ranks(value, what, len(described))
             rank = ranks[origin[-1]]
         applied = runs_as.applies(layer.config, rank) if runs_as is not None else None
         if applied == "linear" and before is not None:   # Activation('linear') is the identity
             continue
-        if applied is not None and before is not None and _takes_activation(before):
+        if applied is not None and before is not None and folds:
             view[-1] = replace(before, config={**before.config, "activation": applied})
         else:
             view.append(layer)
